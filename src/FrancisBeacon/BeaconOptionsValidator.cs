@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+
+namespace FrancisBeacon;
+
+/// <summary>Checks <see cref="BeaconOptions"/> at host start and lists every problem at once.</summary>
+public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, BeaconOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (string.IsNullOrEmpty(options.PathPrefix) || options.PathPrefix[0] != '/' || options.PathPrefix.EndsWith('/'))
+        {
+            errors.Add($"PathPrefix '{options.PathPrefix}' must start with '/' and not end with '/'.");
+        }
+
+        if (options.QueueCapacity is < 1 or > 10_000_000)
+        {
+            errors.Add($"QueueCapacity must be between 1 and 10000000 (was {options.QueueCapacity}).");
+        }
+
+        if (options.MaxBatchSize is < 1 or > 100_000)
+        {
+            errors.Add($"MaxBatchSize must be between 1 and 100000 (was {options.MaxBatchSize}).");
+        }
+
+        if (options.FlushInterval <= TimeSpan.Zero || options.FlushInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"FlushInterval must be more than zero and at most one minute (was {options.FlushInterval}).");
+        }
+
+        if (options.MaxBodyBytes is < 256 or > 1024 * 1024)
+        {
+            errors.Add($"MaxBodyBytes must be between 256 and 1048576 (was {options.MaxBodyBytes}).");
+        }
+
+        if (!SiteTimeZones.TryFind(options.DefaultTimeZone, out _))
+        {
+            errors.Add($"DefaultTimeZone '{options.DefaultTimeZone}' is not a known IANA time zone.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var hosts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Sites.Count; i++)
+        {
+            var site = options.Sites[i];
+            if (string.IsNullOrWhiteSpace(site.Id))
+            {
+                errors.Add($"Sites[{i}].Id is required.");
+                continue;
+            }
+
+            if (site.Id.Length > HitLimits.MaxShortTextLength)
+            {
+                errors.Add($"Sites[{i}].Id is longer than {HitLimits.MaxShortTextLength} characters.");
+            }
+
+            if (!ids.Add(site.Id))
+            {
+                errors.Add($"Sites[{i}].Id '{site.Id}' is configured twice.");
+            }
+
+            if (!SiteTimeZones.TryFind(site.TimeZone, out _))
+            {
+                errors.Add($"Sites[{i}].TimeZone '{site.TimeZone}' is not a known IANA time zone.");
+            }
+
+            foreach (var host in site.Hostnames.Count == 0 ? [site.Id] : site.Hostnames)
+            {
+                if (string.IsNullOrWhiteSpace(host))
+                {
+                    errors.Add($"Sites[{i}].Hostnames has an empty entry.");
+                }
+                else if (hosts.TryGetValue(host, out var other))
+                {
+                    errors.Add($"Sites[{i}] host name '{host}' also belongs to site '{other}'.");
+                }
+                else
+                {
+                    hosts[host] = site.Id;
+                }
+            }
+        }
+
+        if (options.DefaultSiteId is { } defaultSite && options.Sites.Count > 0 && !ids.Contains(defaultSite))
+        {
+            errors.Add($"DefaultSiteId '{defaultSite}' is not one of the configured Sites.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,92 @@
+namespace FrancisBeacon.Querying;
+
+/// <summary>
+/// A question for a store: metrics for one site over a half-open UTC instant range <c>[From, To)</c>, optionally
+/// grouped by dimensions, with day boundaries in <see cref="TimeZone"/>.
+/// </summary>
+/// <remarks>
+/// Row order is part of the contract so that every store answers identically: with a time dimension first, rows are
+/// ordered by time, oldest first; otherwise by the first metric, largest first, then by the dimension values in
+/// ordinal UTF-8 byte order. <see cref="Limit"/> and <see cref="Offset"/> apply after ordering.
+/// </remarks>
+public sealed record HitQuery
+{
+    /// <summary>The site to ask about.</summary>
+    public required string SiteId { get; init; }
+
+    /// <summary>Start of the range, inclusive, as a UTC instant.</summary>
+    public required DateTimeOffset From { get; init; }
+
+    /// <summary>End of the range, exclusive, as a UTC instant.</summary>
+    public required DateTimeOffset To { get; init; }
+
+    /// <summary>The time zone whose calendar days <see cref="HitDimension.Day"/> groups by. Default: UTC.</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>The metrics to compute, in the order the result lists them. At least one.</summary>
+    public IReadOnlyList<HitMetric> Metrics { get; init; } = [HitMetric.Visitors, HitMetric.Pageviews];
+
+    /// <summary>The dimensions to group by, in the order rows list them. Empty for one totals row.</summary>
+    public IReadOnlyList<HitDimension> Dimensions { get; init; } = [];
+
+    /// <summary>The most rows to return, or <see langword="null"/> for all. Default: all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Rows to skip before returning <see cref="Limit"/> rows. Default: 0.</summary>
+    public int Offset { get; init; }
+
+    /// <summary>
+    /// Checks the query and throws <see cref="HitQueryException"/> naming the offending field when it is invalid.
+    /// Stores call this before answering.
+    /// </summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(SiteId))
+        {
+            throw new HitQueryException("site_id", "A site id is required.");
+        }
+
+        if (To < From)
+        {
+            throw new HitQueryException("date_range", "The end of the date range is before its start.");
+        }
+
+        if (Metrics is null || Metrics.Count == 0)
+        {
+            throw new HitQueryException("metrics", "At least one metric is required.");
+        }
+
+        if (Metrics.Distinct().Count() != Metrics.Count)
+        {
+            throw new HitQueryException("metrics", "A metric is listed twice.");
+        }
+
+        foreach (var metric in Metrics)
+        {
+            if (!Enum.IsDefined(metric))
+            {
+                throw new HitQueryException("metrics", $"Unknown metric {(int)metric}.");
+            }
+        }
+
+        if (Dimensions is null || Dimensions.Any(d => d is null) || Dimensions.Distinct().Count() != Dimensions.Count)
+        {
+            throw new HitQueryException("dimensions", "Dimensions must be distinct and not null.");
+        }
+
+        if (TimeZone is null)
+        {
+            throw new HitQueryException("time_zone", "A time zone is required.");
+        }
+
+        if (Limit is < 0)
+        {
+            throw new HitQueryException("limit", "The limit cannot be negative.");
+        }
+
+        if (Offset < 0)
+        {
+            throw new HitQueryException("offset", "The offset cannot be negative.");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+
+namespace FrancisBeacon.Querying;
+
+/// <summary>
+/// A date range as a person names it — <c>day</c>, <c>7d</c>, <c>30d</c>, or two ISO dates — resolved to a half-open
+/// UTC instant range in a site's time zone.
+/// </summary>
+/// <remarks>
+/// <c>day</c> is today (or the given date); <c>7d</c> and <c>30d</c> are the last 7 or 30 calendar days
+/// <em>including today</em>, so a hit that just arrived is always in them; two dates are inclusive calendar days.
+/// </remarks>
+public sealed record QueryDateRange
+{
+    private QueryDateRange(string period, DateOnly? first, DateOnly? last)
+    {
+        Period = period;
+        FirstDay = first;
+        LastDay = last;
+    }
+
+    /// <summary>The period keyword: <c>day</c>, <c>7d</c>, <c>30d</c> or <c>custom</c>.</summary>
+    public string Period { get; }
+
+    /// <summary>The first day, for <c>custom</c> (and for <c>day</c> when a date was given).</summary>
+    public DateOnly? FirstDay { get; }
+
+    /// <summary>The last day, inclusive, for <c>custom</c>.</summary>
+    public DateOnly? LastDay { get; }
+
+    /// <summary>Today, in the site's zone.</summary>
+    public static QueryDateRange Today { get; } = new("day", null, null);
+
+    /// <summary>The last 7 days including today.</summary>
+    public static QueryDateRange Last7Days { get; } = new("7d", null, null);
+
+    /// <summary>The last 30 days including today.</summary>
+    public static QueryDateRange Last30Days { get; } = new("30d", null, null);
+
+    /// <summary>The calendar days from <paramref name="first"/> to <paramref name="last"/>, both inclusive.</summary>
+    public static QueryDateRange Custom(DateOnly first, DateOnly last)
+    {
+        if (last < first)
+        {
+            throw new HitQueryException("date_range", "The last day is before the first day.");
+        }
+
+        return new("custom", first, last);
+    }
+
+    /// <summary>One calendar day.</summary>
+    public static QueryDateRange SingleDay(DateOnly day) => new("day", day, day);
+
+    /// <summary>
+    /// Parses the API's <c>period</c> and <c>date</c> parameters: <c>period=day|7d|30d</c> (with an optional
+    /// <c>date=YYYY-MM-DD</c> for <c>day</c>), or <c>period=custom&amp;date=YYYY-MM-DD,YYYY-MM-DD</c>. A missing
+    /// period with two dates means <c>custom</c>; a missing period alone means <c>30d</c>.
+    /// </summary>
+    /// <exception cref="HitQueryException">The period or the dates are not valid.</exception>
+    public static QueryDateRange Parse(string? period, string? date)
+    {
+        period = string.IsNullOrWhiteSpace(period) ? null : period.Trim();
+        date = string.IsNullOrWhiteSpace(date) ? null : date.Trim();
+        if (period is null)
+        {
+            period = date is not null && date.Contains(',', StringComparison.Ordinal) ? "custom" : "30d";
+        }
+
+        switch (period)
+        {
+            case "day":
+                return date is null ? Today : SingleDay(ParseDay(date));
+            case "7d":
+                return Last7Days;
+            case "30d":
+                return Last30Days;
+            case "custom":
+                if (date is null)
+                {
+                    throw new HitQueryException("date", "A custom period needs date=YYYY-MM-DD,YYYY-MM-DD.");
+                }
+
+                var parts = date.Split(',');
+                if (parts.Length != 2)
+                {
+                    throw new HitQueryException("date", "A custom period needs two dates separated by a comma.");
+                }
+
+                return Custom(ParseDay(parts[0]), ParseDay(parts[1]));
+            default:
+                throw new HitQueryException("period", "Unknown period; use day, 7d, 30d or custom.");
+        }
+    }
+
+    /// <summary>The inclusive first and last local calendar day of this range, relative to <paramref name="now"/>.</summary>
+    public (DateOnly First, DateOnly Last) Days(TimeZoneInfo timeZone, DateTimeOffset now)
+    {
+        var today = TimeZoneSegments.LocalDay(now, timeZone);
+        return Period switch
+        {
+            "day" => (FirstDay ?? today, FirstDay ?? today),
+            "7d" => (today.AddDays(-6), today),
+            "30d" => (today.AddDays(-29), today),
+            _ => (FirstDay!.Value, LastDay!.Value),
+        };
+    }
+
+    /// <summary>Resolves the range to a half-open UTC instant range <c>[From, To)</c> in <paramref name="timeZone"/>.</summary>
+    public (DateTimeOffset From, DateTimeOffset To) Resolve(TimeZoneInfo timeZone, DateTimeOffset now)
+    {
+        var (first, last) = Days(timeZone, now);
+        return (TimeZoneSegments.StartOfDay(first, timeZone), TimeZoneSegments.StartOfDay(last.AddDays(1), timeZone));
+    }
+
+    private static DateOnly ParseDay(string text)
+    {
+        if (!DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            throw new HitQueryException("date", $"'{Truncate(text)}' is not a date in the form YYYY-MM-DD.");
+        }
+
+        return day;
+    }
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

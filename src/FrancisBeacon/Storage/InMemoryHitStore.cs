@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Storage;
+
+/// <summary>
+/// The reference store: keeps hits in memory and answers every query with plain LINQ. It defines the semantics
+/// every other store must match, and suits tests and throwaway demos; its data is lost when the process ends.
+/// </summary>
+public sealed class InMemoryHitStore : IHitStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, Hit> _hits = [];
+
+    /// <summary>How many hits the store holds.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _hits.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hits);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            foreach (var hit in hits)
+            {
+                _hits.TryAdd(hit.Id, Normalise(hit));
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        query.Validate();
+        List<Hit> matching;
+        lock (_gate)
+        {
+            matching = _hits.Values
+                .Where(h => string.Equals(h.SiteId, query.SiteId, StringComparison.Ordinal) &&
+                            h.Timestamp >= query.From && h.Timestamp < query.To)
+                .ToList();
+        }
+
+        var groups = matching
+            .GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
+            .Select(g => new
+            {
+                Key = g.Key,
+                Metrics = query.Metrics.Select(m => Compute(m, g)).ToArray(),
+            });
+
+        if (query.Dimensions.Count == 0 && matching.Count == 0)
+        {
+            // One totals row even when nothing matched, as the SQL stores' ungrouped aggregate gives.
+            return ValueTask.FromResult(new AggregateResult(
+                [new AggregateRow([], query.Metrics.Select(_ => 0d).ToArray())]));
+        }
+
+        var ordered = Order(groups.Select(g => (g.Key, g.Metrics)), query);
+        IEnumerable<(string[] Key, double[] Metrics)> paged = ordered.Skip(query.Offset);
+        if (query.Limit is { } limit)
+        {
+            paged = paged.Take(limit);
+        }
+
+        var rows = paged.Select(r => new AggregateRow(r.Key, r.Metrics)).ToList();
+        return ValueTask.FromResult(new AggregateResult(rows));
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<Hit> ReadAsync(HitRange range, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<Hit> snapshot;
+        lock (_gate)
+        {
+            snapshot = _hits.Values.Where(range.Contains).OrderBy(h => h.Timestamp).ThenBy(h => h.Id).ToList();
+        }
+
+        foreach (var hit in snapshot)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return hit;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var doomed = _hits.Values.Where(range.Contains).Select(h => h.Id).ToList();
+            foreach (var id in doomed)
+            {
+                _hits.Remove(id);
+            }
+
+            return ValueTask.FromResult((long)doomed.Count);
+        }
+    }
+
+    private static Hit Normalise(Hit hit)
+    {
+        // Stores keep milliseconds; so does the reference.
+        var ticks = hit.Timestamp.UtcTicks;
+        var ts = new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+        var props = new Dictionary<string, string>(hit.Properties, StringComparer.Ordinal).AsReadOnly();
+        return hit with { Timestamp = ts, Properties = props };
+    }
+
+    private static string[] DimensionKey(Hit hit, HitQuery query)
+    {
+        var key = new string[query.Dimensions.Count];
+        for (var i = 0; i < key.Length; i++)
+        {
+            var dimension = query.Dimensions[i];
+            key[i] = dimension == HitDimension.Page
+                ? hit.Path
+                : dimension == HitDimension.Day
+                    ? TimeZoneSegments.LocalDay(hit.Timestamp, query.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+        }
+
+        return key;
+    }
+
+    private static double Compute(HitMetric metric, IEnumerable<Hit> hits) => metric switch
+    {
+        HitMetric.Pageviews => hits.Count(h => string.Equals(h.EventName, Hit.PageviewEvent, StringComparison.Ordinal)),
+        HitMetric.Visitors => hits.Select(h => h.VisitorId).Distinct().Count(),
+        _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
+    };
+
+    private static IEnumerable<(string[] Key, double[] Metrics)> Order(
+        IEnumerable<(string[] Key, double[] Metrics)> rows, HitQuery query)
+    {
+        if (query.Dimensions.Count > 0 && query.Dimensions[0].IsTime)
+        {
+            // yyyy-MM-dd sorts chronologically as text; later dimensions break ties.
+            return rows.OrderBy(r => r.Key, KeyComparer.Instance);
+        }
+
+        return rows.OrderByDescending(r => r.Metrics[0]).ThenBy(r => r.Key, KeyComparer.Instance);
+    }
+
+    private sealed class KeyComparer : IComparer<string[]>
+    {
+        public static KeyComparer Instance { get; } = new();
+
+        public int Compare(string[]? x, string[]? y)
+        {
+            for (var i = 0; i < x!.Length; i++)
+            {
+                var c = Utf8OrdinalComparer.Instance.Compare(x[i], y![i]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    private sealed class DimensionKeyComparer : IEqualityComparer<string[]>
+    {
+        public static DimensionKeyComparer Instance { get; } = new();
+
+        public bool Equals(string[]? x, string[]? y) => x!.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(string[] obj)
+        {
+            var hash = default(HashCode);
+            foreach (var s in obj)
+            {
+                hash.Add(s, StringComparer.Ordinal);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+}
