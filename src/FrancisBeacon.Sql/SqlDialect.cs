@@ -1,0 +1,14 @@
+namespace FrancisBeacon.Sql;
+
+/// <summary>What differs between the SQL databases FrancisBeacon supports, as far as queries go.</summary>
+public abstract class SqlDialect
+{
+    /// <summary>An expression giving the Unix time in milliseconds of the timestamp column <paramref name="column"/>.</summary>
+    public abstract string EpochMilliseconds(string column);
+
+    /// <summary>The value to bind for a timestamp compared with the timestamp column.</summary>
+    public abstract object TimestampValue(DateTimeOffset value);
+
+    /// <summary>A suffix that makes an ORDER BY on text compare UTF-8 bytes (<c>COLLATE BINARY</c>, <c>COLLATE "C"</c>).</summary>
+    public abstract string BinaryCollation { get; }
+}

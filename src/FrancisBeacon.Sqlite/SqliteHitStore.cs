@@ -1,0 +1,286 @@
+using System.Data;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Dapper;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Sql;
+using FrancisBeacon.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace FrancisBeacon.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
+/// statement; queries are translated by <see cref="HitQuerySql"/>.
+/// </summary>
+public sealed class SqliteHitStore : IHitStore, IHitStoreSchema
+{
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+    private readonly SqliteSql _sql;
+    private readonly HitQuerySql _query;
+    private readonly IReadOnlyList<SqlMigration> _migrations;
+
+    /// <summary>Creates the store. Nothing touches the database until the first call.</summary>
+    /// <exception cref="ArgumentException">The connection string is missing or the table prefix is not allowed.</exception>
+    public SqliteHitStore(SqliteHitStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("SqliteHitStoreOptions.ConnectionString is required.", nameof(options));
+        }
+
+        if (!SqlIdentifier.IsValidPrefix(options.TablePrefix))
+        {
+            throw new ArgumentException(
+                $"SqliteHitStoreOptions.TablePrefix '{options.TablePrefix}' is not allowed: use lower-case letters, digits and '_'.",
+                nameof(options));
+        }
+
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
+        EnsureDirectory(builder.DataSource);
+        _connectionString = builder.ConnectionString;
+        _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
+        _sql = new SqliteSql(options.TablePrefix);
+        _query = new HitQuerySql(SqliteDialect.Instance, _sql.Hits);
+        _migrations = SqlMigrations.Load(
+            typeof(SqliteHitStore).Assembly,
+            "FrancisBeacon.Sqlite.Migrations.",
+            new Dictionary<string, string> { ["{prefix}"] = options.TablePrefix });
+    }
+
+    /// <inheritdoc />
+    public int LatestVersion => _migrations.Count;
+
+    /// <inheritdoc />
+    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hits);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (hits.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = _sql.Insert;
+        var parameters = new SqliteParameter[SqliteSql.InsertParameters.Length];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = SqliteSql.InsertParameters[i];
+            command.Parameters.Add(parameters[i]);
+        }
+
+        command.Prepare();
+        foreach (var hit in hits)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            parameters[0].Value = hit.Id;
+            parameters[1].Value = hit.SiteId;
+            parameters[2].Value = SqliteDialect.ToMilliseconds(TruncateToMillisecond(hit.Timestamp));
+            parameters[3].Value = hit.EventName;
+            parameters[4].Value = hit.Hostname;
+            parameters[5].Value = hit.Path;
+            parameters[6].Value = (object?)hit.Referrer ?? DBNull.Value;
+            parameters[7].Value = (object?)hit.ReferrerSource ?? DBNull.Value;
+            parameters[8].Value = (object?)hit.UtmSource ?? DBNull.Value;
+            parameters[9].Value = (object?)hit.UtmMedium ?? DBNull.Value;
+            parameters[10].Value = (object?)hit.UtmCampaign ?? DBNull.Value;
+            parameters[11].Value = (object?)hit.UtmTerm ?? DBNull.Value;
+            parameters[12].Value = (object?)hit.UtmContent ?? DBNull.Value;
+            parameters[13].Value = hit.VisitorId;
+            parameters[14].Value = (object?)hit.Browser ?? DBNull.Value;
+            parameters[15].Value = (object?)hit.BrowserVersion ?? DBNull.Value;
+            parameters[16].Value = (object?)hit.OperatingSystem ?? DBNull.Value;
+            parameters[17].Value = (object?)hit.OperatingSystemVersion ?? DBNull.Value;
+            parameters[18].Value = (object?)hit.DeviceType ?? DBNull.Value;
+            parameters[19].Value = (object?)hit.Country ?? DBNull.Value;
+            parameters[20].Value = (object?)hit.Region ?? DBNull.Value;
+            parameters[21].Value = (object?)hit.City ?? DBNull.Value;
+            parameters[22].Value = (object?)hit.ScreenWidth ?? DBNull.Value;
+            parameters[23].Value = (object?)hit.Language ?? DBNull.Value;
+            parameters[24].Value = (object?)HitPropertiesJson.Serialize(hit.Properties) ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        query.Validate();
+        await using var connection = await OpenAsync(cancellationToken);
+        return await _query.ExecuteAsync(connection, query, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        cancellationToken.ThrowIfCancellationRequested();
+        return HitReadOrdering.OrderTiesAsync(ReadByTimestampAsync(range, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(_sql.Purge, RangeParameters(range), cancellationToken: cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await CurrentVersionAsync(connection, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode=WAL", cancellationToken: cancellationToken));
+        foreach (var migration in _migrations)
+        {
+            // BEGIN IMMEDIATE takes the write lock first, so concurrent migrators queue up behind each other.
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(_sql.CreateHistory, transaction: transaction, cancellationToken: cancellationToken));
+            var version = await CurrentVersionAsync(connection, transaction, cancellationToken);
+            if (version > LatestVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The beacon database is at schema version {version}, newer than this code's {LatestVersion}; refusing to touch it.");
+            }
+
+            if (version >= migration.Version)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                continue;
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(migration.Script, transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                _sql.InsertHistory,
+                new { version = migration.Version, name = migration.Name, applied_at = AppliedAt() },
+                transaction,
+                cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public string GetMigrationScript(int fromVersion) =>
+        SqlMigrations.Compose(
+            _migrations,
+            fromVersion,
+            m => $"INSERT INTO {_sql.History} (version, name, applied_at) VALUES ({m.Version.ToString(CultureInfo.InvariantCulture)}, '{m.Name}', CAST(strftime('%s','now') AS INTEGER) * 1000);")
+        .Insert(0, fromVersion < LatestVersion ? _sql.CreateHistory + ";\n" : string.Empty);
+
+    private static long AppliedAt() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private async IAsyncEnumerable<Hit> ReadByTimestampAsync(HitRange range, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var reader = await connection.ExecuteReaderAsync(
+            new CommandDefinition(_sql.Read, RangeParameters(range), cancellationToken: cancellationToken));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new Hit
+            {
+                Id = reader.GetGuid(0),
+                SiteId = reader.GetString(1),
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                EventName = reader.GetString(3),
+                Hostname = reader.GetString(4),
+                Path = reader.GetString(5),
+                Referrer = NullableString(reader, 6),
+                ReferrerSource = NullableString(reader, 7),
+                UtmSource = NullableString(reader, 8),
+                UtmMedium = NullableString(reader, 9),
+                UtmCampaign = NullableString(reader, 10),
+                UtmTerm = NullableString(reader, 11),
+                UtmContent = NullableString(reader, 12),
+                VisitorId = reader.GetInt64(13),
+                Browser = NullableString(reader, 14),
+                BrowserVersion = NullableString(reader, 15),
+                OperatingSystem = NullableString(reader, 16),
+                OperatingSystemVersion = NullableString(reader, 17),
+                DeviceType = NullableString(reader, 18),
+                Country = NullableString(reader, 19),
+                Region = NullableString(reader, 20),
+                City = NullableString(reader, 21),
+                ScreenWidth = reader.IsDBNull(22) ? null : reader.GetInt32(22),
+                Language = NullableString(reader, 23),
+                Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
+            };
+        }
+    }
+
+    private static string? NullableString(System.Data.Common.DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DynamicParameters RangeParameters(HitRange range)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("site_id", range.SiteId);
+        parameters.Add("from_ts", SqliteDialect.ToMilliseconds(range.From));
+        parameters.Add("to_ts", SqliteDialect.ToMilliseconds(range.To));
+        return parameters;
+    }
+
+    private async ValueTask<int> CurrentVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(_sql.HistoryExists, transaction: transaction, cancellationToken: cancellationToken));
+        if (exists == 0)
+        {
+            return 0;
+        }
+
+        return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CurrentVersion, transaction: transaction, cancellationToken: cancellationToken));
+    }
+
+    private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString) { DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000) };
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL;");
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static DateTimeOffset TruncateToMillisecond(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+
+    private static void EnsureDirectory(string dataSource)
+    {
+        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+namespace FrancisBeacon.Sqlite;
+
+/// <summary>Every SQL statement of the SQLite store. <c>{prefix}</c> is replaced by the validated table prefix.</summary>
+internal sealed class SqliteSql
+{
+    public SqliteSql(string prefix)
+    {
+        Hits = prefix + "hits";
+        History = prefix + "schema_version";
+        CreateHistory = $"CREATE TABLE IF NOT EXISTS {History} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+        HistoryExists = $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{History}'";
+        CurrentVersion = $"SELECT coalesce(max(version), 0) FROM {History}";
+        InsertHistory = $"INSERT INTO {History} (version, name, applied_at) VALUES (@version, @name, @applied_at)";
+        Insert = $"""
+            INSERT OR IGNORE INTO {Hits} (id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
+                utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
+                os, os_version, device_type, country, region, city, screen_width, language, props)
+            VALUES (@id, @site_id, @ts, @event_name, @hostname, @path, @referrer, @referrer_source,
+                @utm_source, @utm_medium, @utm_campaign, @utm_term, @utm_content, @visitor_id, @browser, @browser_version,
+                @os, @os_version, @device_type, @country, @region, @city, @screen_width, @language, @props)
+            """;
+        Read = $"""
+            SELECT id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
+                utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
+                os, os_version, device_type, country, region, city, screen_width, language, props
+            FROM {Hits}
+            WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts
+            ORDER BY ts
+            """;
+        Purge = $"DELETE FROM {Hits} WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts";
+    }
+
+    public string Hits { get; }
+
+    public string History { get; }
+
+    public string CreateHistory { get; }
+
+    public string HistoryExists { get; }
+
+    public string CurrentVersion { get; }
+
+    public string InsertHistory { get; }
+
+    public string Insert { get; }
+
+    public string Read { get; }
+
+    public string Purge { get; }
+
+    /// <summary>The parameter names of <see cref="Insert"/>, in column order.</summary>
+    public static readonly string[] InsertParameters =
+    [
+        "@id", "@site_id", "@ts", "@event_name", "@hostname", "@path", "@referrer", "@referrer_source",
+        "@utm_source", "@utm_medium", "@utm_campaign", "@utm_term", "@utm_content", "@visitor_id", "@browser",
+        "@browser_version", "@os", "@os_version", "@device_type", "@country", "@region", "@city", "@screen_width",
+        "@language", "@props",
+    ];
+}
