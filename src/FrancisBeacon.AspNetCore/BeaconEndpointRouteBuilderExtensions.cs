@@ -1,0 +1,26 @@
+using FrancisBeacon.AspNetCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the beacon's query API.</summary>
+public static class BeaconEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the query API under <paramref name="pattern"/>: <c>GET {pattern}/stats?site_id=&amp;period=&amp;date=&amp;limit=</c>.
+    /// Without authorization metadata it answers only loopback requests; add <c>.RequireAuthorization(policy)</c> on
+    /// the returned builder, which covers every API endpoint.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">AddBeacon was not called, or no store was chosen.</exception>
+    public static IEndpointConventionBuilder MapBeaconApi(this IEndpointRouteBuilder endpoints, string pattern = "/beacon/api")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        BeaconServiceChecks.EnsureServices(endpoints.ServiceProvider);
+        var group = endpoints.MapGroup(pattern);
+        group.AddEndpointFilter<LocalRequestsOnlyFilter>();
+        group.MapGet("/stats", StatsEndpoint.HandleAsync);
+        return group;
+    }
+}

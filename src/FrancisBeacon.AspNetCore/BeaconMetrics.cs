@@ -1,0 +1,81 @@
+using System.Diagnostics.Metrics;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>Why a hit was not recorded; the <c>reason</c> tag of <c>beacon.hits.dropped</c>.</summary>
+internal static class DropReasons
+{
+    public const string QueueFull = "queue_full";
+    public const string UnknownSite = "unknown_site";
+    public const string StoreFailure = "store_failure";
+}
+
+/// <summary>
+/// The <c>FrancisBeacon</c> meter: hits received, dropped by reason, written, queue length, batch write duration.
+/// OpenTelemetry picks it up with <c>AddMeter("FrancisBeacon")</c>.
+/// </summary>
+internal sealed class BeaconMetrics : IDisposable
+{
+    public const string MeterName = "FrancisBeacon";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _written;
+    private readonly Histogram<double> _batchDuration;
+    private long _receivedTotal;
+    private long _writtenTotal;
+    private long _droppedQueueFull;
+    private long _droppedUnknownSite;
+    private long _droppedStoreFailure;
+
+    public BeaconMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _received = _meter.CreateCounter<long>("beacon.hits.received", "{hit}", "Hits accepted by the collection endpoints.");
+        _dropped = _meter.CreateCounter<long>("beacon.hits.dropped", "{hit}", "Hits not recorded, by reason.");
+        _written = _meter.CreateCounter<long>("beacon.hits.written", "{hit}", "Hits written to the store.");
+        _batchDuration = _meter.CreateHistogram<double>("beacon.batch.duration", "s", "Time to write one batch to the store.");
+    }
+
+    public void ObserveQueueLength(Func<int> queueLength) =>
+        _meter.CreateObservableGauge("beacon.queue.length", queueLength, "{hit}", "Hits waiting for the writer.");
+
+    public long ReceivedTotal => Interlocked.Read(ref _receivedTotal);
+
+    public long WrittenTotal => Interlocked.Read(ref _writtenTotal);
+
+    public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
+
+    public long DroppedUnknownSite => Interlocked.Read(ref _droppedUnknownSite);
+
+    public long DroppedStoreFailure => Interlocked.Read(ref _droppedStoreFailure);
+
+    public void Received()
+    {
+        Interlocked.Increment(ref _receivedTotal);
+        _received.Add(1);
+    }
+
+    public void Dropped(string reason, long count = 1)
+    {
+        switch (reason)
+        {
+            case DropReasons.QueueFull: Interlocked.Add(ref _droppedQueueFull, count); break;
+            case DropReasons.UnknownSite: Interlocked.Add(ref _droppedUnknownSite, count); break;
+            case DropReasons.StoreFailure: Interlocked.Add(ref _droppedStoreFailure, count); break;
+            default: break;
+        }
+
+        _dropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void Written(int count, TimeSpan duration)
+    {
+        Interlocked.Add(ref _writtenTotal, count);
+        _written.Add(count);
+        _batchDuration.Record(duration.TotalSeconds);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

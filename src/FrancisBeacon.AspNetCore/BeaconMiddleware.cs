@@ -1,0 +1,318 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>
+/// The collection endpoints under <see cref="BeaconOptions.PathPrefix"/>: <c>GET hit.gif</c> (tracking pixel) and
+/// <c>POST event</c> (JSON from the tracker script). They validate, build the hit, queue it and answer at once; the
+/// database is never touched on the request thread.
+/// </summary>
+internal sealed partial class BeaconMiddleware
+{
+    /// <summary>The 43-byte transparent 1x1 GIF89a.</summary>
+    internal static readonly byte[] TransparentGif =
+    [
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0xFF, 0xFF, 0xFF, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00,
+        0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
+    ];
+
+    private readonly RequestDelegate _next;
+    private readonly PathString _prefix;
+    private readonly int _maxBodyBytes;
+    private readonly HitFactory _factory;
+    private readonly HitQueue _queue;
+    private readonly BeaconMetrics _metrics;
+    private readonly ILogger<BeaconMiddleware> _logger;
+
+    public BeaconMiddleware(RequestDelegate next, IOptions<BeaconOptions> options, HitFactory factory, HitQueue queue, BeaconMetrics metrics, ILogger<BeaconMiddleware> logger)
+    {
+        _next = next;
+        _prefix = new PathString(options.Value.PathPrefix);
+        _maxBodyBytes = options.Value.MaxBodyBytes;
+        _factory = factory;
+        _queue = queue;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments(_prefix, StringComparison.OrdinalIgnoreCase, out var rest))
+        {
+            return _next(context);
+        }
+
+        if (rest.Equals("/hit.gif", StringComparison.OrdinalIgnoreCase))
+        {
+            return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                ? PixelAsync(context)
+                : MethodNotAllowed(context, "GET, HEAD");
+        }
+
+        if (rest.Equals("/event", StringComparison.OrdinalIgnoreCase))
+        {
+            return HttpMethods.IsPost(context.Request.Method)
+                ? EventAsync(context)
+                : MethodNotAllowed(context, "POST");
+        }
+
+        return _next(context);
+    }
+
+    private async Task PixelAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var url = request.Query["u"].ToString();
+        if (url.Length == 0)
+        {
+            url = request.Headers.Referer.ToString();
+        }
+
+        int? width = null;
+        if (request.Query.TryGetValue("w", out var w) && int.TryParse(w.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        {
+            width = parsed;
+        }
+
+        var input = new HitInput(url, request.Query["r"].ToString(), null, width, null);
+        if (!Accept(input, context, out var error))
+        {
+            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "image/gif";
+        response.ContentLength = TransparentGif.Length;
+        response.Headers.CacheControl = "no-store";
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await response.Body.WriteAsync(TransparentGif, context.RequestAborted);
+        }
+    }
+
+    private async Task EventAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            await BadRequestAsync(context, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_maxBodyBytes} bytes.");
+            return;
+        }
+
+        var body = await ReadBoundedAsync(request.Body, _maxBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await BadRequestAsync(context, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_maxBodyBytes} bytes.");
+            return;
+        }
+
+        if (!EventPayload.TryParse(body, out var input, out var parseError))
+        {
+            await BadRequestAsync(context, StatusCodes.Status400BadRequest, parseError);
+            return;
+        }
+
+        if (!Accept(input, context, out var error))
+        {
+            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        context.Response.ContentLength = 0;
+    }
+
+    /// <summary>Builds and queues the hit. Unknown sites and a full queue are counted drops, not client errors.</summary>
+    private bool Accept(HitInput input, HttpContext context, out string error)
+    {
+        var result = _factory.Build(input, context);
+        if (result.Hit is not null)
+        {
+            _queue.TryEnqueue(result.Hit);
+            error = string.Empty;
+            return true;
+        }
+
+        if (result.UnknownSite)
+        {
+            _metrics.Dropped(DropReasons.UnknownSite);
+            LogUnknownSite(_logger);
+            error = string.Empty;
+            return true;
+        }
+
+        error = result.Error ?? "Invalid hit.";
+        return false;
+    }
+
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int max, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[max + 1];
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total > max ? null : buffer[..total];
+    }
+
+    private static Task MethodNotAllowed(HttpContext context, string allow)
+    {
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = allow;
+        return Task.CompletedTask;
+    }
+
+    private static Task BadRequestAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsync(message, context.RequestAborted);
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Dropped a hit whose host name belongs to no configured site")]
+    private static partial void LogUnknownSite(ILogger logger);
+}
+
+/// <summary>The JSON body of <c>POST {prefix}/event</c>: <c>name</c>, <c>url</c>, <c>referrer</c>, <c>screen_width</c>, <c>props</c>.</summary>
+internal static class EventPayload
+{
+    public static bool TryParse(byte[] body, out HitInput input, out string error)
+    {
+        input = new HitInput(null, null, null, null, null);
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = "The body must be a JSON object.";
+                return false;
+            }
+
+            string? name = null, url = null, referrer = null;
+            int? width = null;
+            Dictionary<string, string>? props = null;
+            foreach (var property in root.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "name":
+                        name = StringOrNull(property.Value, "name");
+                        break;
+                    case "url":
+                        url = StringOrNull(property.Value, "url");
+                        break;
+                    case "referrer":
+                        referrer = StringOrNull(property.Value, "referrer");
+                        break;
+                    case "screen_width":
+                        if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var w))
+                        {
+                            width = w;
+                        }
+                        else if (property.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            throw new FormatException("screen_width must be an integer.");
+                        }
+
+                        break;
+                    case "props":
+                        props = ParseProps(property.Value);
+                        break;
+                    default:
+                        break; // unknown fields are ignored, as beacons do
+                }
+            }
+
+            input = new HitInput(url, referrer, name, width, props);
+            error = string.Empty;
+            return true;
+        }
+        catch (JsonException)
+        {
+            error = "The body is not valid JSON.";
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            error = "The body is not valid UTF-8 JSON.";
+            return false;
+        }
+        catch (FormatException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static string? StringOrNull(JsonElement value, string field) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Null => null,
+        _ => throw new FormatException($"{field} must be a string."),
+    };
+
+    private static Dictionary<string, string>? ParseProps(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("props must be an object of string values.");
+        }
+
+        var props = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            if (props.Count >= HitLimits.MaxProperties)
+            {
+                throw new FormatException($"props may hold at most {HitLimits.MaxProperties} entries.");
+            }
+
+            if (property.Name.Length is 0 || property.Name.Length > HitLimits.MaxPropertyKeyLength)
+            {
+                throw new FormatException($"A props key must be 1 to {HitLimits.MaxPropertyKeyLength} characters.");
+            }
+
+            var text = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString()!,
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
+                JsonValueKind.Null => null,
+                _ => throw new FormatException("props values must be strings, numbers or booleans."),
+            };
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (text.Length > HitLimits.MaxPropertyValueLength)
+            {
+                throw new FormatException($"A props value is longer than {HitLimits.MaxPropertyValueLength} characters.");
+            }
+
+            props[property.Name] = text;
+        }
+
+        return props;
+    }
+}

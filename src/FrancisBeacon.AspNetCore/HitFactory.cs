@@ -1,0 +1,192 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>What the collection endpoints received, before it becomes a <see cref="Hit"/>.</summary>
+internal sealed record HitInput(
+    string? Url,
+    string? Referrer,
+    string? EventName,
+    int? ScreenWidth,
+    IReadOnlyDictionary<string, string>? Properties);
+
+/// <summary>The outcome of turning input into a hit.</summary>
+internal readonly record struct HitBuildResult(Hit? Hit, string? Error, bool UnknownSite)
+{
+    public static HitBuildResult Invalid(string error) => new(null, error, false);
+}
+
+/// <summary>Validates raw input and builds the hit: site, host, normalised path, referrer, UTM, visitor id.</summary>
+internal sealed class HitFactory
+{
+    private readonly SiteResolver _sites;
+    private readonly VisitorIdHasher _visitors;
+    private readonly TimeProvider _time;
+
+    public HitFactory(SiteResolver sites, VisitorIdHasher visitors, TimeProvider time)
+    {
+        _sites = sites;
+        _visitors = visitors;
+        _time = time;
+    }
+
+    public HitBuildResult Build(HitInput input, HttpContext context)
+    {
+        if (string.IsNullOrWhiteSpace(input.Url))
+        {
+            return HitBuildResult.Invalid("The page URL is missing: pass it as 'u' (or 'url' in JSON) or send a Referer header.");
+        }
+
+        if (input.Url.Length > HitLimits.MaxUrlLength)
+        {
+            return HitBuildResult.Invalid($"The page URL is longer than {HitLimits.MaxUrlLength} characters.");
+        }
+
+        if (!Uri.TryCreate(input.Url, UriKind.Absolute, out var page) ||
+            (page.Scheme != Uri.UriSchemeHttp && page.Scheme != Uri.UriSchemeHttps) ||
+            string.IsNullOrEmpty(page.Host))
+        {
+            return HitBuildResult.Invalid("The page URL must be an absolute http or https URL.");
+        }
+
+        var eventName = string.IsNullOrWhiteSpace(input.EventName) ? Hit.PageviewEvent : input.EventName.Trim();
+        if (eventName.Length > HitLimits.MaxShortTextLength || HasControlCharacters(eventName))
+        {
+            return HitBuildResult.Invalid($"The event name must be at most {HitLimits.MaxShortTextLength} printable characters.");
+        }
+
+        if (input.ScreenWidth is < 0 or > 100_000)
+        {
+            return HitBuildResult.Invalid("screen_width must be between 0 and 100000.");
+        }
+
+        var hostname = page.IdnHost.ToLowerInvariant();
+        var site = _sites.ForHost(hostname);
+        if (site is null)
+        {
+            return new HitBuildResult(null, $"No site is configured for host '{hostname}'.", UnknownSite: true);
+        }
+
+        var path = NormalisePath(page);
+        var query = ParseQuery(page.Query);
+        string? referrer = null;
+        string? referrerSource = null;
+        if (!string.IsNullOrWhiteSpace(input.Referrer) && input.Referrer.Length <= HitLimits.MaxUrlLength &&
+            Uri.TryCreate(input.Referrer, UriKind.Absolute, out var referrerUri) &&
+            (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps))
+        {
+            var referrerHost = referrerUri.IdnHost.ToLowerInvariant();
+            if (!string.Equals(referrerHost, hostname, StringComparison.Ordinal))
+            {
+                referrer = input.Referrer;
+                referrerSource = referrerHost.StartsWith("www.", StringComparison.Ordinal) ? referrerHost[4..] : referrerHost;
+            }
+        }
+
+        var utmSource = Limit(query.GetValueOrDefault("utm_source"));
+        var now = _time.GetUtcNow();
+        var hit = new Hit
+        {
+            SiteId = site.Id,
+            Timestamp = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero),
+            EventName = eventName,
+            Hostname = hostname,
+            Path = path,
+            Referrer = referrer,
+            ReferrerSource = referrerSource ?? utmSource,
+            UtmSource = utmSource,
+            UtmMedium = Limit(query.GetValueOrDefault("utm_medium")),
+            UtmCampaign = Limit(query.GetValueOrDefault("utm_campaign")),
+            UtmTerm = Limit(query.GetValueOrDefault("utm_term")),
+            UtmContent = Limit(query.GetValueOrDefault("utm_content")),
+            VisitorId = _visitors.Compute(site.Id, context.Connection.RemoteIpAddress ?? IPAddress.None, context.Request.Headers.UserAgent.ToString()),
+            ScreenWidth = input.ScreenWidth,
+            Language = PrimaryLanguage(context.Request.Headers.AcceptLanguage),
+            Properties = input.Properties ?? Hit.EmptyProperties,
+        };
+        return new HitBuildResult(hit, null, false);
+    }
+
+    internal static string NormalisePath(Uri page)
+    {
+        var raw = page.AbsolutePath;
+        string path;
+        try
+        {
+            path = Uri.UnescapeDataString(raw);
+        }
+        catch (UriFormatException)
+        {
+            path = raw;
+        }
+
+        if (path.Length == 0 || path[0] != '/')
+        {
+            path = "/" + path;
+        }
+
+        if (HasControlCharacters(path))
+        {
+            path = raw;
+        }
+
+        return path.Length > HitLimits.MaxUrlLength ? path[..HitLimits.MaxUrlLength] : path;
+    }
+
+    private static Dictionary<string, string> ParseQuery(string query)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(query))
+        {
+            return result;
+        }
+
+        foreach (var (key, values) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query))
+        {
+            if (key.StartsWith("utm_", StringComparison.OrdinalIgnoreCase) && !StringValues.IsNullOrEmpty(values))
+            {
+                result[key] = values[0]!;
+            }
+        }
+
+        return result;
+    }
+
+    private static string? Limit(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        value = value.Trim();
+        return value.Length > HitLimits.MaxShortTextLength ? value[..HitLimits.MaxShortTextLength] : value;
+    }
+
+    private static string? PrimaryLanguage(StringValues acceptLanguage)
+    {
+        var header = acceptLanguage.ToString();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        var first = header.Split(',', 2)[0].Split(';', 2)[0].Trim();
+        return first.Length is > 0 and <= 35 && first != "*" && !HasControlCharacters(first) ? first : null;
+    }
+
+    private static bool HasControlCharacters(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using FrancisBeacon.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>
+/// Drains the <see cref="HitQueue"/> into the store in batches: a batch is written when it reaches
+/// <see cref="BeaconOptions.MaxBatchSize"/> or when its oldest hit has waited <see cref="BeaconOptions.FlushInterval"/>.
+/// A failed write is retried with back-off while the queue holds further hits. The queue is drained completely
+/// after the web server has stopped (<see cref="StoppedAsync"/>), so no accepted hit is lost on a graceful stop.
+/// </summary>
+internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+    private readonly IServiceProvider _services;
+    private readonly HitQueue _queue;
+    private readonly BeaconMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<HitWriter> _logger;
+    private readonly int _maxBatch;
+    private readonly TimeSpan _flushInterval;
+    private readonly CancellationTokenSource _abort = new();
+    private IHitStore? _store;
+    private Task? _loop;
+
+    public HitWriter(IServiceProvider services, HitQueue queue, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
+    {
+        _services = services;
+        _queue = queue;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _maxBatch = options.Value.MaxBatchSize;
+        _flushInterval = options.Value.FlushInterval;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _store = _services.GetService<IHitStore>() ?? throw new InvalidOperationException(BeaconServiceChecks.MissingStore);
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // Keep writing while the server finishes its requests; the final drain happens in StoppedAsync.
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _queue.Complete();
+        if (_loop is null)
+        {
+            return;
+        }
+
+        using var registration = cancellationToken.Register(_abort.Cancel);
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var lost = _queue.Count;
+        while (_queue.Reader.TryRead(out _))
+        {
+        }
+
+        if (lost > 0)
+        {
+            _metrics.Dropped(DropReasons.StoreFailure, lost);
+            LogDroppedAtShutdown(_logger, lost);
+        }
+    }
+
+    public void Dispose() => _abort.Dispose();
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Hit>(_maxBatch);
+        try
+        {
+            while (await reader.WaitToReadAsync(_abort.Token))
+            {
+                var deadline = _time.GetUtcNow() + _flushInterval;
+                while (batch.Count < _maxBatch)
+                {
+                    while (batch.Count < _maxBatch && reader.TryRead(out var hit))
+                    {
+                        batch.Add(hit);
+                    }
+
+                    var remaining = deadline - _time.GetUtcNow();
+                    if (batch.Count >= _maxBatch || remaining <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+                    wait.CancelAfter(remaining);
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(wait.Token))
+                        {
+                            break; // completed: write what we have
+                        }
+                    }
+                    catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
+                    {
+                        break; // flush interval elapsed
+                    }
+                }
+
+                await WriteWithRetryAsync(batch);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            if (batch.Count > 0)
+            {
+                _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
+                LogDroppedAtShutdown(_logger, batch.Count);
+            }
+        }
+    }
+
+    private async Task WriteWithRetryAsync(List<Hit> batch)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        var failures = 0;
+        while (true)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await _store!.AppendAsync(batch, _abort.Token);
+                _metrics.Written(batch.Count, Stopwatch.GetElapsedTime(started));
+                if (failures > 0)
+                {
+                    LogStoreRecovered(_logger, failures);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+            {
+                failures++;
+                if (failures == 1)
+                {
+                    // Once per outage, not once per hit or per attempt.
+                    LogStoreFailing(_logger, ex, batch.Count, _queue.Count);
+                }
+
+                await Task.Delay(delay, _time, _abort.Token);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Writing {BatchSize} hits to the beacon store failed; retrying with back-off while {Queued} more hits wait in the queue")]
+    private static partial void LogStoreFailing(ILogger logger, Exception exception, int batchSize, int queued);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "The beacon store is writable again after {Failures} failed attempts")]
+    private static partial void LogStoreRecovered(ILogger logger, int failures);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Shutdown timed out: {Count} queued hits could not be written and were dropped")]
+    private static partial void LogDroppedAtShutdown(ILogger logger, int count);
+}

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>A tracked site as the pipeline sees it.</summary>
+internal sealed record ResolvedSite(string Id, TimeZoneInfo TimeZone);
+
+/// <summary>Maps a page's host name to its site, and a site id to its time zone, from <see cref="BeaconOptions.Sites"/>.</summary>
+internal sealed class SiteResolver
+{
+    private readonly Dictionary<string, ResolvedSite> _byHost = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(string Suffix, ResolvedSite Site)> _wildcards = [];
+    private readonly Dictionary<string, ResolvedSite> _byId = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ResolvedSite? _default;
+    private readonly TimeZoneInfo _defaultZone;
+
+    public SiteResolver(IOptions<BeaconOptions> options)
+    {
+        var value = options.Value;
+        _defaultZone = SiteTimeZones.TryFind(value.DefaultTimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+        foreach (var site in value.Sites)
+        {
+            var resolved = new ResolvedSite(site.Id, SiteTimeZones.TryFind(site.TimeZone, out var z) ? z : TimeZoneInfo.Utc);
+            _byId[site.Id] = resolved;
+            foreach (var host in site.Hostnames.Count == 0 ? [site.Id] : site.Hostnames)
+            {
+                if (host.StartsWith("*.", StringComparison.Ordinal))
+                {
+                    _wildcards.Add((host[1..], resolved));
+                }
+                else
+                {
+                    _byHost[host] = resolved;
+                }
+            }
+        }
+
+        HasConfiguredSites = value.Sites.Count > 0;
+        if (value.DefaultSiteId is { Length: > 0 } defaultId)
+        {
+            _default = _byId.TryGetValue(defaultId, out var d) ? d : new ResolvedSite(defaultId, _defaultZone);
+        }
+    }
+
+    /// <summary>Whether the owner configured any site (else each host name is its own site).</summary>
+    public bool HasConfiguredSites { get; }
+
+    /// <summary>The configured sites.</summary>
+    public IEnumerable<ResolvedSite> Sites => _byId.Values;
+
+    /// <summary>The site a page host name belongs to, or <see langword="null"/> when it belongs to none.</summary>
+    public ResolvedSite? ForHost(string hostname)
+    {
+        if (_byHost.TryGetValue(hostname, out var site))
+        {
+            return site;
+        }
+
+        foreach (var (suffix, wildcardSite) in _wildcards)
+        {
+            if (hostname.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && hostname.Length > suffix.Length)
+            {
+                return wildcardSite;
+            }
+        }
+
+        if (_default is not null)
+        {
+            return _default;
+        }
+
+        return HasConfiguredSites ? null : new ResolvedSite(hostname, _defaultZone);
+    }
+
+    /// <summary>The site with an id, for queries; unconfigured ids are allowed only when no site is configured.</summary>
+    public ResolvedSite? ForId(string siteId)
+    {
+        if (_byId.TryGetValue(siteId, out var site))
+        {
+            return site;
+        }
+
+        if (_default is not null && string.Equals(_default.Id, siteId, StringComparison.OrdinalIgnoreCase))
+        {
+            return _default;
+        }
+
+        return HasConfiguredSites ? null : new ResolvedSite(siteId, _defaultZone);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Serialization;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary><c>GET {api}/stats</c>: totals, top pages and the daily series of a site over a period.</summary>
+internal static class StatsEndpoint
+{
+    public const int DefaultPageLimit = 10;
+    public const int MaxPageLimit = 1000;
+
+    public static async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    {
+        var query = context.Request.Query;
+        try
+        {
+            var site = ResolveSite(query["site_id"].ToString(), sites);
+            var range = QueryDateRange.Parse(query["period"].ToString(), query["date"].ToString());
+            var limit = DefaultPageLimit;
+            if (query.TryGetValue("limit", out var limitText) &&
+                (!int.TryParse(limitText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxPageLimit))
+            {
+                throw new HitQueryException("limit", $"limit must be a whole number from 1 to {MaxPageLimit}.");
+            }
+
+            var now = time.GetUtcNow();
+            var (first, last) = range.Days(site.TimeZone, now);
+            if (last.DayNumber - first.DayNumber > 3660)
+            {
+                throw new HitQueryException("date", "The range is longer than ten years.");
+            }
+
+            var (from, to) = range.Resolve(site.TimeZone, now);
+            var baseQuery = new HitQuery
+            {
+                SiteId = site.Id,
+                From = from,
+                To = to,
+                TimeZone = site.TimeZone,
+                Metrics = [HitMetric.Visitors, HitMetric.Pageviews],
+            };
+            var ct = context.RequestAborted;
+            var totals = await store.QueryAsync(baseQuery, ct);
+            var pages = await store.QueryAsync(baseQuery with { Dimensions = [HitDimension.Page], Limit = limit }, ct);
+            var days = await store.QueryAsync(baseQuery with { Dimensions = [HitDimension.Day] }, ct);
+
+            var byDay = days.Rows.ToDictionary(r => r.Dimensions[0], StringComparer.Ordinal);
+            var series = new List<StatsDay>();
+            for (var day = first; day <= last; day = day.AddDays(1))
+            {
+                var key = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                series.Add(byDay.TryGetValue(key, out var row)
+                    ? new StatsDay(key, (long)row.Metrics[0], (long)row.Metrics[1])
+                    : new StatsDay(key, 0, 0));
+            }
+
+            var total = totals.Rows.Count > 0 ? totals.Rows[0].Metrics : [0d, 0d];
+            return Results.Json(
+                new StatsResponse(
+                    site.Id,
+                    site.TimeZone.Id,
+                    range.Period,
+                    first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    new StatsTotals((long)total[0], (long)total[1]),
+                    pages.Rows.Select(r => new StatsPage(r.Dimensions[0], (long)r.Metrics[0], (long)r.Metrics[1])).ToList(),
+                    series),
+                StatsJsonContext.Default.StatsResponse);
+        }
+        catch (HitQueryException ex)
+        {
+            return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: ex.Field == "site_id" && ex.Reason.StartsWith("Unknown", StringComparison.Ordinal) ? 404 : 400);
+        }
+    }
+
+    private static ResolvedSite ResolveSite(string siteId, SiteResolver sites)
+    {
+        if (string.IsNullOrWhiteSpace(siteId))
+        {
+            var configured = sites.Sites.ToList();
+            if (configured.Count == 1)
+            {
+                return configured[0];
+            }
+
+            throw new HitQueryException("site_id", "site_id is required.");
+        }
+
+        if (siteId.Length > HitLimits.MaxShortTextLength)
+        {
+            throw new HitQueryException("site_id", "site_id is too long.");
+        }
+
+        return sites.ForId(siteId.Trim()) ?? throw new HitQueryException("site_id", "Unknown site; it is not in the configured Sites.");
+    }
+}
+
+/// <summary>
+/// With no authorization metadata on an endpoint, lets only loopback callers through: analytics are not public
+/// unless the app says so (<c>.RequireAuthorization(...)</c> or <c>.AllowAnonymous()</c>).
+/// </summary>
+internal sealed class LocalRequestsOnlyFilter : IEndpointFilter
+{
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var endpoint = http.GetEndpoint();
+        var hasPolicy = endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null ||
+                        endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+        if (hasPolicy || IsLocal(http.Connection))
+        {
+            return next(context);
+        }
+
+        return ValueTask.FromResult<object?>(Results.Json(
+            new StatsError("The beacon API answers only local requests until it is given an authorization policy: call .RequireAuthorization(...) on MapBeaconApi.", "authorization"),
+            StatsJsonContext.Default.StatsError,
+            statusCode: StatusCodes.Status403Forbidden));
+    }
+
+    internal static bool IsLocal(ConnectionInfo connection)
+    {
+        var remote = connection.RemoteIpAddress;
+        // The in-process test server has no remote address; a real socket always has one.
+        return remote is null || IPAddress.IsLoopback(remote);
+    }
+}
+
+internal sealed record StatsResponse(
+    [property: JsonPropertyName("site_id")] string SiteId,
+    [property: JsonPropertyName("time_zone")] string TimeZone,
+    [property: JsonPropertyName("period")] string Period,
+    [property: JsonPropertyName("from")] string From,
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("totals")] StatsTotals Totals,
+    [property: JsonPropertyName("pages")] IReadOnlyList<StatsPage> Pages,
+    [property: JsonPropertyName("daily")] IReadOnlyList<StatsDay> Daily);
+
+internal sealed record StatsTotals(
+    [property: JsonPropertyName("visitors")] long Visitors,
+    [property: JsonPropertyName("pageviews")] long Pageviews);
+
+internal sealed record StatsPage(
+    [property: JsonPropertyName("page")] string Page,
+    [property: JsonPropertyName("visitors")] long Visitors,
+    [property: JsonPropertyName("pageviews")] long Pageviews);
+
+internal sealed record StatsDay(
+    [property: JsonPropertyName("date")] string Date,
+    [property: JsonPropertyName("visitors")] long Visitors,
+    [property: JsonPropertyName("pageviews")] long Pageviews);
+
+internal sealed record StatsError(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("field")] string Field);
+
+[JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(StatsError))]
+internal sealed partial class StatsJsonContext : JsonSerializerContext;
