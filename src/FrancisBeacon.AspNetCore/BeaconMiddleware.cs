@@ -195,6 +195,12 @@ internal static class EventPayload
     public static bool TryParse(byte[] body, out HitInput input, out string error)
     {
         input = new HitInput(null, null, null, null, null);
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = "The body is not valid UTF-8.";
+            return false;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
@@ -249,7 +255,7 @@ internal static class EventPayload
             error = "The body is not valid JSON.";
             return false;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
             error = "The body is not valid UTF-8 JSON.";
             return false;

@@ -1,0 +1,120 @@
+using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+/// <summary>A real WebApplication on the in-process test server, with a real SQLite file by default.</summary>
+internal sealed class BeaconTestHost : IAsyncDisposable
+{
+    private BeaconTestHost(WebApplication app, string? databasePath)
+    {
+        App = app;
+        DatabasePath = databasePath;
+        Client = app.GetTestClient();
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Client { get; }
+
+    public string? DatabasePath { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static string NewDatabasePath() =>
+        Path.Combine(Path.GetTempPath(), "francisbeacon-tests", $"beacon-{Guid.NewGuid():N}.db");
+
+    public static string ConnectionString(string path) => $"Data Source={path};Pooling=False";
+
+    public static async Task<BeaconTestHost> StartAsync(
+        Action<BeaconOptions>? configure = null,
+        Func<IBeaconBuilder, IBeaconBuilder>? store = null,
+        Action<WebApplication>? map = null,
+        Action<IServiceCollection>? services = null,
+        string? databasePath = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        services?.Invoke(builder.Services);
+        var beacon = builder.Services.AddBeacon(o =>
+        {
+            o.FlushInterval = TimeSpan.FromMilliseconds(50);
+            configure?.Invoke(o);
+        });
+        string? path = null;
+        if (store is null)
+        {
+            path = databasePath ?? NewDatabasePath();
+            beacon.UseSqlite(ConnectionString(path));
+        }
+        else
+        {
+            store(beacon);
+        }
+
+        var app = builder.Build();
+        app.UseBeacon();
+        if (map is null)
+        {
+            app.MapBeaconApi("/beacon/api");
+        }
+        else
+        {
+            map(app);
+        }
+
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return new BeaconTestHost(app, path);
+    }
+
+    public IHitStore Store => Services.GetRequiredService<IHitStore>();
+
+    /// <summary>Waits until the store holds at least <paramref name="count"/> hits of any site (bounded wait).</summary>
+    public async Task<List<Hit>> WaitForHitsAsync(int count, TimeSpan? timeout = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var hits = await ReadAllAsync(Store);
+            if (hits.Count >= count || clock.Elapsed > limit)
+            {
+                return hits;
+            }
+
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public static async Task<List<Hit>> ReadAllAsync(IHitStore store)
+    {
+        var list = new List<Hit>();
+        await foreach (var hit in store.ReadAsync(HitRange.All, CancellationToken.None))
+        {
+            list.Add(hit);
+        }
+
+        return list;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync(CancellationToken.None);
+        await App.DisposeAsync();
+        if (DatabasePath is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(DatabasePath + suffix);
+            }
+        }
+    }
+}
