@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs the whole FrancisBeacon test suite: one build, every test project, one totals line.
+#
+#   bash tests/run.sh
+#
+# - Starts a throwaway PostgreSQL on loopback for the PostgreSQL tests (tests/postgres.sh) unless
+#   FRANCISBEACON_TEST_POSTGRES already names a server; stops it again at the end.
+# - Builds the solution once, then runs `dotnet test --no-build` on it with TRX results.
+# - Ends with exactly one line "N passed, N failed, N skipped" read from the TRX files, and exits non-zero when a
+#   test failed, the build failed, the test run broke, or no test ran.
+# With CI=true, tests that need PostgreSQL (or, later, a browser) fail instead of skipping.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+
+configuration=${CONFIGURATION:-Debug}
+results=$(mktemp -d "${TMPDIR:-/tmp}/francisbeacon-results.XXXXXX")
+
+if [ -f tests/postgres.sh ]; then
+  # shellcheck source=tests/postgres.sh
+  source tests/postgres.sh start
+  trap 'bash "$root/tests/postgres.sh" stop; rm -rf "$results"' EXIT
+else
+  trap 'rm -rf "$results"' EXIT
+fi
+
+echo "== build ($configuration)"
+if ! dotnet build FrancisBeacon.sln -c "$configuration" -nologo -v minimal; then
+  echo "build failed"
+  trap - EXIT
+  [ -f tests/postgres.sh ] && bash tests/postgres.sh stop
+  rm -rf "$results"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== test"
+dotnet test FrancisBeacon.sln -c "$configuration" --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
+test_exit=$?
+
+passed=0; failed=0; skipped=0; total=0
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+for trx in "${trx_files[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  t=$(get total); p=$(get passed); f=$(get failed); e=$(get error); to=$(get timeout); a=$(get aborted)
+  ne=$(get notExecuted)
+  total=$((total + t)); passed=$((passed + p)); failed=$((failed + f + e + to + a)); skipped=$((skipped + ne))
+done
+
+status=0
+if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $test_exit although no test failed: counting the run as failed"
+  failed=$((failed + 1)); status=1
+fi
+if [ "${#trx_files[@]}" -eq 0 ] || [ "$total" -eq 0 ]; then
+  echo "no test ran"
+  status=1
+fi
+if [ "$failed" -gt 0 ]; then
+  status=1
+fi
+
+# Stop PostgreSQL now, so that the totals are the very last line.
+trap - EXIT
+[ -f tests/postgres.sh ] && bash tests/postgres.sh stop
+rm -rf "$results"
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
