@@ -46,6 +46,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<SiteResolver>();
         services.TryAddSingleton<VisitorIdHasher>();
         services.TryAddSingleton<HitFactory>();
+        services.AddHostedService<VisitorSaltRotator>();
         services.AddSingleton<HitWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HitWriter>());
         return new BeaconBuilder(services);

@@ -101,7 +101,7 @@ internal sealed class HitFactory
             UtmCampaign = Limit(query.GetValueOrDefault("utm_campaign")),
             UtmTerm = Limit(query.GetValueOrDefault("utm_term")),
             UtmContent = Limit(query.GetValueOrDefault("utm_content")),
-            VisitorId = _visitors.Compute(site.Id, context.Connection.RemoteIpAddress ?? IPAddress.None, context.Request.Headers.UserAgent.ToString()),
+            VisitorId = _visitors.Compute(site.Id, site.TimeZone, context.Connection.RemoteIpAddress ?? IPAddress.None, context.Request.Headers.UserAgent.ToString()),
             ScreenWidth = input.ScreenWidth,
             Language = PrimaryLanguage(context.Request.Headers.AcceptLanguage),
             Properties = input.Properties ?? Hit.EmptyProperties,

@@ -1,47 +1,186 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FrancisBeacon.AspNetCore;
 
 /// <summary>
-/// Derives the cookie-less visitor id: the first 64 bits of HMAC-SHA256 keyed with a random salt of the day, over
-/// (site, client IP, user agent). The salt lives only in memory and is replaced every UTC day, so an id cannot be
-/// recomputed later and neither the IP nor the user agent is ever kept.
+/// Derives the cookie-less visitor id: the first 64 bits of HMAC-SHA256, keyed with the salt of the site's current
+/// local day, over (site, client IP or its prefix, user agent). Neither the IP nor the user agent is kept.
 /// </summary>
-/// <remarks>Salts shared through the store (several app instances, site-local days) come with the enrichment work.</remarks>
+/// <remarks>
+/// Salts come from the store when it implements <see cref="IVisitorSaltStore"/> (so every instance agrees) and are
+/// cached in memory by <see cref="VisitorSaltRotator"/>; the request thread only reads the cache. A day whose salt
+/// is not cached yet (the store was unreachable) gets a local random salt until the rotator syncs with the store.
+/// </remarks>
 internal sealed class VisitorIdHasher
 {
-    private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private DateOnly _saltDay;
-    private byte[] _salt = [];
+    private readonly int _ipv4Prefix;
+    private readonly int _ipv6Prefix;
 
-    public VisitorIdHasher(TimeProvider time) => _time = time;
-
-    public long Compute(string siteId, IPAddress? clientIp, string? userAgent)
+    public VisitorIdHasher(TimeProvider time, IOptions<BeaconOptions> options)
     {
-        var salt = CurrentSalt();
-        var text = string.Concat(siteId, "\n", clientIp?.ToString() ?? string.Empty, "\n", userAgent ?? string.Empty);
+        _time = time;
+        _ipv4Prefix = options.Value.VisitorIpv4PrefixLength;
+        _ipv6Prefix = options.Value.VisitorIpv6PrefixLength;
+    }
+
+    /// <summary>Salts by site-local day label. Filled by <see cref="VisitorSaltRotator"/>.</summary>
+    internal ConcurrentDictionary<DateOnly, byte[]> Salts { get; } = new();
+
+    /// <summary>Days that got a local salt because the store had not given one yet.</summary>
+    internal ConcurrentDictionary<DateOnly, bool> LocalOnly { get; } = new();
+
+    public long Compute(string siteId, TimeZoneInfo siteTimeZone, IPAddress? clientIp, string? userAgent)
+    {
+        var day = TimeZoneSegments.LocalDay(_time.GetUtcNow(), siteTimeZone);
+        return Compute(SaltFor(day), siteId, clientIp, userAgent);
+    }
+
+    internal long Compute(byte[] salt, string siteId, IPAddress? clientIp, string? userAgent)
+    {
+        var ip = clientIp is null ? string.Empty : Mask(clientIp).ToString();
+        var text = string.Concat(siteId, "\n", ip, "\n", userAgent ?? string.Empty);
         Span<byte> hash = stackalloc byte[32];
         HMACSHA256.HashData(salt, Encoding.UTF8.GetBytes(text), hash);
         var id = BinaryPrimitives.ReadInt64LittleEndian(hash);
         return id == 0 ? 1 : id;
     }
 
-    private byte[] CurrentSalt()
+    private byte[] SaltFor(DateOnly day)
     {
-        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
-        lock (_gate)
+        if (Salts.TryGetValue(day, out var salt))
         {
-            if (today != _saltDay)
+            return salt;
+        }
+
+        var local = RandomNumberGenerator.GetBytes(32);
+        if (Salts.TryAdd(day, local))
+        {
+            LocalOnly[day] = true;
+            return local;
+        }
+
+        return Salts[day];
+    }
+
+    internal IPAddress Mask(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        var prefix = address.AddressFamily == AddressFamily.InterNetwork ? _ipv4Prefix : _ipv6Prefix;
+        var bytes = address.GetAddressBytes();
+        if (prefix >= bytes.Length * 8)
+        {
+            return address;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - keep));
+        }
+
+        return new IPAddress(bytes);
+    }
+}
+
+/// <summary>
+/// Keeps the daily salts: loads (or creates) the salts of yesterday, today and tomorrow from the store at start and
+/// every few minutes, and deletes salts older than yesterday (UTC) from the store and from memory.
+/// </summary>
+internal sealed partial class VisitorSaltRotator : BackgroundService
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
+    private readonly VisitorIdHasher _hasher;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger<VisitorSaltRotator> _logger;
+
+    public VisitorSaltRotator(VisitorIdHasher hasher, IServiceProvider services, TimeProvider time, ILogger<VisitorSaltRotator> logger)
+    {
+        _hasher = hasher;
+        _services = services;
+        _time = time;
+        _logger = logger;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await SyncAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
             {
-                _salt = RandomNumberGenerator.GetBytes(32);
-                _saltDay = today;
+                await Task.Delay(Period, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
 
-            return _salt;
+            await SyncAsync(stoppingToken);
         }
     }
+
+    internal async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        var store = _services.GetService(typeof(IHitStore)) as IVisitorSaltStore;
+        try
+        {
+            // Site-local days run from UTC-12 to UTC+14, so yesterday, today and tomorrow (UTC) cover every zone.
+            foreach (var day in new[] { today.AddDays(-1), today, today.AddDays(1) })
+            {
+                if (store is null)
+                {
+                    _hasher.Salts.GetOrAdd(day, _ => RandomNumberGenerator.GetBytes(32));
+                    continue;
+                }
+
+                var candidate = _hasher.Salts.TryGetValue(day, out var known) ? known : RandomNumberGenerator.GetBytes(32);
+                var salt = await store.GetOrAddSaltAsync(day, candidate, cancellationToken);
+                _hasher.Salts[day] = salt;
+                _hasher.LocalOnly.TryRemove(day, out _);
+            }
+
+            if (store is not null)
+            {
+                await store.DeleteSaltsBeforeAsync(today.AddDays(-1), cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSyncFailed(_logger, ex);
+        }
+
+        foreach (var day in _hasher.Salts.Keys)
+        {
+            if (day < today.AddDays(-1))
+            {
+                _hasher.Salts.TryRemove(day, out _);
+                _hasher.LocalOnly.TryRemove(day, out _);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Could not sync the daily visitor salts with the store; this instance uses local salts until it can")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception);
 }

@@ -13,7 +13,7 @@ namespace FrancisBeacon.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
 /// statement; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
-public sealed class SqliteHitStore : IHitStore, IHitStoreSchema
+public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
@@ -185,6 +185,29 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema
             fromVersion,
             m => $"INSERT INTO {_sql.History} (version, name, applied_at) VALUES ({m.Version.ToString(CultureInfo.InvariantCulture)}, '{m.Name}', CAST(strftime('%s','now') AS INTEGER) * 1000);")
         .Insert(0, fromVersion < LatestVersion ? _sql.CreateHistory + ";\n" : string.Empty);
+
+    /// <inheritdoc />
+    public async ValueTask<byte[]> GetOrAddSaltAsync(DateOnly day, byte[] candidate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        cancellationToken.ThrowIfCancellationRequested();
+        var label = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(_sql.InsertSalt, new { day = label, salt = candidate }, transaction, cancellationToken: cancellationToken));
+        var salt = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(_sql.SelectSalt, new { day = label }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return salt!;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteSaltsBeforeAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            _sql.DeleteSalts, new { day = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }, cancellationToken: cancellationToken));
+    }
 
     private static long AppliedAt() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -27,6 +27,10 @@ internal sealed class SqliteSql
             WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts
             ORDER BY ts
             """;
+        Salts = prefix + "salts";
+        InsertSalt = $"INSERT OR IGNORE INTO {Salts} (day, salt) VALUES (@day, @salt)";
+        SelectSalt = $"SELECT salt FROM {Salts} WHERE day = @day";
+        DeleteSalts = $"DELETE FROM {Salts} WHERE day < @day";
         Purge = $"DELETE FROM {Hits} WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts";
     }
 
@@ -47,6 +51,14 @@ internal sealed class SqliteSql
     public string Read { get; }
 
     public string Purge { get; }
+
+    public string Salts { get; }
+
+    public string InsertSalt { get; }
+
+    public string SelectSalt { get; }
+
+    public string DeleteSalts { get; }
 
     /// <summary>The parameter names of <see cref="Insert"/>, in column order.</summary>
     public static readonly string[] InsertParameters =

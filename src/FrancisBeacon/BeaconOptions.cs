@@ -29,6 +29,15 @@ public sealed class BeaconOptions
 
     /// <summary>The largest request body the event endpoint reads, in bytes. Default: 8 192.</summary>
     public int MaxBodyBytes { get; set; } = 8 * 1024;
+
+    /// <summary>
+    /// How many leading bits of an IPv4 address go into the visitor id (8–32). 24 groups a /24 network into one
+    /// visitor per user agent, for owners who want even less precision. Default: 32 (the whole address).
+    /// </summary>
+    public int VisitorIpv4PrefixLength { get; set; } = 32;
+
+    /// <summary>How many leading bits of an IPv6 address go into the visitor id (16–128). Default: 128.</summary>
+    public int VisitorIpv6PrefixLength { get; set; } = 128;
 }
 
 /// <summary>One tracked site.</summary>

@@ -35,6 +35,16 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"MaxBodyBytes must be between 256 and 1048576 (was {options.MaxBodyBytes}).");
         }
 
+        if (options.VisitorIpv4PrefixLength is < 8 or > 32)
+        {
+            errors.Add($"VisitorIpv4PrefixLength must be between 8 and 32 (was {options.VisitorIpv4PrefixLength}).");
+        }
+
+        if (options.VisitorIpv6PrefixLength is < 16 or > 128)
+        {
+            errors.Add($"VisitorIpv6PrefixLength must be between 16 and 128 (was {options.VisitorIpv6PrefixLength}).");
+        }
+
         if (!SiteTimeZones.TryFind(options.DefaultTimeZone, out _))
         {
             errors.Add($"DefaultTimeZone '{options.DefaultTimeZone}' is not a known IANA time zone.");

@@ -40,10 +40,11 @@ public static class StoreBeaconBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(mode);
-        builder.Services.AddHostedService(sp => new HitStoreSchemaInitializer(
+        // First among the hosted services: the schema must be ready before anything else (salts, writer) uses it.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<Hosting.IHostedService>(sp => new HitStoreSchemaInitializer(
             sp.GetRequiredService<IHitStore>(),
             mode(sp),
-            sp.GetRequiredService<Logging.ILogger<HitStoreSchemaInitializer>>()));
+            sp.GetRequiredService<Logging.ILogger<HitStoreSchemaInitializer>>())));
         return builder;
     }
 

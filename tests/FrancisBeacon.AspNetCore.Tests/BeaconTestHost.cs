@@ -59,9 +59,19 @@ internal sealed class BeaconTestHost : IAsyncDisposable
         }
 
         var app = builder.Build();
-        app.UseBeacon();
+        // Tests choose the client address with X-Test-Remote (the test server has none of its own).
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers.TryGetValue("X-Test-Remote", out var remote))
+            {
+                context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(remote.ToString());
+            }
+
+            return next(context);
+        });
         if (map is null)
         {
+            app.UseBeacon();
             app.MapBeaconApi("/beacon/api");
         }
         else

@@ -8,10 +8,11 @@ namespace FrancisBeacon.Storage;
 /// The reference store: keeps hits in memory and answers every query with plain LINQ. It defines the semantics
 /// every other store must match, and suits tests and throwaway demos; its data is lost when the process ends.
 /// </summary>
-public sealed class InMemoryHitStore : IHitStore
+public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Hit> _hits = [];
+    private readonly Dictionary<DateOnly, byte[]> _salts = [];
 
     /// <summary>How many hits the store holds.</summary>
     public int Count
@@ -116,6 +117,39 @@ public sealed class InMemoryHitStore : IHitStore
             }
 
             return ValueTask.FromResult((long)doomed.Count);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<byte[]> GetOrAddSaltAsync(DateOnly day, byte[] candidate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (!_salts.TryGetValue(day, out var salt))
+            {
+                salt = candidate.ToArray();
+                _salts[day] = salt;
+            }
+
+            return ValueTask.FromResult(salt.ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> DeleteSaltsBeforeAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var doomed = _salts.Keys.Where(d => d < day).ToList();
+            foreach (var d in doomed)
+            {
+                _salts.Remove(d);
+            }
+
+            return ValueTask.FromResult(doomed.Count);
         }
     }
 

@@ -1,0 +1,4 @@
+CREATE TABLE {prefix}salts (
+    day TEXT NOT NULL PRIMARY KEY,
+    salt BLOB NOT NULL
+);
