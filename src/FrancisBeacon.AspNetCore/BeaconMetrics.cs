@@ -25,9 +25,7 @@ internal sealed class BeaconMetrics : IDisposable
     private readonly Histogram<double> _batchDuration;
     private long _receivedTotal;
     private long _writtenTotal;
-    private long _droppedQueueFull;
-    private long _droppedUnknownSite;
-    private long _droppedStoreFailure;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _droppedByReason = new(StringComparer.Ordinal);
 
     public BeaconMetrics(IMeterFactory meterFactory)
     {
@@ -45,11 +43,17 @@ internal sealed class BeaconMetrics : IDisposable
 
     public long WrittenTotal => Interlocked.Read(ref _writtenTotal);
 
-    public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
+    public long DroppedQueueFull => DroppedBy(DropReasons.QueueFull);
 
-    public long DroppedUnknownSite => Interlocked.Read(ref _droppedUnknownSite);
+    public long DroppedUnknownSite => DroppedBy(DropReasons.UnknownSite);
 
-    public long DroppedStoreFailure => Interlocked.Read(ref _droppedStoreFailure);
+    public long DroppedStoreFailure => DroppedBy(DropReasons.StoreFailure);
+
+    /// <summary>How many hits were dropped for a reason since start.</summary>
+    public long DroppedBy(string reason) => _droppedByReason.TryGetValue(reason, out var n) ? n : 0;
+
+    /// <summary>Every drop reason seen since start with its count.</summary>
+    public IReadOnlyDictionary<string, long> DroppedByReason => _droppedByReason.ToDictionary(StringComparer.Ordinal);
 
     public void Received()
     {
@@ -59,13 +63,7 @@ internal sealed class BeaconMetrics : IDisposable
 
     public void Dropped(string reason, long count = 1)
     {
-        switch (reason)
-        {
-            case DropReasons.QueueFull: Interlocked.Add(ref _droppedQueueFull, count); break;
-            case DropReasons.UnknownSite: Interlocked.Add(ref _droppedUnknownSite, count); break;
-            case DropReasons.StoreFailure: Interlocked.Add(ref _droppedStoreFailure, count); break;
-            default: break;
-        }
+        _droppedByReason.AddOrUpdate(reason, count, (_, n) => n + count);
 
         _dropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
     }

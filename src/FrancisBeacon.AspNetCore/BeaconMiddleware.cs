@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FrancisBeacon.Enrichment;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -80,7 +81,7 @@ internal sealed partial class BeaconMiddleware
         }
 
         var input = new HitInput(url, request.Query["r"].ToString(), null, width, null);
-        if (!Accept(input, context, out var error))
+        if (!Accept(input, context, HitSource.Pixel, out var error))
         {
             await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
             return;
@@ -119,7 +120,7 @@ internal sealed partial class BeaconMiddleware
             return;
         }
 
-        if (!Accept(input, context, out var error))
+        if (!Accept(input, context, HitSource.Script, out var error))
         {
             await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
             return;
@@ -129,10 +130,10 @@ internal sealed partial class BeaconMiddleware
         context.Response.ContentLength = 0;
     }
 
-    /// <summary>Builds and queues the hit. Unknown sites and a full queue are counted drops, not client errors.</summary>
-    private bool Accept(HitInput input, HttpContext context, out string error)
+    /// <summary>Builds and queues the hit. Dropped hits (bots, unknown sites, full queue) are counted, not client errors.</summary>
+    private bool Accept(HitInput input, HttpContext context, HitSource source, out string error)
     {
-        var result = _factory.Build(input, context);
+        var result = _factory.Build(input, context, source);
         if (result.Hit is not null)
         {
             _queue.TryEnqueue(result.Hit);
@@ -140,10 +141,10 @@ internal sealed partial class BeaconMiddleware
             return true;
         }
 
-        if (result.UnknownSite)
+        if (result.DropReason is { } reason)
         {
-            _metrics.Dropped(DropReasons.UnknownSite);
-            LogUnknownSite(_logger);
+            _metrics.Dropped(reason);
+            LogDropped(_logger, reason);
             error = string.Empty;
             return true;
         }
@@ -185,8 +186,8 @@ internal sealed partial class BeaconMiddleware
         return context.Response.WriteAsync(message, context.RequestAborted);
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Dropped a hit whose host name belongs to no configured site")]
-    private static partial void LogUnknownSite(ILogger logger);
+    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Dropped a hit: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string reason);
 }
 
 /// <summary>The JSON body of <c>POST {prefix}/event</c>: <c>name</c>, <c>url</c>, <c>referrer</c>, <c>screen_width</c>, <c>props</c>.</summary>

@@ -1,5 +1,6 @@
 using FrancisBeacon;
 using FrancisBeacon.AspNetCore;
+using FrancisBeacon.Enrichment;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,8 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<SiteResolver>();
         services.TryAddSingleton<VisitorIdHasher>();
         services.TryAddSingleton<HitFactory>();
+        services.TryAddSingleton<HitPipeline>();
+        services.AddSingleton<IHitEnricher, VisitorIdEnricher>();
         services.AddHostedService<VisitorSaltRotator>();
         services.AddSingleton<HitWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HitWriter>());

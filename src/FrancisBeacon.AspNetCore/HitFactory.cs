@@ -1,4 +1,4 @@
-using System.Net;
+using FrancisBeacon.Enrichment;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -13,26 +13,26 @@ internal sealed record HitInput(
     IReadOnlyDictionary<string, string>? Properties);
 
 /// <summary>The outcome of turning input into a hit.</summary>
-internal readonly record struct HitBuildResult(Hit? Hit, string? Error, bool UnknownSite)
+internal readonly record struct HitBuildResult(Hit? Hit, string? Error, string? DropReason)
 {
-    public static HitBuildResult Invalid(string error) => new(null, error, false);
+    public static HitBuildResult Invalid(string error) => new(null, error, null);
 }
 
 /// <summary>Validates raw input and builds the hit: site, host, normalised path, referrer, UTM, visitor id.</summary>
 internal sealed class HitFactory
 {
     private readonly SiteResolver _sites;
-    private readonly VisitorIdHasher _visitors;
+    private readonly HitPipeline _pipeline;
     private readonly TimeProvider _time;
 
-    public HitFactory(SiteResolver sites, VisitorIdHasher visitors, TimeProvider time)
+    public HitFactory(SiteResolver sites, HitPipeline pipeline, TimeProvider time)
     {
         _sites = sites;
-        _visitors = visitors;
+        _pipeline = pipeline;
         _time = time;
     }
 
-    public HitBuildResult Build(HitInput input, HttpContext context)
+    public HitBuildResult Build(HitInput input, HttpContext context, HitSource source)
     {
         if (string.IsNullOrWhiteSpace(input.Url))
         {
@@ -66,7 +66,7 @@ internal sealed class HitFactory
         var site = _sites.ForHost(hostname);
         if (site is null)
         {
-            return new HitBuildResult(null, $"No site is configured for host '{hostname}'.", UnknownSite: true);
+            return new HitBuildResult(null, null, DropReasons.UnknownSite);
         }
 
         var path = NormalisePath(page);
@@ -101,12 +101,17 @@ internal sealed class HitFactory
             UtmCampaign = Limit(query.GetValueOrDefault("utm_campaign")),
             UtmTerm = Limit(query.GetValueOrDefault("utm_term")),
             UtmContent = Limit(query.GetValueOrDefault("utm_content")),
-            VisitorId = _visitors.Compute(site.Id, site.TimeZone, context.Connection.RemoteIpAddress ?? IPAddress.None, context.Request.Headers.UserAgent.ToString()),
             ScreenWidth = input.ScreenWidth,
             Language = PrimaryLanguage(context.Request.Headers.AcceptLanguage),
             Properties = input.Properties ?? Hit.EmptyProperties,
         };
-        return new HitBuildResult(hit, null, false);
+        var headers = context.Request.Headers;
+        var signals = new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString());
+        var enrichment = new HitEnrichmentContext(hit, signals, site.TimeZone);
+        _pipeline.Run(enrichment);
+        return enrichment.DropReason is { } reason
+            ? new HitBuildResult(null, null, reason)
+            : new HitBuildResult(enrichment.Hit, null, null);
     }
 
     internal static string NormalisePath(Uri page)

@@ -1,0 +1,38 @@
+using FrancisBeacon.Enrichment;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>Runs the registered <see cref="IHitEnricher"/> steps in order, stopping at the first drop.</summary>
+internal sealed class HitPipeline
+{
+    private readonly IHitEnricher[] _steps;
+
+    public HitPipeline(IEnumerable<IHitEnricher> steps) =>
+        _steps = [.. steps.Select((s, i) => (Step: s, Index: i)).OrderBy(x => x.Step.Order).ThenBy(x => x.Index).Select(x => x.Step)];
+
+    public IReadOnlyList<IHitEnricher> Steps => _steps;
+
+    public void Run(HitEnrichmentContext context)
+    {
+        foreach (var step in _steps)
+        {
+            step.Enrich(context);
+            if (context.DropReason is not null)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>The built-in last step: the cookie-less visitor id.</summary>
+internal sealed class VisitorIdEnricher(VisitorIdHasher hasher) : IHitEnricher
+{
+    public int Order => HitEnricherOrder.VisitorId;
+
+    public void Enrich(HitEnrichmentContext context) =>
+        context.Hit = context.Hit with
+        {
+            VisitorId = hasher.Compute(context.Hit.SiteId, context.SiteTimeZone, context.Request.ClientIp, context.Request.UserAgent),
+        };
+}
