@@ -8,6 +8,8 @@ internal static class DropReasons
     public const string QueueFull = "queue_full";
     public const string UnknownSite = "unknown_site";
     public const string StoreFailure = "store_failure";
+    public const string GlobalPrivacyControl = "gpc";
+    public const string DoNotTrack = "dnt";
 }
 
 /// <summary>

@@ -62,14 +62,25 @@ internal sealed class HitFactory
             return HitBuildResult.Invalid("screen_width must be between 0 and 100000.");
         }
 
-        var hostname = page.IdnHost.ToLowerInvariant();
-        var site = _sites.ForHost(hostname);
+        var site = _sites.ForHost(page.IdnHost.ToLowerInvariant());
         if (site is null)
         {
             return new HitBuildResult(null, null, DropReasons.UnknownSite);
         }
 
-        var path = NormalisePath(page);
+        var settings = site.Settings;
+        var headers = context.Request.Headers;
+        if (settings.RespectGlobalPrivacyControl && headers["Sec-GPC"].ToString().Trim() == "1")
+        {
+            return new HitBuildResult(null, null, DropReasons.GlobalPrivacyControl);
+        }
+
+        if (settings.RespectDoNotTrack && headers["DNT"].ToString().Trim() == "1")
+        {
+            return new HitBuildResult(null, null, DropReasons.DoNotTrack);
+        }
+
+        var (hostname, path) = PageUrl.Normalise(page, settings.QueryParameters.AsReadOnly(), settings.HashRouting, settings.TrailingSlash);
         var query = ParseQuery(page.Query);
         string? referrer = null;
         string? referrerSource = null;
@@ -85,7 +96,7 @@ internal sealed class HitFactory
             }
         }
 
-        var utmSource = Limit(query.GetValueOrDefault("utm_source"));
+        var utmSource = Limit(query.GetValueOrDefault("utm_source") ?? query.GetValueOrDefault("ref") ?? query.GetValueOrDefault("source"));
         var now = _time.GetUtcNow();
         var hit = new Hit
         {
@@ -105,39 +116,12 @@ internal sealed class HitFactory
             Language = PrimaryLanguage(context.Request.Headers.AcceptLanguage),
             Properties = input.Properties ?? Hit.EmptyProperties,
         };
-        var headers = context.Request.Headers;
         var signals = new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString());
         var enrichment = new HitEnrichmentContext(hit, signals, site.TimeZone);
         _pipeline.Run(enrichment);
         return enrichment.DropReason is { } reason
             ? new HitBuildResult(null, null, reason)
             : new HitBuildResult(enrichment.Hit, null, null);
-    }
-
-    internal static string NormalisePath(Uri page)
-    {
-        var raw = page.AbsolutePath;
-        string path;
-        try
-        {
-            path = Uri.UnescapeDataString(raw);
-        }
-        catch (UriFormatException)
-        {
-            path = raw;
-        }
-
-        if (path.Length == 0 || path[0] != '/')
-        {
-            path = "/" + path;
-        }
-
-        if (HasControlCharacters(path))
-        {
-            path = raw;
-        }
-
-        return path.Length > HitLimits.MaxUrlLength ? path[..HitLimits.MaxUrlLength] : path;
     }
 
     private static Dictionary<string, string> ParseQuery(string query)
@@ -150,7 +134,8 @@ internal sealed class HitFactory
 
         foreach (var (key, values) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query))
         {
-            if (key.StartsWith("utm_", StringComparison.OrdinalIgnoreCase) && !StringValues.IsNullOrEmpty(values))
+            if ((key.StartsWith("utm_", StringComparison.OrdinalIgnoreCase) || key.Equals("ref", StringComparison.OrdinalIgnoreCase) || key.Equals("source", StringComparison.OrdinalIgnoreCase)) &&
+                !StringValues.IsNullOrEmpty(values))
             {
                 result[key] = values[0]!;
             }

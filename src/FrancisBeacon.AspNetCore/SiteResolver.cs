@@ -3,7 +3,13 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.AspNetCore;
 
 /// <summary>A tracked site as the pipeline sees it.</summary>
-internal sealed record ResolvedSite(string Id, TimeZoneInfo TimeZone);
+internal sealed record ResolvedSite(string Id, TimeZoneInfo TimeZone, BeaconSiteOptions Settings)
+{
+    public ResolvedSite(string id, TimeZoneInfo timeZone)
+        : this(id, timeZone, new BeaconSiteOptions { Id = id })
+    {
+    }
+}
 
 /// <summary>Maps a page's host name to its site, and a site id to its time zone, from <see cref="BeaconOptions.Sites"/>.</summary>
 internal sealed class SiteResolver
@@ -20,7 +26,7 @@ internal sealed class SiteResolver
         _defaultZone = SiteTimeZones.TryFind(value.DefaultTimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
         foreach (var site in value.Sites)
         {
-            var resolved = new ResolvedSite(site.Id, SiteTimeZones.TryFind(site.TimeZone, out var z) ? z : TimeZoneInfo.Utc);
+            var resolved = new ResolvedSite(site.Id, SiteTimeZones.TryFind(site.TimeZone, out var z) ? z : TimeZoneInfo.Utc, site);
             _byId[site.Id] = resolved;
             foreach (var host in site.Hostnames.Count == 0 ? [site.Id] : site.Hostnames)
             {

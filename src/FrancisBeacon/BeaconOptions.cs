@@ -54,4 +54,39 @@ public sealed class BeaconSiteOptions
 
     /// <summary>The site's IANA time zone, which decides where its days begin. Default: <c>UTC</c>.</summary>
     public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>
+    /// Drop hits from browsers that send <c>Sec-GPC: 1</c> (Global Privacy Control). GPC is a legally recognised
+    /// opt-out in some jurisdictions; honouring it undercounts the visitors who set it. Default: <see langword="true"/>.
+    /// </summary>
+    public bool RespectGlobalPrivacyControl { get; set; } = true;
+
+    /// <summary>
+    /// Drop hits from browsers that send <c>DNT: 1</c>. Do-Not-Track is deprecated and on by default in some
+    /// browsers and privacy tools, so honouring it can drop a large share of real visitors. Default: <see langword="false"/>.
+    /// </summary>
+    public bool RespectDoNotTrack { get; set; }
+
+    /// <summary>
+    /// Query-string parameters kept in the stored path (for example <c>id</c> on <c>/product?id=5</c>); every other
+    /// parameter is removed. UTM parameters, <c>ref</c> and <c>source</c> are always read into their own fields.
+    /// Default: empty (paths carry no query string).
+    /// </summary>
+    public IList<string> QueryParameters { get; } = [];
+
+    /// <summary>Keep the URL fragment as part of the path, for sites whose router uses <c>#/route</c>. Default: <see langword="false"/>.</summary>
+    public bool HashRouting { get; set; }
+
+    /// <summary>What to do with a trailing <c>/</c> on paths other than <c>/</c>. Default: <see cref="TrailingSlashMode.Keep"/>.</summary>
+    public TrailingSlashMode TrailingSlash { get; set; } = TrailingSlashMode.Keep;
+}
+
+/// <summary>How paths ending in <c>/</c> are stored.</summary>
+public enum TrailingSlashMode
+{
+    /// <summary>Store paths as the browser sent them: <c>/blog/</c> and <c>/blog</c> are two pages.</summary>
+    Keep,
+
+    /// <summary>Remove a trailing slash: <c>/blog/</c> is stored as <c>/blog</c>.</summary>
+    Remove,
 }
