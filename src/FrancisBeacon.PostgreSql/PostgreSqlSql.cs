@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
 namespace FrancisBeacon.PostgreSql;
 
 /// <summary>
@@ -44,12 +47,11 @@ internal sealed class PostgreSqlSql
         // The batch lands in a temporary table first, so duplicates can be resolved in SQL after the COPY.
         CreateIncomingTable = $"CREATE TEMP TABLE beacon_incoming (ord integer NOT NULL, LIKE {Hits}) ON COMMIT DROP";
         // First occurrence of an id in the batch wins (as in the reference store); ids already stored are skipped.
-        // Rows go in by time, which keeps the table physically close to time order (good for the BRIN index).
+        // Rows go in by id: writers whose batches overlap then take the unique-index waits in one global order and
+        // cannot deadlock (by time they could, as equal timestamps tie in any order).
         Merge = $"""
             INSERT INTO {Hits} ({Columns})
-            SELECT {Columns} FROM (
-                SELECT DISTINCT ON (id) {Columns} FROM pg_temp.beacon_incoming ORDER BY id, ord) AS first_of_id
-            ORDER BY ts
+            SELECT DISTINCT ON (id) {Columns} FROM pg_temp.beacon_incoming ORDER BY id, ord
             ON CONFLICT (id) DO NOTHING
             """;
         Read = $"SELECT {Columns} FROM {Hits} WHERE ts >= @from_ts AND ts < @to_ts ORDER BY ts";
