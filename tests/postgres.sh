@@ -25,6 +25,7 @@
 # stop
 #   - Does nothing unless FRANCISBEACON_TEST_POSTGRES_HOME names a directory that `start` made; never touches any
 #     other cluster (such as the distribution's /var/lib/postgresql one).
+#   - Sourced, it also unsets both variables; run as a script it cannot change the caller's environment.
 #
 # Variables read: FRANCISBEACON_TEST_POSTGRES, FRANCISBEACON_TEST_POSTGRES_HOME, FRANCISBEACON_INSTALL_POSTGRES, CI,
 # TMPDIR.
@@ -136,10 +137,12 @@ _fbpg_start() {
   fi
 
   local locale_args=(--encoding=UTF8 --locale=C.UTF-8)
-  if "$bin/initdb" --help 2>/dev/null | grep -q -- '--locale-provider'; then
-    # A linguistic default collation: ordering must come from the code's explicit COLLATE "C", not from luck.
-    locale_args+=(--locale-provider=icu --icu-locale=en-US)
-  fi
+  case "$("$bin/initdb" --help 2>/dev/null)" in
+    *--locale-provider*)
+      # A linguistic default collation: ordering must come from the code's explicit COLLATE "C", not from luck.
+      locale_args+=(--locale-provider=icu --icu-locale=en-US)
+      ;;
+  esac
   if ! _fbpg_as_owner "$bin/initdb" -D "$home/data" -U postgres -A trust "${locale_args[@]}" \
     >"$home/initdb.log" 2>&1; then
     # An ICU or C.UTF-8 locale may be missing on some systems; fall back to the plain C locale.
