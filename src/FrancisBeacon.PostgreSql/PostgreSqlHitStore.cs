@@ -16,13 +16,14 @@ namespace FrancisBeacon.PostgreSql;
 /// <summary>
 /// The store for production and for many app instances sharing one database: hits live in
 /// <c>&lt;schema&gt;.hits</c>, batches arrive by binary <c>COPY</c> in one transaction, queries are translated by
-/// <see cref="HitQuerySql"/>, and migrations serialise on an advisory lock.
+/// <see cref="HitQuerySql"/>, migrations serialise on an advisory lock, and the daily visitor-id salts live in
+/// <c>&lt;schema&gt;.salts</c> so that every instance agrees on them.
 /// </summary>
 /// <remarks>
 /// Strings are stored as <c>text</c>, which cannot hold U+0000; the ingestion pipeline never produces it.
 /// Timestamps are stored as <c>timestamptz</c>, truncated to the millisecond.
 /// </remarks>
-public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IAsyncDisposable, IDisposable
+public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -283,6 +284,37 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IAsyncDispo
             {_sql.CreateHistory};
 
             """) + body + "COMMIT;\n";
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<byte[]> GetOrAddSaltAsync(DateOnly day, byte[] candidate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // Two autocommit statements, not one: when racers insert at once, ON CONFLICT DO NOTHING waits for the winner
+        // to commit, and only a statement started after that (read committed) is sure to see the winner's row.
+        await using (var insert = new NpgsqlCommand(_sql.InsertSalt, connection))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<DateOnly>("day", NpgsqlDbType.Date) { TypedValue = day });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]>("salt", NpgsqlDbType.Bytea) { TypedValue = candidate });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var select = new NpgsqlCommand(_sql.SelectSalt, connection);
+        select.Parameters.Add(new NpgsqlParameter<DateOnly>("day", NpgsqlDbType.Date) { TypedValue = day });
+        return await select.ExecuteScalarAsync(cancellationToken) as byte[]
+            ?? throw new InvalidOperationException($"The salt of {day:yyyy-MM-dd} vanished right after it was stored.");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteSaltsBeforeAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_sql.DeleteSalts, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", NpgsqlDbType.Date) { TypedValue = day });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <inheritdoc />

@@ -58,6 +58,10 @@ internal sealed class PostgreSqlSql
         ReadSite = $"SELECT {Columns} FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts ORDER BY ts";
         Purge = $"DELETE FROM {Hits} WHERE ts >= @from_ts AND ts < @to_ts";
         PurgeSite = $"DELETE FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
+        Salts = $"{quoted}.salts";
+        InsertSalt = $"INSERT INTO {Salts} (day, salt) VALUES (@day, @salt) ON CONFLICT (day) DO NOTHING";
+        SelectSalt = $"SELECT salt FROM {Salts} WHERE day = @day";
+        DeleteSalts = $"DELETE FROM {Salts} WHERE day < @day";
     }
 
     public string QuotedSchema { get; }
@@ -85,6 +89,14 @@ internal sealed class PostgreSqlSql
     public string Purge { get; }
 
     public string PurgeSite { get; }
+
+    public string Salts { get; }
+
+    public string InsertSalt { get; }
+
+    public string SelectSalt { get; }
+
+    public string DeleteSalts { get; }
 
     /// <summary>Double-quotes an identifier that already passed the allow-list (so it holds no quote).</summary>
     public static string Quote(string identifier) => "\"" + identifier + "\"";
