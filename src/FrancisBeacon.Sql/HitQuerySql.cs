@@ -46,8 +46,11 @@ public sealed class HitQuerySql
         for (var i = 0; i < query.Dimensions.Count; i++)
         {
             var dimension = query.Dimensions[i];
+            // Text dimensions carry the binary collation on the select expression itself: PostgreSQL accepts an
+            // output column alias in ORDER BY only standing alone (ORDER BY d0), never inside an expression
+            // (ORDER BY d0 COLLATE "C" fails with "column d0 does not exist").
             var expression = dimension == HitDimension.Page
-                ? "path"
+                ? "path" + _dialect.BinaryCollation
                 : dimension == HitDimension.Day
                     ? DayNumber(query, parameters)
                     : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
@@ -131,10 +134,10 @@ public sealed class HitQuerySql
         return new AggregateRow(dimensions, metrics);
     }
 
-    private IEnumerable<string> OrderBy(HitQuery query)
+    private static IEnumerable<string> OrderBy(HitQuery query)
     {
-        var dims = Enumerable.Range(0, query.Dimensions.Count)
-            .Select(i => query.Dimensions[i].IsTime ? $"d{i}" : $"d{i}{_dialect.BinaryCollation}");
+        // Bare aliases only; text dimensions are collated where they are selected (see Build).
+        var dims = Enumerable.Range(0, query.Dimensions.Count).Select(i => $"d{i}");
         return query.Dimensions[0].IsTime ? dims : dims.Prepend("m0 DESC");
     }
 

@@ -9,6 +9,6 @@ public abstract class SqlDialect
     /// <summary>The value to bind for a timestamp compared with the timestamp column.</summary>
     public abstract object TimestampValue(DateTimeOffset value);
 
-    /// <summary>A suffix that makes an ORDER BY on text compare UTF-8 bytes (<c>COLLATE BINARY</c>, <c>COLLATE "C"</c>).</summary>
+    /// <summary>A suffix that makes a text expression order by UTF-8 bytes (<c>COLLATE BINARY</c>, <c>COLLATE "C"</c>); it is put on the selected expression, never on an ORDER BY alias.</summary>
     public abstract string BinaryCollation { get; }
 }

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Sql;
+
+namespace FrancisBeacon.PostgreSql;
+
+/// <summary>PostgreSQL keeps timestamps as <c>timestamptz</c> (microseconds); the store writes whole milliseconds.</summary>
+internal sealed class PostgreSqlDialect : SqlDialect
+{
+    // 9999-12-31T23:59:59.999 UTC, the latest whole millisecond a DateTimeOffset can hold.
+    private static readonly long LatestMillisecondTicks =
+        DateTimeOffset.MaxValue.UtcTicks - (DateTimeOffset.MaxValue.UtcTicks % TimeSpan.TicksPerMillisecond);
+
+    public static PostgreSqlDialect Instance { get; } = new();
+
+    public override string BinaryCollation => " COLLATE \"C\"";
+
+    /// <remarks>
+    /// <c>extract(epoch ...)</c> is <c>numeric</c> since PostgreSQL 14 (<c>double precision</c> before); either way a
+    /// whole-millisecond value times 1000 is within rounding error of an integer, and the cast to <c>bigint</c> rounds
+    /// to it. Day numbers then use bigint division, which truncates toward zero exactly like SQLite's integer
+    /// division (the same floor for instants after 1970).
+    /// </remarks>
+    public override string EpochMilliseconds(string column) => $"(extract(epoch from {column}) * 1000)::bigint";
+
+    public override object TimestampValue(DateTimeOffset value) => ToBound(value);
+
+    /// <summary>The value a hit's timestamp is stored as: UTC, truncated to the millisecond.</summary>
+    public static DateTimeOffset ToStored(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+
+    /// <summary>
+    /// A range bound that compares with stored (whole-millisecond) timestamps exactly as <paramref name="value"/>
+    /// would: UTC, rounded up to the millisecond. Npgsql only writes UTC <see cref="DateTimeOffset"/> values, and
+    /// PostgreSQL would otherwise drop the sub-microsecond ticks. <see cref="DateTimeOffset.MinValue"/> binds as is
+    /// (Npgsql sends <c>-infinity</c>); bounds past the last representable millisecond become one microsecond after
+    /// it, which no stored value reaches, instead of overflowing.
+    /// </summary>
+    public static DateTimeOffset ToBound(DateTimeOffset value)
+    {
+        var ticks = value.UtcTicks;
+        var remainder = ticks % TimeSpan.TicksPerMillisecond;
+        if (remainder == 0)
+        {
+            return new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+
+        if (ticks > LatestMillisecondTicks)
+        {
+            return new DateTimeOffset(LatestMillisecondTicks + 10, TimeSpan.Zero);
+        }
+
+        return new DateTimeOffset(ticks - remainder + TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Dapper;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Sql;
+using FrancisBeacon.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FrancisBeacon.PostgreSql;
+
+/// <summary>
+/// The store for production and for many app instances sharing one database: hits live in
+/// <c>&lt;schema&gt;.hits</c>, batches arrive by binary <c>COPY</c> in one transaction, queries are translated by
+/// <see cref="HitQuerySql"/>, migrations serialise on an advisory lock, and the daily visitor-id salts live in
+/// <c>&lt;schema&gt;.salts</c> so that every instance agrees on them.
+/// </summary>
+/// <remarks>
+/// Strings are stored as <c>text</c>, which cannot hold U+0000; the ingestion pipeline never produces it.
+/// Timestamps are stored as <c>timestamptz</c>, truncated to the millisecond.
+/// </remarks>
+public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IAsyncDisposable, IDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly string _schema;
+    private readonly PostgreSqlSql _sql;
+    private readonly HitQuerySql _query;
+    private readonly IReadOnlyList<SqlMigration> _migrations;
+
+    /// <summary>
+    /// Creates a store over its own <see cref="NpgsqlDataSource"/>, built from
+    /// <see cref="PostgreSqlHitStoreOptions.ConnectionString"/> and disposed with the store. Nothing touches the
+    /// database until the first call.
+    /// </summary>
+    /// <exception cref="ArgumentException">The connection string is missing or the schema name is not allowed.</exception>
+    public PostgreSqlHitStore(PostgreSqlHitStoreOptions options)
+        : this(CreateDataSource(options), options, ownsDataSource: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a store over a data source the caller owns (for example one registered with
+    /// <c>AddNpgsqlDataSource</c>); <see cref="PostgreSqlHitStoreOptions.ConnectionString"/> is ignored. Nothing
+    /// touches the database until the first call.
+    /// </summary>
+    /// <exception cref="ArgumentException">The schema name is not allowed.</exception>
+    public PostgreSqlHitStore(NpgsqlDataSource dataSource, PostgreSqlHitStoreOptions options)
+        : this(dataSource, options, ownsDataSource: false)
+    {
+    }
+
+    private PostgreSqlHitStore(NpgsqlDataSource dataSource, PostgreSqlHitStoreOptions options, bool ownsDataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            _schema = ValidateSchema(options.Schema);
+        }
+        catch when (ownsDataSource)
+        {
+            dataSource.Dispose();
+            throw;
+        }
+
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _sql = new PostgreSqlSql(_schema);
+        _query = new HitQuerySql(PostgreSqlDialect.Instance, _sql.Hits);
+        _migrations = LoadMigrations(_sql.QuotedSchema);
+    }
+
+    /// <summary>The PostgreSQL schema holding the store's tables.</summary>
+    public string Schema => _schema;
+
+    /// <inheritdoc />
+    public int LatestVersion => _migrations.Count;
+
+    /// <summary>
+    /// Returns <paramref name="schema"/> when it may be used as <see cref="PostgreSqlHitStoreOptions.Schema"/>, or
+    /// throws. It must match <c>^[a-z_][a-z0-9_]{0,62}$</c> and not start with <c>pg_</c>, which PostgreSQL keeps for
+    /// system schemas.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not allowed.</exception>
+    public static string ValidateSchema(string? schema)
+    {
+        var valid = SqlIdentifier.Validate(schema, "PostgreSqlHitStoreOptions.Schema");
+        if (valid.StartsWith("pg_", StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"PostgreSqlHitStoreOptions.Schema '{valid}' is not allowed: PostgreSQL reserves names starting with 'pg_'.",
+                nameof(schema));
+        }
+
+        return valid;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hits);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (hits.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(_sql.CreateIncomingTable, transaction: transaction, cancellationToken: cancellationToken));
+        await using (var writer = await connection.BeginBinaryImportAsync(PostgreSqlSql.Copy, cancellationToken))
+        {
+            for (var i = 0; i < hits.Count; i++)
+            {
+                var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(hit.Id, NpgsqlDbType.Uuid, cancellationToken);
+                await writer.WriteAsync(hit.SiteId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(PostgreSqlDialect.ToStored(hit.Timestamp), NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(hit.EventName, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(hit.Hostname, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(hit.Path, NpgsqlDbType.Text, cancellationToken);
+                await WriteTextAsync(writer, hit.Referrer, cancellationToken);
+                await WriteTextAsync(writer, hit.ReferrerSource, cancellationToken);
+                await WriteTextAsync(writer, hit.UtmSource, cancellationToken);
+                await WriteTextAsync(writer, hit.UtmMedium, cancellationToken);
+                await WriteTextAsync(writer, hit.UtmCampaign, cancellationToken);
+                await WriteTextAsync(writer, hit.UtmTerm, cancellationToken);
+                await WriteTextAsync(writer, hit.UtmContent, cancellationToken);
+                await writer.WriteAsync(hit.VisitorId, NpgsqlDbType.Bigint, cancellationToken);
+                await WriteTextAsync(writer, hit.Browser, cancellationToken);
+                await WriteTextAsync(writer, hit.BrowserVersion, cancellationToken);
+                await WriteTextAsync(writer, hit.OperatingSystem, cancellationToken);
+                await WriteTextAsync(writer, hit.OperatingSystemVersion, cancellationToken);
+                await WriteTextAsync(writer, hit.DeviceType, cancellationToken);
+                await WriteTextAsync(writer, hit.Country, cancellationToken);
+                await WriteTextAsync(writer, hit.Region, cancellationToken);
+                await WriteTextAsync(writer, hit.City, cancellationToken);
+                if (hit.ScreenWidth is { } width)
+                {
+                    await writer.WriteAsync(width, NpgsqlDbType.Integer, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
+
+                await WriteTextAsync(writer, hit.Language, cancellationToken);
+                if (HitPropertiesJson.Serialize(hit.Properties) is { } json)
+                {
+                    await writer.WriteAsync(json, NpgsqlDbType.Jsonb, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(_sql.Merge, transaction: transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        query.Validate();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await _query.ExecuteAsync(connection, query, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        cancellationToken.ThrowIfCancellationRequested();
+        return HitReadOrdering.OrderTiesAsync(ReadByTimestampAsync(range, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        var command = new NpgsqlBatchCommand(range.SiteId is null ? _sql.Purge : _sql.PurgeSite);
+        AddRangeParameters(command.Parameters, range);
+        batch.BatchCommands.Add(command);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        // Rows is a ulong: exact even past int.MaxValue, unlike the int of ExecuteNonQuery.
+        return checked((long)command.Rows);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await CurrentVersionAsync(connection, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An up-to-date database is only read, so an app role without <c>CREATE</c> rights starts fine. Otherwise each
+    /// pending script runs in its own transaction together with its history row, after
+    /// <c>pg_advisory_xact_lock</c>; the schema and the history table are created under that lock too, so several
+    /// instances starting at once queue up and apply each script exactly once.
+    /// </remarks>
+    public async ValueTask MigrateAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var current = await CurrentVersionAsync(connection, null, cancellationToken);
+        EnsureNotNewer(current);
+        if (current == LatestVersion)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            // Read committed: after waiting for the lock, every statement sees what the previous holder committed.
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                PostgreSqlSql.TakeMigrationLock, new { key = PostgreSqlSql.MigrationLockKey }, transaction, cancellationToken: cancellationToken));
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    PostgreSqlSql.SchemaExists, new { schema = _schema }, transaction, cancellationToken: cancellationToken)))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(_sql.CreateSchema, transaction: transaction, cancellationToken: cancellationToken));
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(_sql.CreateHistory, transaction: transaction, cancellationToken: cancellationToken));
+            var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition(_sql.CurrentVersion, transaction: transaction, cancellationToken: cancellationToken));
+            EnsureNotNewer(version);
+            if (version == LatestVersion)
+            {
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+
+            var migration = _migrations[version];
+            await connection.ExecuteAsync(new CommandDefinition(migration.Script, transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                _sql.InsertHistory, new { version = migration.Version, name = migration.Name }, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The script is one transaction: it takes the same advisory lock as <see cref="MigrateAsync"/>, creates the
+    /// schema and the history table when missing, then runs each pending script followed by its history row. It is
+    /// empty when <paramref name="fromVersion"/> is at or past <see cref="LatestVersion"/>.
+    /// </remarks>
+    public string GetMigrationScript(int fromVersion)
+    {
+        if (fromVersion >= LatestVersion)
+        {
+            return string.Empty;
+        }
+
+        var body = SqlMigrations.Compose(
+            _migrations,
+            fromVersion,
+            m => string.Create(
+                CultureInfo.InvariantCulture,
+                $"INSERT INTO {_sql.History} (version, name, applied_at) VALUES ({m.Version}, '{m.Name.Replace("'", "''", StringComparison.Ordinal)}', now());"));
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            -- FrancisBeacon.PostgreSql schema {_schema}: from version {fromVersion} to {LatestVersion}.
+            BEGIN;
+            SELECT pg_advisory_xact_lock({PostgreSqlSql.MigrationLockKey});
+            {_sql.CreateSchema};
+            {_sql.CreateHistory};
+
+            """) + body + "COMMIT;\n";
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<byte[]> GetOrAddSaltAsync(DateOnly day, byte[] candidate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // Two autocommit statements, not one: when racers insert at once, ON CONFLICT DO NOTHING waits for the winner
+        // to commit, and only a statement started after that (read committed) is sure to see the winner's row.
+        await using (var insert = new NpgsqlCommand(_sql.InsertSalt, connection))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<DateOnly>("day", NpgsqlDbType.Date) { TypedValue = day });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]>("salt", NpgsqlDbType.Bytea) { TypedValue = candidate });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var select = new NpgsqlCommand(_sql.SelectSalt, connection);
+        select.Parameters.Add(new NpgsqlParameter<DateOnly>("day", NpgsqlDbType.Date) { TypedValue = day });
+        return await select.ExecuteScalarAsync(cancellationToken) as byte[]
+            ?? throw new InvalidOperationException($"The salt of {day:yyyy-MM-dd} vanished right after it was stored.");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteSaltsBeforeAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_sql.DeleteSalts, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", NpgsqlDbType.Date) { TypedValue = day });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsDataSource)
+        {
+            _dataSource.Dispose();
+        }
+    }
+
+    private static NpgsqlDataSource CreateDataSource(PostgreSqlHitStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("PostgreSqlHitStoreOptions.ConnectionString is required.", nameof(options));
+        }
+
+        // Check the schema before anything is built, so a bad name fails the same way with either constructor.
+        ValidateSchema(options.Schema);
+        return NpgsqlDataSource.Create(options.ConnectionString);
+    }
+
+    private static IReadOnlyList<SqlMigration> LoadMigrations(string quotedSchema) =>
+        SqlMigrations.Load(
+            typeof(PostgreSqlHitStore).Assembly,
+            "FrancisBeacon.PostgreSql.Migrations.",
+            new Dictionary<string, string> { ["{schema}"] = quotedSchema });
+
+    private void EnsureNotNewer(int version)
+    {
+        if (version > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"The beacon schema \"{_schema}\" is at version {version}, newer than this code's {LatestVersion}; " +
+                "refusing to touch it. Upgrade FrancisBeacon.PostgreSql: an older version must not write to a newer schema.");
+        }
+    }
+
+    private static ValueTask WriteTextAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
+        value is null
+            ? new ValueTask(writer.WriteNullAsync(cancellationToken))
+            : new ValueTask(writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken));
+
+    private async IAsyncEnumerable<Hit> ReadByTimestampAsync(HitRange range, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(range.SiteId is null ? _sql.Read : _sql.ReadSite, connection);
+        AddRangeParameters(command.Parameters, range);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new Hit
+            {
+                Id = reader.GetGuid(0),
+                SiteId = reader.GetString(1),
+                Timestamp = reader.GetFieldValue<DateTimeOffset>(2),
+                EventName = reader.GetString(3),
+                Hostname = reader.GetString(4),
+                Path = reader.GetString(5),
+                Referrer = NullableString(reader, 6),
+                ReferrerSource = NullableString(reader, 7),
+                UtmSource = NullableString(reader, 8),
+                UtmMedium = NullableString(reader, 9),
+                UtmCampaign = NullableString(reader, 10),
+                UtmTerm = NullableString(reader, 11),
+                UtmContent = NullableString(reader, 12),
+                VisitorId = reader.GetInt64(13),
+                Browser = NullableString(reader, 14),
+                BrowserVersion = NullableString(reader, 15),
+                OperatingSystem = NullableString(reader, 16),
+                OperatingSystemVersion = NullableString(reader, 17),
+                DeviceType = NullableString(reader, 18),
+                Country = NullableString(reader, 19),
+                Region = NullableString(reader, 20),
+                City = NullableString(reader, 21),
+                ScreenWidth = reader.IsDBNull(22) ? null : reader.GetInt32(22),
+                Language = NullableString(reader, 23),
+                Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
+            };
+        }
+    }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static void AddRangeParameters(NpgsqlParameterCollection parameters, HitRange range)
+    {
+        if (range.SiteId is not null)
+        {
+            parameters.Add(new NpgsqlParameter<string>("site_id", NpgsqlDbType.Text) { TypedValue = range.SiteId });
+        }
+
+        parameters.Add(new NpgsqlParameter<DateTimeOffset>("from_ts", NpgsqlDbType.TimestampTz) { TypedValue = PostgreSqlDialect.ToBound(range.From) });
+        parameters.Add(new NpgsqlParameter<DateTimeOffset>("to_ts", NpgsqlDbType.TimestampTz) { TypedValue = PostgreSqlDialect.ToBound(range.To) });
+    }
+
+    private async ValueTask<int> CurrentVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            PostgreSqlSql.HistoryExists, new { schema = _schema }, transaction, cancellationToken: cancellationToken));
+        if (!exists)
+        {
+            return 0;
+        }
+
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(_sql.CurrentVersion, transaction: transaction, cancellationToken: cancellationToken));
+    }
+}
