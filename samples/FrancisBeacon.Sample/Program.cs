@@ -4,16 +4,34 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// A relative SQLite path is kept next to the sample, whatever directory it is started from.
-var connectionString = builder.Configuration.GetConnectionString("Beacon") ?? "Data Source=beacon.db";
-var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
-if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
-{
-    sqlite.DataSource = Path.Combine(builder.Environment.ContentRootPath, sqlite.DataSource);
-}
-
 // The two lines an app adds (the configuration section is optional):
-builder.Services.AddBeacon(builder.Configuration.GetSection("FrancisBeacon")).UseSqlite(sqlite.ConnectionString);
+var beacon = builder.Services.AddBeacon(builder.Configuration.GetSection("FrancisBeacon"));
+
+// The store is chosen by configuration alone: a PostgreSQL connection string switches the sample to PostgreSQL,
+// e.g.  ConnectionStrings__BeaconPostgreSql="Host=localhost;Username=app;Password=...;Database=app"
+string storeDescription;
+var postgres = builder.Configuration.GetConnectionString("BeaconPostgreSql");
+if (!string.IsNullOrWhiteSpace(postgres))
+{
+    beacon.UsePostgreSql(o =>
+    {
+        builder.Configuration.GetSection("FrancisBeacon:PostgreSql").Bind(o);
+        o.ConnectionString = postgres;
+    });
+    storeDescription = "PostgreSQL (ConnectionStrings:BeaconPostgreSql)";
+}
+else
+{
+    // A relative SQLite path is kept next to the sample, whatever directory it is started from.
+    var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(builder.Configuration.GetConnectionString("Beacon") ?? "Data Source=beacon.db");
+    if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
+    {
+        sqlite.DataSource = Path.Combine(builder.Environment.ContentRootPath, sqlite.DataSource);
+    }
+
+    beacon.UseSqlite(sqlite.ConnectionString);
+    storeDescription = sqlite.DataSource;
+}
 
 var app = builder.Build();
 app.UseBeacon();
@@ -32,7 +50,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
         Console.WriteLine($"Stats endpoint: {address}/beacon/api/stats?site_id=localhost&period=7d");
     }
 
-    Console.WriteLine($"Hits are stored in {sqlite.DataSource}. Press Ctrl+C to stop.");
+    Console.WriteLine($"Hits are stored in {storeDescription}. Press Ctrl+C to stop.");
 });
 
 app.Run();

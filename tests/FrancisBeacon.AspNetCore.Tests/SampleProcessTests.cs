@@ -90,6 +90,69 @@ public sealed partial class SampleProcessTests
         }
     }
 
+    [Fact]
+    public async Task Sample_TwoInstancesStartedTogetherOnOneFreshPostgreSqlDatabase_OneSchemaBothRecord()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var server = Environment.GetEnvironmentVariable("FRANCISBEACON_TEST_POSTGRES");
+        if (string.IsNullOrEmpty(server))
+        {
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail("FRANCISBEACON_TEST_POSTGRES is not set, and CI=true: PostgreSQL tests must run in CI (tests/run.sh starts a server).");
+            }
+
+            Assert.Skip("FRANCISBEACON_TEST_POSTGRES is not set and no PostgreSQL server could be started; run tests/run.sh.");
+        }
+
+        var schema = "beacon_t_" + Guid.NewGuid().ToString("N");
+        string[] args = [$"--ConnectionStrings:BeaconPostgreSql={server}", $"--FrancisBeacon:PostgreSql:Schema={schema}"];
+        using var first = StartSample(BeaconTestHost.NewDatabasePath(), args);
+        using var second = StartSample(BeaconTestHost.NewDatabasePath(), args);
+        try
+        {
+            var urls = await Task.WhenAll(WaitForAddressAsync(first, ct), WaitForAddressAsync(second, ct));
+            for (var i = 0; i < urls.Length; i++)
+            {
+                using var client = new HttpClient { BaseAddress = new Uri(urls[i]) };
+                for (var n = 0; n < 25; n++)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/beacon/hit.gif");
+                    request.Headers.Referrer = new Uri($"http://localhost/instance_{i}");
+                    using var response = await client.SendAsync(request, ct);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                }
+            }
+
+            foreach (var process in new[] { first, second })
+            {
+                Assert.Equal(0, kill(process.Id, SigTerm));
+                await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                Assert.Equal(0, process.ExitCode);
+            }
+
+            await using var store = new FrancisBeacon.PostgreSql.PostgreSqlHitStore(new FrancisBeacon.PostgreSql.PostgreSqlHitStoreOptions { ConnectionString = server, Schema = schema });
+            Assert.Equal(store.LatestVersion, await store.GetVersionAsync(ct));
+            var hits = await BeaconTestHost.ReadAllAsync(store);
+            Assert.Equal(25, hits.Count(h => h.Path == "/instance_0"));
+            Assert.Equal(25, hits.Count(h => h.Path == "/instance_1"));
+        }
+        finally
+        {
+            foreach (var process in new[] { first, second })
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(server);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
     private static Process StartSample(string database, params string[] extraArgs)
     {
         var root = RepositoryRoot();
