@@ -23,6 +23,9 @@ public static class TimeZoneSegments
     public static IReadOnlyList<TimeZoneSegment> Compute(TimeZoneInfo timeZone, DateTimeOffset from, DateTimeOffset to)
     {
         ArgumentNullException.ThrowIfNull(timeZone);
+        // Work on UTC values only: the search below rebuilds instants from ticks with a zero offset.
+        from = from.ToUniversalTime();
+        to = to.ToUniversalTime();
         var segments = new List<TimeZoneSegment>();
         if (to <= from)
         {
@@ -51,7 +54,7 @@ public static class TimeZoneSegments
                 while ((hi - lo).TotalMilliseconds > 1)
                 {
                     var mid = lo.AddTicks((hi - lo).Ticks / 2);
-                    mid = new DateTimeOffset(mid.Ticks - (mid.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+                    mid = new DateTimeOffset(mid.UtcTicks - (mid.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
                     if (mid <= lo)
                     {
                         break;

@@ -57,22 +57,18 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                 .ToList();
         }
 
-        var groups = matching
+        IEnumerable<(string[] Key, double[] Metrics)> groups = matching
             .GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
-            .Select(g => new
-            {
-                Key = g.Key,
-                Metrics = query.Metrics.Select(m => Compute(m, g)).ToArray(),
-            });
+            .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g)).ToArray()));
 
         if (query.Dimensions.Count == 0 && matching.Count == 0)
         {
-            // One totals row even when nothing matched, as the SQL stores' ungrouped aggregate gives.
-            return ValueTask.FromResult(new AggregateResult(
-                [new AggregateRow([], query.Metrics.Select(_ => 0d).ToArray())]));
+            // One totals row even when nothing matched, as the SQL stores' ungrouped aggregate gives; like every
+            // row (and like SQL's LIMIT/OFFSET on that aggregate) it is subject to Offset and Limit.
+            groups = [([], query.Metrics.Select(_ => 0d).ToArray())];
         }
 
-        var ordered = Order(groups.Select(g => (g.Key, g.Metrics)), query);
+        var ordered = Order(groups, query);
         IEnumerable<(string[] Key, double[] Metrics)> paged = ordered.Skip(query.Offset);
         if (query.Limit is { } limit)
         {

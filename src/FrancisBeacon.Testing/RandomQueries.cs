@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Globalization;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+
+namespace FrancisBeacon.Testing;
+
+/// <summary>Random queries and ranges over a random hit set, for the differential tests.</summary>
+internal static class RandomQueries
+{
+    public static IReadOnlyList<string> TimeZoneIds { get; } =
+    [
+        "UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Beirut",
+        "Australia/Lord_Howe", "America/Santiago",
+    ];
+
+    public static IReadOnlyList<TimeZoneInfo> TimeZones { get; } = [.. TimeZoneIds.Select(FindZone)];
+
+    private static readonly string[] SiteIds = [HitBuilder.DefaultSiteId, "Example.com", "blog.example", "nobody.example"];
+
+    private static readonly HitDimension[][] DimensionSets =
+    [
+        [], [HitDimension.Page], [HitDimension.Day], [HitDimension.Page, HitDimension.Day], [HitDimension.Day, HitDimension.Page],
+    ];
+
+    public static TimeZoneInfo FindZone(string id) =>
+        SiteTimeZones.TryFind(id, out var zone)
+            ? zone
+            : throw new InvalidOperationException($"The time zone '{id}' is not known on this machine; the conformance kit needs IANA time zone data.");
+
+    public static HitQuery Query(Random random, IReadOnlyList<Hit> hits)
+    {
+        var zone = TimeZones[random.Next(TimeZones.Count)];
+        var siteId = random.Next(10) == 0 ? SiteIds[^1] : SiteIds[random.Next(SiteIds.Length - 1)];
+        var (from, to) = Range(random, OfSite(hits, siteId), zone);
+        HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
+        return new HitQuery
+        {
+            SiteId = siteId,
+            From = from,
+            To = to,
+            TimeZone = zone,
+            Metrics = random.Next(3) == 0 ? metrics[..1] : metrics,
+            Dimensions = DimensionSets[random.Next(DimensionSets.Length)],
+            Limit = random.Next(2) == 0 ? null : random.Next(13),
+            Offset = random.Next(5) < 3 ? 0 : random.Next(9),
+        };
+    }
+
+    public static HitRange HitRange(Random random, IReadOnlyList<Hit> hits)
+    {
+        var siteId = random.Next(4) == 0 ? null : SiteIds[random.Next(SiteIds.Length)];
+        var (from, to) = Range(random, siteId is null ? hits : OfSite(hits, siteId), TimeZones[random.Next(TimeZones.Count)]);
+        return new HitRange { SiteId = siteId, From = from, To = to };
+    }
+
+    // Ranges are built around hits of the asked site (when it has any), so that their edges meet hits that count.
+    private static IReadOnlyList<Hit> OfSite(IReadOnlyList<Hit> hits, string siteId)
+    {
+        var ofSite = hits.Where(h => string.Equals(h.SiteId, siteId, StringComparison.Ordinal)).ToList();
+        return ofSite.Count > 0 ? ofSite : hits;
+    }
+
+    public static string Describe(HitQuery query) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"site={query.SiteId} from={query.From:O} to={query.To:O} zone={query.TimeZone.Id} metrics=[{string.Join(", ", query.Metrics)}] " +
+            $"dimensions=[{string.Join(", ", query.Dimensions)}] limit={query.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"} offset={query.Offset}");
+
+    public static string Describe(HitRange range) =>
+        string.Create(CultureInfo.InvariantCulture, $"site={range.SiteId ?? "(all)"} from={range.From:O} to={range.To:O}");
+
+    private static (DateTimeOffset From, DateTimeOffset To) Range(Random random, IReadOnlyList<Hit> hits, TimeZoneInfo zone)
+    {
+        DateTimeOffset RandomHitTime() => hits.Count == 0 ? Day(2025, 1, 1) : hits[random.Next(hits.Count)].Timestamp;
+
+        switch (random.Next(7))
+        {
+            case 0:
+                // Everything, and more.
+                return (Day(2023, 12, 25), Day(2028, 1, 5));
+            case 1:
+            {
+                // Whole local days in the query's zone, starting near a hit.
+                var first = TimeZoneSegments.LocalDay(RandomHitTime(), zone).AddDays(-random.Next(3));
+                var last = first.AddDays(random.Next(random.Next(2) == 0 ? 3 : 60));
+                return (TimeZoneSegments.StartOfDay(first, zone), TimeZoneSegments.StartOfDay(last.AddDays(1), zone));
+            }
+
+            case 2:
+            {
+                // Both ends exactly on hits, so edge inclusion matters.
+                var a = RandomHitTime();
+                var b = RandomHitTime();
+                return a <= b ? (a, b) : (b, a);
+            }
+
+            case 3:
+            {
+                // Empty: both ends on the same instant, often a hit.
+                var at = random.Next(2) == 0 ? RandomHitTime() : Day(2025, 6, 1).AddMilliseconds(random.Next());
+                return (at, at);
+            }
+
+            case 4:
+            {
+                // One millisecond: exactly one instant.
+                var at = RandomHitTime();
+                return (at, at.AddMilliseconds(1));
+            }
+
+            case 5:
+            {
+                // A sub-day window around a hit.
+                var at = RandomHitTime().AddMilliseconds(-random.Next(3_600_000));
+                return (at, at.AddMilliseconds(random.Next(1, 12 * 3_600_000)));
+            }
+
+            default:
+            {
+                // Arbitrary instants over the years.
+                var a = Day(2024, 1, 1).AddMilliseconds(random.NextInt64(4L * 365 * TimeZoneSegments.MillisecondsPerDay));
+                var b = a.AddMilliseconds(random.NextInt64(400L * TimeZoneSegments.MillisecondsPerDay));
+                return (a, b);
+            }
+        }
+    }
+
+    private static DateTimeOffset Day(int year, int month, int day) => new(year, month, day, 0, 0, 0, TimeSpan.Zero);
+}

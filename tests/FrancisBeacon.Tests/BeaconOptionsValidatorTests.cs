@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+namespace FrancisBeacon.Tests;
+
+public sealed class BeaconOptionsValidatorTests
+{
+    private readonly BeaconOptionsValidator _validator = new();
+
+    [Fact]
+    public void Validate_Defaults_Succeeds()
+    {
+        var result = _validator.Validate(null, new BeaconOptions());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_WellConfiguredSites_Succeeds()
+    {
+        var options = new BeaconOptions { DefaultSiteId = "example.com", DefaultTimeZone = "Europe/Berlin" };
+        options.Sites.Add(Site("example.com", "Europe/Berlin", "example.com", "www.example.com"));
+        options.Sites.Add(Site("blog.example", "America/Santiago", "*.blog.example"));
+        options.Sites.Add(Site("shop.example", "UTC"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_ManyProblems_ListsEveryError()
+    {
+        var options = new BeaconOptions
+        {
+            PathPrefix = "beacon/",
+            QueueCapacity = 0,
+            MaxBatchSize = 100_001,
+            FlushInterval = TimeSpan.Zero,
+            MaxBodyBytes = 10,
+            DefaultTimeZone = "Mars/Olympus_Mons",
+            DefaultSiteId = "missing.example",
+        };
+        options.Sites.Add(Site(string.Empty, "UTC"));
+        options.Sites.Add(Site("a.example", "Nowhere/Town"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.True(result.Failed);
+        var failures = result.Failures!.ToList();
+        Assert.Contains(failures, f => f.StartsWith("PathPrefix", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("QueueCapacity", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("MaxBatchSize", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("FlushInterval", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("MaxBodyBytes", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("DefaultTimeZone 'Mars/Olympus_Mons'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("DefaultSiteId 'missing.example'", StringComparison.Ordinal));
+        Assert.Contains("Sites[0].Id is required.", failures);
+        Assert.Contains("Sites[1].TimeZone 'Nowhere/Town' is not a known IANA time zone.", failures);
+        Assert.Equal(9, failures.Count);
+    }
+
+    [Fact]
+    public void Validate_DuplicateSiteIdsInAnyCase_Fails()
+    {
+        var options = new BeaconOptions();
+        options.Sites.Add(Site("example.com", "UTC", "example.com"));
+        options.Sites.Add(Site("Example.com", "UTC", "other.example"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Equal(["Sites[1].Id 'Example.com' is configured twice."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_BadSiteTimeZone_NamesTheSite()
+    {
+        var options = new BeaconOptions();
+        options.Sites.Add(Site("example.com", "Europe/Berlin"));
+        options.Sites.Add(Site("other.example", "CET+1"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["Sites[1].TimeZone 'CET+1' is not a known IANA time zone."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_HostNameInTwoSites_Fails()
+    {
+        var options = new BeaconOptions();
+        options.Sites.Add(Site("example.com", "UTC", "example.com", "www.example.com"));
+        options.Sites.Add(Site("other.example", "UTC", "WWW.example.com"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["Sites[1] host name 'WWW.example.com' also belongs to site 'example.com'."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_SiteIdIsAnotherSitesHostName_Fails()
+    {
+        var options = new BeaconOptions();
+        options.Sites.Add(Site("example.com", "UTC", "example.com", "shop.example"));
+        options.Sites.Add(Site("shop.example", "UTC"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["Sites[1] host name 'shop.example' also belongs to site 'example.com'."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_EmptyHostName_Fails()
+    {
+        var options = new BeaconOptions();
+        options.Sites.Add(Site("example.com", "UTC", " "));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["Sites[0].Hostnames has an empty entry."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_TooLongSiteId_Fails()
+    {
+        var options = new BeaconOptions();
+        options.Sites.Add(Site(new string('a', HitLimits.MaxShortTextLength + 1), "UTC"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Contains("Sites[0].Id is longer than 256 characters.", result.Failures!);
+    }
+
+    private static BeaconSiteOptions Site(string id, string timeZone, params string[] hostnames)
+    {
+        var site = new BeaconSiteOptions { Id = id, TimeZone = timeZone };
+        foreach (var host in hostnames)
+        {
+            site.Hostnames.Add(host);
+        }
+
+        return site;
+    }
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Querying;
+using static FrancisBeacon.Tests.Querying.TimeZoneSegmentsTests;
+
+namespace FrancisBeacon.Tests.Querying;
+
+public sealed class QueryDateRangeTests
+{
+    private static readonly DateTimeOffset Now = Utc(2025, 6, 15, 10, 30);
+
+    [Fact]
+    public void Parse_DayWithoutDate_IsToday()
+    {
+        var range = QueryDateRange.Parse("day", null);
+
+        Assert.Same(QueryDateRange.Today, range);
+        Assert.Equal((Utc(2025, 6, 15), Utc(2025, 6, 16)), range.Resolve(TimeZoneInfo.Utc, Now));
+    }
+
+    [Fact]
+    public void Parse_DayWithDate_IsThatDay()
+    {
+        var range = QueryDateRange.Parse("day", "2025-02-03");
+
+        Assert.Equal((new DateOnly(2025, 2, 3), new DateOnly(2025, 2, 3)), range.Days(TimeZoneInfo.Utc, Now));
+        Assert.Equal((Utc(2025, 2, 3), Utc(2025, 2, 4)), range.Resolve(TimeZoneInfo.Utc, Now));
+    }
+
+    [Fact]
+    public void Parse_7d_IsSevenDaysIncludingToday()
+    {
+        var range = QueryDateRange.Parse("7d", null);
+
+        Assert.Equal((new DateOnly(2025, 6, 9), new DateOnly(2025, 6, 15)), range.Days(TimeZoneInfo.Utc, Now));
+        Assert.Equal((Utc(2025, 6, 9), Utc(2025, 6, 16)), range.Resolve(TimeZoneInfo.Utc, Now));
+    }
+
+    [Fact]
+    public void Parse_30d_IsThirtyDaysIncludingToday()
+    {
+        var range = QueryDateRange.Parse("30d", null);
+
+        Assert.Equal((Utc(2025, 5, 17), Utc(2025, 6, 16)), range.Resolve(TimeZoneInfo.Utc, Now));
+    }
+
+    [Fact]
+    public void Parse_NothingGiven_Is30d()
+    {
+        Assert.Same(QueryDateRange.Last30Days, QueryDateRange.Parse(null, null));
+        Assert.Same(QueryDateRange.Last30Days, QueryDateRange.Parse("  ", ""));
+    }
+
+    [Fact]
+    public void Parse_CustomInBerlin_CoversBothDaysWhole()
+    {
+        var range = QueryDateRange.Parse("custom", "2025-03-01,2025-03-31");
+
+        var (from, to) = range.Resolve(Zone("Europe/Berlin"), Now);
+
+        Assert.Equal(Utc(2025, 2, 28, 23), from);
+        Assert.Equal(Utc(2025, 3, 31, 22), to);
+    }
+
+    [Fact]
+    public void Parse_TwoDatesWithoutPeriod_IsCustom()
+    {
+        var range = QueryDateRange.Parse(null, " 2025-01-01 , 2025-01-02 ");
+
+        Assert.Equal("custom", range.Period);
+        Assert.Equal((Utc(2025, 1, 1), Utc(2025, 1, 3)), range.Resolve(TimeZoneInfo.Utc, Now));
+    }
+
+    [Fact]
+    public void Parse_CustomSameDay_IsOneDay()
+    {
+        var range = QueryDateRange.Parse("custom", "2025-01-01,2025-01-01");
+
+        Assert.Equal((Utc(2025, 1, 1), Utc(2025, 1, 2)), range.Resolve(TimeZoneInfo.Utc, Now));
+    }
+
+    [Theory]
+    [InlineData("week", null, "period")]
+    [InlineData("DAY", null, "period")]
+    [InlineData("custom", null, "date")]
+    [InlineData("custom", "2025-01-01", "date")]
+    [InlineData("custom", "2025-01-01,2025-01-02,2025-01-03", "date")]
+    [InlineData("custom", "2025-01-01,", "date")]
+    [InlineData("day", "2025-13-01", "date")]
+    [InlineData("day", "01/02/2025", "date")]
+    [InlineData("day", "2025-1-1", "date")]
+    [InlineData("custom", "2025-02-01,2025-01-01", "date_range")]
+    public void Parse_BadInput_ThrowsNamingTheField(string? period, string? date, string field)
+    {
+        var error = Assert.Throws<HitQueryException>(() => QueryDateRange.Parse(period, date));
+
+        Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public void Parse_VeryLongBadDate_MessageIsShortened()
+    {
+        var error = Assert.Throws<HitQueryException>(() => QueryDateRange.Parse("day", new string('9', 5000)));
+
+        Assert.True(error.Message.Length < 200);
+    }
+
+    [Fact]
+    public void Resolve_7dAcrossSpringForward_IsSevenLocalDays()
+    {
+        var berlin = Zone("Europe/Berlin");
+
+        var (from, to) = QueryDateRange.Last7Days.Resolve(berlin, Utc(2025, 3, 31, 12));
+
+        Assert.Equal(Utc(2025, 3, 24, 23), from);
+        Assert.Equal(Utc(2025, 3, 31, 22), to);
+        Assert.Equal(TimeSpan.FromHours((7 * 24) - 1), to - from);
+    }
+
+    [Fact]
+    public void Resolve_TodayAfterUtcMidnightInKolkata_IsTheKolkataDay()
+    {
+        var (from, to) = QueryDateRange.Today.Resolve(Zone("Asia/Kolkata"), Utc(2025, 1, 1, 23, 30));
+
+        Assert.Equal(Utc(2025, 1, 1, 18, 30), from);
+        Assert.Equal(Utc(2025, 1, 2, 18, 30), to);
+    }
+
+    [Fact]
+    public void Resolve_SantiagoDayWithSkippedMidnight_StartsAtItsFirstInstant()
+    {
+        var (from, to) = QueryDateRange.SingleDay(new DateOnly(2024, 9, 8)).Resolve(Zone("America/Santiago"), Now);
+
+        Assert.Equal(Utc(2024, 9, 8, 4), from);
+        Assert.Equal(Utc(2024, 9, 9, 3), to);
+    }
+
+    [Fact]
+    public void Custom_LastBeforeFirst_Throws()
+    {
+        var error = Assert.Throws<HitQueryException>(() => QueryDateRange.Custom(new DateOnly(2025, 1, 2), new DateOnly(2025, 1, 1)));
+
+        Assert.Equal("date_range", error.Field);
+    }
+}
