@@ -7,11 +7,14 @@ namespace FrancisBeacon.Sql;
 public static class HitReadOrdering
 {
     /// <summary>Re-sorts each run of hits that share a timestamp by <see cref="Hit.Id"/>.</summary>
-    public static async IAsyncEnumerable<Hit> OrderTiesAsync(IAsyncEnumerable<Hit> hitsByTimestamp)
+    /// <remarks>A token given through <c>WithCancellation</c> reaches the inner sequence (and so the database).</remarks>
+    public static async IAsyncEnumerable<Hit> OrderTiesAsync(
+        IAsyncEnumerable<Hit> hitsByTimestamp,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hitsByTimestamp);
         var run = new List<Hit>();
-        await foreach (var hit in hitsByTimestamp.ConfigureAwait(false))
+        await foreach (var hit in hitsByTimestamp.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (run.Count > 0 && run[0].Timestamp != hit.Timestamp)
             {

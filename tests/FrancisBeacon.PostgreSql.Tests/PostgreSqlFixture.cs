@@ -19,7 +19,7 @@ namespace FrancisBeacon.PostgreSql.Tests;
 /// call for an isolation key gives a store over a fresh, empty, unmigrated schema; later calls with the same key give
 /// other store instances over that same schema.
 /// </remarks>
-public sealed class PostgreSqlFixture : IAsyncLifetime
+public sealed class PostgreSqlFixture : IAsyncLifetime, FrancisBeacon.Testing.IHitStoreFixture
 {
     /// <summary>The environment variable holding the test server's Npgsql connection string.</summary>
     public const string VariableName = "FRANCISBEACON_TEST_POSTGRES";

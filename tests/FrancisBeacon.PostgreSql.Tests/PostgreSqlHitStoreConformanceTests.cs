@@ -1,0 +1,7 @@
+using FrancisBeacon.Testing;
+
+namespace FrancisBeacon.PostgreSql.Tests;
+
+/// <summary>The PostgreSQL store against the conformance kit, on a real server (a schema per test).</summary>
+public sealed class PostgreSqlHitStoreConformanceTests(PostgreSqlFixture fixture)
+    : HitStoreConformanceTests<PostgreSqlFixture>(fixture);
