@@ -28,8 +28,9 @@ public static class GeoIPBeaconBuilderExtensions
 
     /// <summary>
     /// Locates hits with a MaxMind-format database configured by <paramref name="configure"/>. Registers
-    /// <see cref="IGeoLocator"/> as a singleton <see cref="MaxMindGeoLocator"/>; the options are validated when the
-    /// host starts, which fails with every problem listed.
+    /// <see cref="IGeoLocator"/> as a singleton <see cref="MaxMindGeoLocator"/>, and a hosted service that reloads
+    /// the file when it is replaced (every <see cref="GeoIPOptions.ReloadCheckInterval"/>). The options are
+    /// validated when the host starts, which fails with every problem listed.
     /// </summary>
     /// <param name="builder">The beacon builder returned by <c>AddBeacon</c>.</param>
     /// <param name="configure">Sets <see cref="GeoIPOptions.DatabasePath"/>. Runs after any configuration binding
@@ -52,6 +53,7 @@ public static class GeoIPBeaconBuilderExtensions
         services.AddSingleton<IGeoLocator>(sp => new MaxMindGeoLocator(
             sp.GetRequiredService<IOptions<GeoIPOptions>>().Value.DatabasePath,
             sp.GetService<ILogger<MaxMindGeoLocator>>() ?? NullLogger<MaxMindGeoLocator>.Instance));
+        services.AddHostedService<GeoIPDatabaseReloader>();
         return builder;
     }
 }

@@ -12,4 +12,12 @@ public sealed class GeoIPOptions
     /// current directory. Required; the file must exist and open as a MaxMind DB when the host starts.
     /// </summary>
     public string DatabasePath { get; set; } = string.Empty;
+
+    /// <summary>
+    /// How often the file at <see cref="DatabasePath"/> is checked for a new version (a changed size or
+    /// modification time). A new version that opens as a MaxMind DB replaces the old one without a restart;
+    /// lookups in flight finish on the old one. <see cref="TimeSpan.Zero"/> turns this off, so that the file
+    /// opened at start is used until the app stops. Default: 10 minutes.
+    /// </summary>
+    public TimeSpan ReloadCheckInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

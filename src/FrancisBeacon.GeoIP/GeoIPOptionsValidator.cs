@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.GeoIP;
 
 /// <summary>
-/// Checks <see cref="GeoIPOptions"/> at host start: the path is set, the file exists, and it opens as a MaxMind DB
-/// with location data. Lists every problem found.
+/// Checks <see cref="GeoIPOptions"/> at host start: the path is set, the file exists and opens as a MaxMind DB with
+/// location data, and the reload interval is not negative. Lists every problem found.
 /// </summary>
 internal sealed class GeoIPOptionsValidator : IValidateOptions<GeoIPOptions>
 {
@@ -15,11 +15,21 @@ internal sealed class GeoIPOptionsValidator : IValidateOptions<GeoIPOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        var path = options.DatabasePath;
+        CheckPath(options.DatabasePath, errors);
+        if (options.ReloadCheckInterval < TimeSpan.Zero)
+        {
+            errors.Add($"GeoIPOptions.ReloadCheckInterval must be zero (no reloading) or positive (was {options.ReloadCheckInterval}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckPath(string? path, List<string> errors)
+    {
         if (string.IsNullOrWhiteSpace(path))
         {
             errors.Add("GeoIPOptions.DatabasePath is required: the path of a MaxMind-format database such as GeoLite2-City.mmdb (see docs/geoip.md).");
-            return ValidateOptionsResult.Fail(errors);
+            return;
         }
 
         string fullPath;
@@ -30,7 +40,7 @@ internal sealed class GeoIPOptionsValidator : IValidateOptions<GeoIPOptions>
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
             errors.Add($"GeoIPOptions.DatabasePath '{path}' is not a valid path: {ex.Message}");
-            return ValidateOptionsResult.Fail(errors);
+            return;
         }
 
         if (Directory.Exists(fullPath))
@@ -45,8 +55,6 @@ internal sealed class GeoIPOptionsValidator : IValidateOptions<GeoIPOptions>
         {
             CheckDatabase(path, fullPath, errors);
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     private static void CheckDatabase(string path, string fullPath, List<string> errors)

@@ -14,8 +14,9 @@ namespace FrancisBeacon.GeoIP;
 /// <remarks>
 /// <para>The file is memory-mapped when the locator is created, so lookups read it through the operating system's
 /// page cache and cost a few microseconds. Replace it only atomically (write the new file beside it, then rename it
-/// over the old one, as <c>geoipupdate</c> does); the locator keeps using the file it opened until it is
-/// recreated, which with <c>AddGeoIP</c> means until the app restarts.</para>
+/// over the old one, as <c>geoipupdate</c> does), never by copying over it in place. Registered with
+/// <c>AddGeoIP</c>, the locator checks the file every <see cref="GeoIPOptions.ReloadCheckInterval"/> and swaps a
+/// new version in without a restart; created directly, it keeps the file it opened until it is disposed.</para>
 /// <para>The result carries <c>country.iso_code</c> as <see cref="GeoLocation.Country"/>,
 /// <c>subdivisions[0].iso_code</c> prefixed with the country as <see cref="GeoLocation.Region"/> (ISO 3166-2, for
 /// example <c>DE-BY</c>) and <c>city.names.en</c> as <see cref="GeoLocation.City"/>. Flat records with
@@ -32,6 +33,7 @@ public sealed class MaxMindGeoLocator : IGeoLocator, IDisposable
     private readonly ILogger _logger;
     private readonly string _databasePath;
     private ReaderLease? _lease;
+    private FileStamp? _failedStamp;
 
     /// <summary>Opens the database at <paramref name="databasePath"/>.</summary>
     /// <param name="databasePath">The path of the <c>.mmdb</c> file.</param>
@@ -53,7 +55,8 @@ public sealed class MaxMindGeoLocator : IGeoLocator, IDisposable
         ArgumentNullException.ThrowIfNull(logger);
         _logger = logger;
         _databasePath = databasePath;
-        _lease = new ReaderLease(OpenReader(databasePath));
+        var stamp = FileStamp.Of(databasePath);
+        _lease = new ReaderLease(OpenReader(databasePath), stamp);
     }
 
     /// <inheritdoc />
@@ -104,6 +107,52 @@ public sealed class MaxMindGeoLocator : IGeoLocator, IDisposable
     public void Dispose() => Interlocked.Exchange(ref _lease, null)?.Release();
 
     internal static Reader OpenReader(string databasePath) => new(databasePath, FileAccessMode.MemoryMapped);
+
+    /// <summary>
+    /// Opens the database file again if its size or modification time changed since it was opened, and swaps it in:
+    /// later lookups use the new file, lookups in flight finish on the old one, which is closed after them. A new
+    /// file that does not open is logged once and the old one kept.
+    /// </summary>
+    /// <returns>Whether a new file was swapped in.</returns>
+    internal bool ReloadIfChanged()
+    {
+        var current = Volatile.Read(ref _lease);
+        if (current is null)
+        {
+            return false;
+        }
+
+        var stamp = FileStamp.Of(_databasePath);
+        if (stamp is null || stamp == current.Stamp || stamp == _failedStamp)
+        {
+            return false;
+        }
+
+        Reader reader;
+        try
+        {
+            reader = OpenReader(_databasePath);
+        }
+#pragma warning disable CA1031 // A bad new file must not stop the running one; it is reported and retried when it changes.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            _failedStamp = stamp;
+            Log.ReloadFailed(_logger, _databasePath, ex.Message);
+            return false;
+        }
+
+        var next = new ReaderLease(reader, stamp);
+        if (Interlocked.CompareExchange(ref _lease, next, current) != current)
+        {
+            next.Release();                                // disposed, or reloaded by another caller meanwhile
+            return false;
+        }
+
+        current.Release();
+        Log.Reloaded(_logger, _databasePath, reader.Metadata.DatabaseType, reader.Metadata.BuildDate);
+        return true;
+    }
 
     /// <summary>Whether <paramref name="address"/> is globally routable, and so worth a lookup.</summary>
     internal static bool IsGlobal(IPAddress address)
@@ -259,13 +308,17 @@ public sealed class MaxMindGeoLocator : IGeoLocator, IDisposable
         private int _references = 1;
         private int _failureReported;
 
-        public ReaderLease(Reader reader)
+        public ReaderLease(Reader reader, FileStamp? stamp)
         {
             Reader = reader;
+            Stamp = stamp;
             Ipv4Only = reader.Metadata.IPVersion == 4;
         }
 
         public Reader Reader { get; }
+
+        /// <summary>The size and modification time of the file when it was opened.</summary>
+        public FileStamp? Stamp { get; }
 
         public bool Ipv4Only { get; }
 
@@ -300,6 +353,24 @@ public sealed class MaxMindGeoLocator : IGeoLocator, IDisposable
             if (Interlocked.Exchange(ref _failureReported, 1) == 0)
             {
                 Log.UnreadableRecord(logger, databasePath, exception.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>What tells one version of the database file from the next.</summary>
+    internal sealed record FileStamp(long Length, DateTime LastWriteTimeUtc)
+    {
+        /// <summary>The stamp of the file at <paramref name="path"/>, or null when it cannot be read now.</summary>
+        public static FileStamp? Of(string path)
+        {
+            try
+            {
+                var file = new FileInfo(path);
+                return file.Exists ? new FileStamp(file.Length, file.LastWriteTimeUtc) : null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return null;
             }
         }
     }

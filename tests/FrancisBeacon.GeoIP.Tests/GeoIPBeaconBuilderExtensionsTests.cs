@@ -118,6 +118,19 @@ public sealed class GeoIPBeaconBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task HostStart_SeveralProblems_ListsEveryOne()
+    {
+        using var host = BuildHost(b => b.AddGeoIP(o => o.ReloadCheckInterval = TimeSpan.FromSeconds(-1)));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Collection(
+            error.Failures,
+            f => Assert.Contains("DatabasePath is required", f, StringComparison.Ordinal),
+            f => Assert.Contains("ReloadCheckInterval must be zero (no reloading) or positive", f, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task HostStart_FileDoesNotExist_FailsNamingTheFullPath()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.mmdb");
