@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.GeoIP;
 
 /// <summary>
-/// Checks the database file every <see cref="GeoIPOptions.ReloadCheckInterval"/> and lets the registered
-/// <see cref="MaxMindGeoLocator"/> swap in a new version. Does nothing when the interval is zero or when the
-/// registered <see cref="IGeoLocator"/> is another type.
+/// Opens the database at host start (by resolving the locator), then checks the file every
+/// <see cref="GeoIPOptions.ReloadCheckInterval"/> and lets the registered <see cref="MaxMindGeoLocator"/> swap in a
+/// new version. Checks nothing when the interval is zero or when the registered <see cref="IGeoLocator"/> is another
+/// type.
 /// </summary>
 internal sealed class GeoIPDatabaseReloader : BackgroundService
 {
@@ -25,8 +26,10 @@ internal sealed class GeoIPDatabaseReloader : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Resolved here, after the host validated the options, so that a bad path fails as a validation error.
-        if (_interval <= TimeSpan.Zero || _services.GetRequiredService<IGeoLocator>() is not MaxMindGeoLocator locator)
+        // Resolving the locator opens the file now, at start, rather than on the first hit. It is done here, after
+        // the host validated the options, so that a bad path fails as a validation error, not as a reader exception.
+        var located = _services.GetRequiredService<IGeoLocator>();
+        if (_interval <= TimeSpan.Zero || located is not MaxMindGeoLocator locator)
         {
             return;
         }
