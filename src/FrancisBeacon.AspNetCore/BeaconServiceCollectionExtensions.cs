@@ -48,6 +48,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<VisitorIdHasher>();
         services.TryAddSingleton<HitFactory>();
         services.TryAddSingleton<HitPipeline>();
+        services.AddSingleton<IHitEnricher, GeoEnricher>();
         services.AddSingleton<IHitEnricher, VisitorIdEnricher>();
         services.AddHostedService<VisitorSaltRotator>();
         services.AddSingleton<HitWriter>();

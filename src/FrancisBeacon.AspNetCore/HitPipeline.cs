@@ -36,3 +36,35 @@ internal sealed class VisitorIdEnricher(VisitorIdHasher hasher) : IHitEnricher
             VisitorId = hasher.Compute(context.Hit.SiteId, context.SiteTimeZone, context.Request.ClientIp, context.Request.UserAgent),
         };
 }
+
+/// <summary>The built-in geography step: country, region and city from an <see cref="IGeoLocator"/>, when one is registered.</summary>
+internal sealed class GeoEnricher(IServiceProvider services) : IHitEnricher
+{
+    private readonly IGeoLocator? _locator = (IGeoLocator?)services.GetService(typeof(IGeoLocator));
+
+    public int Order => HitEnricherOrder.Geography;
+
+    public void Enrich(HitEnrichmentContext context)
+    {
+        if (_locator is null || context.Request.ClientIp is not { } ip)
+        {
+            return;
+        }
+
+        GeoLocation? location;
+        try
+        {
+            location = _locator.Locate(ip);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A failed lookup never costs the hit.
+            return;
+        }
+
+        if (location is not null)
+        {
+            context.Hit = context.Hit with { Country = location.Country, Region = location.Region, City = location.City };
+        }
+    }
+}

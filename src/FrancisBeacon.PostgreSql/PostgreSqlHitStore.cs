@@ -184,7 +184,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     {
         ArgumentNullException.ThrowIfNull(range);
         cancellationToken.ThrowIfCancellationRequested();
-        return HitReadOrdering.OrderTiesAsync(ReadByTimestampAsync(range, cancellationToken));
+        return HitReadOrdering.OrderTiesAsync(ReadByTimestampAsync(range, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -126,7 +126,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
     {
         ArgumentNullException.ThrowIfNull(range);
         cancellationToken.ThrowIfCancellationRequested();
-        return HitReadOrdering.OrderTiesAsync(ReadByTimestampAsync(range, cancellationToken));
+        return HitReadOrdering.OrderTiesAsync(ReadByTimestampAsync(range, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />

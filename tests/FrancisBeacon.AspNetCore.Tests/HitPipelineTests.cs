@@ -80,3 +80,47 @@ public sealed class HitPipelineTests
         }
     }
 }
+
+public sealed class GeoEnricherTests
+{
+    [Fact]
+    public async Task Pixel_WithGeoLocator_StoresCountryRegionCityButNotTheIp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await BeaconTestHost.StartAsync(
+            store: b => b.UseInMemory(),
+            services: s => s.AddSingleton<IGeoLocator>(new FakeLocator()));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/"));
+        request.Headers.Add("X-Test-Remote", "81.2.69.142");
+
+        using var response = await host.Client.SendAsync(request, ct);
+
+        var hit = Assert.Single(await host.WaitForHitsAsync(1));
+        Assert.Equal(("GB", "GB-ENG", "London"), (hit.Country, hit.Region, hit.City));
+    }
+
+    [Fact]
+    public async Task Pixel_GeoLocatorThrows_HitIsStillRecorded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await BeaconTestHost.StartAsync(
+            store: b => b.UseInMemory(),
+            services: s => s.AddSingleton<IGeoLocator>(new ThrowingLocator()));
+
+        using var response = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/"), ct);
+
+        var hit = Assert.Single(await host.WaitForHitsAsync(1));
+        Assert.Null(hit.Country);
+    }
+
+    private sealed class FakeLocator : IGeoLocator
+    {
+        public GeoLocation? Locate(IPAddress address) =>
+            address.Equals(IPAddress.Parse("81.2.69.142")) ? new GeoLocation("GB", "GB-ENG", "London") : null;
+    }
+
+    private sealed class ThrowingLocator : IGeoLocator
+    {
+        public GeoLocation? Locate(IPAddress address) => throw new InvalidOperationException("broken database");
+    }
+}
