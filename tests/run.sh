@@ -50,6 +50,25 @@ for trx in "${trx_files[@]}"; do
   total=$((total + t)); passed=$((passed + p)); failed=$((failed + f + e + to + a)); skipped=$((skipped + ne))
 done
 
+echo "== tracker script (node --test)"
+if command -v node >/dev/null 2>&1; then
+  node_out=$(node --test --test-reporter=tap tests/tracker/*.test.mjs 2>&1)
+  node_exit=$?
+  printf '%s\n' "$node_out" | grep -E '^# (tests|pass|fail|skipped)' || true
+  np=$(printf '%s\n' "$node_out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -n 1)
+  nf=$(printf '%s\n' "$node_out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -n 1)
+  ns=$(printf '%s\n' "$node_out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p' | tail -n 1)
+  passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0})); skipped=$((skipped + ${ns:-0})); total=$((total + ${np:-0} + ${nf:-0}))
+  if [ "$node_exit" -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then
+    printf '%s\n' "$node_out" | tail -n 30
+    echo "node --test exited with $node_exit"; failed=$((failed + 1))
+  fi
+elif [ "${CI:-}" = "true" ]; then
+  echo "node is not installed: the tracker tests cannot run (CI=true)"; failed=$((failed + 1))
+else
+  echo "node is not installed: skipping the tracker tests"; skipped=$((skipped + 1))
+fi
+
 status=0
 if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $test_exit although no test failed: counting the run as failed"

@@ -62,6 +62,14 @@ internal sealed partial class BeaconMiddleware
                 : MethodNotAllowed(context, "POST");
         }
 
+        if (rest.Equals("/script.js", StringComparison.OrdinalIgnoreCase) ||
+            rest.Equals($"/script.{TrackerScript.Instance.Version}.js", StringComparison.OrdinalIgnoreCase))
+        {
+            return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                ? TrackerScript.Instance.ServeAsync(context, immutable: rest.Value!.Length > "/script.js".Length)
+                : MethodNotAllowed(context, "GET, HEAD");
+        }
+
         return _next(context);
     }
 
