@@ -436,6 +436,23 @@ public sealed class BotDetectorTests
     }
 
     [Fact]
+    public void Classify_AppUsingTheAgentWebLibrary_IsHuman()
+    {
+        const string userAgent = "Mozilla/5.0 (Linux; Android 12; V2111 Build/SP1A.210812.003; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/101.0.4951.61 Mobile Safari/537.36 AgentWeb/5.0.0 UCBrowser/11.6.4.950";
+
+        Assert.Equal(BotVerdict.Human, s_detector.Classify(BrowserLike(userAgent)));
+    }
+
+    [Theory]
+    [InlineData("Mozilla/5.0 (X11; U; Linux i686; en-US; rv:1.9.1.3; ips-agent) Gecko/20090824 Firefox/3.5.3")]
+    [InlineData("Datadog Agent/7.69.2")]
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0.4664.110 Safari/537.36 Edg/96.0.1054.57 PWABuilderHttpAgent")]
+    public void Classify_UserAgentCallingItselfAnAgent_IsBotWithPatternReason(string userAgent)
+    {
+        Assert.Equal(BotVerdict.Bot(BotReasons.UserAgentPattern), s_detector.Classify(BrowserLike(userAgent)));
+    }
+
+    [Fact]
     public void Classify_BaiduAppInAppBrowser_IsHuman()
     {
         const string userAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 SP-engine/2.57.0 main%2F1.0 baiduboxapp/13.19.5.10 (Baidu; P2 17.5) NABar/1.0";

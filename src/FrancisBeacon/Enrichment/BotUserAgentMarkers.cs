@@ -36,7 +36,7 @@ internal static class BotUserAgentMarkers
         "scan", "validat", "analys", "analyz", "probe", "harvest", "extractor", "sniff", "index", "http", "www.",
         "feed", "rss", "reader/", "capture", "screenshot", "renderer", "audit", "insight", "inspect", "library",
         "download", "tools", "verif", "detect", "discovery", "parser", "metadata", "retriever", "webhook", "proxy",
-        "agent", "client/", "cli/", "uptime",
+        "client/", "cli/", "uptime",
 
         // HTTP libraries and command-line clients.
         "python", "curl", "wget", "java/", "java-", "java ", "(java)", "perl/", "-perl", "ruby/", "php", "node",
@@ -82,6 +82,7 @@ internal static class BotUserAgentMarkers
         HasUnless(userAgent, "google", ["app", "tv", " tv", "pixel", " pixel", "wv"]) ||
         HasUnless(userAgent, "yandex", ["search", "browser"]) ||
         HasUnless(userAgent, "seo", ["ul"]) ||
+        HasUnless(userAgent, "agent", ["web"]) ||
         HasWordStart(userAgent, "test") ||
         HasEmailAddress(userAgent) ||
         HasDomainName(userAgent);
