@@ -48,6 +48,10 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<VisitorIdHasher>();
         services.TryAddSingleton<HitFactory>();
         services.TryAddSingleton<HitPipeline>();
+        services.TryAddSingleton<BotLog>();
+        services.AddSingleton<IHitEnricher, BotEnricher>();
+        services.AddSingleton<IHitEnricher, ReferrerEnricher>();
+        services.AddSingleton<IHitEnricher, UserAgentEnricher>();
         services.AddSingleton<IHitEnricher, GeoEnricher>();
         services.AddSingleton<IHitEnricher, VisitorIdEnricher>();
         services.AddHostedService<VisitorSaltRotator>();

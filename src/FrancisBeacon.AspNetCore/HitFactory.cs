@@ -106,7 +106,7 @@ internal sealed class HitFactory
             Hostname = hostname,
             Path = path,
             Referrer = referrer,
-            ReferrerSource = referrerSource ?? utmSource,
+            ReferrerSource = referrerSource,
             UtmSource = utmSource,
             UtmMedium = Limit(query.GetValueOrDefault("utm_medium")),
             UtmCampaign = Limit(query.GetValueOrDefault("utm_campaign")),
@@ -116,7 +116,7 @@ internal sealed class HitFactory
             Language = PrimaryLanguage(context.Request.Headers.AcceptLanguage),
             Properties = input.Properties ?? Hit.EmptyProperties,
         };
-        var signals = new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString());
+        var signals = new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString(), context.Request.IsHttps);
         var enrichment = new HitEnrichmentContext(hit, signals, site.TimeZone);
         _pipeline.Run(enrichment);
         return enrichment.DropReason is { } reason

@@ -159,6 +159,14 @@ internal sealed record StatsError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("field")] string Field);
 
+internal sealed record StatsBotEntry(
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("site_id")] string SiteId,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("browser")] string? Browser);
+
+[JsonSerializable(typeof(List<StatsBotEntry>))]
 [JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(StatsError))]
 internal sealed partial class StatsJsonContext : JsonSerializerContext;

@@ -38,6 +38,18 @@ public sealed class BeaconOptions
 
     /// <summary>How many leading bits of an IPv6 address go into the visitor id (16–128). Default: 128.</summary>
     public int VisitorIpv6PrefixLength { get; set; } = 128;
+
+    /// <summary>Record hits from detected bots instead of dropping them. Default: <see langword="false"/>.</summary>
+    public bool IncludeBots { get; set; }
+
+    /// <summary>Which header heuristics the bot filter applies (user-agent patterns always apply).</summary>
+    public FrancisBeacon.Enrichment.BotDetectorOptions BotDetection { get; } = new();
+
+    /// <summary>
+    /// How many recently dropped bot hits to keep in memory for audit (time, site, path, reason; never the IP or
+    /// the user agent), shown by the API's <c>/bots</c> endpoint. 0 turns the log off. Default: 200.
+    /// </summary>
+    public int BotLogSize { get; set; } = 200;
 }
 
 /// <summary>One tracked site.</summary>

@@ -35,6 +35,11 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"MaxBodyBytes must be between 256 and 1048576 (was {options.MaxBodyBytes}).");
         }
 
+        if (options.BotLogSize is < 0 or > 100_000)
+        {
+            errors.Add($"BotLogSize must be between 0 and 100000 (was {options.BotLogSize}).");
+        }
+
         if (options.VisitorIpv4PrefixLength is < 8 or > 32)
         {
             errors.Add($"VisitorIpv4PrefixLength must be between 8 and 32 (was {options.VisitorIpv4PrefixLength}).");

@@ -15,7 +15,15 @@ internal sealed class BeaconTestHost : IAsyncDisposable
         App = app;
         DatabasePath = databasePath;
         Client = app.GetTestClient();
+        // A real browser's headers, so the bot filter lets test hits through unless a test says otherwise.
+        Client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", BrowserUserAgent);
+        Client.DefaultRequestHeaders.TryAddWithoutValidation("Accept-Language", "en-GB,en;q=0.8");
+        Client.DefaultRequestHeaders.TryAddWithoutValidation("Accept", "image/avif,image/webp,image/png,*/*;q=0.8");
     }
+
+    public const string BrowserUserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+    public const string OtherBrowserUserAgent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15";
 
     public WebApplication App { get; }
 

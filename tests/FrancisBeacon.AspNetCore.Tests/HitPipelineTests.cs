@@ -124,3 +124,63 @@ public sealed class GeoEnricherTests
         public GeoLocation? Locate(IPAddress address) => throw new InvalidOperationException("broken database");
     }
 }
+
+public sealed class BotFilterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("curl/8.5.0", "bot_user_agent_pattern")]
+    [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "bot_user_agent_pattern")]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", "bot_headless_browser")]
+    public async Task Pixel_BotUserAgent_IsDroppedCountedAndLoggedWithoutTheUserAgent(string userAgent, string reason)
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        await SendAsync(host, userAgent, "https://example.com/crawled");
+        await SendAsync(host, BeaconTestHost.BrowserUserAgent, "https://example.com/human");
+
+        var hit = Assert.Single(await host.WaitForHitsAsync(1));
+        Assert.Equal("/human", hit.Path);
+        Assert.Equal("Firefox", hit.Browser);
+        Assert.Equal("Windows", hit.OperatingSystem);
+        Assert.Equal("Desktop", hit.DeviceType);
+        Assert.Equal(1, host.Services.GetRequiredService<BeaconMetrics>().DroppedBy(reason));
+
+        var log = await host.Client.GetStringAsync("/beacon/api/bots", Ct);
+        Assert.Contains("/crawled", log, StringComparison.Ordinal);
+        Assert.Contains(reason, log, StringComparison.Ordinal);
+        Assert.DoesNotContain(userAgent.Split('/')[0], log.Replace(reason, string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Pixel_PrefetchRequest_IsDropped()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/prefetched"));
+        request.Headers.TryAddWithoutValidation("Sec-Purpose", "prefetch");
+
+        using var response = await host.Client.SendAsync(request, Ct);
+        await SendAsync(host, BeaconTestHost.BrowserUserAgent, "https://example.com/real");
+
+        Assert.Equal("/real", Assert.Single(await host.WaitForHitsAsync(1)).Path);
+    }
+
+    [Fact]
+    public async Task Pixel_IncludeBots_KeepsBotHits()
+    {
+        await using var host = await BeaconTestHost.StartAsync(o => o.IncludeBots = true, store: b => b.UseInMemory());
+
+        await SendAsync(host, "curl/8.5.0", "https://example.com/crawled");
+
+        Assert.Equal("/crawled", Assert.Single(await host.WaitForHitsAsync(1)).Path);
+    }
+
+    private static async Task SendAsync(BeaconTestHost host, string userAgent, string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/beacon/hit.gif?u=" + Uri.EscapeDataString(url));
+        request.Headers.Remove("User-Agent");
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        using var response = await host.Client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}

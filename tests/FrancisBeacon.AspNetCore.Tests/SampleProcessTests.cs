@@ -176,6 +176,9 @@ public sealed partial class SampleProcessTests
         }
 
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Like a developer trying the sample with curl or a script: count every request (appsettings.Development.json
+        // does the same when the sample runs with `dotnet run`).
+        info.ArgumentList.Add("--FrancisBeacon:IncludeBots=true");
         return Process.Start(info) ?? throw new InvalidOperationException("Could not start the sample.");
     }
 

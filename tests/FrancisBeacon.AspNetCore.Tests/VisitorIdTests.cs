@@ -21,8 +21,8 @@ public sealed class VisitorIdTests
         await using var first = await BeaconTestHost.StartAsync(databasePath: path);
         await using var second = await BeaconTestHost.StartAsync(databasePath: path);
 
-        await SendAsync(first, "203.0.113.9", "Mozilla/5.0 Firefox/133.0", "https://example.com/a");
-        await SendAsync(second, "203.0.113.9", "Mozilla/5.0 Firefox/133.0", "https://example.com/b");
+        await SendAsync(first, "203.0.113.9", BeaconTestHost.BrowserUserAgent, "https://example.com/a");
+        await SendAsync(second, "203.0.113.9", BeaconTestHost.BrowserUserAgent, "https://example.com/b");
 
         var hits = await first.WaitForHitsAsync(2);
         Assert.Equal(2, hits.Count);
@@ -34,9 +34,9 @@ public sealed class VisitorIdTests
     {
         await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
 
-        await SendAsync(host, "203.0.113.9", "Mozilla/5.0 Firefox/133.0", "https://example.com/1");
-        await SendAsync(host, "203.0.113.9", "Mozilla/5.0 Chrome/131.0", "https://example.com/2");
-        await SendAsync(host, "203.0.113.10", "Mozilla/5.0 Firefox/133.0", "https://example.com/3");
+        await SendAsync(host, "203.0.113.9", BeaconTestHost.BrowserUserAgent, "https://example.com/1");
+        await SendAsync(host, "203.0.113.9", BeaconTestHost.OtherBrowserUserAgent, "https://example.com/2");
+        await SendAsync(host, "203.0.113.10", BeaconTestHost.BrowserUserAgent, "https://example.com/3");
 
         var hits = await host.WaitForHitsAsync(3);
         Assert.Equal(3, hits.Select(h => h.VisitorId).Distinct().Count());
@@ -47,9 +47,9 @@ public sealed class VisitorIdTests
     {
         await using var host = await BeaconTestHost.StartAsync(o => o.VisitorIpv4PrefixLength = 24, store: b => b.UseInMemory());
 
-        await SendAsync(host, "198.51.100.1", "UA", "https://example.com/1");
-        await SendAsync(host, "198.51.100.250", "UA", "https://example.com/2");
-        await SendAsync(host, "198.51.101.1", "UA", "https://example.com/3");
+        await SendAsync(host, "198.51.100.1", BeaconTestHost.BrowserUserAgent, "https://example.com/1");
+        await SendAsync(host, "198.51.100.250", BeaconTestHost.BrowserUserAgent, "https://example.com/2");
+        await SendAsync(host, "198.51.101.1", BeaconTestHost.BrowserUserAgent, "https://example.com/3");
 
         var hits = (await host.WaitForHitsAsync(3)).OrderBy(h => h.Path, StringComparer.Ordinal).ToList();
         Assert.Equal(hits[0].VisitorId, hits[1].VisitorId);
@@ -74,9 +74,9 @@ public sealed class VisitorIdTests
                 app.UseBeacon();
             });
 
-        await SendAsync(host, "203.0.113.7", "UA", "https://example.com/plain");
-        await SendAsync(host, "203.0.113.7", "UA", "https://example.com/spoofed", forwardedFor: "192.0.2.44");
-        await SendAsync(host, "10.0.0.1", "UA", "https://example.com/proxied", forwardedFor: "203.0.113.7");
+        await SendAsync(host, "203.0.113.7", BeaconTestHost.BrowserUserAgent, "https://example.com/plain");
+        await SendAsync(host, "203.0.113.7", BeaconTestHost.BrowserUserAgent, "https://example.com/spoofed", forwardedFor: "192.0.2.44");
+        await SendAsync(host, "10.0.0.1", BeaconTestHost.BrowserUserAgent, "https://example.com/proxied", forwardedFor: "203.0.113.7");
 
         var hits = (await host.WaitForHitsAsync(3)).ToDictionary(h => h.Path, h => h.VisitorId);
         Assert.Equal(hits["/plain"], hits["/spoofed"]);
@@ -88,7 +88,7 @@ public sealed class VisitorIdTests
     public async Task Store_AfterHits_HoldsNeitherIpNorUserAgent()
     {
         var path = BeaconTestHost.NewDatabasePath();
-        const string userAgent = "Mozilla/5.0 (X11; Linux x86_64) MarkerBrowser/987.654";
+        const string userAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:987.0) Gecko/20100101 Firefox/987.654";
         await using (var host = await BeaconTestHost.StartAsync(databasePath: path))
         {
             await SendAsync(host, "203.0.113.77", userAgent, "https://example.com/private");
@@ -107,8 +107,9 @@ public sealed class VisitorIdTests
             var text = Encoding.Latin1.GetString(bytes.ToArray());
             Assert.Contains("/private", text, StringComparison.Ordinal);
             Assert.DoesNotContain("203.0.113.77", text, StringComparison.Ordinal);
-            Assert.DoesNotContain("MarkerBrowser", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Gecko/20100101", text, StringComparison.Ordinal);
             Assert.DoesNotContain("987.654", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("X11; Linux", text, StringComparison.Ordinal);
         }
     }
 

@@ -71,13 +71,18 @@ public sealed class HitRequestSignals
     /// <param name="source">Where the hit came from.</param>
     /// <param name="clientIp">The client address as ASP.NET Core resolved it.</param>
     /// <param name="header">Reads a request header by name (case-insensitive); <see langword="null"/> when absent.</param>
-    public HitRequestSignals(HitSource source, System.Net.IPAddress? clientIp, Func<string, string?> header)
+    /// <param name="isHttps">Whether the request came over HTTPS (after forwarded-headers handling).</param>
+    public HitRequestSignals(HitSource source, System.Net.IPAddress? clientIp, Func<string, string?> header, bool isHttps = false)
     {
         ArgumentNullException.ThrowIfNull(header);
         Source = source;
         ClientIp = clientIp;
         _header = header;
+        IsHttps = isHttps;
     }
+
+    /// <summary>Whether the request came over HTTPS; browsers send <c>Sec-Fetch-*</c> headers only then.</summary>
+    public bool IsHttps { get; }
 
     /// <summary>Where the hit came from.</summary>
     public HitSource Source { get; }
