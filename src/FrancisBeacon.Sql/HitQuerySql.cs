@@ -41,41 +41,62 @@ public sealed class HitQuerySql
         parameters.Add("to_ts", _dialect.TimestampValue(query.To));
         parameters.Add("pageview", Hit.PageviewEvent);
 
+        var sql = new StringBuilder();
         var select = new List<string>();
-        var groupBy = new List<string>();
+        var visitMode = query.Dimensions.Any(d => d.IsVisit);
+        var unionMode = !visitMode && query.Metrics.Any(m => m.IsSessionMetric());
+        if (visitMode || unionMode)
+        {
+            parameters.Add("timeout_ms", (long)query.SessionTimeout.TotalMilliseconds);
+            sql.Append(SessionsCte());
+            if (unionMode)
+            {
+                sql.Append(", rows_u AS (SELECT 0 AS kind, ts AS t, ms AS ms_t, visitor_id, event_name, 0 AS pv, 0 AS n, 0 AS dur FROM base")
+                   .Append(" UNION ALL SELECT 1, start_ts, start_ms, visitor_id, NULL, pv, n, end_ms - start_ms FROM sessions)");
+            }
+
+            sql.Append(' ');
+        }
+
+        var (tsColumn, msColumn) = visitMode ? ("start_ts", "start_ms") : unionMode ? ("t", "ms_t") : ("ts", (string?)null);
         for (var i = 0; i < query.Dimensions.Count; i++)
         {
             var dimension = query.Dimensions[i];
             // Text dimensions carry the binary collation on the select expression itself: PostgreSQL accepts an
             // output column alias in ORDER BY only standing alone (ORDER BY d0), never inside an expression
             // (ORDER BY d0 COLLATE "C" fails with "column d0 does not exist").
-            var expression = dimension == HitDimension.Page
-                ? "path" + _dialect.BinaryCollation
-                : dimension == HitDimension.Day
-                    ? DayNumber(query, parameters)
-                    : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+            var expression = dimension == HitDimension.Page ? "path" + _dialect.BinaryCollation
+                : dimension == HitDimension.EntryPage ? "entry_path" + _dialect.BinaryCollation
+                : dimension == HitDimension.ExitPage ? "exit_path" + _dialect.BinaryCollation
+                : dimension == HitDimension.Day ? DayNumber(query, parameters, tsColumn, msColumn ?? _dialect.EpochMilliseconds("ts"))
+                : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
             select.Add($"{expression} AS d{i}");
-            groupBy.Add($"d{i}");
         }
 
         for (var i = 0; i < query.Metrics.Count; i++)
         {
-            var expression = query.Metrics[i] switch
-            {
-                HitMetric.Pageviews => "COUNT(CASE WHEN event_name = @pageview THEN 1 END)",
-                HitMetric.Visitors => "COUNT(DISTINCT visitor_id)",
-                _ => throw new HitQueryException("metrics", $"Unsupported metric {query.Metrics[i]}."),
-            };
+            var metric = query.Metrics[i];
+            var expression = visitMode ? SessionMetric(metric) : unionMode ? UnionMetric(metric) : HitMetricExpression(metric);
             select.Add($"{expression} AS m{i}");
         }
 
-        var sql = new StringBuilder();
-        sql.Append("SELECT ").AppendJoin(", ", select)
-           .Append(" FROM ").Append(_hitsTable)
-           .Append(" WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts");
-        if (groupBy.Count > 0)
+        sql.Append("SELECT ").AppendJoin(", ", select);
+        if (visitMode)
         {
-            sql.Append(" GROUP BY ").AppendJoin(", ", groupBy);
+            sql.Append(" FROM sessions");
+        }
+        else if (unionMode)
+        {
+            sql.Append(" FROM rows_u");
+        }
+        else
+        {
+            sql.Append(" FROM ").Append(_hitsTable).Append(" WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts");
+        }
+
+        if (query.Dimensions.Count > 0)
+        {
+            sql.Append(" GROUP BY ").AppendJoin(", ", Enumerable.Range(0, query.Dimensions.Count).Select(i => $"d{i}"));
             sql.Append(" ORDER BY ").AppendJoin(", ", OrderBy(query));
             parameters.Add("limit_rows", query.Limit is { } limit ? (long)limit : long.MaxValue);
             parameters.Add("offset_rows", (long)query.Offset);
@@ -83,6 +104,69 @@ public sealed class HitQuerySql
         }
 
         return (sql.ToString(), parameters);
+    }
+
+    private static string HitMetricExpression(HitMetric metric) => metric switch
+    {
+        HitMetric.Pageviews => "COUNT(CASE WHEN event_name = @pageview THEN 1 END)",
+        HitMetric.Visitors => "COUNT(DISTINCT visitor_id)",
+        HitMetric.Events => "COUNT(*)",
+        _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
+    };
+
+    // Over the sessions CTE. Integer arithmetic (rounding half up) so every database gives the same number.
+    private static string SessionMetric(HitMetric metric) => metric switch
+    {
+        HitMetric.Visitors => "COUNT(DISTINCT visitor_id)",
+        HitMetric.Pageviews => Sum("pv"),
+        HitMetric.Events => Sum("n"),
+        HitMetric.Visits => "COUNT(*)",
+        HitMetric.BounceRate => Ratio(Sum("CASE WHEN n = 1 AND pv = 1 THEN 1 ELSE 0 END"), "COUNT(*)", 100),
+        HitMetric.VisitDuration => DurationSeconds(Sum("end_ms - start_ms"), "COUNT(*)"),
+        HitMetric.ViewsPerVisit => Ratio(Sum("pv"), "COUNT(*)", 100),
+        _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
+    };
+
+    // Over rows_u: kind 0 rows are hits (event metrics), kind 1 rows are sessions by their start (session metrics).
+    private static string UnionMetric(HitMetric metric)
+    {
+        const string visits = "COUNT(CASE WHEN kind = 1 THEN 1 END)";
+        return metric switch
+        {
+            HitMetric.Visitors => "COUNT(DISTINCT CASE WHEN kind = 0 THEN visitor_id END)",
+            HitMetric.Pageviews => "COUNT(CASE WHEN kind = 0 AND event_name = @pageview THEN 1 END)",
+            HitMetric.Events => "COUNT(CASE WHEN kind = 0 THEN 1 END)",
+            HitMetric.Visits => visits,
+            HitMetric.BounceRate => Ratio(Sum("CASE WHEN kind = 1 AND n = 1 AND pv = 1 THEN 1 ELSE 0 END"), visits, 100),
+            HitMetric.VisitDuration => DurationSeconds(Sum("CASE WHEN kind = 1 THEN dur ELSE 0 END"), visits),
+            HitMetric.ViewsPerVisit => Ratio(Sum("CASE WHEN kind = 1 THEN pv ELSE 0 END"), visits, 100),
+            _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
+        };
+    }
+
+    private static string Sum(string expression) => $"CAST(COALESCE(SUM({expression}), 0) AS BIGINT)";
+
+    // round_half_up(scale * part / whole) in integers; 0 when whole is 0.
+    private static string Ratio(string part, string whole, int scale) =>
+        string.Create(CultureInfo.InvariantCulture, $"CASE WHEN {whole} = 0 THEN 0 ELSE ({2 * scale} * {part} + {whole}) / (2 * {whole}) END");
+
+    private static string DurationSeconds(string totalMs, string count) =>
+        $"CASE WHEN {count} = 0 THEN 0 ELSE ({totalMs} + 500 * {count}) / (1000 * {count}) END";
+
+    private string SessionsCte()
+    {
+        var c = _dialect.BinaryCollation;
+        var order = $"ORDER BY ms, path{c}, event_name{c}";
+        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name FROM {_hitsTable}" +
+               " WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts)," +
+               $" marked AS (SELECT b.*, CASE WHEN LAG(ms) OVER (PARTITION BY visitor_id {order}) IS NULL" +
+               $" OR ms - LAG(ms) OVER (PARTITION BY visitor_id {order}) >= @timeout_ms THEN 1 ELSE 0 END AS is_start FROM base b)," +
+               $" numbered AS (SELECT m.*, SUM(is_start) OVER (PARTITION BY visitor_id {order} ROWS UNBOUNDED PRECEDING) AS sn FROM marked m)," +
+               $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER (PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS entry_path," +
+               $" LAST_VALUE(path) OVER (PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS exit_path FROM numbered f)," +
+               " sessions AS (SELECT visitor_id, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
+               " COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path" +
+               " FROM framed GROUP BY visitor_id, sn)";
     }
 
     /// <summary>Runs the query on an open connection and reads the answer.</summary>
@@ -129,6 +213,10 @@ public sealed class HitQuerySql
         {
             var value = reader.GetValue(dimensions.Length + i);
             metrics[i] = value is DBNull ? 0 : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+            if (query.Metrics[i] == HitMetric.ViewsPerVisit)
+            {
+                metrics[i] /= 100.0; // computed in integer hundredths
+            }
         }
 
         return new AggregateRow(dimensions, metrics);
@@ -141,10 +229,9 @@ public sealed class HitQuerySql
         return query.Dimensions[0].IsTime ? dims : dims.Prepend("m0 DESC");
     }
 
-    private string DayNumber(HitQuery query, DynamicParameters parameters)
+    private string DayNumber(HitQuery query, DynamicParameters parameters, string tsColumn, string epoch)
     {
         var segments = TimeZoneSegments.Compute(query.TimeZone, query.From, query.To);
-        var epoch = _dialect.EpochMilliseconds("ts");
         string offset;
         if (segments.Count == 1)
         {
@@ -160,7 +247,7 @@ public sealed class HitQuerySql
                 if (i < segments.Count - 1)
                 {
                     parameters.Add($"tz_end{i}", _dialect.TimestampValue(segments[i].EndUtc));
-                    text.Append(CultureInfo.InvariantCulture, $" WHEN ts < @tz_end{i} THEN @tz_off{i}");
+                    text.Append(CultureInfo.InvariantCulture, $" WHEN {tsColumn} < @tz_end{i} THEN @tz_off{i}");
                 }
                 else
                 {

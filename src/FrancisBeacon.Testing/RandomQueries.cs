@@ -25,6 +25,14 @@ internal static class RandomQueries
         [], [HitDimension.Page], [HitDimension.Day], [HitDimension.Page, HitDimension.Day], [HitDimension.Day, HitDimension.Page],
     ];
 
+    private static readonly HitDimension[][] SessionDimensionSets =
+    [
+        [], [HitDimension.Day], [HitDimension.EntryPage], [HitDimension.ExitPage], [HitDimension.EntryPage, HitDimension.Day],
+        [HitDimension.Day, HitDimension.ExitPage], [HitDimension.EntryPage, HitDimension.ExitPage],
+    ];
+
+    private static readonly TimeSpan[] SessionTimeouts = [TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), TimeSpan.FromDays(1)];
+
     public static TimeZoneInfo FindZone(string id) =>
         SiteTimeZones.TryFind(id, out var zone)
             ? zone
@@ -35,6 +43,25 @@ internal static class RandomQueries
         var zone = TimeZones[random.Next(TimeZones.Count)];
         var siteId = random.Next(10) == 0 ? SiteIds[^1] : SiteIds[random.Next(SiteIds.Length - 1)];
         var (from, to) = Range(random, OfSite(hits, siteId), zone);
+        if (random.Next(5) < 2)
+        {
+            // Sessions: any metrics in any order (at least one), grouped by time and visit dimensions.
+            var all = Enum.GetValues<HitMetric>().OrderBy(_ => random.Next()).ToArray();
+            var dimensions = SessionDimensionSets[random.Next(SessionDimensionSets.Length)];
+            return new HitQuery
+            {
+                SiteId = siteId,
+                From = from,
+                To = to,
+                TimeZone = zone,
+                Metrics = all[..(1 + random.Next(all.Length))],
+                Dimensions = dimensions,
+                SessionTimeout = SessionTimeouts[random.Next(SessionTimeouts.Length)],
+                Limit = random.Next(2) == 0 ? null : random.Next(13),
+                Offset = random.Next(5) < 3 ? 0 : random.Next(9),
+            };
+        }
+
         HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
         return new HitQuery
         {
@@ -67,7 +94,7 @@ internal static class RandomQueries
         string.Create(
             CultureInfo.InvariantCulture,
             $"site={query.SiteId} from={query.From:O} to={query.To:O} zone={query.TimeZone.Id} metrics=[{string.Join(", ", query.Metrics)}] " +
-            $"dimensions=[{string.Join(", ", query.Dimensions)}] limit={query.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"} offset={query.Offset}");
+            $"dimensions=[{string.Join(", ", query.Dimensions)}] limit={query.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"} offset={query.Offset} session_timeout={query.SessionTimeout}");
 
     public static string Describe(HitRange range) =>
         string.Create(CultureInfo.InvariantCulture, $"site={range.SiteId ?? "(all)"} from={range.From:O} to={range.To:O}");

@@ -6,10 +6,11 @@ namespace FrancisBeacon.Querying;
 /// </summary>
 public sealed record HitDimension
 {
-    private HitDimension(string name, bool isTime)
+    private HitDimension(string name, bool isTime, bool isVisit = false)
     {
         Name = name;
         IsTime = isTime;
+        IsVisit = isVisit;
     }
 
     /// <summary>The API name, for example <c>event:page</c>.</summary>
@@ -17,6 +18,9 @@ public sealed record HitDimension
 
     /// <summary>Whether this dimension is a time bucket (rows are ordered by it, oldest first).</summary>
     public bool IsTime { get; }
+
+    /// <summary>Whether this dimension is a property of a session (<c>visit:…</c>) rather than of a hit.</summary>
+    public bool IsVisit { get; }
 
     /// <summary>The page path (<see cref="Hit.Path"/>).</summary>
     public static HitDimension Page { get; } = new("event:page", isTime: false);
@@ -26,8 +30,14 @@ public sealed record HitDimension
     /// </summary>
     public static HitDimension Day { get; } = new("time:day", isTime: true);
 
+    /// <summary>The path of a session's first hit.</summary>
+    public static HitDimension EntryPage { get; } = new("visit:entry_page", isTime: false, isVisit: true);
+
+    /// <summary>The path of a session's last hit.</summary>
+    public static HitDimension ExitPage { get; } = new("visit:exit_page", isTime: false, isVisit: true);
+
     /// <summary>Every dimension this version understands.</summary>
-    public static IReadOnlyList<HitDimension> All { get; } = [Page, Day];
+    public static IReadOnlyList<HitDimension> All { get; } = [Page, Day, EntryPage, ExitPage];
 
     /// <summary>Finds a dimension by its API name; returns <see langword="false"/> for an unknown one.</summary>
     public static bool TryParse(string? name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HitDimension? dimension)

@@ -1,6 +1,16 @@
 namespace FrancisBeacon.Querying;
 
 /// <summary>A number a <see cref="HitQuery"/> can ask for.</summary>
+/// <remarks>
+/// <para><b>Sessions.</b> Hits in the query range are grouped by visitor and ordered by time (ties by path, then
+/// event name, in UTF-8 byte order); a new session starts when the gap to the visitor's previous hit is at least
+/// <see cref="HitQuery.SessionTimeout"/>. Only hits inside the range take part, so a session is cut at the range's
+/// edges. A session's entry page is the path of its first hit, its exit page that of its last.</para>
+/// <para><b>Session metrics</b> (<see cref="Visits"/>, <see cref="BounceRate"/>, <see cref="VisitDuration"/>,
+/// <see cref="ViewsPerVisit"/>) can be grouped by time dimensions (a session counts in the bucket where it starts) and
+/// by visit dimensions, not by event dimensions such as <see cref="HitDimension.Page"/>. With a visit dimension, every
+/// metric is computed over the matching sessions and their hits.</para>
+/// </remarks>
 public enum HitMetric
 {
     /// <summary>Unique visitors: distinct <see cref="Hit.VisitorId"/> values among all hits in the group.</summary>
@@ -8,6 +18,24 @@ public enum HitMetric
 
     /// <summary>Page views: hits whose <see cref="Hit.EventName"/> is <see cref="Hit.PageviewEvent"/>.</summary>
     Pageviews,
+
+    /// <summary>All hits: page views and custom events.</summary>
+    Events,
+
+    /// <summary>Sessions (visits).</summary>
+    Visits,
+
+    /// <summary>
+    /// Percentage of sessions that bounced — exactly one hit, a page view — rounded half up to a whole number;
+    /// 0 with no sessions.
+    /// </summary>
+    BounceRate,
+
+    /// <summary>Mean session duration (last hit minus first hit) in seconds, rounded half up; 0 with no sessions.</summary>
+    VisitDuration,
+
+    /// <summary>Page views per session, rounded half up to two decimals; 0 with no sessions.</summary>
+    ViewsPerVisit,
 }
 
 /// <summary>Names of <see cref="HitMetric"/> values in the query API (Plausible Stats API spelling).</summary>
@@ -18,17 +46,31 @@ public static class HitMetricNames
     {
         HitMetric.Visitors => "visitors",
         HitMetric.Pageviews => "pageviews",
+        HitMetric.Events => "events",
+        HitMetric.Visits => "visits",
+        HitMetric.BounceRate => "bounce_rate",
+        HitMetric.VisitDuration => "visit_duration",
+        HitMetric.ViewsPerVisit => "views_per_visit",
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
 
     /// <summary>Parses an API metric name; returns <see langword="false"/> for an unknown one.</summary>
     public static bool TryParse(string? name, out HitMetric metric)
     {
-        switch (name)
+        foreach (var candidate in Enum.GetValues<HitMetric>())
         {
-            case "visitors": metric = HitMetric.Visitors; return true;
-            case "pageviews": metric = HitMetric.Pageviews; return true;
-            default: metric = default; return false;
+            if (string.Equals(candidate.ToApiName(), name, StringComparison.Ordinal))
+            {
+                metric = candidate;
+                return true;
+            }
         }
+
+        metric = default;
+        return false;
     }
+
+    /// <summary>Whether a metric is computed from sessions.</summary>
+    public static bool IsSessionMetric(this HitMetric metric) =>
+        metric is HitMetric.Visits or HitMetric.BounceRate or HitMetric.VisitDuration or HitMetric.ViewsPerVisit;
 }

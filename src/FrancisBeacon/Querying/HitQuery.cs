@@ -35,6 +35,12 @@ public sealed record HitQuery
     /// <summary>Rows to skip before returning <see cref="Limit"/> rows. Default: 0.</summary>
     public int Offset { get; init; }
 
+    /// <summary>The gap after which a visitor's next hit starts a new session. Default: 30 minutes.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Whether any metric is computed from sessions, or any dimension describes a session.</summary>
+    public bool NeedsSessions => Metrics.Any(m => m.IsSessionMetric()) || Dimensions.Any(d => d.IsVisit);
+
     /// <summary>
     /// Checks the query and throws <see cref="HitQueryException"/> naming the offending field when it is invalid.
     /// Stores call this before answering.
@@ -77,6 +83,24 @@ public sealed record HitQuery
         if (TimeZone is null)
         {
             throw new HitQueryException("time_zone", "A time zone is required.");
+        }
+
+        if (Metrics.Any(m => m.IsSessionMetric()) && Dimensions.FirstOrDefault(d => !d.IsTime && !d.IsVisit) is { } eventDimension)
+        {
+            var metric = Metrics.First(m => m.IsSessionMetric());
+            throw new HitQueryException(
+                "metrics",
+                $"The session metric {metric.ToApiName()} cannot be grouped by the event dimension {eventDimension.Name}; use a visit:* or time dimension.");
+        }
+
+        if (Dimensions.Any(d => d.IsVisit) && Dimensions.FirstOrDefault(d => !d.IsTime && !d.IsVisit) is { } mixed)
+        {
+            throw new HitQueryException("dimensions", $"The event dimension {mixed.Name} cannot be combined with a visit dimension.");
+        }
+
+        if (SessionTimeout < TimeSpan.FromMinutes(1) || SessionTimeout > TimeSpan.FromDays(1))
+        {
+            throw new HitQueryException("session_timeout", "The session timeout must be between one minute and one day.");
         }
 
         if (Limit is < 0)

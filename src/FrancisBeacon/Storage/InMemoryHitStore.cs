@@ -57,9 +57,37 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                 .ToList();
         }
 
-        IEnumerable<(string[] Key, double[] Metrics)> groups = matching
-            .GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
-            .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g)).ToArray()));
+        IEnumerable<(string[] Key, double[] Metrics)> groups;
+        if (!query.NeedsSessions)
+        {
+            groups = matching
+                .GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
+                .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g)).ToArray()));
+        }
+        else
+        {
+            var sessions = Sessionise(matching, query.SessionTimeout);
+            if (query.Dimensions.Any(d => d.IsVisit))
+            {
+                // Every metric over the matching sessions and their hits.
+                groups = sessions
+                    .GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
+                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList())).ToArray()));
+            }
+            else
+            {
+                // Event metrics over the hits in each bucket; session metrics over the sessions that start in it.
+                var byHits = matching.GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
+                    .ToDictionary(g => g.Key, g => g.ToList(), DimensionKeyComparer.Instance);
+                var bySessions = sessions.GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
+                    .ToDictionary(g => g.Key, g => g.ToList(), DimensionKeyComparer.Instance);
+                groups = byHits.Keys.Union(bySessions.Keys, DimensionKeyComparer.Instance)
+                    .Select(key => (key, query.Metrics.Select(m => m.IsSessionMetric()
+                        ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [])
+                        : Compute(m, byHits.GetValueOrDefault(key) ?? [])).ToArray()))
+                    .ToList();
+            }
+        }
 
         if (query.Dimensions.Count == 0 && matching.Count == 0)
         {
@@ -176,10 +204,106 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
 
     private static double Compute(HitMetric metric, IEnumerable<Hit> hits) => metric switch
     {
-        HitMetric.Pageviews => hits.Count(h => string.Equals(h.EventName, Hit.PageviewEvent, StringComparison.Ordinal)),
+        HitMetric.Pageviews => hits.Count(IsPageview),
         HitMetric.Visitors => hits.Select(h => h.VisitorId).Distinct().Count(),
+        HitMetric.Events => hits.Count(),
         _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
     };
+
+    private static double ComputeOverSessions(HitMetric metric, List<Session> sessions)
+    {
+        long visits = sessions.Count;
+        switch (metric)
+        {
+            case HitMetric.Visitors: return sessions.Select(s => s.VisitorId).Distinct().Count();
+            case HitMetric.Pageviews: return sessions.Sum(s => s.Pageviews);
+            case HitMetric.Events: return sessions.Sum(s => s.Events);
+            case HitMetric.Visits: return visits;
+            case HitMetric.BounceRate:
+                long bounces = sessions.Count(s => s.Events == 1 && s.Pageviews == 1);
+                return visits == 0 ? 0 : ((200 * bounces) + visits) / (2 * visits);
+            case HitMetric.VisitDuration:
+                var totalMs = sessions.Sum(s => (long)(s.End - s.Start).TotalMilliseconds);
+                return visits == 0 ? 0 : (totalMs + (500 * visits)) / (1000 * visits);
+            case HitMetric.ViewsPerVisit:
+                long pageviews = sessions.Sum(s => s.Pageviews);
+                return visits == 0 ? 0 : (((200 * pageviews) + visits) / (2 * visits)) / 100.0;
+            default:
+                throw new HitQueryException("metrics", $"Unsupported metric {metric}.");
+        }
+    }
+
+    private static bool IsPageview(Hit hit) => string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
+
+    /// <summary>Splits hits into sessions: per visitor, ordered by (time, path, event name), cut at gaps of at least <paramref name="timeout"/>.</summary>
+    private static List<Session> Sessionise(List<Hit> hits, TimeSpan timeout)
+    {
+        var sessions = new List<Session>();
+        foreach (var visitor in hits.GroupBy(h => h.VisitorId))
+        {
+            Session? current = null;
+            var ordered = visitor
+                .OrderBy(h => h.Timestamp)
+                .ThenBy(h => h.Path, Utf8OrdinalComparer.Instance)
+                .ThenBy(h => h.EventName, Utf8OrdinalComparer.Instance);
+            foreach (var hit in ordered)
+            {
+                if (current is null || hit.Timestamp - current.End >= timeout)
+                {
+                    current = new Session(visitor.Key, hit.Timestamp, hit.Path);
+                    sessions.Add(current);
+                }
+
+                current.Add(hit);
+            }
+        }
+
+        return sessions;
+    }
+
+    private static string[] SessionKey(Session session, HitQuery query)
+    {
+        var key = new string[query.Dimensions.Count];
+        for (var i = 0; i < key.Length; i++)
+        {
+            var dimension = query.Dimensions[i];
+            key[i] = dimension == HitDimension.EntryPage ? session.Entry
+                : dimension == HitDimension.ExitPage ? session.Exit
+                : dimension == HitDimension.Day
+                    ? TimeZoneSegments.LocalDay(session.Start, query.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name} for sessions.");
+        }
+
+        return key;
+    }
+
+    private sealed class Session(long visitorId, DateTimeOffset start, string entry)
+    {
+        public long VisitorId { get; } = visitorId;
+
+        public DateTimeOffset Start { get; } = start;
+
+        public DateTimeOffset End { get; private set; } = start;
+
+        public string Entry { get; } = entry;
+
+        public string Exit { get; private set; } = entry;
+
+        public long Pageviews { get; private set; }
+
+        public long Events { get; private set; }
+
+        public void Add(Hit hit)
+        {
+            End = hit.Timestamp;
+            Exit = hit.Path;
+            Events++;
+            if (IsPageview(hit))
+            {
+                Pageviews++;
+            }
+        }
+    }
 
     private static IEnumerable<(string[] Key, double[] Metrics)> Order(
         IEnumerable<(string[] Key, double[] Metrics)> rows, HitQuery query)

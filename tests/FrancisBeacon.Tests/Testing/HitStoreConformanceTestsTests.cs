@@ -20,7 +20,15 @@ public sealed class HitStoreConformanceTestsTests
         await using var kit = Kit(Mutation.Utf16Order);
 
         await AssertFailsAsync(kit.QueryAsync_TiesOnFirstMetric_OrderedByUtf8Bytes);
-        await AssertFailsAsync(() => kit.QueryAsync_RandomQueries_MatchReference(1));
+        // Random queries now include session queries, so one seed no longer always meets a tie between a surrogate
+        // page and a U+E000..U+FFFF page; any of the first five does.
+        await AssertFailsAsync(async () =>
+        {
+            for (var seed = 1; seed <= 5; seed++)
+            {
+                await kit.QueryAsync_RandomQueries_MatchReference(seed);
+            }
+        });
     }
 
     [Fact]

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Testing;
+
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// Two visitors: A has a three-page session, a 40-minute pause, then a bounce; B has one page view and a custom
+    /// event in one session. Visits, bounce rate, duration, views per visit, entry and exit pages follow.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_Sessions_GiveVisitsBounceDurationAndEntryExitPages()
+    {
+        var t0 = Utc(2026, 5, 4, 10, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).OnPage("/").At(t0).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/pricing").At(t0.AddMinutes(5)).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/signup").At(t0.AddMinutes(10)).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/blog").At(t0.AddMinutes(50)).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/blog").At(t0.AddMinutes(1)).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/blog").WithEvent("Signup").At(t0.AddMinutes(2)).Build(),
+        ]);
+
+        var totals = await store.QueryAsync(
+            Query(t0.AddHours(-1), t0.AddHours(2)) with
+            {
+                Metrics = [HitMetric.Visits, HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Events, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit],
+            },
+            CancellationToken.None);
+
+        // 3 sessions; 1 bounce (A's /blog) of 3 = 33 %; durations 600 s, 0 s, 60 s → 220 s; 5 page views / 3 = 1.67.
+        AssertRows([Row([], 3, 2, 5, 6, 33, 220, 1.67)], totals);
+
+        var entries = await store.QueryAsync(
+            Query(t0.AddHours(-1), t0.AddHours(2)) with { Metrics = [HitMetric.Visits, HitMetric.Pageviews], Dimensions = [HitDimension.EntryPage] },
+            CancellationToken.None);
+        AssertRows([Row(["/blog"], 2, 2), Row(["/"], 1, 3)], entries);
+
+        var exits = await store.QueryAsync(
+            Query(t0.AddHours(-1), t0.AddHours(2)) with { Metrics = [HitMetric.Visits], Dimensions = [HitDimension.ExitPage] },
+            CancellationToken.None);
+        AssertRows([Row(["/blog"], 2), Row(["/signup"], 1)], exits);
+    }
+
+    /// <summary>A session metric cannot be grouped by an event dimension: the query names the offending metric.</summary>
+    [Fact]
+    public virtual async Task QueryAsync_SessionMetricByPage_ThrowsNamingMetrics()
+    {
+        var store = await CreateStoreAsync();
+
+        var ex = await Assert.ThrowsAsync<HitQueryException>(async () => await store.QueryAsync(
+            Query(Utc(2026, 1, 1, 0, 0, 0), Utc(2026, 1, 2, 0, 0, 0)) with { Metrics = [HitMetric.BounceRate], Dimensions = [HitDimension.Page] },
+            CancellationToken.None));
+
+        Assert.Equal("metrics", ex.Field);
+    }
+
+    /// <summary>With a day dimension, a session counts on the day it starts; its later hits still count where they happen.</summary>
+    [Fact]
+    public virtual async Task QueryAsync_SessionAcrossMidnight_CountsOnItsStartDay()
+    {
+        var t0 = Utc(2026, 5, 4, 23, 50, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(7).OnPage("/a").At(t0).Build(),
+            new HitBuilder().ByVisitor(7).OnPage("/b").At(t0.AddMinutes(20)).Build(),
+        ]);
+
+        var days = await store.QueryAsync(
+            Query(Utc(2026, 5, 4, 0, 0, 0), Utc(2026, 5, 6, 0, 0, 0)) with { Metrics = [HitMetric.Visits, HitMetric.Pageviews], Dimensions = [HitDimension.Day] },
+            CancellationToken.None);
+
+        AssertRows([Row(["2026-05-04"], 1, 1), Row(["2026-05-05"], 0, 1)], days);
+    }
+}
