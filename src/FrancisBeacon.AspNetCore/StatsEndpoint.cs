@@ -45,9 +45,14 @@ internal static class StatsEndpoint
                 Metrics = [HitMetric.Visitors, HitMetric.Pageviews],
             };
             var ct = context.RequestAborted;
-            var totals = await store.QueryAsync(baseQuery, ct);
+            var totals = await store.QueryAsync(
+                baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit] },
+                ct);
             var pages = await store.QueryAsync(baseQuery with { Dimensions = [HitDimension.Page], Limit = limit }, ct);
-            var days = await store.QueryAsync(baseQuery with { Dimensions = [HitDimension.Day] }, ct);
+            var entries = await store.QueryAsync(
+                baseQuery with { Metrics = [HitMetric.Visits, HitMetric.Visitors, HitMetric.BounceRate], Dimensions = [HitDimension.EntryPage], Limit = limit },
+                ct);
+            var days = await store.QueryAsync(baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits], Dimensions = [HitDimension.Day] }, ct);
 
             var byDay = days.Rows.ToDictionary(r => r.Dimensions[0], StringComparer.Ordinal);
             var series = new List<StatsDay>();
@@ -55,11 +60,11 @@ internal static class StatsEndpoint
             {
                 var key = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                 series.Add(byDay.TryGetValue(key, out var row)
-                    ? new StatsDay(key, (long)row.Metrics[0], (long)row.Metrics[1])
-                    : new StatsDay(key, 0, 0));
+                    ? new StatsDay(key, (long)row.Metrics[0], (long)row.Metrics[1], (long)row.Metrics[2])
+                    : new StatsDay(key, 0, 0, 0));
             }
 
-            var total = totals.Rows.Count > 0 ? totals.Rows[0].Metrics : [0d, 0d];
+            var total = totals.Rows.Count > 0 ? totals.Rows[0].Metrics : [0d, 0d, 0d, 0d, 0d, 0d];
             return Results.Json(
                 new StatsResponse(
                     site.Id,
@@ -67,8 +72,9 @@ internal static class StatsEndpoint
                     range.Period,
                     first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    new StatsTotals((long)total[0], (long)total[1]),
+                    new StatsTotals((long)total[0], (long)total[1], (long)total[2], (long)total[3], (long)total[4], total[5]),
                     pages.Rows.Select(r => new StatsPage(r.Dimensions[0], (long)r.Metrics[0], (long)r.Metrics[1])).ToList(),
+                    entries.Rows.Select(r => new StatsEntryPage(r.Dimensions[0], (long)r.Metrics[0], (long)r.Metrics[1], (long)r.Metrics[2])).ToList(),
                     series),
                 StatsJsonContext.Default.StatsResponse);
         }
@@ -139,11 +145,22 @@ internal sealed record StatsResponse(
     [property: JsonPropertyName("to")] string To,
     [property: JsonPropertyName("totals")] StatsTotals Totals,
     [property: JsonPropertyName("pages")] IReadOnlyList<StatsPage> Pages,
+    [property: JsonPropertyName("entry_pages")] IReadOnlyList<StatsEntryPage> EntryPages,
     [property: JsonPropertyName("daily")] IReadOnlyList<StatsDay> Daily);
 
 internal sealed record StatsTotals(
     [property: JsonPropertyName("visitors")] long Visitors,
-    [property: JsonPropertyName("pageviews")] long Pageviews);
+    [property: JsonPropertyName("pageviews")] long Pageviews,
+    [property: JsonPropertyName("visits")] long Visits,
+    [property: JsonPropertyName("bounce_rate")] long BounceRate,
+    [property: JsonPropertyName("visit_duration")] long VisitDuration,
+    [property: JsonPropertyName("views_per_visit")] double ViewsPerVisit);
+
+internal sealed record StatsEntryPage(
+    [property: JsonPropertyName("page")] string Page,
+    [property: JsonPropertyName("visits")] long Visits,
+    [property: JsonPropertyName("visitors")] long Visitors,
+    [property: JsonPropertyName("bounce_rate")] long BounceRate);
 
 internal sealed record StatsPage(
     [property: JsonPropertyName("page")] string Page,
@@ -153,7 +170,8 @@ internal sealed record StatsPage(
 internal sealed record StatsDay(
     [property: JsonPropertyName("date")] string Date,
     [property: JsonPropertyName("visitors")] long Visitors,
-    [property: JsonPropertyName("pageviews")] long Pageviews);
+    [property: JsonPropertyName("pageviews")] long Pageviews,
+    [property: JsonPropertyName("visits")] long Visits);
 
 internal sealed record StatsError(
     [property: JsonPropertyName("error")] string Error,

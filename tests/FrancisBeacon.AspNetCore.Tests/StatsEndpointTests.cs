@@ -56,6 +56,30 @@ public sealed class StatsEndpointTests
     }
 
     [Fact]
+    public async Task Stats_SessionTotalsAndEntryPages_ComeFromSessions()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        var t0 = At("2026-03-02T10:00:00Z");
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0, VisitorId = 1 },
+            new Hit { SiteId = "example.com", Path = "/pricing", Timestamp = t0.AddMinutes(2), VisitorId = 1 },
+            new Hit { SiteId = "example.com", Path = "/blog", Timestamp = t0.AddMinutes(1), VisitorId = 2 },
+        ], Ct);
+
+        using var doc = await GetJsonAsync(host, "/beacon/api/stats?site_id=example.com&date=2026-03-02,2026-03-02");
+        var totals = doc.RootElement.GetProperty("totals");
+
+        Assert.Equal(2, totals.GetProperty("visits").GetInt64());
+        Assert.Equal(50, totals.GetProperty("bounce_rate").GetInt64());
+        Assert.Equal(60, totals.GetProperty("visit_duration").GetInt64());
+        Assert.Equal(1.5, totals.GetProperty("views_per_visit").GetDouble());
+        var entries = doc.RootElement.GetProperty("entry_pages").EnumerateArray().Select(e => e.GetProperty("page").GetString()).ToList();
+        Assert.Equal(["/", "/blog"], entries);
+        Assert.Equal(2, doc.RootElement.GetProperty("daily")[0].GetProperty("visits").GetInt64());
+    }
+
+    [Fact]
     public async Task Stats_SiteTimeZone_DecidesTheDay()
     {
         await using var host = await BeaconTestHost.StartAsync(
