@@ -71,7 +71,7 @@ internal sealed class ReferrerEnricher : IHitEnricher
             UtmMedium = hit.UtmMedium,
             UtmCampaign = hit.UtmCampaign,
         });
-        context.Hit = hit with { ReferrerSource = source.Source };
+        context.Hit = hit with { ReferrerSource = source.Source, Channel = source.Channel };
     }
 }
 

@@ -25,16 +25,23 @@ internal sealed class HitPipeline
     }
 }
 
-/// <summary>The built-in last step: the cookie-less visitor id.</summary>
+/// <summary>
+/// The built-in last step: the cookie-less visitor id, and — during the first <see cref="LinkWindow"/> after the
+/// site's local midnight — the id the same person had yesterday, so a session that crosses midnight stays one.
+/// </summary>
 internal sealed class VisitorIdEnricher(VisitorIdHasher hasher) : IHitEnricher
 {
+    /// <summary>How long after local midnight a hit carries yesterday's id: the default session timeout.</summary>
+    public static readonly TimeSpan LinkWindow = TimeSpan.FromMinutes(30);
+
     public int Order => HitEnricherOrder.VisitorId;
 
-    public void Enrich(HitEnrichmentContext context) =>
-        context.Hit = context.Hit with
-        {
-            VisitorId = hasher.Compute(context.Hit.SiteId, context.SiteTimeZone, context.Request.ClientIp, context.Request.UserAgent),
-        };
+    public void Enrich(HitEnrichmentContext context)
+    {
+        var request = context.Request;
+        var (today, yesterday) = hasher.ComputeWithPrevious(context.Hit.SiteId, context.SiteTimeZone, request.ClientIp, request.UserAgent, LinkWindow);
+        context.Hit = context.Hit with { VisitorId = today, PreviousVisitorId = yesterday };
+    }
 }
 
 /// <summary>The built-in geography step: country, region and city from an <see cref="IGeoLocator"/>, when one is registered.</summary>

@@ -46,6 +46,24 @@ internal sealed class VisitorIdHasher
         return Compute(SaltFor(day), siteId, clientIp, userAgent);
     }
 
+    /// <summary>
+    /// Today's id, and yesterday's when the site's local time is within <paramref name="linkWindow"/> after midnight
+    /// and yesterday's salt is still known (it is never recreated: a missing salt means no link).
+    /// </summary>
+    public (long Today, long? Yesterday) ComputeWithPrevious(string siteId, TimeZoneInfo siteTimeZone, IPAddress? clientIp, string? userAgent, TimeSpan linkWindow)
+    {
+        var local = TimeZoneInfo.ConvertTime(_time.GetUtcNow(), siteTimeZone);
+        var day = DateOnly.FromDateTime(local.DateTime);
+        var today = Compute(SaltFor(day), siteId, clientIp, userAgent);
+        long? yesterday = null;
+        if (local - TimeZoneSegments.StartOfDay(day, siteTimeZone) < linkWindow && Salts.TryGetValue(day.AddDays(-1), out var previousSalt))
+        {
+            yesterday = Compute(previousSalt, siteId, clientIp, userAgent);
+        }
+
+        return (today, yesterday);
+    }
+
     internal long Compute(byte[] salt, string siteId, IPAddress? clientIp, string? userAgent)
     {
         var ip = clientIp is null ? string.Empty : Mask(clientIp).ToString();

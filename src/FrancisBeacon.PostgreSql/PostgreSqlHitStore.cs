@@ -160,6 +160,16 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
                 {
                     await writer.WriteNullAsync(cancellationToken);
                 }
+
+                await WriteTextAsync(writer, hit.Channel, cancellationToken);
+                if (hit.PreviousVisitorId is { } previous)
+                {
+                    await writer.WriteAsync(previous, NpgsqlDbType.Bigint, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
             }
 
             await writer.CompleteAsync(cancellationToken);
@@ -404,6 +414,8 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
                 ScreenWidth = reader.IsDBNull(22) ? null : reader.GetInt32(22),
                 Language = NullableString(reader, 23),
                 Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
+                Channel = NullableString(reader, 25),
+                PreviousVisitorId = reader.IsDBNull(26) ? null : reader.GetInt64(26),
             };
         }
     }

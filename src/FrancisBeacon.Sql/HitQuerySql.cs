@@ -157,16 +157,30 @@ public sealed class HitQuerySql
     {
         var c = _dialect.BinaryCollation;
         var order = $"ORDER BY ms, path{c}, event_name{c}";
-        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name FROM {_hitsTable}" +
+        var session = $"PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
+        // sessions0: split by visitor and gap; sessions: the same after joining sessions that continue across the
+        // site's midnight (see InMemoryHitStore.MergeAcrossMidnight, which this mirrors exactly).
+        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id FROM {_hitsTable}" +
                " WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts)," +
                $" marked AS (SELECT b.*, CASE WHEN LAG(ms) OVER (PARTITION BY visitor_id {order}) IS NULL" +
                $" OR ms - LAG(ms) OVER (PARTITION BY visitor_id {order}) >= @timeout_ms THEN 1 ELSE 0 END AS is_start FROM base b)," +
                $" numbered AS (SELECT m.*, SUM(is_start) OVER (PARTITION BY visitor_id {order} ROWS UNBOUNDED PRECEDING) AS sn FROM marked m)," +
-               $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER (PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS entry_path," +
-               $" LAST_VALUE(path) OVER (PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS exit_path FROM numbered f)," +
-               " sessions AS (SELECT visitor_id, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
-               " COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path" +
-               " FROM framed GROUP BY visitor_id, sn)";
+               $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER ({session}) AS entry_path," +
+               $" LAST_VALUE(path) OVER ({session}) AS exit_path, FIRST_VALUE(prev_visitor_id) OVER ({session}) AS link FROM numbered f)," +
+               " sessions0 AS (SELECT visitor_id, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
+               " COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path, MIN(link) AS link" +
+               " FROM framed GROUP BY visitor_id, sn)," +
+               " raw_pairs AS (SELECT s.visitor_id AS s_vid, s.start_ms AS s_start, t.visitor_id AS t_vid, t.start_ms AS t_start" +
+               " FROM sessions0 s JOIN sessions0 t ON t.visitor_id = s.link AND t.end_ms <= s.start_ms AND s.start_ms - t.end_ms < @timeout_ms" +
+               " AND NOT (t.visitor_id = s.visitor_id AND t.start_ms = s.start_ms))," +
+               " pairs AS (SELECT s_vid, s_start, t_vid, t_start FROM (SELECT r.s_vid, r.s_start, r.t_vid, r.t_start," +
+               " ROW_NUMBER() OVER (PARTITION BY r.t_vid, r.t_start ORDER BY r.s_start, r.s_vid) AS pick FROM raw_pairs r" +
+               " WHERE NOT EXISTS (SELECT 1 FROM raw_pairs q WHERE q.s_vid = r.t_vid AND q.s_start = r.t_start)) ranked WHERE pick = 1)," +
+               " sessions AS (SELECT t.visitor_id, t.start_ts, t.start_ms, COALESCE(s.end_ms, t.end_ms) AS end_ms," +
+               " t.pv + COALESCE(s.pv, 0) AS pv, t.n + COALESCE(s.n, 0) AS n, t.entry_path, COALESCE(s.exit_path, t.exit_path) AS exit_path" +
+               " FROM sessions0 t LEFT JOIN pairs p ON p.t_vid = t.visitor_id AND p.t_start = t.start_ms" +
+               " LEFT JOIN sessions0 s ON s.visitor_id = p.s_vid AND s.start_ms = p.s_start" +
+               " WHERE NOT EXISTS (SELECT 1 FROM pairs q WHERE q.s_vid = t.visitor_id AND q.s_start = t.start_ms))";
     }
 
     /// <summary>Runs the query on an open connection and reads the answer.</summary>

@@ -105,6 +105,8 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             parameters[22].Value = (object?)hit.ScreenWidth ?? DBNull.Value;
             parameters[23].Value = (object?)hit.Language ?? DBNull.Value;
             parameters[24].Value = (object?)HitPropertiesJson.Serialize(hit.Properties) ?? DBNull.Value;
+            parameters[25].Value = (object?)hit.Channel ?? DBNull.Value;
+            parameters[26].Value = (object?)hit.PreviousVisitorId ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -245,6 +247,8 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
                 ScreenWidth = reader.IsDBNull(22) ? null : reader.GetInt32(22),
                 Language = NullableString(reader, 23),
                 Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
+                Channel = NullableString(reader, 25),
+                PreviousVisitorId = reader.IsDBNull(26) ? null : reader.GetInt64(26),
             };
         }
     }

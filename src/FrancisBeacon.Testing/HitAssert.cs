@@ -100,6 +100,8 @@ public static class HitAssert
         Check(nameof(Hit.City), expected.City, actual.City);
         Check(nameof(Hit.ScreenWidth), expected.ScreenWidth, actual.ScreenWidth);
         Check(nameof(Hit.Language), expected.Language, actual.Language);
+        Check(nameof(Hit.Channel), expected.Channel, actual.Channel);
+        Check(nameof(Hit.PreviousVisitorId), expected.PreviousVisitorId, actual.PreviousVisitorId);
         if (actual.Properties is null)
         {
             differences.Add("  Properties: null (must be an empty collection)");

@@ -81,6 +81,12 @@ public sealed class HitBuilder
     /// <summary>Sets the visitor id.</summary>
     public HitBuilder ByVisitor(long visitorId) => With(_template with { VisitorId = visitorId });
 
+    /// <summary>Sets <see cref="Hit.PreviousVisitorId"/>: the person's visitor id on the site's previous day.</summary>
+    public HitBuilder WithPreviousVisitor(long? previousVisitorId) => With(_template with { PreviousVisitorId = previousVisitorId });
+
+    /// <summary>Sets <see cref="Hit.Channel"/>.</summary>
+    public HitBuilder WithChannel(string? channel) => With(_template with { Channel = channel });
+
     /// <summary>Fixes the hit id, so that every hit built from this builder has it.</summary>
     public HitBuilder WithId(Guid id) => new(_template with { Id = id }, id);
 

@@ -66,6 +66,8 @@ public static class HitScenario
             .WithLocation("DE", "DE-BE", "Berlin")
             .WithScreenWidth(1920)
             .WithLanguage("de-DE")
+            .WithChannel("Email")
+            .WithPreviousVisitor(-1_234_567_890_123)
             .WithProperty("plan", "pro")
             .WithProperty("amount", "49.90")
             .WithProperty("empty", string.Empty)
@@ -278,6 +280,12 @@ public static class HitScenario
                 .WithEvent(isPageview ? Hit.PageviewEvent : CustomEvents[_random.Next(CustomEvents.Length)])
                 .ByVisitor(visitor)
                 .At(NextTimestamp());
+            if (_random.NextDouble() < 0.15)
+            {
+                // A link to "yesterday's" id of the same person: some other visitor of the pool.
+                builder = builder.WithPreviousVisitor(_visitors[Skewed(_visitors.Length)]).WithChannel("Referral");
+            }
+
             if (_random.NextDouble() < 0.3)
             {
                 builder = builder.WithReferrer("https://ref.example/" + _random.Next(5), "ref" + _random.Next(3))

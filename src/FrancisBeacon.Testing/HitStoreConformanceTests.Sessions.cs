@@ -77,3 +77,36 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         AssertRows([Row(["2026-05-04"], 1, 1), Row(["2026-05-05"], 0, 1)], days);
     }
 }
+
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// The visitor id changes at the site's midnight; a hit just after midnight carries yesterday's id in
+    /// <see cref="Hit.PreviousVisitorId"/>, so the session that crosses midnight stays one session (two visitor ids,
+    /// one visit). A link to a session that ended too long ago joins nothing.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_SessionLinkedAcrossMidnight_IsOneVisit()
+    {
+        var midnight = Utc(2026, 5, 5, 0, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(100).OnPage("/evening").At(midnight.AddMinutes(-10)).Build(),
+            new HitBuilder().ByVisitor(200).WithPreviousVisitor(100).OnPage("/night").At(midnight.AddMinutes(5)).Build(),
+            new HitBuilder().ByVisitor(200).OnPage("/later").At(midnight.AddMinutes(20)).Build(),
+            new HitBuilder().ByVisitor(300).OnPage("/old").At(midnight.AddHours(-3)).Build(),
+            new HitBuilder().ByVisitor(400).WithPreviousVisitor(300).OnPage("/fresh").At(midnight.AddMinutes(1)).Build(),
+        ]);
+
+        var totals = await store.QueryAsync(
+            Query(midnight.AddHours(-6), midnight.AddHours(6)) with { Metrics = [HitMetric.Visits, HitMetric.Visitors, HitMetric.VisitDuration, HitMetric.BounceRate] },
+            CancellationToken.None);
+        // Sessions: 100→200 joined (30 min), 300 alone, 400 alone → 3 visits; 4 visitor ids; (1800 + 0 + 0) / 3 = 600 s; 2 of 3 bounced.
+        AssertRows([Row([], 3, 4, 600, 67)], totals);
+
+        var exits = await store.QueryAsync(
+            Query(midnight.AddHours(-6), midnight.AddHours(6)) with { Metrics = [HitMetric.Visits, HitMetric.Pageviews], Dimensions = [HitDimension.EntryPage, HitDimension.ExitPage] },
+            CancellationToken.None);
+        AssertRows([Row(["/evening", "/later"], 1, 3), Row(["/fresh", "/fresh"], 1, 1), Row(["/old", "/old"], 1, 1)], exits);
+    }
+}

@@ -40,6 +40,12 @@ public sealed record Hit
     /// <summary>The source derived from the referrer or the UTM source (for example <c>Google</c>), if known.</summary>
     public string? ReferrerSource { get; init; }
 
+    /// <summary>
+    /// The acquisition channel (<c>Organic Search</c>, <c>Referral</c>, <c>Direct</c>, …) derived from the referrer
+    /// and campaign parameters, if known.
+    /// </summary>
+    public string? Channel { get; init; }
+
     /// <summary>The <c>utm_source</c> query parameter of the page URL.</summary>
     public string? UtmSource { get; init; }
 
@@ -59,6 +65,13 @@ public sealed record Hit
     /// The cookie-less visitor id: a keyed 64-bit hash that changes every day. Zero when unknown.
     /// </summary>
     public long VisitorId { get; init; }
+
+    /// <summary>
+    /// The visitor id the same person had on the site's previous day, set only for hits shortly after the site's
+    /// local midnight (while yesterday's salt still exists), so that a session crossing midnight stays one session.
+    /// <see langword="null"/> otherwise.
+    /// </summary>
+    public long? PreviousVisitorId { get; init; }
 
     /// <summary>The browser name, for example <c>Firefox</c>.</summary>
     public string? Browser { get; init; }

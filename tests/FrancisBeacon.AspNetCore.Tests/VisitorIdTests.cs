@@ -166,3 +166,29 @@ public sealed class VisitorIdTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }
+
+public sealed class VisitorIdLinkTests
+{
+    [Fact]
+    public void ComputeWithPrevious_JustAfterLocalMidnight_GivesYesterdaysIdToo()
+    {
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 22, 50, 0, TimeSpan.Zero)); // 23:50 in Berlin
+        var hasher = new VisitorIdHasher(time, Options.Create(new BeaconOptions()));
+        hasher.Salts[new DateOnly(2026, 11, 28)] = [1, 2, 3];
+        hasher.Salts[new DateOnly(2026, 11, 29)] = [4, 5, 6];
+        var ip = IPAddress.Parse("203.0.113.1");
+
+        var (evening, eveningLink) = hasher.ComputeWithPrevious("s", berlin, ip, "UA", TimeSpan.FromMinutes(30));
+        time.Advance(TimeSpan.FromMinutes(20)); // 00:10 on the 29th in Berlin
+        var (night, nightLink) = hasher.ComputeWithPrevious("s", berlin, ip, "UA", TimeSpan.FromMinutes(30));
+        time.Advance(TimeSpan.FromMinutes(30)); // 00:40
+        var (later, laterLink) = hasher.ComputeWithPrevious("s", berlin, ip, "UA", TimeSpan.FromMinutes(30));
+
+        Assert.Null(eveningLink);
+        Assert.NotEqual(evening, night);
+        Assert.Equal(evening, nightLink);
+        Assert.Equal(night, later);
+        Assert.Null(laterLink);
+    }
+}

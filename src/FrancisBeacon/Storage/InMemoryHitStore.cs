@@ -250,7 +250,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             {
                 if (current is null || hit.Timestamp - current.End >= timeout)
                 {
-                    current = new Session(visitor.Key, hit.Timestamp, hit.Path);
+                    current = new Session(visitor.Key, hit.Timestamp, hit.Path, hit.PreviousVisitorId);
                     sessions.Add(current);
                 }
 
@@ -258,7 +258,53 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             }
         }
 
-        return sessions;
+        return MergeAcrossMidnight(sessions, timeout);
+    }
+
+    /// <summary>
+    /// Joins a session to the one it continues across the site's midnight: session S (whose first hit carries
+    /// <see cref="Hit.PreviousVisitorId"/> P) continues P's session T when T ends at or before S starts and the gap is
+    /// under the timeout. T must not itself continue another session; when several sessions could continue one T,
+    /// the earliest (then the lowest visitor id) does. The joined session keeps T's visitor, start and entry page.
+    /// </summary>
+    private static List<Session> MergeAcrossMidnight(List<Session> sessions, TimeSpan timeout)
+    {
+        var byVisitor = sessions.ToLookup(x => x.VisitorId);
+        var raw = new List<(Session S, Session T)>();
+        foreach (var s in sessions)
+        {
+            if (s.Link is not { } link)
+            {
+                continue;
+            }
+
+            foreach (var t in byVisitor[link])
+            {
+                if (!ReferenceEquals(s, t) && t.End <= s.Start && s.Start - t.End < timeout)
+                {
+                    raw.Add((s, t));
+                }
+            }
+        }
+
+        if (raw.Count == 0)
+        {
+            return sessions;
+        }
+
+        var continuing = raw.Select(r => r.S).ToHashSet();
+        var chosen = raw
+            .Where(r => !continuing.Contains(r.T))
+            .GroupBy(r => r.T)
+            .Select(g => g.OrderBy(r => r.S.Start).ThenBy(r => r.S.VisitorId).First())
+            .ToList();
+        foreach (var (s, t) in chosen)
+        {
+            t.Absorb(s);
+        }
+
+        var absorbed = chosen.Select(r => r.S).ToHashSet();
+        return sessions.Where(x => !absorbed.Contains(x)).ToList();
     }
 
     private static string[] SessionKey(Session session, HitQuery query)
@@ -277,9 +323,11 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         return key;
     }
 
-    private sealed class Session(long visitorId, DateTimeOffset start, string entry)
+    private sealed class Session(long visitorId, DateTimeOffset start, string entry, long? link)
     {
         public long VisitorId { get; } = visitorId;
+
+        public long? Link { get; } = link;
 
         public DateTimeOffset Start { get; } = start;
 
@@ -292,6 +340,14 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         public long Pageviews { get; private set; }
 
         public long Events { get; private set; }
+
+        public void Absorb(Session next)
+        {
+            End = next.End;
+            Exit = next.Exit;
+            Pageviews += next.Pageviews;
+            Events += next.Events;
+        }
 
         public void Add(Hit hit)
         {
