@@ -170,6 +170,17 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
                 {
                     await writer.WriteNullAsync(cancellationToken);
                 }
+
+                if (hit.RevenueAmount is { } revenue)
+                {
+                    await writer.WriteAsync(decimal.Round(revenue, 6, MidpointRounding.AwayFromZero), NpgsqlDbType.Numeric, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
+
+                await WriteTextAsync(writer, hit.RevenueCurrency, cancellationToken);
             }
 
             await writer.CompleteAsync(cancellationToken);
@@ -416,6 +427,8 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
                 Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
                 Channel = NullableString(reader, 25),
                 PreviousVisitorId = reader.IsDBNull(26) ? null : reader.GetInt64(26),
+                RevenueAmount = reader.IsDBNull(27) ? null : reader.GetDecimal(27),
+                RevenueCurrency = NullableString(reader, 28),
             };
         }
     }

@@ -13,7 +13,7 @@ internal sealed class PostgreSqlSql
     private const string Columns = """
         id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
             utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
-            os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id
+            os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id, revenue, revenue_currency
         """;
 
     /// <summary>

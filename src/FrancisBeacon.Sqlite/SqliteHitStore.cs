@@ -107,6 +107,8 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             parameters[24].Value = (object?)HitPropertiesJson.Serialize(hit.Properties) ?? DBNull.Value;
             parameters[25].Value = (object?)hit.Channel ?? DBNull.Value;
             parameters[26].Value = (object?)hit.PreviousVisitorId ?? DBNull.Value;
+            parameters[27].Value = hit.RevenueAmount is { } amount ? (object)decimal.ToInt64(decimal.Round(amount * 1_000_000m, MidpointRounding.AwayFromZero)) : DBNull.Value;
+            parameters[28].Value = (object?)hit.RevenueCurrency ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -249,6 +251,8 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
                 Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
                 Channel = NullableString(reader, 25),
                 PreviousVisitorId = reader.IsDBNull(26) ? null : reader.GetInt64(26),
+                RevenueAmount = reader.IsDBNull(27) ? null : reader.GetInt64(27) / 1_000_000m,
+                RevenueCurrency = NullableString(reader, 28),
             };
         }
     }

@@ -14,15 +14,15 @@ internal sealed class SqliteSql
         Insert = $"""
             INSERT OR IGNORE INTO {Hits} (id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
                 utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
-                os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id)
+                os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id, revenue_micros, revenue_currency)
             VALUES (@id, @site_id, @ts, @event_name, @hostname, @path, @referrer, @referrer_source,
                 @utm_source, @utm_medium, @utm_campaign, @utm_term, @utm_content, @visitor_id, @browser, @browser_version,
-                @os, @os_version, @device_type, @country, @region, @city, @screen_width, @language, @props, @channel, @prev_visitor_id)
+                @os, @os_version, @device_type, @country, @region, @city, @screen_width, @language, @props, @channel, @prev_visitor_id, @revenue_micros, @revenue_currency)
             """;
         Read = $"""
             SELECT id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
                 utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
-                os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id
+                os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id, revenue_micros, revenue_currency
             FROM {Hits}
             WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts
             ORDER BY ts
@@ -66,6 +66,6 @@ internal sealed class SqliteSql
         "@id", "@site_id", "@ts", "@event_name", "@hostname", "@path", "@referrer", "@referrer_source",
         "@utm_source", "@utm_medium", "@utm_campaign", "@utm_term", "@utm_content", "@visitor_id", "@browser",
         "@browser_version", "@os", "@os_version", "@device_type", "@country", "@region", "@city", "@screen_width",
-        "@language", "@props", "@channel", "@prev_visitor_id",
+        "@language", "@props", "@channel", "@prev_visitor_id", "@revenue_micros", "@revenue_currency",
     ];
 }

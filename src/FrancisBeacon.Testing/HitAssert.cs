@@ -102,6 +102,8 @@ public static class HitAssert
         Check(nameof(Hit.Language), expected.Language, actual.Language);
         Check(nameof(Hit.Channel), expected.Channel, actual.Channel);
         Check(nameof(Hit.PreviousVisitorId), expected.PreviousVisitorId, actual.PreviousVisitorId);
+        Check(nameof(Hit.RevenueAmount), expected.RevenueAmount, actual.RevenueAmount);
+        Check(nameof(Hit.RevenueCurrency), expected.RevenueCurrency, actual.RevenueCurrency);
         if (actual.Properties is null)
         {
             differences.Add("  Properties: null (must be an empty collection)");

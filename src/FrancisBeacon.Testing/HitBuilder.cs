@@ -84,6 +84,9 @@ public sealed class HitBuilder
     /// <summary>Sets <see cref="Hit.PreviousVisitorId"/>: the person's visitor id on the site's previous day.</summary>
     public HitBuilder WithPreviousVisitor(long? previousVisitorId) => With(_template with { PreviousVisitorId = previousVisitorId });
 
+    /// <summary>Sets <see cref="Hit.RevenueAmount"/> and <see cref="Hit.RevenueCurrency"/>.</summary>
+    public HitBuilder WithRevenue(decimal? amount, string? currency) => With(_template with { RevenueAmount = amount, RevenueCurrency = currency });
+
     /// <summary>Sets <see cref="Hit.Channel"/>.</summary>
     public HitBuilder WithChannel(string? channel) => With(_template with { Channel = channel });
 

@@ -67,6 +67,7 @@ public static class HitScenario
             .WithScreenWidth(1920)
             .WithLanguage("de-DE")
             .WithChannel("Email")
+            .WithRevenue(1234.567891m, "EUR")
             .WithPreviousVisitor(-1_234_567_890_123)
             .WithProperty("plan", "pro")
             .WithProperty("amount", "49.90")

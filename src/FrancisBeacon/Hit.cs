@@ -103,6 +103,12 @@ public sealed record Hit
     /// <summary>The preferred language, for example <c>de-DE</c>.</summary>
     public string? Language { get; init; }
 
+    /// <summary>The revenue a conversion brought (for example a purchase), if any. Stores keep 18 digits, 6 after the point.</summary>
+    public decimal? RevenueAmount { get; init; }
+
+    /// <summary>The ISO 4217 currency of <see cref="RevenueAmount"/> (<c>EUR</c>), if any.</summary>
+    public string? RevenueCurrency { get; init; }
+
     /// <summary>Custom string properties of the hit. Never <see langword="null"/>.</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = EmptyProperties;
 

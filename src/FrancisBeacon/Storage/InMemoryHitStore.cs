@@ -183,7 +183,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         var ticks = hit.Timestamp.UtcTicks;
         var ts = new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
         var props = new Dictionary<string, string>(hit.Properties, StringComparer.Ordinal).AsReadOnly();
-        return hit with { Timestamp = ts, Properties = props };
+        var revenue = hit.RevenueAmount is { } amount ? decimal.Round(amount, 6, MidpointRounding.AwayFromZero) : (decimal?)null;
+        return hit with { Timestamp = ts, Properties = props, RevenueAmount = revenue };
     }
 
     private static string[] DimensionKey(Hit hit, HitQuery query)
