@@ -23,12 +23,16 @@ internal static class RandomQueries
     private static readonly HitDimension[][] DimensionSets =
     [
         [], [HitDimension.Page], [HitDimension.Day], [HitDimension.Page, HitDimension.Day], [HitDimension.Day, HitDimension.Page],
+        [HitDimension.EventName], [HitDimension.Hostname, HitDimension.Page], [HitDimension.Hour], [HitDimension.Week],
+        [HitDimension.Month, HitDimension.EventName],
     ];
 
     private static readonly HitDimension[][] SessionDimensionSets =
     [
         [], [HitDimension.Day], [HitDimension.EntryPage], [HitDimension.ExitPage], [HitDimension.EntryPage, HitDimension.Day],
         [HitDimension.Day, HitDimension.ExitPage], [HitDimension.EntryPage, HitDimension.ExitPage],
+        [HitDimension.Source], [HitDimension.Channel, HitDimension.Screen], [HitDimension.Month], [HitDimension.Week, HitDimension.Source],
+        [HitDimension.Hour], [HitDimension.Referrer, HitDimension.EntryPage],
     ];
 
     private static readonly TimeSpan[] SessionTimeouts = [TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), TimeSpan.FromDays(1)];
