@@ -55,6 +55,9 @@ public static class UserAgentParser
         ("QQBrowser/", "QQ Browser"), ("MQQBrowser/", "QQ Browser"),
         ("Whale/", "Whale"), ("coc_coc_browser/", "Coc Coc"), ("Silk/", "Amazon Silk"), ("Puffin/", "Puffin"),
         ("SeaMonkey/", "SeaMonkey"), ("PaleMoon/", "Pale Moon"), ("Waterfox/", "Waterfox"),
+        ("Avast/", "Avast Secure Browser"), ("AVG/", "AVG Secure Browser"), ("MetaSr ", "Sogou Explorer"),
+        ("SLBrowser/", "Smart Lenovo Browser"), ("Quark/", "Quark"), ("QuarkPC/", "Quark"), ("VivoBrowser/", "Vivo Browser"),
+        ("Maxthon/", "Maxthon"), ("Falkon/", "Falkon"), ("Midori/", "Midori"), ("Electron/", "Electron"),
         ("CriOS/", "Chrome"), ("FxiOS/", "Firefox"),
     ];
 
@@ -139,6 +142,12 @@ public static class UserAgentParser
 
         if (Contains(ua, "Chrome/"))
         {
+            // SRWare Iron puts its name between the Chrome and Safari tokens and keeps Chrome's version.
+            if (Contains(ua, " Iron Safari/"))
+            {
+                return ("Iron", ReadMajor(ua, "Chrome/"));
+            }
+
             // Android WebView: "; wv)" since Lollipop, "Version/4.0 Chrome/" before (and in some OEM shells).
             if (os == "Android" && (Contains(ua, "; wv)") || Contains(ua, "Version/4.0 Chrome/")))
             {
