@@ -22,6 +22,8 @@ public static class BeaconEndpointRouteBuilderExtensions
         group.AddEndpointFilter<LocalRequestsOnlyFilter>();
         group.MapGet("/stats", StatsEndpoint.HandleAsync);
         group.MapPost("/v2/query", QueryEndpoint.HandleAsync);
+        group.MapGet("/export", ExportEndpoint.HandleAsync);
+        group.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
         group.MapGet("/bots", (BotLog log) => Results.Json(
             log.Snapshot().Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
             StatsJsonContext.Default.ListStatsBotEntry));
