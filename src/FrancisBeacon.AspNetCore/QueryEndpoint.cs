@@ -121,8 +121,16 @@ internal static class QueryEndpoint
         }
 
         writer.WriteEndArray();
-        writer.WriteStartArray("filters");
-        writer.WriteEndArray();
+        writer.WritePropertyName("filters");
+        if (parsed.Filters is { } rawFilters)
+        {
+            rawFilters.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStartArray();
+            writer.WriteEndArray();
+        }
         writer.WriteString("time_zone", parsed.Query.TimeZone.Id);
         writer.WriteStartObject("pagination");
         writer.WriteNumber("limit", parsed.Limit);
@@ -145,6 +153,7 @@ internal static class QueryEndpoint
         var dimensions = new List<HitDimension>();
         var orderBy = new List<(string Name, bool Descending)>();
         JsonElement? dateRange = null;
+        HitFilter? filter = null;
         var limit = DefaultLimit;
         var offset = 0;
         foreach (var property in root.EnumerateObject())
@@ -177,11 +186,13 @@ internal static class QueryEndpoint
                     dateRange = property.Value.Clone();
                     break;
                 case "filters":
-                    if (property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() > 0)
+                    var filters = Array(property.Value, "filters").Select(f => ParseFilter(f, 0)).ToList();
+                    filter = filters.Count switch
                     {
-                        throw new HitQueryException("filters", "Filters are not supported by this version yet.");
-                    }
-
+                        0 => null,
+                        1 => filters[0],
+                        _ => new HitFilterAnd(filters),
+                    };
                     break;
                 case "order_by":
                     foreach (var item in Array(property.Value, "order_by"))
@@ -254,9 +265,47 @@ internal static class QueryEndpoint
             TimeZone = site.TimeZone,
             Metrics = metrics,
             Dimensions = dimensions,
+            Filter = filter,
         };
         query.Validate();
-        return new ParsedQuery(query, orderBy, limit, offset);
+        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null);
+    }
+
+    // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].
+    private static HitFilter ParseFilter(JsonElement value, int depth)
+    {
+        if (depth > 8 || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String)
+        {
+            throw new HitQueryException("filters", $"A filter is [operator, dimension, [values]], [\"and\"|\"or\", [filters]] or [\"not\", filter]; got {Show(value)}.");
+        }
+
+        var op = value[0].GetString();
+        switch (op)
+        {
+            case "and" or "or":
+                var children = Array(value[1], "filters").Select(f => ParseFilter(f, depth + 1)).ToList();
+                return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);
+            case "not":
+                return new HitFilterNot(ParseFilter(value[1], depth + 1));
+            case "is" or "is_not" or "contains" or "contains_not":
+                if (value.GetArrayLength() != 3 || value[1].ValueKind != JsonValueKind.String)
+                {
+                    throw new HitQueryException("filters", $"{op} takes a dimension and a list of values (modifiers are not supported yet).");
+                }
+
+                var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
+                var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
+                var kind = op switch
+                {
+                    "is" => HitFilterOperator.Is,
+                    "is_not" => HitFilterOperator.IsNot,
+                    "contains" => HitFilterOperator.Contains,
+                    _ => HitFilterOperator.ContainsNot,
+                };
+                return new HitFilterCondition(kind, dimension, values);
+            default:
+                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported yet; use is, is_not, contains, contains_not, and, or, not.");
+        }
     }
 
     private static QueryDateRange ParseRange(JsonElement value)
@@ -345,5 +394,5 @@ internal static class QueryEndpoint
         await context.Response.WriteAsJsonAsync(new StatsError(message, field), StatsJsonContext.Default.StatsError, cancellationToken: context.RequestAborted);
     }
 
-    internal sealed record ParsedQuery(HitQuery Query, IReadOnlyList<(string Name, bool Descending)> OrderBy, int Limit, int Offset);
+    internal sealed record ParsedQuery(HitQuery Query, IReadOnlyList<(string Name, bool Descending)> OrderBy, int Limit, int Offset, JsonElement? Filters);
 }

@@ -103,6 +103,12 @@ public sealed class HitQuerySql
         else
         {
             sql.Append(" FROM ").Append(_hitsTable).Append(" WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts");
+            if (query.Filter is not null)
+            {
+                parameters.Add("not_set", HitDimension.NotSet);
+                var counter = 0;
+                sql.Append(" AND ").Append(FilterSql(query.Filter, parameters, ref counter));
+            }
         }
 
         if (query.Dimensions.Count > 0)
@@ -115,6 +121,52 @@ public sealed class HitQuerySql
         }
 
         return (sql.ToString(), parameters);
+    }
+
+    // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression.
+    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter)
+    {
+        switch (filter)
+        {
+            case HitFilterCondition condition:
+                var value = $"COALESCE({condition.Dimension.Column}, @not_set)";
+                var names = new List<string>();
+                foreach (var v in condition.Values)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"f{counter++}");
+                    parameters.Add(name, v);
+                    names.Add("@" + name);
+                }
+
+                return condition.Operator switch
+                {
+                    HitFilterOperator.Is => $"({value} IN ({string.Join(", ", names)}))",
+                    HitFilterOperator.IsNot => $"({value} NOT IN ({string.Join(", ", names)}))",
+                    HitFilterOperator.Contains => "(" + string.Join(" OR ", names.Select(n => _dialect.Contains(value, n))) + ")",
+                    HitFilterOperator.ContainsNot => "(NOT (" + string.Join(" OR ", names.Select(n => _dialect.Contains(value, n))) + "))",
+                    _ => throw new HitQueryException("filters", $"Unknown operator {condition.Operator}."),
+                };
+            case HitFilterAnd and:
+                var andParts = new List<string>();
+                foreach (var child in and.Filters)
+                {
+                    andParts.Add(FilterSql(child, parameters, ref counter));
+                }
+
+                return "(" + string.Join(" AND ", andParts) + ")";
+            case HitFilterOr or:
+                var orParts = new List<string>();
+                foreach (var child in or.Filters)
+                {
+                    orParts.Add(FilterSql(child, parameters, ref counter));
+                }
+
+                return "(" + string.Join(" OR ", orParts) + ")";
+            case HitFilterNot not:
+                return "(NOT " + FilterSql(not.Filter, parameters, ref counter) + ")";
+            default:
+                throw new HitQueryException("filters", "Unknown filter.");
+        }
     }
 
     private static string HitMetricExpression(HitMetric metric) => metric switch

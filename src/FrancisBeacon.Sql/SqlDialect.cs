@@ -17,4 +17,7 @@ public abstract class SqlDialect
     /// 1970-01-01 (for <c>time:month</c>).
     /// </summary>
     public abstract string MonthNumber(string dayNumber);
+
+    /// <summary>A condition that is true when <paramref name="haystack"/> contains <paramref name="needle"/> (ordinal, case-sensitive).</summary>
+    public abstract string Contains(string haystack, string needle);
 }

@@ -158,3 +158,33 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         AssertRows([Row(["2026-05-01"], 1), Row(["2026-06-01"], 1)], await store.QueryAsync(query with { Dimensions = [HitDimension.Month] }, CancellationToken.None));
     }
 }
+
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>Filters on event dimensions: is, is_not, contains (case-sensitive), and/or/not, and (not set).</summary>
+    [Fact]
+    public virtual async Task QueryAsync_Filters_KeepOnlyMatchingHits()
+    {
+        var t0 = Utc(2026, 7, 1, 12, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).OnPage("/blog/a").At(t0).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/blog/b").At(t0.AddMinutes(1)).Build(),
+            new HitBuilder().ByVisitor(3).OnPage("/Blog/c").At(t0.AddMinutes(2)).Build(),
+            new HitBuilder().ByVisitor(4).OnPage("/pricing").WithEvent("Signup").At(t0.AddMinutes(3)).Build(),
+        ]);
+        var query = Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Events] };
+
+        AssertRows([Row([], 2)], await store.QueryAsync(query with { Filter = HitFilter.Contains(HitDimension.Page, "/blog/") }, CancellationToken.None));
+        AssertRows([Row([], 1)], await store.QueryAsync(query with { Filter = HitFilter.Is(HitDimension.EventName, "Signup") }, CancellationToken.None));
+        AssertRows(
+            [Row([], 3)],
+            await store.QueryAsync(query with { Filter = HitFilter.Not(HitFilter.Is(HitDimension.EventName, "Signup")) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = HitFilter.Or(HitFilter.Is(HitDimension.Page, "/Blog/c"), HitFilter.Contains(HitDimension.Page, "pric")) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 0)],
+            await store.QueryAsync(query with { Filter = HitFilter.And(HitFilter.Contains(HitDimension.Page, "blog"), HitFilter.Is(HitDimension.EventName, "Signup")) }, CancellationToken.None));
+    }
+}

@@ -85,6 +85,9 @@ public sealed class QueryEndpointTests
     [InlineData("""{"site_id":"example.com","metrics":["bounce_rate"],"date_range":"7d","dimensions":["event:page"]}""", "metrics")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","dimensions":["event:colour"]}""", "dimensions")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","filters":[["is","visit:country",["DE"]]]}""", "filters")]
+    [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","filters":[["matches","event:page",["^/a"]]]}""", "filters")]
+    [InlineData("""{"site_id":"example.com","metrics":["visits"],"date_range":"7d","filters":[["is","event:page",["/"]]]}""", "filters")]
+    [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","filters":[["is","event:page"]]}""", "filters")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","order_by":[["visits","desc"]]}""", "order_by")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","sneaky":1}""", "sneaky")]
     [InlineData("""[1,2]""", "body")]
@@ -99,6 +102,20 @@ public sealed class QueryEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal(field, doc.RootElement.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Query_PlausibleFilters_AreApplied()
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var doc = await PostAsync(host, """
+            {"site_id":"example.com","metrics":["events"],"date_range":["2026-03-01","2026-03-31"],
+             "filters":[["or",[["is","event:name",["Signup"]],["contains","event:page",["pric"]]]],["not",["is","event:hostname",["nowhere"]]]]}
+            """);
+
+        Assert.Equal(2, doc.RootElement.GetProperty("results")[0].GetProperty("metrics")[0].GetInt64());
+        Assert.Equal("or", doc.RootElement.GetProperty("query").GetProperty("filters")[0][0].GetString());
     }
 
     [Fact]

@@ -52,7 +52,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         {
             matching = _hits.Values
                 .Where(h => string.Equals(h.SiteId, query.SiteId, StringComparison.Ordinal) &&
-                            h.Timestamp >= query.From && h.Timestamp < query.To)
+                            h.Timestamp >= query.From && h.Timestamp < query.To &&
+                            (query.Filter is null || query.Filter.Matches(h)))
                 .ToList();
         }
 
