@@ -21,6 +21,9 @@ public static class BeaconEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(pattern);
         group.AddEndpointFilter<LocalRequestsOnlyFilter>();
         group.MapGet("/stats", StatsEndpoint.HandleAsync);
+        group.MapPost("/v2/query", QueryEndpoint.HandleAsync);
+        group.MapGet("/export", ExportEndpoint.HandleAsync);
+        group.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
         group.MapGet("/bots", (BotLog log) => Results.Json(
             log.Snapshot().Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
             StatsJsonContext.Default.ListStatsBotEntry));

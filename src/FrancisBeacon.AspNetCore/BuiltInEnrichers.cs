@@ -63,6 +63,12 @@ internal sealed class ReferrerEnricher : IHitEnricher
     public void Enrich(HitEnrichmentContext context)
     {
         var hit = context.Hit;
+        if (hit.Referrer is { } referrer && ReferrerSpam.IsSpam(referrer))
+        {
+            context.Drop("referrer_spam");
+            return;
+        }
+
         var source = ReferrerClassifier.Classify(new ReferrerSignals
         {
             Referrer = hit.Referrer,
@@ -82,7 +88,11 @@ internal sealed class UserAgentEnricher : IHitEnricher
 
     public void Enrich(HitEnrichmentContext context)
     {
-        var info = UserAgentParser.Parse(context.Request.UserAgent);
+        var request = context.Request;
+        var hints = request.Header("Sec-CH-UA") is null && request.Header("Sec-CH-UA-Platform") is null
+            ? null
+            : new ClientHints(request.Header("Sec-CH-UA"), request.Header("Sec-CH-UA-Mobile"), request.Header("Sec-CH-UA-Platform"), request.Header("Sec-CH-UA-Platform-Version"));
+        var info = UserAgentParser.Parse(request.UserAgent, hints);
         context.Hit = context.Hit with
         {
             Browser = info.Browser,

@@ -26,6 +26,10 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private readonly CancellationTokenSource _abort = new();
     private IHitStore? _store;
     private Task? _loop;
+    private int _consecutiveFailures;
+
+    /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
+    public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
     public HitWriter(IServiceProvider services, HitQueue queue, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
     {
@@ -147,6 +151,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             {
                 await _store!.AppendAsync(batch, _abort.Token);
                 _metrics.Written(batch.Count, Stopwatch.GetElapsedTime(started));
+                Volatile.Write(ref _consecutiveFailures, 0);
                 if (failures > 0)
                 {
                     LogStoreRecovered(_logger, failures);
@@ -157,6 +162,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
             {
                 failures++;
+                Interlocked.Increment(ref _consecutiveFailures);
                 if (failures == 1)
                 {
                     // Once per outage, not once per hit or per attempt.

@@ -185,6 +185,7 @@ internal sealed record StatsBotEntry(
     [property: JsonPropertyName("browser")] string? Browser);
 
 [JsonSerializable(typeof(List<StatsBotEntry>))]
+[JsonSerializable(typeof(RealtimeResponse))]
 [JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(StatsError))]
 internal sealed partial class StatsJsonContext : JsonSerializerContext;

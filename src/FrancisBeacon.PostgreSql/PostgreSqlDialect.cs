@@ -24,6 +24,13 @@ internal sealed class PostgreSqlDialect : SqlDialect
     /// </remarks>
     public override string EpochMilliseconds(string column) => $"(extract(epoch from {column}) * 1000)::bigint";
 
+    /// <inheritdoc />
+    public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";
+
+    /// <inheritdoc />
+    public override string MonthNumber(string dayNumber) =>
+        $"((extract(year from date '1970-01-01' + ({dayNumber})::integer) * 12 + extract(month from date '1970-01-01' + ({dayNumber})::integer) - 1)::bigint)";
+
     public override object TimestampValue(DateTimeOffset value) => ToBound(value);
 
     /// <summary>The value a hit's timestamp is stored as: UTC, truncated to the millisecond.</summary>

@@ -398,38 +398,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new Hit
-            {
-                Id = reader.GetGuid(0),
-                SiteId = reader.GetString(1),
-                Timestamp = reader.GetFieldValue<DateTimeOffset>(2),
-                EventName = reader.GetString(3),
-                Hostname = reader.GetString(4),
-                Path = reader.GetString(5),
-                Referrer = NullableString(reader, 6),
-                ReferrerSource = NullableString(reader, 7),
-                UtmSource = NullableString(reader, 8),
-                UtmMedium = NullableString(reader, 9),
-                UtmCampaign = NullableString(reader, 10),
-                UtmTerm = NullableString(reader, 11),
-                UtmContent = NullableString(reader, 12),
-                VisitorId = reader.GetInt64(13),
-                Browser = NullableString(reader, 14),
-                BrowserVersion = NullableString(reader, 15),
-                OperatingSystem = NullableString(reader, 16),
-                OperatingSystemVersion = NullableString(reader, 17),
-                DeviceType = NullableString(reader, 18),
-                Country = NullableString(reader, 19),
-                Region = NullableString(reader, 20),
-                City = NullableString(reader, 21),
-                ScreenWidth = reader.IsDBNull(22) ? null : reader.GetInt32(22),
-                Language = NullableString(reader, 23),
-                Properties = HitPropertiesJson.Deserialize(NullableString(reader, 24)),
-                Channel = NullableString(reader, 25),
-                PreviousVisitorId = reader.IsDBNull(26) ? null : reader.GetInt64(26),
-                RevenueAmount = reader.IsDBNull(27) ? null : reader.GetDecimal(27),
-                RevenueCurrency = NullableString(reader, 28),
-            };
+            yield return HitRowReader.Read(reader, static (r, i) => r.GetFieldValue<DateTimeOffset>(i), static (r, i) => r.GetDecimal(i));
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class HitQuerySql
         if (visitMode || unionMode)
         {
             parameters.Add("timeout_ms", (long)query.SessionTimeout.TotalMilliseconds);
-            sql.Append(SessionsCte());
+            sql.Append(SessionsCte(query));
             if (unionMode)
             {
                 sql.Append(", rows_u AS (SELECT 0 AS kind, ts AS t, ms AS ms_t, visitor_id, event_name, 0 AS pv, 0 AS n, 0 AS dur FROM base")
@@ -65,11 +65,22 @@ public sealed class HitQuerySql
             // Text dimensions carry the binary collation on the select expression itself: PostgreSQL accepts an
             // output column alias in ORDER BY only standing alone (ORDER BY d0), never inside an expression
             // (ORDER BY d0 COLLATE "C" fails with "column d0 does not exist").
-            var expression = dimension == HitDimension.Page ? "path" + _dialect.BinaryCollation
-                : dimension == HitDimension.EntryPage ? "entry_path" + _dialect.BinaryCollation
-                : dimension == HitDimension.ExitPage ? "exit_path" + _dialect.BinaryCollation
-                : dimension == HitDimension.Day ? DayNumber(query, parameters, tsColumn, msColumn ?? _dialect.EpochMilliseconds("ts"))
-                : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+            string expression;
+            if (dimension.IsTime)
+            {
+                expression = TimeBucket(dimension, query, parameters, tsColumn, msColumn ?? _dialect.EpochMilliseconds("ts"));
+            }
+            else if (dimension == HitDimension.EntryPage || dimension == HitDimension.ExitPage)
+            {
+                expression = (dimension == HitDimension.EntryPage ? "entry_path" : "exit_path") + _dialect.BinaryCollation;
+            }
+            else
+            {
+                parameters.Add("not_set", HitDimension.NotSet);
+                var column = dimension.IsVisit ? $"va{i}" : dimension.Column ?? throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+                expression = $"COALESCE({column}, @not_set){_dialect.BinaryCollation}";
+            }
+
             select.Add($"{expression} AS d{i}");
         }
 
@@ -92,6 +103,12 @@ public sealed class HitQuerySql
         else
         {
             sql.Append(" FROM ").Append(_hitsTable).Append(" WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts");
+            if (query.Filter is not null)
+            {
+                parameters.Add("not_set", HitDimension.NotSet);
+                var counter = 0;
+                sql.Append(" AND ").Append(FilterSql(query.Filter, parameters, ref counter));
+            }
         }
 
         if (query.Dimensions.Count > 0)
@@ -104,6 +121,52 @@ public sealed class HitQuerySql
         }
 
         return (sql.ToString(), parameters);
+    }
+
+    // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression.
+    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter)
+    {
+        switch (filter)
+        {
+            case HitFilterCondition condition:
+                var value = $"COALESCE({condition.Dimension.Column}, @not_set)";
+                var names = new List<string>();
+                foreach (var v in condition.Values)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"f{counter++}");
+                    parameters.Add(name, v);
+                    names.Add("@" + name);
+                }
+
+                return condition.Operator switch
+                {
+                    HitFilterOperator.Is => $"({value} IN ({string.Join(", ", names)}))",
+                    HitFilterOperator.IsNot => $"({value} NOT IN ({string.Join(", ", names)}))",
+                    HitFilterOperator.Contains => "(" + string.Join(" OR ", names.Select(n => _dialect.Contains(value, n))) + ")",
+                    HitFilterOperator.ContainsNot => "(NOT (" + string.Join(" OR ", names.Select(n => _dialect.Contains(value, n))) + "))",
+                    _ => throw new HitQueryException("filters", $"Unknown operator {condition.Operator}."),
+                };
+            case HitFilterAnd and:
+                var andParts = new List<string>();
+                foreach (var child in and.Filters)
+                {
+                    andParts.Add(FilterSql(child, parameters, ref counter));
+                }
+
+                return "(" + string.Join(" AND ", andParts) + ")";
+            case HitFilterOr or:
+                var orParts = new List<string>();
+                foreach (var child in or.Filters)
+                {
+                    orParts.Add(FilterSql(child, parameters, ref counter));
+                }
+
+                return "(" + string.Join(" OR ", orParts) + ")";
+            case HitFilterNot not:
+                return "(NOT " + FilterSql(not.Filter, parameters, ref counter) + ")";
+            default:
+                throw new HitQueryException("filters", "Unknown filter.");
+        }
     }
 
     private static string HitMetricExpression(HitMetric metric) => metric switch
@@ -153,22 +216,30 @@ public sealed class HitQuerySql
     private static string DurationSeconds(string totalMs, string count) =>
         $"CASE WHEN {count} = 0 THEN 0 ELSE ({totalMs} + 500 * {count}) / (1000 * {count}) END";
 
-    private string SessionsCte()
+    private string SessionsCte(HitQuery query)
     {
         var c = _dialect.BinaryCollation;
+        // Visit attributes (source, browser, …) of each session: the value on its first hit, carried as va{i}.
+        var attributes = Enumerable.Range(0, query.Dimensions.Count)
+            .Where(i => query.Dimensions[i].IsVisit && query.Dimensions[i].Column is not null)
+            .ToList();
+        var baseAttributes = string.Concat(attributes.Select(i => $", {query.Dimensions[i].Column} AS va{i}"));
+        var framedAttributes = string.Concat(attributes.Select(i => $", FIRST_VALUE(va{i}) OVER (PARTITION BY visitor_id, sn ORDER BY ms, path{c}, event_name{c} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS fva{i}"));
+        var sessionAttributes = string.Concat(attributes.Select(i => $", MIN(fva{i}) AS va{i}"));
+        var mergedAttributes = string.Concat(attributes.Select(i => $", t.va{i}"));
         var order = $"ORDER BY ms, path{c}, event_name{c}";
         var session = $"PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
         // sessions0: split by visitor and gap; sessions: the same after joining sessions that continue across the
         // site's midnight (see InMemoryHitStore.MergeAcrossMidnight, which this mirrors exactly).
-        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id FROM {_hitsTable}" +
+        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id{baseAttributes} FROM {_hitsTable}" +
                " WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts)," +
                $" marked AS (SELECT b.*, CASE WHEN LAG(ms) OVER (PARTITION BY visitor_id {order}) IS NULL" +
                $" OR ms - LAG(ms) OVER (PARTITION BY visitor_id {order}) >= @timeout_ms THEN 1 ELSE 0 END AS is_start FROM base b)," +
                $" numbered AS (SELECT m.*, SUM(is_start) OVER (PARTITION BY visitor_id {order} ROWS UNBOUNDED PRECEDING) AS sn FROM marked m)," +
                $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER ({session}) AS entry_path," +
-               $" LAST_VALUE(path) OVER ({session}) AS exit_path, FIRST_VALUE(prev_visitor_id) OVER ({session}) AS link FROM numbered f)," +
+               $" LAST_VALUE(path) OVER ({session}) AS exit_path, FIRST_VALUE(prev_visitor_id) OVER ({session}) AS link{framedAttributes} FROM numbered f)," +
                " sessions0 AS (SELECT visitor_id, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
-               " COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path, MIN(link) AS link" +
+               $" COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path, MIN(link) AS link{sessionAttributes}" +
                " FROM framed GROUP BY visitor_id, sn)," +
                " raw_pairs AS (SELECT s.visitor_id AS s_vid, s.start_ms AS s_start, t.visitor_id AS t_vid, t.start_ms AS t_start" +
                " FROM sessions0 s JOIN sessions0 t ON t.visitor_id = s.link AND t.end_ms <= s.start_ms AND s.start_ms - t.end_ms < @timeout_ms" +
@@ -177,7 +248,7 @@ public sealed class HitQuerySql
                " ROW_NUMBER() OVER (PARTITION BY r.t_vid, r.t_start ORDER BY r.s_start, r.s_vid) AS pick FROM raw_pairs r" +
                " WHERE NOT EXISTS (SELECT 1 FROM raw_pairs q WHERE q.s_vid = r.t_vid AND q.s_start = r.t_start)) ranked WHERE pick = 1)," +
                " sessions AS (SELECT t.visitor_id, t.start_ts, t.start_ms, COALESCE(s.end_ms, t.end_ms) AS end_ms," +
-               " t.pv + COALESCE(s.pv, 0) AS pv, t.n + COALESCE(s.n, 0) AS n, t.entry_path, COALESCE(s.exit_path, t.exit_path) AS exit_path" +
+               $" t.pv + COALESCE(s.pv, 0) AS pv, t.n + COALESCE(s.n, 0) AS n, t.entry_path, COALESCE(s.exit_path, t.exit_path) AS exit_path{mergedAttributes}" +
                " FROM sessions0 t LEFT JOIN pairs p ON p.t_vid = t.visitor_id AND p.t_start = t.start_ms" +
                " LEFT JOIN sessions0 s ON s.visitor_id = p.s_vid AND s.start_ms = p.s_start" +
                " WHERE NOT EXISTS (SELECT 1 FROM pairs q WHERE q.s_vid = t.visitor_id AND q.s_start = t.start_ms))";
@@ -216,9 +287,8 @@ public sealed class HitQuerySql
         var dimensions = new string[query.Dimensions.Count];
         for (var i = 0; i < dimensions.Length; i++)
         {
-            dimensions[i] = query.Dimensions[i] == HitDimension.Day
-                ? TimeZoneSegments.DayNumberToDate(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture))
-                    .ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            dimensions[i] = query.Dimensions[i].IsTime
+                ? TimeLabel(query.Dimensions[i], Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture))
                 : reader.GetString(i);
         }
 
@@ -236,6 +306,19 @@ public sealed class HitQuerySql
         return new AggregateRow(dimensions, metrics);
     }
 
+    private static string TimeLabel(HitDimension dimension, long bucket)
+    {
+        if (dimension == HitDimension.Hour)
+        {
+            return DateTime.UnixEpoch.AddHours(bucket).ToString("yyyy-MM-dd HH:00:00", CultureInfo.InvariantCulture);
+        }
+
+        var day = dimension == HitDimension.Day ? TimeZoneSegments.DayNumberToDate(bucket)
+            : dimension == HitDimension.Week ? TimeZoneSegments.DayNumberToDate((bucket * 7) - 3)
+            : new DateOnly((int)(bucket / 12), (int)(bucket % 12) + 1, 1);
+        return day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
     private static IEnumerable<string> OrderBy(HitQuery query)
     {
         // Bare aliases only; text dimensions are collated where they are selected (see Build).
@@ -243,7 +326,7 @@ public sealed class HitQuerySql
         return query.Dimensions[0].IsTime ? dims : dims.Prepend("m0 DESC");
     }
 
-    private string DayNumber(HitQuery query, DynamicParameters parameters, string tsColumn, string epoch)
+    private string TimeBucket(HitDimension dimension, HitQuery query, DynamicParameters parameters, string tsColumn, string epoch)
     {
         var segments = TimeZoneSegments.Compute(query.TimeZone, query.From, query.To);
         string offset;
@@ -272,6 +355,12 @@ public sealed class HitQuerySql
             offset = text.ToString();
         }
 
-        return $"(({epoch} + {offset}) / {TimeZoneSegments.MillisecondsPerDay})";
+        var local = $"({epoch} + {offset})";
+        var day = $"({local} / {TimeZoneSegments.MillisecondsPerDay})";
+        return dimension == HitDimension.Hour ? $"({local} / 3600000)"
+            : dimension == HitDimension.Day ? day
+            : dimension == HitDimension.Week ? $"(({day} + 3) / 7)"
+            : dimension == HitDimension.Month ? _dialect.MonthNumber(day)
+            : throw new HitQueryException("dimensions", $"Unsupported time dimension {dimension.Name}.");
     }
 }

@@ -11,4 +11,13 @@ public abstract class SqlDialect
 
     /// <summary>A suffix that makes a text expression order by UTF-8 bytes (<c>COLLATE BINARY</c>, <c>COLLATE "C"</c>); it is put on the selected expression, never on an ORDER BY alias.</summary>
     public abstract string BinaryCollation { get; }
+
+    /// <summary>
+    /// An integer expression <c>year * 12 + month - 1</c> of the calendar date <paramref name="dayNumber"/> days after
+    /// 1970-01-01 (for <c>time:month</c>).
+    /// </summary>
+    public abstract string MonthNumber(string dayNumber);
+
+    /// <summary>A condition that is true when <paramref name="haystack"/> contains <paramref name="needle"/> (ordinal, case-sensitive).</summary>
+    public abstract string Contains(string haystack, string needle);
 }

@@ -11,6 +11,11 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string EpochMilliseconds(string column) => column;
 
+    public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
+
+    public override string MonthNumber(string dayNumber) =>
+        $"(CAST(strftime('%Y', ({dayNumber}) * 86400, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', ({dayNumber}) * 86400, 'unixepoch') AS INTEGER) - 1)";
+
     public override object TimestampValue(DateTimeOffset value) => ToMilliseconds(value);
 
     /// <summary>Unix milliseconds, rounded up so that ms-precision rows compare as the exact instant would.</summary>

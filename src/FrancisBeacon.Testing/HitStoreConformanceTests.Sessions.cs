@@ -110,3 +110,81 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         AssertRows([Row(["/evening", "/later"], 1, 3), Row(["/fresh", "/fresh"], 1, 1), Row(["/old", "/old"], 1, 1)], exits);
     }
 }
+
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// Visit dimensions take the session's first hit: a session that came from a search engine counts all its page
+    /// views under that source, though only its first hit carried the referrer. Hits with no value group under
+    /// <see cref="HitDimension.NotSet"/>.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_VisitSource_AttributesTheWholeSessionToItsFirstHit()
+    {
+        var t0 = Utc(2026, 6, 1, 9, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).OnPage("/").WithReferrer("https://www.google.com/", "Google").WithScreenWidth(1920).At(t0).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/pricing").At(t0.AddMinutes(3)).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/").WithScreenWidth(390).At(t0.AddMinutes(1)).Build(),
+        ]);
+
+        var sources = await store.QueryAsync(
+            Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Pageviews, HitMetric.Visits], Dimensions = [HitDimension.Source] },
+            CancellationToken.None);
+        AssertRows([Row(["Google"], 2, 1), Row([HitDimension.NotSet], 1, 1)], sources);
+
+        var screens = await store.QueryAsync(
+            Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Visitors], Dimensions = [HitDimension.Screen] },
+            CancellationToken.None);
+        AssertRows([Row(["Desktop"], 1), Row(["Mobile"], 1)], screens);
+    }
+
+    /// <summary>Hours, ISO weeks (from Monday) and months are local to the query's time zone.</summary>
+    [Fact]
+    public virtual async Task QueryAsync_HourWeekMonth_BucketInTheQueryZone()
+    {
+        var berlin = Zone("Europe/Berlin");
+        // Sunday 31 May 2026, 23:30 in Berlin (21:30 UTC), and Monday 1 June 00:30 in Berlin.
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).At(Utc(2026, 5, 31, 21, 30, 0)).Build(),
+            new HitBuilder().ByVisitor(2).At(Utc(2026, 5, 31, 22, 30, 0)).Build(),
+        ]);
+        var query = Query(Utc(2026, 5, 1, 0, 0, 0), Utc(2026, 7, 1, 0, 0, 0)) with { TimeZone = berlin, Metrics = [HitMetric.Pageviews] };
+
+        AssertRows([Row(["2026-05-31 23:00:00"], 1), Row(["2026-06-01 00:00:00"], 1)], await store.QueryAsync(query with { Dimensions = [HitDimension.Hour] }, CancellationToken.None));
+        AssertRows([Row(["2026-05-25"], 1), Row(["2026-06-01"], 1)], await store.QueryAsync(query with { Dimensions = [HitDimension.Week] }, CancellationToken.None));
+        AssertRows([Row(["2026-05-01"], 1), Row(["2026-06-01"], 1)], await store.QueryAsync(query with { Dimensions = [HitDimension.Month] }, CancellationToken.None));
+    }
+}
+
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>Filters on event dimensions: is, is_not, contains (case-sensitive), and/or/not, and (not set).</summary>
+    [Fact]
+    public virtual async Task QueryAsync_Filters_KeepOnlyMatchingHits()
+    {
+        var t0 = Utc(2026, 7, 1, 12, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).OnPage("/blog/a").At(t0).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/blog/b").At(t0.AddMinutes(1)).Build(),
+            new HitBuilder().ByVisitor(3).OnPage("/Blog/c").At(t0.AddMinutes(2)).Build(),
+            new HitBuilder().ByVisitor(4).OnPage("/pricing").WithEvent("Signup").At(t0.AddMinutes(3)).Build(),
+        ]);
+        var query = Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Events] };
+
+        AssertRows([Row([], 2)], await store.QueryAsync(query with { Filter = HitFilter.Contains(HitDimension.Page, "/blog/") }, CancellationToken.None));
+        AssertRows([Row([], 1)], await store.QueryAsync(query with { Filter = HitFilter.Is(HitDimension.EventName, "Signup") }, CancellationToken.None));
+        AssertRows(
+            [Row([], 3)],
+            await store.QueryAsync(query with { Filter = HitFilter.Not(HitFilter.Is(HitDimension.EventName, "Signup")) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = HitFilter.Or(HitFilter.Is(HitDimension.Page, "/Blog/c"), HitFilter.Contains(HitDimension.Page, "pric")) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 0)],
+            await store.QueryAsync(query with { Filter = HitFilter.And(HitFilter.Contains(HitDimension.Page, "blog"), HitFilter.Is(HitDimension.EventName, "Signup")) }, CancellationToken.None));
+    }
+}

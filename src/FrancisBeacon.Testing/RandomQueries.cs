@@ -23,12 +23,16 @@ internal static class RandomQueries
     private static readonly HitDimension[][] DimensionSets =
     [
         [], [HitDimension.Page], [HitDimension.Day], [HitDimension.Page, HitDimension.Day], [HitDimension.Day, HitDimension.Page],
+        [HitDimension.EventName], [HitDimension.Hostname, HitDimension.Page], [HitDimension.Hour], [HitDimension.Week],
+        [HitDimension.Month, HitDimension.EventName],
     ];
 
     private static readonly HitDimension[][] SessionDimensionSets =
     [
         [], [HitDimension.Day], [HitDimension.EntryPage], [HitDimension.ExitPage], [HitDimension.EntryPage, HitDimension.Day],
         [HitDimension.Day, HitDimension.ExitPage], [HitDimension.EntryPage, HitDimension.ExitPage],
+        [HitDimension.Source], [HitDimension.Channel, HitDimension.Screen], [HitDimension.Month], [HitDimension.Week, HitDimension.Source],
+        [HitDimension.Hour], [HitDimension.Referrer, HitDimension.EntryPage],
     ];
 
     private static readonly TimeSpan[] SessionTimeouts = [TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), TimeSpan.FromDays(1)];
@@ -65,6 +69,7 @@ internal static class RandomQueries
         HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
         return new HitQuery
         {
+            Filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null,
             SiteId = siteId,
             From = from,
             To = to,
@@ -74,6 +79,26 @@ internal static class RandomQueries
             Limit = random.Next(2) == 0 ? null : random.Next(13),
             Offset = random.Next(5) < 3 ? 0 : random.Next(9),
         };
+    }
+
+    private static HitFilter RandomFilter(Random random, IReadOnlyList<Hit> hits, int depth)
+    {
+        var pick = depth < 2 ? random.Next(7) : random.Next(4);
+        if (pick >= 4)
+        {
+            var children = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => RandomFilter(random, hits, depth + 1)).ToArray();
+            return pick == 4 ? new HitFilterAnd(children) : pick == 5 ? new HitFilterOr(children) : new HitFilterNot(children[0]);
+        }
+
+        HitDimension[] dimensions = [HitDimension.Page, HitDimension.EventName, HitDimension.Hostname];
+        var dimension = dimensions[random.Next(dimensions.Length)];
+        var values = Enumerable.Range(0, 1 + random.Next(3)).Select(_ =>
+        {
+            var value = hits.Count == 0 ? "/" : dimension.ValueOf(hits[random.Next(hits.Count)]);
+            // Sometimes a fragment, so that contains meets partial matches (and surrogate or case look-alikes).
+            return random.Next(3) == 0 && value.Length > 2 && !value.Any(char.IsSurrogate) ? value.Substring(random.Next(value.Length / 2), 1 + random.Next(value.Length / 2)) : value;
+        }).ToArray();
+        return new HitFilterCondition((HitFilterOperator)pick, dimension, values);
     }
 
     public static HitRange HitRange(Random random, IReadOnlyList<Hit> hits)
@@ -94,7 +119,7 @@ internal static class RandomQueries
         string.Create(
             CultureInfo.InvariantCulture,
             $"site={query.SiteId} from={query.From:O} to={query.To:O} zone={query.TimeZone.Id} metrics=[{string.Join(", ", query.Metrics)}] " +
-            $"dimensions=[{string.Join(", ", query.Dimensions)}] limit={query.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"} offset={query.Offset} session_timeout={query.SessionTimeout}");
+            $"dimensions=[{string.Join(", ", query.Dimensions)}] limit={query.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"} offset={query.Offset} session_timeout={query.SessionTimeout} filter={query.Filter}");
 
     public static string Describe(HitRange range) =>
         string.Create(CultureInfo.InvariantCulture, $"site={range.SiteId ?? "(all)"} from={range.From:O} to={range.To:O}");

@@ -166,6 +166,36 @@ public sealed class BotFilterTests
     }
 
     [Fact]
+    public async Task Pixel_SpamReferrer_IsDropped()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+
+        using var spam = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/") + "&r=" + Uri.EscapeDataString("http://semalt.com/"), Ct);
+        await SendAsync(host, BeaconTestHost.BrowserUserAgent, "https://example.com/real");
+
+        Assert.Equal("/real", Assert.Single(await host.WaitForHitsAsync(1)).Path);
+        Assert.Equal(1, host.Services.GetRequiredService<BeaconMetrics>().DroppedBy("referrer_spam"));
+    }
+
+    [Fact]
+    public async Task Pixel_ClientHints_WinOverTheUserAgent()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/hints"));
+        request.Headers.Remove("User-Agent");
+        request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+        request.Headers.TryAddWithoutValidation("Sec-CH-UA", "\"Google Chrome\";v=\"131\", \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"");
+        request.Headers.TryAddWithoutValidation("Sec-CH-UA-Mobile", "?0");
+        request.Headers.TryAddWithoutValidation("Sec-CH-UA-Platform", "\"Windows\"");
+        request.Headers.TryAddWithoutValidation("Sec-CH-UA-Platform-Version", "\"15.0.0\"");
+
+        using var response = await host.Client.SendAsync(request, Ct);
+
+        var hit = Assert.Single(await host.WaitForHitsAsync(1));
+        Assert.Equal(("Chrome", "131", "Windows", "11"), (hit.Browser, hit.BrowserVersion, hit.OperatingSystem, hit.OperatingSystemVersion));
+    }
+
+    [Fact]
     public async Task Pixel_IncludeBots_KeepsBotHits()
     {
         await using var host = await BeaconTestHost.StartAsync(o => o.IncludeBots = true, store: b => b.UseInMemory());

@@ -49,6 +49,40 @@ public sealed class ReferrerClassifierTests
     }
 
     [Theory]
+    [InlineData("https://chatgpt.com/", "ChatGPT")]
+    [InlineData("https://chat.openai.com/c/abc", "ChatGPT")]
+    [InlineData("android-app://com.openai.chatgpt/", "ChatGPT")]
+    [InlineData("https://www.perplexity.ai/search/x", "Perplexity")]
+    [InlineData("https://perplexity.ai/", "Perplexity")]
+    [InlineData("https://claude.ai/chat/1", "Claude")]
+    [InlineData("https://gemini.google.com/app", "Google Gemini")]
+    [InlineData("https://copilot.microsoft.com/", "Copilot")]
+    [InlineData("https://chat.deepseek.com/", "DeepSeek")]
+    [InlineData("https://chat.mistral.ai/chat", "Mistral Le Chat")]
+    public void Classify_AiAssistantReferrer_IsTheAiAssistantsChannel(string referrer, string source)
+    {
+        Assert.Equal(new TrafficSource(source, TrafficChannels.AiAssistants), FromReferrer(referrer));
+    }
+
+    [Theory]
+    [InlineData("chatgpt.com", "ChatGPT")]
+    [InlineData("ChatGPT", "ChatGPT")]
+    [InlineData("perplexity", "Perplexity")]
+    [InlineData("claude.ai", "Claude")]
+    [InlineData("gemini", "Google Gemini")]
+    [InlineData("copilot", "Copilot")]
+    public void Classify_AiAssistantUtmSource_IsTheAiAssistantsChannel(string utmSource, string source)
+    {
+        Assert.Equal(new TrafficSource(source, TrafficChannels.AiAssistants), FromUtm(utmSource));
+    }
+
+    [Fact]
+    public void Classify_GoogleSearchBesideGemini_StaysOrganicSearch()
+    {
+        Assert.Equal(new TrafficSource("Google", TrafficChannels.OrganicSearch), FromReferrer("https://www.google.com/search?q=gemini"));
+    }
+
+    [Theory]
     [InlineData("https://googleusercontent.com/")]
     [InlineData("https://notgoogle.com/")]
     [InlineData("https://google.example.com/")]

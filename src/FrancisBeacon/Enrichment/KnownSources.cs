@@ -77,11 +77,13 @@ internal static class KnownSources
         Add("Daum", SourceCategory.Search, "daum.net");
         Add("Coc Coc", SourceCategory.Search, "coccoc.com");
 
-        Add("ChatGPT", SourceCategory.AiAssistant, "chatgpt.com", "chat.openai.com");
-        Add("Claude", SourceCategory.AiAssistant, "claude.ai");
-        Add("Perplexity", SourceCategory.AiAssistant, "perplexity.ai");
-        Add("Google Gemini", SourceCategory.AiAssistant, "gemini.google.com", "bard.google.com", "gemini");
-        Add("Copilot", SourceCategory.AiAssistant, "copilot.microsoft.com", "copilot");
+        // AI assistants, with their Android apps' package names (android-app:// referrers).
+        Add("ChatGPT", SourceCategory.AiAssistant, "chatgpt.com", "chat.openai.com", "com.openai.chatgpt");
+        Add("Claude", SourceCategory.AiAssistant, "claude.ai", "com.anthropic.claude");
+        Add("Perplexity", SourceCategory.AiAssistant, "perplexity.ai", "ai.perplexity.app.android");
+        Add("Google Gemini", SourceCategory.AiAssistant, "gemini.google.com", "bard.google.com", "com.google.android.apps.bard", "gemini");
+        Add("Copilot", SourceCategory.AiAssistant, "copilot.microsoft.com", "copilot.cloud.microsoft", "com.microsoft.copilot", "copilot");
+        Add("Mistral Le Chat", SourceCategory.AiAssistant, "chat.mistral.ai");
         Add("DeepSeek", SourceCategory.AiAssistant, "chat.deepseek.com", "deepseek.com");
         Add("Grok", SourceCategory.AiAssistant, "grok.com");
         Add("Phind", SourceCategory.AiAssistant, "phind.com");

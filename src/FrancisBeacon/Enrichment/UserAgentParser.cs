@@ -11,18 +11,21 @@ namespace FrancisBeacon.Enrichment;
 /// garbage), and it looks only at the first <see cref="MaxLength"/> characters.</para>
 /// <para>What a user agent cannot tell, the parser does not guess:</para>
 /// <list type="bullet">
-/// <item>Brave and most Chromium forks send Chrome's user agent and are reported as <c>Chrome</c>.</item>
-/// <item>Windows 11 sends <c>Windows NT 10.0</c> and is reported as Windows <c>10</c>.</item>
-/// <item>Safari and Chrome freeze macOS at 10.15.7, so every Mac reports <c>10.15</c>; an iPad asking for the desktop
-/// site reports itself as a Mac.</item>
-/// <item>Chrome's reduced user agent freezes Android at <c>10</c> with the device model <c>K</c>.</item>
+/// <item>Brave and most Chromium forks send Chrome's user agent and are reported as <c>Chrome</c>, unless the client
+/// hints are passed too (<see cref="Parse(string?, ClientHints?)"/>).</item>
+/// <item>Windows 11 sends <c>Windows NT 10.0</c> and is reported as Windows <c>10</c>, unless the
+/// <c>Sec-CH-UA-Platform-Version</c> client hint is passed too.</item>
+/// <item>Safari and Chrome freeze macOS at 10.15.7, so every Mac reports <c>10.15</c> (Chromium browsers tell the real
+/// version through <c>Sec-CH-UA-Platform-Version</c>); an iPad asking for the desktop site reports itself as a Mac.</item>
+/// <item>Chrome's reduced user agent freezes Android at <c>10</c> with the device model <c>K</c> (again, the
+/// platform-version hint tells the real one).</item>
 /// <item>Since iOS 26, Safari freezes the iOS version at 18.x; when a Safari <c>Version/</c> of 26 or more stands
 /// beside iOS 18, the Safari major is taken as the iOS major (they are released together).</item>
 /// </list>
 /// <para>In-app browsers (Facebook, Instagram, Snapchat, TikTok, Google app, WeChat, ...) are reported as
 /// <c>Mobile App</c> with no version; other Android WebViews as <c>Chrome Webview</c> with the Chromium major.</para>
 /// </remarks>
-public static class UserAgentParser
+public static partial class UserAgentParser
 {
     /// <summary>How many characters of a user agent are looked at: 512. Real browsers stay well below it.</summary>
     public const int MaxLength = 512;
@@ -55,6 +58,9 @@ public static class UserAgentParser
         ("QQBrowser/", "QQ Browser"), ("MQQBrowser/", "QQ Browser"),
         ("Whale/", "Whale"), ("coc_coc_browser/", "Coc Coc"), ("Silk/", "Amazon Silk"), ("Puffin/", "Puffin"),
         ("SeaMonkey/", "SeaMonkey"), ("PaleMoon/", "Pale Moon"), ("Waterfox/", "Waterfox"),
+        ("Avast/", "Avast Secure Browser"), ("AVG/", "AVG Secure Browser"), ("MetaSr ", "Sogou Explorer"),
+        ("SLBrowser/", "Smart Lenovo Browser"), ("Quark/", "Quark"), ("QuarkPC/", "Quark"), ("VivoBrowser/", "Vivo Browser"),
+        ("Maxthon/", "Maxthon"), ("Falkon/", "Falkon"), ("Midori/", "Midori"), ("Electron/", "Electron"),
         ("CriOS/", "Chrome"), ("FxiOS/", "Firefox"),
     ];
 
@@ -139,6 +145,12 @@ public static class UserAgentParser
 
         if (Contains(ua, "Chrome/"))
         {
+            // SRWare Iron puts its name between the Chrome and Safari tokens and keeps Chrome's version.
+            if (Contains(ua, " Iron Safari/"))
+            {
+                return ("Iron", ReadMajor(ua, "Chrome/"));
+            }
+
             // Android WebView: "; wv)" since Lollipop, "Version/4.0 Chrome/" before (and in some OEM shells).
             if (os == "Android" && (Contains(ua, "; wv)") || Contains(ua, "Version/4.0 Chrome/")))
             {

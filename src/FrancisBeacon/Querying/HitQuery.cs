@@ -35,6 +35,9 @@ public sealed record HitQuery
     /// <summary>Rows to skip before returning <see cref="Limit"/> rows. Default: 0.</summary>
     public int Offset { get; init; }
 
+    /// <summary>Which hits count; <see langword="null"/> for all. See <see cref="HitFilter"/> for what this version supports.</summary>
+    public HitFilter? Filter { get; init; }
+
     /// <summary>The gap after which a visitor's next hit starts a new session. Default: 30 minutes.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
@@ -98,6 +101,15 @@ public sealed record HitQuery
             throw new HitQueryException("dimensions", $"The event dimension {mixed.Name} cannot be combined with a visit dimension.");
         }
 
+        if (Filter is not null)
+        {
+            ValidateFilter(Filter, 0);
+            if (NeedsSessions)
+            {
+                throw new HitQueryException("filters", "Filters cannot yet be combined with session metrics or visit dimensions.");
+            }
+        }
+
         if (SessionTimeout < TimeSpan.FromMinutes(1) || SessionTimeout > TimeSpan.FromDays(1))
         {
             throw new HitQueryException("session_timeout", "The session timeout must be between one minute and one day.");
@@ -111,6 +123,59 @@ public sealed record HitQuery
         if (Offset < 0)
         {
             throw new HitQueryException("offset", "The offset cannot be negative.");
+        }
+    }
+
+    private static void ValidateFilter(HitFilter filter, int depth)
+    {
+        if (depth > 8)
+        {
+            throw new HitQueryException("filters", "Filters are nested more than 8 levels deep.");
+        }
+
+        switch (filter)
+        {
+            case HitFilterCondition condition:
+                if (condition.Dimension is null || condition.Dimension.Kind != HitDimensionKind.Event)
+                {
+                    throw new HitQueryException("filters", $"Filtering by {condition.Dimension?.Name ?? "nothing"} is not supported yet; filter by event:page, event:name or event:hostname.");
+                }
+
+                if (!Enum.IsDefined(condition.Operator))
+                {
+                    throw new HitQueryException("filters", "Unknown filter operator.");
+                }
+
+                if (condition.Values is null || condition.Values.Count is 0 or > 100 || condition.Values.Any(v => v is null || v.Length > HitLimits.MaxUrlLength))
+                {
+                    throw new HitQueryException("filters", "A filter needs 1 to 100 values of at most 2048 characters.");
+                }
+
+                break;
+            case HitFilterAnd and:
+                ValidateChildren(and.Filters, depth);
+                break;
+            case HitFilterOr or:
+                ValidateChildren(or.Filters, depth);
+                break;
+            case HitFilterNot not:
+                ValidateFilter(not.Filter ?? throw new HitQueryException("filters", "not needs a filter."), depth + 1);
+                break;
+            default:
+                throw new HitQueryException("filters", "Unknown filter.");
+        }
+    }
+
+    private static void ValidateChildren(IReadOnlyList<HitFilter> filters, int depth)
+    {
+        if (filters is null || filters.Count == 0 || filters.Any(f => f is null))
+        {
+            throw new HitQueryException("filters", "and/or need at least one filter.");
+        }
+
+        foreach (var child in filters)
+        {
+            ValidateFilter(child, depth + 1);
         }
     }
 }

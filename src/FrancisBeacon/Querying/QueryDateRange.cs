@@ -19,7 +19,7 @@ public sealed record QueryDateRange
         LastDay = last;
     }
 
-    /// <summary>The period keyword: <c>day</c>, <c>7d</c>, <c>30d</c> or <c>custom</c>.</summary>
+    /// <summary>The period keyword: <c>day</c>, <c>7d</c>, <c>28d</c>, <c>30d</c>, <c>month</c>, <c>6mo</c>, <c>12mo</c>, <c>year</c>, <c>all</c> or <c>custom</c>.</summary>
     public string Period { get; }
 
     /// <summary>The first day, for <c>custom</c> (and for <c>day</c> when a date was given).</summary>
@@ -36,6 +36,39 @@ public sealed record QueryDateRange
 
     /// <summary>The last 30 days including today.</summary>
     public static QueryDateRange Last30Days { get; } = new("30d", null, null);
+
+    /// <summary>The last 28 days including today.</summary>
+    public static QueryDateRange Last28Days { get; } = new("28d", null, null);
+
+    /// <summary>The current calendar month, from its first day to today.</summary>
+    public static QueryDateRange ThisMonth { get; } = new("month", null, null);
+
+    /// <summary>The current month and the five before it, to today.</summary>
+    public static QueryDateRange Last6Months { get; } = new("6mo", null, null);
+
+    /// <summary>The current month and the eleven before it, to today.</summary>
+    public static QueryDateRange Last12Months { get; } = new("12mo", null, null);
+
+    /// <summary>The current calendar year, to today.</summary>
+    public static QueryDateRange ThisYear { get; } = new("year", null, null);
+
+    /// <summary>Everything, from 2000-01-01 to today.</summary>
+    public static QueryDateRange AllTime { get; } = new("all", null, null);
+
+    /// <summary>Finds a named period (<c>day</c>, <c>7d</c>, <c>28d</c>, <c>30d</c>, <c>month</c>, <c>6mo</c>, <c>12mo</c>, <c>year</c>, <c>all</c>).</summary>
+    public static QueryDateRange? Named(string? period) => period switch
+    {
+        "day" => Today,
+        "7d" => Last7Days,
+        "28d" => Last28Days,
+        "30d" => Last30Days,
+        "month" => ThisMonth,
+        "6mo" => Last6Months,
+        "12mo" => Last12Months,
+        "year" => ThisYear,
+        "all" => AllTime,
+        _ => null,
+    };
 
     /// <summary>The calendar days from <paramref name="first"/> to <paramref name="last"/>, both inclusive.</summary>
     public static QueryDateRange Custom(DateOnly first, DateOnly last)
@@ -88,7 +121,7 @@ public sealed record QueryDateRange
 
                 return Custom(ParseDay(parts[0]), ParseDay(parts[1]));
             default:
-                throw new HitQueryException("period", "Unknown period; use day, 7d, 30d or custom.");
+                return Named(period) ?? throw new HitQueryException("period", "Unknown period; use day, 7d, 28d, 30d, month, 6mo, 12mo, year, all or custom.");
         }
     }
 
@@ -100,7 +133,13 @@ public sealed record QueryDateRange
         {
             "day" => (FirstDay ?? today, FirstDay ?? today),
             "7d" => (today.AddDays(-6), today),
+            "28d" => (today.AddDays(-27), today),
             "30d" => (today.AddDays(-29), today),
+            "month" => (new DateOnly(today.Year, today.Month, 1), today),
+            "6mo" => (new DateOnly(today.Year, today.Month, 1).AddMonths(-5), today),
+            "12mo" => (new DateOnly(today.Year, today.Month, 1).AddMonths(-11), today),
+            "year" => (new DateOnly(today.Year, 1, 1), today),
+            "all" => (new DateOnly(2000, 1, 1), today),
             _ => (FirstDay!.Value, LastDay!.Value),
         };
     }

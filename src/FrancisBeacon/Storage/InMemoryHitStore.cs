@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using FrancisBeacon.Querying;
 
@@ -53,7 +52,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         {
             matching = _hits.Values
                 .Where(h => string.Equals(h.SiteId, query.SiteId, StringComparison.Ordinal) &&
-                            h.Timestamp >= query.From && h.Timestamp < query.To)
+                            h.Timestamp >= query.From && h.Timestamp < query.To &&
+                            (query.Filter is null || query.Filter.Matches(h)))
                 .ToList();
         }
 
@@ -193,11 +193,11 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         for (var i = 0; i < key.Length; i++)
         {
             var dimension = query.Dimensions[i];
-            key[i] = dimension == HitDimension.Page
-                ? hit.Path
-                : dimension == HitDimension.Day
-                    ? TimeZoneSegments.LocalDay(hit.Timestamp, query.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
-                    : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+            key[i] = dimension.IsTime
+                ? dimension.BucketLabel(TimeZoneInfo.ConvertTime(hit.Timestamp, query.TimeZone).DateTime)
+                : dimension.Kind == HitDimensionKind.Event
+                    ? dimension.ValueOf(hit)
+                    : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name} for hits.");
         }
 
         return key;
@@ -251,7 +251,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             {
                 if (current is null || hit.Timestamp - current.End >= timeout)
                 {
-                    current = new Session(visitor.Key, hit.Timestamp, hit.Path, hit.PreviousVisitorId);
+                    current = new Session(visitor.Key, hit);
                     sessions.Add(current);
                 }
 
@@ -316,27 +316,29 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             var dimension = query.Dimensions[i];
             key[i] = dimension == HitDimension.EntryPage ? session.Entry
                 : dimension == HitDimension.ExitPage ? session.Exit
-                : dimension == HitDimension.Day
-                    ? TimeZoneSegments.LocalDay(session.Start, query.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
-                    : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name} for sessions.");
+                : dimension.IsTime ? dimension.BucketLabel(TimeZoneInfo.ConvertTime(session.Start, query.TimeZone).DateTime)
+                : dimension.IsVisit ? dimension.ValueOf(session.First)
+                : throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name} for sessions.");
         }
 
         return key;
     }
 
-    private sealed class Session(long visitorId, DateTimeOffset start, string entry, long? link)
+    private sealed class Session(long visitorId, Hit first)
     {
         public long VisitorId { get; } = visitorId;
 
-        public long? Link { get; } = link;
+        public Hit First { get; } = first;
 
-        public DateTimeOffset Start { get; } = start;
+        public long? Link { get; } = first.PreviousVisitorId;
 
-        public DateTimeOffset End { get; private set; } = start;
+        public DateTimeOffset Start { get; } = first.Timestamp;
 
-        public string Entry { get; } = entry;
+        public DateTimeOffset End { get; private set; } = first.Timestamp;
 
-        public string Exit { get; private set; } = entry;
+        public string Entry { get; } = first.Path;
+
+        public string Exit { get; private set; } = first.Path;
 
         public long Pageviews { get; private set; }
 

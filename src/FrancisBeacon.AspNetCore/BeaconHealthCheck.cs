@@ -1,0 +1,58 @@
+using FrancisBeacon.AspNetCore;
+using FrancisBeacon.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace FrancisBeacon.AspNetCore
+{
+    /// <summary>
+    /// Reports the beacon's health: <c>Unhealthy</c> while the writer cannot write to the store, <c>Degraded</c> when
+    /// the write queue is more than 80 % full, otherwise <c>Healthy</c> after a cheap query has reached the store.
+    /// </summary>
+    internal sealed class BeaconHealthCheck(HitWriter writer, HitQueue queue, IHitStore store, TimeProvider time) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var data = new Dictionary<string, object>
+            {
+                ["queue_length"] = queue.Count,
+                ["queue_capacity"] = queue.Capacity,
+                ["consecutive_write_failures"] = writer.ConsecutiveFailures,
+            };
+            if (writer.ConsecutiveFailures > 0)
+            {
+                return HealthCheckResult.Unhealthy($"Writing to the beacon store has failed {writer.ConsecutiveFailures} times in a row; {queue.Count} hits are queued.", data: data);
+            }
+
+            try
+            {
+                var now = time.GetUtcNow();
+                await store.QueryAsync(new Querying.HitQuery { SiteId = "health-check", From = now.AddSeconds(-1), To = now, Metrics = [Querying.HitMetric.Pageviews] }, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy("The beacon store cannot be queried.", ex, data);
+            }
+
+            return queue.Count > queue.Capacity * 0.8
+                ? HealthCheckResult.Degraded($"The beacon write queue is {queue.Count} of {queue.Capacity} full.", data: data)
+                : HealthCheckResult.Healthy("The beacon store is reachable and the write queue is flowing.", data);
+        }
+    }
+}
+
+namespace Microsoft.Extensions.DependencyInjection
+{
+    /// <summary>Adds the beacon's health check.</summary>
+    public static class BeaconHealthChecksBuilderExtensions
+    {
+        /// <summary>
+        /// Adds a check named <paramref name="name"/> (default <c>francisbeacon</c>): store reachable, writer not
+        /// failing, write queue not nearly full. Map it with <c>app.MapHealthChecks("/healthz")</c>.
+        /// </summary>
+        public static IHealthChecksBuilder AddBeacon(this IHealthChecksBuilder builder, string name = "francisbeacon")
+        {
+            ArgumentNullException.ThrowIfNull(builder);
+            return builder.AddCheck<BeaconHealthCheck>(name, tags: ["francisbeacon", "ready"]);
+        }
+    }
+}

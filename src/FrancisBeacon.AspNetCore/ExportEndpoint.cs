@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>
+/// <c>GET {api}/export</c>: every raw hit of a site in a date range, streamed as NDJSON (default) or CSV, so an owner can
+/// take all their data away; and <c>GET {api}/realtime</c>: visitors in the last five minutes.
+/// </summary>
+internal static class ExportEndpoint
+{
+    private static readonly string[] CsvColumns =
+    [
+        "id", "site_id", "timestamp", "event_name", "hostname", "path", "referrer", "referrer_source", "channel",
+        "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "visitor_id", "previous_visitor_id",
+        "browser", "browser_version", "os", "os_version", "device_type", "country", "region", "city", "screen_width",
+        "language", "revenue_amount", "revenue_currency", "props",
+    ];
+
+    public static async Task HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    {
+        var query = context.Request.Query;
+        ResolvedSite site;
+        DateTimeOffset from, to;
+        string format;
+        try
+        {
+            var siteId = query["site_id"].ToString();
+            site = (string.IsNullOrWhiteSpace(siteId) ? sites.Sites.Count() == 1 ? sites.Sites.First() : null : sites.ForId(siteId.Trim()))
+                ?? throw new HitQueryException("site_id", string.IsNullOrWhiteSpace(siteId) ? "site_id is required." : "Unknown site; it is not in the configured Sites.");
+            var range = QueryDateRange.Parse(query["period"].ToString() is { Length: > 0 } p ? p : "all", query["date"].ToString());
+            (from, to) = range.Resolve(site.TimeZone, time.GetUtcNow());
+            format = query["format"].ToString() is { Length: > 0 } f ? f : "ndjson";
+            if (format is not ("ndjson" or "csv"))
+            {
+                throw new HitQueryException("format", "format is ndjson or csv.");
+            }
+        }
+        catch (HitQueryException ex)
+        {
+            context.Response.StatusCode = ex.Field == "site_id" && ex.Reason.StartsWith("Unknown", StringComparison.Ordinal) ? 404 : 400;
+            await context.Response.WriteAsJsonAsync(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, cancellationToken: context.RequestAborted);
+            return;
+        }
+
+        var fileName = $"beacon-{site.Id}-{from:yyyyMMdd}-{to.AddTicks(-1):yyyyMMdd}.{format}";
+        context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(fileName)}\"";
+        context.Response.Headers.CacheControl = "no-store";
+        var ct = context.RequestAborted;
+        var output = context.Response.Body;
+        if (format == "csv")
+        {
+            await WriteAsync(output, string.Join(',', CsvColumns) + "\n", ct);
+        }
+
+        var buffer = new StringBuilder();
+        var count = 0;
+        await foreach (var hit in store.ReadAsync(new HitRange { SiteId = site.Id, From = from, To = to }, ct))
+        {
+            if (format == "csv")
+            {
+                AppendCsv(buffer, hit);
+            }
+            else
+            {
+                AppendJson(buffer, hit);
+            }
+
+            if (++count % 500 == 0)
+            {
+                await WriteAsync(output, buffer.ToString(), ct);
+                buffer.Clear();
+            }
+        }
+
+        await WriteAsync(output, buffer.ToString(), ct);
+    }
+
+    public static async Task<IResult> RealtimeAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    {
+        var siteId = context.Request.Query["site_id"].ToString();
+        var site = string.IsNullOrWhiteSpace(siteId) ? sites.Sites.Count() == 1 ? sites.Sites.First() : null : sites.ForId(siteId.Trim());
+        if (site is null)
+        {
+            return Results.Json(new StatsError(string.IsNullOrWhiteSpace(siteId) ? "site_id is required." : "Unknown site.", "site_id"), StatsJsonContext.Default.StatsError, statusCode: string.IsNullOrWhiteSpace(siteId) ? 400 : 404);
+        }
+
+        var now = time.GetUtcNow();
+        var result = await store.QueryAsync(
+            new HitQuery { SiteId = site.Id, From = now.AddMinutes(-5), To = now.AddSeconds(1), TimeZone = site.TimeZone, Metrics = [HitMetric.Visitors] },
+            context.RequestAborted);
+        return Results.Json(new RealtimeResponse(site.Id, result.Rows.Count > 0 ? (long)result.Rows[0].Metrics[0] : 0), StatsJsonContext.Default.RealtimeResponse);
+    }
+
+    private static Task WriteAsync(Stream output, string text, CancellationToken cancellationToken) =>
+        text.Length == 0 ? Task.CompletedTask : output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).AsTask();
+
+    private static void AppendJson(StringBuilder buffer, Hit hit)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            foreach (var (name, value) in Fields(hit))
+            {
+                if (value is null)
+                {
+                    json.WriteNull(name);
+                }
+                else
+                {
+                    json.WriteString(name, value);
+                }
+            }
+
+            json.WriteStartObject("props");
+            foreach (var (key, value) in hit.Properties)
+            {
+                json.WriteString(key, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        buffer.Append(Encoding.UTF8.GetString(stream.ToArray())).Append('\n');
+    }
+
+    private static void AppendCsv(StringBuilder buffer, Hit hit)
+    {
+        foreach (var (_, value) in Fields(hit))
+        {
+            buffer.Append(Csv(value)).Append(',');
+        }
+
+        buffer.Append(Csv(PropertiesJson(hit.Properties))).Append('\n');
+    }
+
+    private static string? PropertiesJson(IReadOnlyDictionary<string, string> properties)
+    {
+        if (properties.Count == 0)
+        {
+            return null;
+        }
+
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            foreach (var (key, value) in properties)
+            {
+                json.WriteString(key, value);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static IEnumerable<(string Name, string? Value)> Fields(Hit hit)
+    {
+        var c = CultureInfo.InvariantCulture;
+        yield return ("id", hit.Id.ToString());
+        yield return ("site_id", hit.SiteId);
+        yield return ("timestamp", hit.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", c));
+        yield return ("event_name", hit.EventName);
+        yield return ("hostname", hit.Hostname);
+        yield return ("path", hit.Path);
+        yield return ("referrer", hit.Referrer);
+        yield return ("referrer_source", hit.ReferrerSource);
+        yield return ("channel", hit.Channel);
+        yield return ("utm_source", hit.UtmSource);
+        yield return ("utm_medium", hit.UtmMedium);
+        yield return ("utm_campaign", hit.UtmCampaign);
+        yield return ("utm_term", hit.UtmTerm);
+        yield return ("utm_content", hit.UtmContent);
+        yield return ("visitor_id", hit.VisitorId.ToString(c));
+        yield return ("previous_visitor_id", hit.PreviousVisitorId?.ToString(c));
+        yield return ("browser", hit.Browser);
+        yield return ("browser_version", hit.BrowserVersion);
+        yield return ("os", hit.OperatingSystem);
+        yield return ("os_version", hit.OperatingSystemVersion);
+        yield return ("device_type", hit.DeviceType);
+        yield return ("country", hit.Country);
+        yield return ("region", hit.Region);
+        yield return ("city", hit.City);
+        yield return ("screen_width", hit.ScreenWidth?.ToString(c));
+        yield return ("language", hit.Language);
+        yield return ("revenue_amount", hit.RevenueAmount?.ToString(c));
+        yield return ("revenue_currency", hit.RevenueCurrency);
+    }
+
+    /// <summary>RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a leading apostrophe.</summary>
+    internal static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return string.Empty;
+        }
+
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+}
+
+internal sealed record RealtimeResponse(
+    [property: System.Text.Json.Serialization.JsonPropertyName("site_id")] string SiteId,
+    [property: System.Text.Json.Serialization.JsonPropertyName("visitors")] long Visitors);

@@ -1,0 +1,398 @@
+using System.Globalization;
+using System.Text.Json;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>
+/// <c>POST {api}/v2/query</c>: the JSON body of Plausible's Stats API v2 (<c>site_id</c>, <c>metrics</c>,
+/// <c>date_range</c>, <c>dimensions</c>, <c>order_by</c>, <c>pagination</c>), answered in its shape: <c>results</c>
+/// of <c>{dimensions, metrics}</c>, <c>meta</c> and the resolved <c>query</c>.
+/// </summary>
+internal static class QueryEndpoint
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    private const int DefaultLimit = 10_000;
+
+    public static async Task HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    {
+        var ct = context.RequestAborted;
+        byte[] body;
+        using (var buffer = new MemoryStream())
+        {
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxBodyBytes)
+                {
+                    await ErrorAsync(context, 413, "body", $"The query is larger than {MaxBodyBytes} bytes.");
+                    return;
+                }
+            }
+
+            body = buffer.ToArray();
+        }
+
+        ParsedQuery parsed;
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
+            parsed = Parse(document.RootElement, sites, time.GetUtcNow());
+        }
+        catch (JsonException)
+        {
+            await ErrorAsync(context, 400, "body", "The body is not valid JSON.");
+            return;
+        }
+        catch (HitQueryException ex)
+        {
+            await ErrorAsync(context, ex.Field == "site_id" && ex.Reason.StartsWith("Unknown", StringComparison.Ordinal) ? 404 : 400, ex.Field, ex.Reason);
+            return;
+        }
+
+        AggregateResult result;
+        try
+        {
+            result = await store.QueryAsync(parsed.Query, ct);
+        }
+        catch (HitQueryException ex)
+        {
+            await ErrorAsync(context, 400, ex.Field, ex.Reason);
+            return;
+        }
+
+        IEnumerable<AggregateRow> rows = result.Rows;
+        if (parsed.OrderBy.Count > 0)
+        {
+            rows = Sort(rows, parsed);
+        }
+
+        rows = rows.Skip(parsed.Offset).Take(parsed.Limit);
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteStartArray("results");
+        foreach (var row in rows)
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("dimensions");
+            foreach (var value in row.Dimensions)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("metrics");
+            foreach (var value in row.Metrics)
+            {
+                WriteNumber(writer, value);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartObject("meta");
+        writer.WriteEndObject();
+        writer.WriteStartObject("query");
+        writer.WriteString("site_id", parsed.Query.SiteId);
+        writer.WriteStartArray("metrics");
+        foreach (var metric in parsed.Query.Metrics)
+        {
+            writer.WriteStringValue(metric.ToApiName());
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("date_range");
+        writer.WriteStringValue(TimeZoneInfo.ConvertTime(parsed.Query.From, parsed.Query.TimeZone).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+        writer.WriteStringValue(TimeZoneInfo.ConvertTime(parsed.Query.To.AddTicks(-TimeSpan.TicksPerSecond), parsed.Query.TimeZone).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+        writer.WriteEndArray();
+        writer.WriteStartArray("dimensions");
+        foreach (var dimension in parsed.Query.Dimensions)
+        {
+            writer.WriteStringValue(dimension.Name);
+        }
+
+        writer.WriteEndArray();
+        writer.WritePropertyName("filters");
+        if (parsed.Filters is { } rawFilters)
+        {
+            rawFilters.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStartArray();
+            writer.WriteEndArray();
+        }
+        writer.WriteString("time_zone", parsed.Query.TimeZone.Id);
+        writer.WriteStartObject("pagination");
+        writer.WriteNumber("limit", parsed.Limit);
+        writer.WriteNumber("offset", parsed.Offset);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(ct);
+    }
+
+    internal static ParsedQuery Parse(JsonElement root, SiteResolver sites, DateTimeOffset now)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new HitQueryException("body", "The query must be a JSON object.");
+        }
+
+        string? siteId = null;
+        var metrics = new List<HitMetric>();
+        var dimensions = new List<HitDimension>();
+        var orderBy = new List<(string Name, bool Descending)>();
+        JsonElement? dateRange = null;
+        HitFilter? filter = null;
+        var limit = DefaultLimit;
+        var offset = 0;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "site_id":
+                    siteId = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : throw new HitQueryException("site_id", "site_id must be a string.");
+                    break;
+                case "metrics":
+                    foreach (var item in Array(property.Value, "metrics"))
+                    {
+                        metrics.Add(item.ValueKind == JsonValueKind.String && HitMetricNames.TryParse(item.GetString(), out var metric)
+                            ? metric
+                            : throw new HitQueryException("metrics", $"Unknown metric {Show(item)}; known: {string.Join(", ", Enum.GetValues<HitMetric>().Select(m => m.ToApiName()))}."));
+                    }
+
+                    break;
+                case "dimensions":
+                    foreach (var item in Array(property.Value, "dimensions"))
+                    {
+                        var name = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+                        dimensions.Add(name == "time" ? HitDimension.Day // resolved against the range below
+                            : HitDimension.TryParse(name, out var dimension) ? dimension
+                            : throw new HitQueryException("dimensions", $"Unknown or unsupported dimension {Show(item)}."));
+                    }
+
+                    break;
+                case "date_range":
+                    dateRange = property.Value.Clone();
+                    break;
+                case "filters":
+                    var filters = Array(property.Value, "filters").Select(f => ParseFilter(f, 0)).ToList();
+                    filter = filters.Count switch
+                    {
+                        0 => null,
+                        1 => filters[0],
+                        _ => new HitFilterAnd(filters),
+                    };
+                    break;
+                case "order_by":
+                    foreach (var item in Array(property.Value, "order_by"))
+                    {
+                        if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || item[0].ValueKind != JsonValueKind.String ||
+                            item[1].GetString() is not ("asc" or "desc"))
+                        {
+                            throw new HitQueryException("order_by", "order_by entries are [\"metric or dimension\", \"asc\" | \"desc\"].");
+                        }
+
+                        orderBy.Add((item[0].GetString()!, item[1].GetString() == "desc"));
+                    }
+
+                    break;
+                case "pagination":
+                    if (property.Value.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new HitQueryException("pagination", "pagination must be an object with limit and offset.");
+                    }
+
+                    if (property.Value.TryGetProperty("limit", out var l) && (!l.TryGetInt32(out limit) || limit < 1 || limit > DefaultLimit))
+                    {
+                        throw new HitQueryException("pagination", $"pagination.limit must be 1 to {DefaultLimit}.");
+                    }
+
+                    if (property.Value.TryGetProperty("offset", out var o) && (!o.TryGetInt32(out offset) || offset < 0))
+                    {
+                        throw new HitQueryException("pagination", "pagination.offset must be 0 or more.");
+                    }
+
+                    break;
+                case "include":
+                    break;
+                default:
+                    throw new HitQueryException(property.Name, $"Unknown field {property.Name}.");
+            }
+        }
+
+        if (metrics.Count == 0)
+        {
+            throw new HitQueryException("metrics", "At least one metric is required.");
+        }
+
+        var site = ResolveSite(siteId, sites);
+        var range = dateRange is { } d ? ParseRange(d) : throw new HitQueryException("date_range", "date_range is required.");
+        var (first, last) = range.Days(site.TimeZone, now);
+        var (from, to) = range.Resolve(site.TimeZone, now);
+        if (dimensions.Contains(HitDimension.Day) && root.TryGetProperty("dimensions", out var dims) &&
+            dims.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == "time"))
+        {
+            // "time" picks its own granularity: hours for one day, days up to ~a month, months beyond.
+            var granularity = last.DayNumber - first.DayNumber == 0 ? HitDimension.Hour : last.DayNumber - first.DayNumber <= 31 ? HitDimension.Day : HitDimension.Month;
+            var index = dims.EnumerateArray().Select((x, i) => (x, i)).First(p => p.x.GetString() == "time").i;
+            dimensions[index] = granularity;
+        }
+
+        foreach (var (name, _) in orderBy)
+        {
+            if (!metrics.Any(m => m.ToApiName() == name) && !dimensions.Any(x => x.Name == name))
+            {
+                throw new HitQueryException("order_by", $"order_by names {name}, which is neither a requested metric nor a dimension.");
+            }
+        }
+
+        var query = new HitQuery
+        {
+            SiteId = site.Id,
+            From = from,
+            To = to,
+            TimeZone = site.TimeZone,
+            Metrics = metrics,
+            Dimensions = dimensions,
+            Filter = filter,
+        };
+        query.Validate();
+        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null);
+    }
+
+    // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].
+    private static HitFilter ParseFilter(JsonElement value, int depth)
+    {
+        if (depth > 8 || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String)
+        {
+            throw new HitQueryException("filters", $"A filter is [operator, dimension, [values]], [\"and\"|\"or\", [filters]] or [\"not\", filter]; got {Show(value)}.");
+        }
+
+        var op = value[0].GetString();
+        switch (op)
+        {
+            case "and" or "or":
+                var children = Array(value[1], "filters").Select(f => ParseFilter(f, depth + 1)).ToList();
+                return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);
+            case "not":
+                return new HitFilterNot(ParseFilter(value[1], depth + 1));
+            case "is" or "is_not" or "contains" or "contains_not":
+                if (value.GetArrayLength() != 3 || value[1].ValueKind != JsonValueKind.String)
+                {
+                    throw new HitQueryException("filters", $"{op} takes a dimension and a list of values (modifiers are not supported yet).");
+                }
+
+                var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
+                var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
+                var kind = op switch
+                {
+                    "is" => HitFilterOperator.Is,
+                    "is_not" => HitFilterOperator.IsNot,
+                    "contains" => HitFilterOperator.Contains,
+                    _ => HitFilterOperator.ContainsNot,
+                };
+                return new HitFilterCondition(kind, dimension, values);
+            default:
+                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported yet; use is, is_not, contains, contains_not, and, or, not.");
+        }
+    }
+
+    private static QueryDateRange ParseRange(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return QueryDateRange.Named(value.GetString()) ?? throw new HitQueryException("date_range", $"Unknown date_range {Show(value)}; use day, 7d, 28d, 30d, month, 6mo, 12mo, year, all or two ISO dates.");
+        }
+
+        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2 && value[0].ValueKind == JsonValueKind.String && value[1].ValueKind == JsonValueKind.String)
+        {
+            return QueryDateRange.Custom(Date(value[0].GetString()!), Date(value[1].GetString()!));
+        }
+
+        throw new HitQueryException("date_range", "date_range is a period name or two ISO dates [\"2026-01-01\", \"2026-01-31\"].");
+    }
+
+    private static DateOnly Date(string text)
+    {
+        var datePart = text.Length >= 10 ? text[..10] : text;
+        return DateOnly.TryParseExact(datePart, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? day
+            : throw new HitQueryException("date_range", $"'{(text.Length > 40 ? text[..40] : text)}' is not an ISO date.");
+    }
+
+    private static IEnumerable<AggregateRow> Sort(IEnumerable<AggregateRow> rows, ParsedQuery parsed)
+    {
+        IOrderedEnumerable<AggregateRow>? ordered = null;
+        foreach (var (name, descending) in parsed.OrderBy)
+        {
+            var metricIndex = parsed.Query.Metrics.ToList().FindIndex(m => m.ToApiName() == name);
+            if (metricIndex >= 0)
+            {
+                ordered = ordered is null
+                    ? descending ? rows.OrderByDescending(r => r.Metrics[metricIndex]) : rows.OrderBy(r => r.Metrics[metricIndex])
+                    : descending ? ordered.ThenByDescending(r => r.Metrics[metricIndex]) : ordered.ThenBy(r => r.Metrics[metricIndex]);
+                continue;
+            }
+
+            var dimensionIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.Name == name);
+            ordered = ordered is null
+                ? descending ? rows.OrderByDescending(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance) : rows.OrderBy(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance)
+                : descending ? ordered.ThenByDescending(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance) : ordered.ThenBy(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance);
+        }
+
+        return ordered ?? rows;
+    }
+
+    private static ResolvedSite ResolveSite(string? siteId, SiteResolver sites)
+    {
+        if (string.IsNullOrWhiteSpace(siteId))
+        {
+            var configured = sites.Sites.ToList();
+            return configured.Count == 1 ? configured[0] : throw new HitQueryException("site_id", "site_id is required.");
+        }
+
+        return siteId.Length <= HitLimits.MaxShortTextLength && sites.ForId(siteId.Trim()) is { } site
+            ? site
+            : throw new HitQueryException("site_id", "Unknown site; it is not in the configured Sites.");
+    }
+
+    private static JsonElement.ArrayEnumerator Array(JsonElement value, string field) =>
+        value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : throw new HitQueryException(field, $"{field} must be an array.");
+
+    private static string Show(JsonElement value)
+    {
+        var text = value.GetRawText();
+        return text.Length > 60 ? text[..60] + "…" : text;
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, double value)
+    {
+        if (value == Math.Floor(value) && Math.Abs(value) < 9e15)
+        {
+            writer.WriteNumberValue((long)value);
+        }
+        else
+        {
+            writer.WriteNumberValue(value);
+        }
+    }
+
+    private static async Task ErrorAsync(HttpContext context, int status, string field, string message)
+    {
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsJsonAsync(new StatsError(message, field), StatsJsonContext.Default.StatsError, cancellationToken: context.RequestAborted);
+    }
+
+    internal sealed record ParsedQuery(HitQuery Query, IReadOnlyList<(string Name, bool Descending)> OrderBy, int Limit, int Offset, JsonElement? Filters);
+}

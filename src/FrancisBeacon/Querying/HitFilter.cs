@@ -1,0 +1,105 @@
+namespace FrancisBeacon.Querying;
+
+/// <summary>A filter on a <see cref="HitQuery"/>: a condition, or <c>and</c>, <c>or</c>, <c>not</c> of filters.</summary>
+/// <remarks>
+/// This version filters event dimensions (<c>event:page</c>, <c>event:name</c>, <c>event:hostname</c>): hits that do not
+/// match are left out before anything is counted, so it combines with event metrics (visitors, pageviews, events)
+/// and event or time dimensions. Filters on visit dimensions, regular expressions and filtered session metrics come
+/// later and are refused with a <see cref="HitQueryException"/> naming <c>filters</c>.
+/// </remarks>
+public abstract record HitFilter
+{
+    /// <summary>Whether a hit passes the filter (the reference semantics every store follows).</summary>
+    public abstract bool Matches(Hit hit);
+
+    /// <summary>Every condition in the filter tree.</summary>
+    public abstract IEnumerable<HitFilterCondition> Conditions();
+
+    /// <summary>Both filters.</summary>
+    public static HitFilter And(params HitFilter[] filters) => new HitFilterAnd(filters);
+
+    /// <summary>Either filter.</summary>
+    public static HitFilter Or(params HitFilter[] filters) => new HitFilterOr(filters);
+
+    /// <summary>The opposite of a filter.</summary>
+    public static HitFilter Not(HitFilter filter) => new HitFilterNot(filter);
+
+    /// <summary>The dimension's value is one of <paramref name="values"/>.</summary>
+    public static HitFilter Is(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Is, dimension, values);
+
+    /// <summary>The dimension's value contains one of <paramref name="values"/> (ordinal, case-sensitive).</summary>
+    public static HitFilter Contains(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Contains, dimension, values);
+}
+
+/// <summary>How a <see cref="HitFilterCondition"/> compares.</summary>
+public enum HitFilterOperator
+{
+    /// <summary>The value equals one of the values (<c>is</c>).</summary>
+    Is,
+
+    /// <summary>The value equals none of the values (<c>is_not</c>).</summary>
+    IsNot,
+
+    /// <summary>The value contains one of the values, case-sensitively (<c>contains</c>).</summary>
+    Contains,
+
+    /// <summary>The value contains none of the values (<c>contains_not</c>).</summary>
+    ContainsNot,
+}
+
+/// <summary>A comparison of one dimension's value (<see cref="HitDimension.NotSet"/> when missing) with a list of values.</summary>
+/// <param name="Operator">How to compare.</param>
+/// <param name="Dimension">The dimension whose value is compared.</param>
+/// <param name="Values">The values, at least one and at most 100.</param>
+public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension Dimension, IReadOnlyList<string> Values) : HitFilter
+{
+    /// <inheritdoc />
+    public override bool Matches(Hit hit)
+    {
+        var value = Dimension.ValueOf(hit);
+        return Operator switch
+        {
+            HitFilterOperator.Is => Values.Contains(value, StringComparer.Ordinal),
+            HitFilterOperator.IsNot => !Values.Contains(value, StringComparer.Ordinal),
+            HitFilterOperator.Contains => Values.Any(v => value.Contains(v, StringComparison.Ordinal)),
+            HitFilterOperator.ContainsNot => !Values.Any(v => value.Contains(v, StringComparison.Ordinal)),
+            _ => throw new HitQueryException("filters", $"Unknown operator {Operator}."),
+        };
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<HitFilterCondition> Conditions() => [this];
+}
+
+/// <summary>All of the filters.</summary>
+/// <param name="Filters">The filters, at least one.</param>
+public sealed record HitFilterAnd(IReadOnlyList<HitFilter> Filters) : HitFilter
+{
+    /// <inheritdoc />
+    public override bool Matches(Hit hit) => Filters.All(f => f.Matches(hit));
+
+    /// <inheritdoc />
+    public override IEnumerable<HitFilterCondition> Conditions() => Filters.SelectMany(f => f.Conditions());
+}
+
+/// <summary>Any of the filters.</summary>
+/// <param name="Filters">The filters, at least one.</param>
+public sealed record HitFilterOr(IReadOnlyList<HitFilter> Filters) : HitFilter
+{
+    /// <inheritdoc />
+    public override bool Matches(Hit hit) => Filters.Any(f => f.Matches(hit));
+
+    /// <inheritdoc />
+    public override IEnumerable<HitFilterCondition> Conditions() => Filters.SelectMany(f => f.Conditions());
+}
+
+/// <summary>The opposite of a filter.</summary>
+/// <param name="Filter">The filter to negate.</param>
+public sealed record HitFilterNot(HitFilter Filter) : HitFilter
+{
+    /// <inheritdoc />
+    public override bool Matches(Hit hit) => !Filter.Matches(hit);
+
+    /// <inheritdoc />
+    public override IEnumerable<HitFilterCondition> Conditions() => Filter.Conditions();
+}

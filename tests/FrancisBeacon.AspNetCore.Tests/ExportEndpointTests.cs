@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+public sealed class ExportEndpointTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Export_Ndjson_StreamsEveryHitOfTheSiteWithEveryField()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        var t0 = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture);
+        var hits = Enumerable.Range(0, 1200).Select(i => new Hit
+        {
+            SiteId = "example.com", Path = $"/p{i}", Timestamp = t0.AddSeconds(i), VisitorId = i,
+            Properties = new Dictionary<string, string> { ["k"] = "<script>\"x\"" },
+        }).Append(new Hit { SiteId = "other.com", Path = "/", Timestamp = t0 }).ToList();
+        await host.Store.AppendAsync(hits, Ct);
+
+        var text = await host.Client.GetStringAsync("/beacon/api/export?site_id=example.com&date=2026-03-01,2026-03-31", Ct);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(1200, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("/p0", first.RootElement.GetProperty("path").GetString());
+        Assert.Equal("2026-03-02T10:00:00.000Z", first.RootElement.GetProperty("timestamp").GetString());
+        Assert.Equal("<script>\"x\"", first.RootElement.GetProperty("props").GetProperty("k").GetString());
+        Assert.DoesNotContain("<script>", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_Csv_QuotesAndDefusesFormulas()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        await host.Store.AppendAsync([new Hit { SiteId = "example.com", Path = "/a,b", Timestamp = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture), UtmCampaign = "=HYPERLINK(\"x\")" }], Ct);
+
+        using var response = await host.Client.GetAsync("/beacon/api/export?site_id=example.com&period=all&format=csv", Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("id,site_id,timestamp,", lines[0], StringComparison.Ordinal);
+        Assert.Contains(",\"/a,b\",", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",\"'=HYPERLINK(\"\"x\"\")\",", lines[1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/beacon/api/export?site_id=example.com&format=xml", HttpStatusCode.BadRequest)]
+    [InlineData("/beacon/api/export", HttpStatusCode.BadRequest)]
+    [InlineData("/beacon/api/export?site_id=example.com&period=forever", HttpStatusCode.BadRequest)]
+    public async Task Export_BadParameters_Answer4xx(string url, HttpStatusCode status)
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+
+        using var response = await host.Client.GetAsync(url, Ct);
+
+        Assert.Equal(status, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Realtime_CountsVisitorsOfTheLastFiveMinutes()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = now.AddMinutes(-1), VisitorId = 1 },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = now.AddMinutes(-2), VisitorId = 2 },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = now.AddMinutes(-20), VisitorId = 3 },
+        ], Ct);
+
+        using var doc = JsonDocument.Parse(await host.Client.GetStringAsync("/beacon/api/realtime?site_id=example.com", Ct));
+
+        Assert.Equal(2, doc.RootElement.GetProperty("visitors").GetInt64());
+    }
+}
