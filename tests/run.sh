@@ -8,7 +8,9 @@
 # - Builds the solution once, then runs `dotnet test --no-build` on it with TRX results.
 # - Ends with exactly one line "N passed, N failed, N skipped" read from the TRX files, and exits non-zero when a
 #   test failed, the build failed, the test run broke, or no test ran.
-# With CI=true, tests that need PostgreSQL (or, later, a browser) fail instead of skipping.
+# - The browser tests (tests/FrancisBeacon.Browser.Tests) drive Debian's Chromium at /usr/bin/chromium through
+#   Playwright; install it with 'apt-get install -y chromium' (.ci/run does). Without it they skip locally.
+# With CI=true, tests that need PostgreSQL or Chromium fail instead of skipping.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
@@ -33,6 +35,8 @@ if ! dotnet build FrancisBeacon.sln -c "$configuration" -nologo -v minimal; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+
+[ -x /usr/bin/chromium ] || echo "note: /usr/bin/chromium is missing, so the browser tests skip (or fail with CI=true)"
 
 echo "== test"
 dotnet test FrancisBeacon.sln -c "$configuration" --no-build -nologo \

@@ -10,6 +10,18 @@ internal static class DropReasons
     public const string StoreFailure = "store_failure";
     public const string GlobalPrivacyControl = "gpc";
     public const string DoNotTrack = "dnt";
+
+    /// <summary>A server-side page view whose request was a prefetch or prerender.</summary>
+    public const string Prefetch = "prefetch";
+
+    /// <summary>A server-side page view whose confirmation image was not loaded in time.</summary>
+    public const string Unconfirmed = "unconfirmed";
+
+    /// <summary>A server-side page view on a page that rendered no confirmation image although one is required.</summary>
+    public const string ConfirmationMissing = "confirmation_missing";
+
+    /// <summary>A server-side page view that found the pending set full.</summary>
+    public const string ConfirmationOverflow = "confirmation_overflow";
 }
 
 /// <summary>

@@ -10,7 +10,9 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>
 /// The collection endpoints under <see cref="BeaconOptions.PathPrefix"/>: <c>GET hit.gif</c> (tracking pixel) and
 /// <c>POST event</c> (JSON from the tracker script). They validate, build the hit, queue it and answer at once; the
-/// database is never touched on the request thread.
+/// database is never touched on the request thread. When switched on, also the confirmation image
+/// (<c>GET c/{token}.gif</c>), server-side tracking of the app's own responses (<see cref="ServerSideTracker"/>) and
+/// the drop-in endpoints <c>POST /api/event</c> and <c>POST /api/send</c>.
 /// </summary>
 internal sealed partial class BeaconMiddleware
 {
@@ -29,9 +31,15 @@ internal sealed partial class BeaconMiddleware
     private readonly HitQueue _queue;
     private readonly BeaconMetrics _metrics;
     private readonly ILogger<BeaconMiddleware> _logger;
+    private readonly ServerSideTracker _server;
+    private readonly bool _plausible;
+    private readonly bool _umami;
 
-    public BeaconMiddleware(RequestDelegate next, IOptions<BeaconOptions> options, HitFactory factory, HitQueue queue, BeaconMetrics metrics, ILogger<BeaconMiddleware> logger)
+    public BeaconMiddleware(RequestDelegate next, IOptions<BeaconOptions> options, HitFactory factory, HitQueue queue, BeaconMetrics metrics, ServerSideTracker server, ILogger<BeaconMiddleware> logger)
     {
+        _server = server;
+        _plausible = options.Value.Compatibility.Plausible;
+        _umami = options.Value.Compatibility.Umami;
         _next = next;
         _prefix = new PathString(options.Value.PathPrefix);
         _maxBodyBytes = options.Value.MaxBodyBytes;
@@ -45,7 +53,20 @@ internal sealed partial class BeaconMiddleware
     {
         if (!context.Request.Path.StartsWithSegments(_prefix, StringComparison.OrdinalIgnoreCase, out var rest))
         {
-            return _next(context);
+            if ((_plausible || _umami) && HttpMethods.IsPost(context.Request.Method))
+            {
+                if (_plausible && context.Request.Path.Equals(PlausiblePath, StringComparison.OrdinalIgnoreCase))
+                {
+                    return PlausibleAsync(context);
+                }
+
+                if (_umami && context.Request.Path.Equals(UmamiPath, StringComparison.OrdinalIgnoreCase))
+                {
+                    return UmamiAsync(context);
+                }
+            }
+
+            return _server.Enabled ? _server.InvokeAsync(context, _next) : _next(context);
         }
 
         if (rest.Equals("/hit.gif", StringComparison.OrdinalIgnoreCase))
@@ -67,6 +88,14 @@ internal sealed partial class BeaconMiddleware
         {
             return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
                 ? TrackerScript.Instance.ServeAsync(context, immutable: rest.Value!.Length > "/script.js".Length)
+                : MethodNotAllowed(context, "GET, HEAD");
+        }
+
+        if (rest.StartsWithSegments("/c", StringComparison.OrdinalIgnoreCase, out var confirmation) &&
+            confirmation.Value is { Length: > 5 } file && file.EndsWith(".gif", StringComparison.OrdinalIgnoreCase) && file.IndexOf('/', 1) < 0)
+        {
+            return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                ? _server.ConfirmAsync(context, file[1..^4])
                 : MethodNotAllowed(context, "GET, HEAD");
         }
 
@@ -198,7 +227,10 @@ internal sealed partial class BeaconMiddleware
     private static partial void LogDropped(ILogger logger, string reason);
 }
 
-/// <summary>The JSON body of <c>POST {prefix}/event</c>: <c>name</c>, <c>url</c>, <c>referrer</c>, <c>screen_width</c>, <c>props</c>.</summary>
+/// <summary>
+/// The JSON body of <c>POST {prefix}/event</c>: <c>name</c>, <c>url</c>, <c>referrer</c>, <c>screen_width</c>,
+/// <c>props</c>, <c>revenue</c> (<c>{amount, currency}</c>) and <c>domain</c> (a site id hint).
+/// </summary>
 internal static class EventPayload
 {
     public static bool TryParse(byte[] body, out HitInput input, out string error)
@@ -220,7 +252,8 @@ internal static class EventPayload
                 return false;
             }
 
-            string? name = null, url = null, referrer = null;
+            string? name = null, url = null, referrer = null, domain = null;
+            (decimal? Amount, string? Currency) revenue = (null, null);
             int? width = null;
             Dictionary<string, string>? props = null;
             foreach (var property in root.EnumerateObject())
@@ -250,12 +283,18 @@ internal static class EventPayload
                     case "props":
                         props = ParseProps(property.Value);
                         break;
+                    case "domain":
+                        domain = StringOrNull(property.Value, "domain");
+                        break;
+                    case "revenue":
+                        revenue = Revenue.FromJson(property.Value);
+                        break;
                     default:
                         break; // unknown fields are ignored, as beacons do
                 }
             }
 
-            input = new HitInput(url, referrer, name, width, props);
+            input = new HitInput(url, referrer, name, width, props, domain, revenue.Amount, revenue.Currency);
             error = string.Empty;
             return true;
         }
@@ -276,14 +315,15 @@ internal static class EventPayload
         }
     }
 
-    private static string? StringOrNull(JsonElement value, string field) => value.ValueKind switch
+    internal static string? StringOrNull(JsonElement value, string field) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString(),
         JsonValueKind.Null => null,
         _ => throw new FormatException($"{field} must be a string."),
     };
 
-    private static Dictionary<string, string>? ParseProps(JsonElement value)
+    /// <summary>Reads <c>props</c>; with <paramref name="skipNested"/>, nested objects and arrays are left out instead of rejected.</summary>
+    internal static Dictionary<string, string>? ParseProps(JsonElement value, bool skipNested = false)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -313,6 +353,7 @@ internal static class EventPayload
                 JsonValueKind.String => property.Value.GetString()!,
                 JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
                 JsonValueKind.Null => null,
+                _ when skipNested => null,
                 _ => throw new FormatException("props values must be strings, numbers or booleans."),
             };
             if (text is null)

@@ -55,6 +55,9 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<IHitEnricher, GeoEnricher>();
         services.AddSingleton<IHitEnricher, VisitorIdEnricher>();
         services.AddHostedService<VisitorSaltRotator>();
+        services.TryAddSingleton<ServerSideTracker>();
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<IBeaconTracker, BeaconTracker>();
         services.AddSingleton<HitWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HitWriter>());
         return new BeaconBuilder(services);

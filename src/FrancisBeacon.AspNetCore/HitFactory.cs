@@ -5,12 +5,23 @@ using Microsoft.Extensions.Primitives;
 namespace FrancisBeacon.AspNetCore;
 
 /// <summary>What the collection endpoints received, before it becomes a <see cref="Hit"/>.</summary>
+/// <param name="Url">The page URL (absolute http or https).</param>
+/// <param name="Referrer">The document referrer, if any.</param>
+/// <param name="EventName">The event name; <c>pageview</c> when empty.</param>
+/// <param name="ScreenWidth">The screen width in CSS pixels, if known.</param>
+/// <param name="Properties">Custom properties, already checked against <see cref="HitLimits"/>.</param>
+/// <param name="Domain">A site id (or a comma-separated list) to use when the page's host belongs to no configured site.</param>
+/// <param name="RevenueAmount">The revenue amount; needs <paramref name="RevenueCurrency"/>.</param>
+/// <param name="RevenueCurrency">The ISO 4217 currency of <paramref name="RevenueAmount"/>.</param>
 internal sealed record HitInput(
     string? Url,
     string? Referrer,
     string? EventName,
     int? ScreenWidth,
-    IReadOnlyDictionary<string, string>? Properties);
+    IReadOnlyDictionary<string, string>? Properties,
+    string? Domain = null,
+    decimal? RevenueAmount = null,
+    string? RevenueCurrency = null);
 
 /// <summary>The outcome of turning input into a hit.</summary>
 internal readonly record struct HitBuildResult(Hit? Hit, string? Error, string? DropReason)
@@ -33,6 +44,13 @@ internal sealed class HitFactory
     }
 
     public HitBuildResult Build(HitInput input, HttpContext context, HitSource source)
+    {
+        var headers = context.Request.Headers;
+        return Build(input, new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString(), context.Request.IsHttps));
+    }
+
+    /// <summary>Builds the hit from input and whatever is known about its sender (nothing, for app code outside a request).</summary>
+    public HitBuildResult Build(HitInput input, HitRequestSignals signals)
     {
         if (string.IsNullOrWhiteSpace(input.Url))
         {
@@ -62,20 +80,24 @@ internal sealed class HitFactory
             return HitBuildResult.Invalid("screen_width must be between 0 and 100000.");
         }
 
-        var site = _sites.ForHost(page.IdnHost.ToLowerInvariant());
+        if (!Revenue.TryNormalise(input.RevenueAmount, input.RevenueCurrency, out var revenueAmount, out var revenueError))
+        {
+            return HitBuildResult.Invalid(revenueError);
+        }
+
+        var site = _sites.ForHost(page.IdnHost.ToLowerInvariant(), input.Domain);
         if (site is null)
         {
             return new HitBuildResult(null, null, DropReasons.UnknownSite);
         }
 
         var settings = site.Settings;
-        var headers = context.Request.Headers;
-        if (settings.RespectGlobalPrivacyControl && headers["Sec-GPC"].ToString().Trim() == "1")
+        if (settings.RespectGlobalPrivacyControl && signals.Header("Sec-GPC")?.Trim() == "1")
         {
             return new HitBuildResult(null, null, DropReasons.GlobalPrivacyControl);
         }
 
-        if (settings.RespectDoNotTrack && headers["DNT"].ToString().Trim() == "1")
+        if (settings.RespectDoNotTrack && signals.Header("DNT")?.Trim() == "1")
         {
             return new HitBuildResult(null, null, DropReasons.DoNotTrack);
         }
@@ -113,10 +135,11 @@ internal sealed class HitFactory
             UtmTerm = Limit(query.GetValueOrDefault("utm_term")),
             UtmContent = Limit(query.GetValueOrDefault("utm_content")),
             ScreenWidth = input.ScreenWidth,
-            Language = PrimaryLanguage(context.Request.Headers.AcceptLanguage),
+            Language = PrimaryLanguage(signals.Header("Accept-Language")),
             Properties = input.Properties ?? Hit.EmptyProperties,
+            RevenueAmount = revenueAmount,
+            RevenueCurrency = revenueAmount is null ? null : input.RevenueCurrency,
         };
-        var signals = new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString(), context.Request.IsHttps);
         var enrichment = new HitEnrichmentContext(hit, signals, site.TimeZone);
         _pipeline.Run(enrichment);
         return enrichment.DropReason is { } reason
@@ -155,9 +178,8 @@ internal sealed class HitFactory
         return value.Length > HitLimits.MaxShortTextLength ? value[..HitLimits.MaxShortTextLength] : value;
     }
 
-    private static string? PrimaryLanguage(StringValues acceptLanguage)
+    private static string? PrimaryLanguage(string? header)
     {
-        var header = acceptLanguage.ToString();
         if (string.IsNullOrWhiteSpace(header))
         {
             return null;

@@ -39,6 +39,11 @@ internal sealed class VisitorIdEnricher(VisitorIdHasher hasher) : IHitEnricher
     public void Enrich(HitEnrichmentContext context)
     {
         var request = context.Request;
+        if (request.Source == HitSource.Tracker && request.ClientIp is null && request.UserAgent is null)
+        {
+            return; // app code outside a request: no visitor (id 0)
+        }
+
         var (today, yesterday) = hasher.ComputeWithPrevious(context.Hit.SiteId, context.SiteTimeZone, request.ClientIp, request.UserAgent, LinkWindow);
         context.Hit = context.Hit with { VisitorId = today, PreviousVisitorId = yesterday };
     }

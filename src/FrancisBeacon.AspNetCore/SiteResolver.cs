@@ -55,7 +55,14 @@ internal sealed class SiteResolver
     public IEnumerable<ResolvedSite> Sites => _byId.Values;
 
     /// <summary>The site a page host name belongs to, or <see langword="null"/> when it belongs to none.</summary>
-    public ResolvedSite? ForHost(string hostname)
+    public ResolvedSite? ForHost(string hostname) => ForHost(hostname, null);
+
+    /// <summary>
+    /// The site a page host name belongs to; when it belongs to no configured site, the first configured site named
+    /// in <paramref name="siteIdHint"/> (a site id, or several separated by commas, as trackers send <c>domain</c>),
+    /// then <see cref="BeaconOptions.DefaultSiteId"/>. <see langword="null"/> when none applies.
+    /// </summary>
+    public ResolvedSite? ForHost(string hostname, string? siteIdHint)
     {
         if (_byHost.TryGetValue(hostname, out var site))
         {
@@ -67,6 +74,17 @@ internal sealed class SiteResolver
             if (hostname.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && hostname.Length > suffix.Length)
             {
                 return wildcardSite;
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(siteIdHint) && _byId.Count > 0)
+        {
+            foreach (var id in siteIdHint.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (_byId.TryGetValue(id, out var hinted))
+                {
+                    return hinted;
+                }
             }
         }
 

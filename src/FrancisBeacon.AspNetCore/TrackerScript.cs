@@ -13,7 +13,7 @@ namespace FrancisBeacon.AspNetCore;
 /// ETag) and <c>{prefix}/script.{version}.js</c>, whose content never changes (cached for a year, immutable, safe
 /// for <c>integrity=</c>).
 /// </summary>
-public sealed class TrackerScript
+public sealed partial class TrackerScript
 {
     private TrackerScript(byte[] content)
     {

@@ -50,6 +50,12 @@ public sealed class BeaconOptions
     /// the user agent), shown by the API's <c>/bots</c> endpoint. 0 turns the log off. Default: 200.
     /// </summary>
     public int BotLogSize { get; set; } = 200;
+
+    /// <summary>Page views, 404s and server errors recorded from the app's own responses, with no script. Off by default.</summary>
+    public ServerSideTrackingOptions ServerSideTracking { get; } = new();
+
+    /// <summary>Drop-in endpoints for Plausible's and Umami's trackers. Off by default.</summary>
+    public BeaconCompatibilityOptions Compatibility { get; } = new();
 }
 
 /// <summary>One tracked site.</summary>

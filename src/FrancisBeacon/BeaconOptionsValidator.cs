@@ -50,6 +50,8 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"VisitorIpv6PrefixLength must be between 16 and 128 (was {options.VisitorIpv6PrefixLength}).");
         }
 
+        ValidateServerSideTracking(options.ServerSideTracking, errors);
+
         if (!SiteTimeZones.TryFind(options.DefaultTimeZone, out _))
         {
             errors.Add($"DefaultTimeZone '{options.DefaultTimeZone}' is not a known IANA time zone.");
@@ -104,5 +106,22 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateServerSideTracking(ServerSideTrackingOptions options, List<string> errors)
+    {
+        if (options.ConfirmationTimeout < TimeSpan.FromSeconds(1) || options.ConfirmationTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"ServerSideTracking.ConfirmationTimeout must be between 1 second and 10 minutes (was {options.ConfirmationTimeout}).");
+        }
+
+        for (var i = 0; i < options.ExcludePaths.Count; i++)
+        {
+            var path = options.ExcludePaths[i];
+            if (string.IsNullOrEmpty(path) || path[0] != '/')
+            {
+                errors.Add($"ServerSideTracking.ExcludePaths[{i}] '{path}' must start with '/'.");
+            }
+        }
     }
 }
