@@ -1,4 +1,5 @@
 using System.Net;
+using FrancisBeacon.AspNetCore;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -37,9 +38,24 @@ var app = builder.Build();
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
 
-app.MapGet("/", () => Page("Home", "Welcome to the FrancisBeacon sample shop."));
-app.MapGet("/about", () => Page("About", "We make privacy-friendly lamps."));
-app.MapGet("/pricing", () => Page("Pricing", "Lamps from 49 €."));
+// Each page shows one way of tracking (docs/tracking.md):
+//  - "/about", "/pricing": the tracking pixel (no JavaScript; the Referer header names the page);
+//  - "/script": the tracker script (single-page navigation and custom events);
+//  - "/" and "/no-script": nothing on the page at all: server-side tracking records the HTML response itself
+//    (FrancisBeacon:ServerSideTracking in appsettings.json, which excludes the other pages so none is counted twice);
+//  - "/api/event" and "/api/send" accept the official Plausible and Umami trackers (FrancisBeacon:Compatibility).
+const string Pixel = "<img src=\"/beacon/hit.gif\" alt=\"\" width=\"1\" height=\"1\">";
+app.MapGet("/", () => Page("Home", "Welcome to the FrancisBeacon sample shop. This page carries no tracking code: the server counted it.", string.Empty));
+app.MapGet("/about", () => Page("About", "We make privacy-friendly lamps. Counted by the tracking pixel.", Pixel));
+app.MapGet("/pricing", () => Page("Pricing", "Lamps from 49 €. Counted by the tracking pixel.", Pixel));
+app.MapGet("/script", (HttpContext context) => Page(
+    "With the script",
+    "Counted by the tracker script; the button sends a custom event.",
+    TrackerScript.Tag(context) + "<p><button id=\"buy\" type=\"button\">Buy a lamp</button></p><script src=\"/sample.js\"></script>"));
+app.MapGet("/sample.js", () => Results.Text(
+    "document.getElementById('buy').addEventListener('click', function () { beacon('Purchase', { props: { product: 'lamp' }, revenue: { amount: 49, currency: 'EUR' } }); });",
+    "application/javascript"));
+app.MapGet("/no-script", () => Page("Without JavaScript", "This page has no pixel and no script: the server counted it when it sent the HTML.", string.Empty));
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
@@ -55,7 +71,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 
 app.Run();
 
-static IResult Page(string title, string text)
+static IResult Page(string title, string text, string tracking)
 {
     var safeTitle = WebUtility.HtmlEncode(title);
     var html = $$"""
@@ -65,11 +81,10 @@ static IResult Page(string title, string text)
         <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}nav a{margin-right:1rem}</style>
         </head>
         <body>
-        <nav><a href="/">Home</a><a href="/about">About</a><a href="/pricing">Pricing</a><a href="/beacon/api/stats?site_id=localhost&amp;period=7d">Stats (JSON)</a></nav>
+        <nav><a href="/">Home</a><a href="/about">About</a><a href="/pricing">Pricing</a><a href="/script">Script</a><a href="/no-script">No script</a><a href="/beacon/api/stats?site_id=localhost&amp;period=7d">Stats (JSON)</a></nav>
         <h1>{{safeTitle}}</h1>
         <p>{{WebUtility.HtmlEncode(text)}}</p>
-        <!-- The tracking pixel: the browser sends this page's URL as the Referer header. No cookies, no JavaScript. -->
-        <img src="/beacon/hit.gif" alt="" width="1" height="1">
+        {{tracking}}
         </body>
         </html>
         """;
