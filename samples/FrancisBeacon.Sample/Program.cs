@@ -51,7 +51,7 @@ app.MapGet("/pricing", () => Page("Pricing", "Lamps from 49 €. Counted by the 
 app.MapGet("/script", (HttpContext context) => Page(
     "With the script",
     "Counted by the tracker script; the button sends a custom event.",
-    TrackerScript.Tag(context) + "<p><button id=\"buy\" type=\"button\">Buy a lamp</button></p><script src=\"/sample.js\"></script>"));
+    TrackerScript.Tag(context, null, ("allow-localhost", null)) + "<p><button id=\"buy\" type=\"button\">Buy a lamp</button></p><script src=\"/sample.js\"></script>"));
 app.MapGet("/sample.js", () => Results.Text(
     "document.getElementById('buy').addEventListener('click', function () { beacon('Purchase', { props: { product: 'lamp' }, revenue: { amount: 49, currency: 'EUR' } }); });",
     "application/javascript"));
