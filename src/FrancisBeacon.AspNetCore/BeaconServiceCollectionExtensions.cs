@@ -55,6 +55,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<IHitEnricher, GeoEnricher>();
         services.AddSingleton<IHitEnricher, VisitorIdEnricher>();
         services.AddHostedService<VisitorSaltRotator>();
+        services.AddSingleton<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.TryAddSingleton<ServerSideTracker>();
         services.AddHttpContextAccessor();
         services.TryAddSingleton<IBeaconTracker, BeaconTracker>();

@@ -39,6 +39,12 @@ public sealed class BeaconOptions
     /// <summary>How many leading bits of an IPv6 address go into the visitor id (16–128). Default: 128.</summary>
     public int VisitorIpv6PrefixLength { get; set; } = 128;
 
+    /// <summary>
+    /// How long hits are kept: a background service deletes older hits of every site once an hour. Zero keeps hits
+    /// forever. Default: zero.
+    /// </summary>
+    public TimeSpan RetentionPeriod { get; set; }
+
     /// <summary>Record hits from detected bots instead of dropping them. Default: <see langword="false"/>.</summary>
     public bool IncludeBots { get; set; }
 

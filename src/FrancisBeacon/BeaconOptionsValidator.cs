@@ -35,6 +35,11 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"MaxBodyBytes must be between 256 and 1048576 (was {options.MaxBodyBytes}).");
         }
 
+        if (options.RetentionPeriod < TimeSpan.Zero || (options.RetentionPeriod > TimeSpan.Zero && options.RetentionPeriod < TimeSpan.FromDays(1)))
+        {
+            errors.Add($"RetentionPeriod must be zero (keep forever) or at least one day (was {options.RetentionPeriod}).");
+        }
+
         if (options.BotLogSize is < 0 or > 100_000)
         {
             errors.Add($"BotLogSize must be between 0 and 100000 (was {options.BotLogSize}).");

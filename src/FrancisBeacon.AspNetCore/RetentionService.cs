@@ -1,0 +1,65 @@
+using FrancisBeacon.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>
+/// Deletes hits older than <see cref="BeaconOptions.RetentionPeriod"/> (of every site) shortly after start and then
+/// once an hour. Does nothing when the period is zero. Failures are logged and retried at the next round.
+/// </summary>
+internal sealed partial class RetentionService(IServiceProvider services, IOptions<BeaconOptions> options, TimeProvider time, ILogger<RetentionService> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private readonly TimeSpan _period = options.Value.RetentionPeriod;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_period <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await PurgeOnceAsync(stoppingToken);
+                await Task.Delay(Interval, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal async Task<long> PurgeOnceAsync(CancellationToken cancellationToken)
+    {
+        var store = (IHitStore)services.GetService(typeof(IHitStore))!;
+        var cutoff = time.GetUtcNow() - _period;
+        try
+        {
+            var deleted = await store.PurgeAsync(new HitRange { To = cutoff }, cancellationToken);
+            if (deleted > 0)
+            {
+                LogPurged(logger, deleted, cutoff);
+            }
+
+            return deleted;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPurgeFailed(logger, ex);
+            return 0;
+        }
+    }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Retention: deleted {Count} hits older than {Cutoff:O}")]
+    private static partial void LogPurged(ILogger logger, long count, DateTimeOffset cutoff);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Retention: deleting old hits failed; trying again in an hour")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
+}
