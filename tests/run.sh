@@ -5,7 +5,8 @@
 #
 # - Starts a throwaway PostgreSQL on loopback for the PostgreSQL tests (tests/postgres.sh) unless
 #   FRANCISBEACON_TEST_POSTGRES already names a server; stops it again at the end.
-# - Builds the solution once, then runs `dotnet test --no-build` on it with TRX results.
+# - Builds the solution once, then runs `dotnet test --no-build` on it with TRX results, the tracker script's node
+#   tests, and tests/consumer-smoke.sh (pack, `dotnet new web`, install from a local feed, run, send hits, read back).
 # - Ends with exactly one line "N passed, N failed, N skipped" read from the TRX files, and exits non-zero when a
 #   test failed, the build failed, the test run broke, or no test ran.
 # - The browser tests (tests/FrancisBeacon.Browser.Tests) drive Debian's Chromium at /usr/bin/chromium through
@@ -71,6 +72,13 @@ elif [ "${CI:-}" = "true" ]; then
   echo "node is not installed: the tracker tests cannot run (CI=true)"; failed=$((failed + 1))
 else
   echo "node is not installed: skipping the tracker tests"; skipped=$((skipped + 1))
+fi
+
+echo "== consumer smoke test (packages from a local feed in a new app)"
+if CONFIGURATION="$configuration" bash tests/consumer-smoke.sh; then
+  passed=$((passed + 1)); total=$((total + 1))
+else
+  echo "consumer smoke test FAILED"; failed=$((failed + 1)); total=$((total + 1))
 fi
 
 status=0
