@@ -127,15 +127,39 @@
     return t / 1000;
   }
 
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // Every bucket of the range, in the API's format, so days without hits are drawn as zero.
+  function buckets(range) {
+    var from = String(range[0]).slice(0, 10), to = String(range[1]).slice(0, 10);
+    var d = new Date(from + "T00:00:00Z"), end = new Date(to + "T00:00:00Z"), keys = [];
+    var day = function (x) { return x.getUTCFullYear() + "-" + pad(x.getUTCMonth() + 1) + "-" + pad(x.getUTCDate()); };
+    if (state.period === "day") {
+      for (var h = 0; h < 24; h++) { keys.push(day(d) + " " + pad(h) + ":00:00"); }
+    } else if (state.period === "12mo") {
+      d.setUTCDate(1);
+      while (d <= end && keys.length < 400) { keys.push(day(d)); d.setUTCMonth(d.getUTCMonth() + 1); }
+    } else {
+      while (d <= end && keys.length < 400) { keys.push(day(d)); d.setUTCDate(d.getUTCDate() + 1); }
+    }
+    return keys;
+  }
+
   function loadChart(gen) {
     return query(["visitors", "pageviews"], ["time"]).then(function (json) {
       if (gen !== generation) { return; }
-      var rows = json.results || [];
+      var byKey = {};
+      (json.results || []).forEach(function (r) { byKey[String(r.dimensions[0])] = r.metrics; });
+      var range = json.query && json.query.date_range;
+      var keys = Array.isArray(range) && range.length === 2 ? buckets(range) : Object.keys(byKey).sort();
+      Object.keys(byKey).forEach(function (k) { if (keys.indexOf(k) < 0) { keys.push(k); } });
+      keys.sort();
       var data = [[], [], []];
-      rows.forEach(function (r) {
-        data[0].push(bucketTime(String(r.dimensions[0])));
-        data[1].push(r.metrics[0]);
-        data[2].push(r.metrics[1]);
+      keys.forEach(function (k) {
+        var m = byKey[k] || [0, 0];
+        data[0].push(bucketTime(k));
+        data[1].push(m[0]);
+        data[2].push(m[1]);
       });
       drawChart(data);
     });
