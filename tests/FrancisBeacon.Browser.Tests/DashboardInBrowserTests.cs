@@ -70,7 +70,12 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium)
         Assert.Contains("period=day", page.Url, StringComparison.Ordinal);
 
         await page.SetViewportSizeAsync(390, 844);
-        await page.WaitForFunctionAsync("document.querySelector('#chart canvas').getBoundingClientRect().width < 390");
+        // The chart follows the width after a short debounce (waitForFunction would need 'unsafe-eval', which CSP forbids).
+        for (var i = 0; i < 50 && await page.EvaluateAsync<double>("() => document.querySelector('#chart canvas').getBoundingClientRect().width") >= 390; i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath.Replace(".png", "-phone.png", StringComparison.Ordinal), FullPage = true });
         Assert.Empty(dialogs);
         Assert.True(errors.Count == 0, string.Join(" | ", errors));
