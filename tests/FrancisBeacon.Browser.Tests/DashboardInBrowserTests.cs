@@ -77,6 +77,12 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium)
         }
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath.Replace(".png", "-phone.png", StringComparison.Ordinal), FullPage = true });
+
+        // Dark mode follows prefers-color-scheme (the chart takes its colours when drawn).
+        await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+        await page.ClickAsync("button[data-period='30d']");
+        await page.WaitForSelectorAsync("body[data-loaded=true]");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath.Replace(".png", "-dark.png", StringComparison.Ordinal), FullPage = true });
         Assert.Empty(dialogs);
         Assert.True(errors.Count == 0, string.Join(" | ", errors));
     }
