@@ -131,6 +131,32 @@ public sealed partial class DashboardTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/beacon")]
+    [InlineData("/beacon/api/sites")]
+    public async Task RequireAuthorization_SignedInWithoutThePolicy_Answers403(string path)
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            store: b => b.UseInMemory(),
+            services: s =>
+            {
+                s.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, SomeUserHandler>("Test", null);
+                s.AddAuthorization(o => o.AddPolicy("AnalyticsReaders", p => p.RequireRole("analytics")));
+            },
+            map: app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapBeaconDashboard().RequireAuthorization("AnalyticsReaders");
+            });
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Test-Remote", "203.0.113.7");
+
+        using var response = await host.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
     [Fact]
     public async Task ApiMappedBefore_IsReused_NotMappedTwice()
     {
@@ -176,5 +202,18 @@ public sealed partial class DashboardTests
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.NoResult());
+    }
+
+    private sealed class SomeUserHandler(
+        Microsoft.Extensions.Options.IOptionsMonitor<AuthenticationSchemeOptions> options,
+        Microsoft.Extensions.Logging.ILoggerFactory logger,
+        System.Text.Encodings.Web.UrlEncoder encoder)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            var identity = new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim("name", "reader")], "Test");
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new System.Security.Claims.ClaimsPrincipal(identity), "Test")));
+        }
     }
 }
