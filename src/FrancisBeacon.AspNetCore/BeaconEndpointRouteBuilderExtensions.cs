@@ -8,7 +8,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class BeaconEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the query API under <paramref name="pattern"/>: <c>GET {pattern}/stats?site_id=&amp;period=&amp;date=&amp;limit=</c>.
+    /// Maps the query API under <paramref name="pattern"/>: <c>GET {pattern}/stats?site_id=&amp;period=&amp;date=&amp;limit=</c>,
+    /// <c>POST {pattern}/v2/query</c>, <c>GET {pattern}/export</c>, <c>GET {pattern}/realtime</c>, <c>GET {pattern}/sites</c>.
     /// Without authorization metadata it answers only loopback requests; add <c>.RequireAuthorization(policy)</c> on
     /// the returned builder, which covers every API endpoint.
     /// </summary>
@@ -19,11 +20,13 @@ public static class BeaconEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(pattern);
         BeaconServiceChecks.EnsureServices(endpoints.ServiceProvider);
         var group = endpoints.MapGroup(pattern);
+        BeaconApiRegistry.Add(endpoints, pattern);
         group.AddEndpointFilter<LocalRequestsOnlyFilter>();
         group.MapGet("/stats", StatsEndpoint.HandleAsync);
         group.MapPost("/v2/query", QueryEndpoint.HandleAsync);
         group.MapGet("/export", ExportEndpoint.HandleAsync);
         group.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
+        group.MapGet("/sites", SitesEndpoint.Handle);
         group.MapGet("/bots", (BotLog log) => Results.Json(
             log.Snapshot().Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
             StatsJsonContext.Default.ListStatsBotEntry));
