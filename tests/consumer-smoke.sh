@@ -46,6 +46,7 @@ builder.Services.AddBeacon().UseSqlite("Data Source=consumer.db");
 var app = builder.Build();
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
+app.MapBeaconDashboard("/beacon");
 app.MapGet("/", () => "Hello World!");
 app.Run();
 CS
@@ -71,4 +72,9 @@ case "$stats" in
 esac
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/beacon/script.js")
 [ "$status" = "200" ] || { echo "consumer smoke: script.js answered $status"; exit 1; }
+shell=$(curl -s "http://127.0.0.1:$port/beacon")
+case "$shell" in
+  *'<base href="/beacon/">'*) ;;
+  *) echo "consumer smoke: the dashboard shell did not load: ${shell:0:200}"; exit 1 ;;
+esac
 echo "consumer smoke: packages from a local feed work in a new app ($version)"

@@ -37,6 +37,7 @@ else
 var app = builder.Build();
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
+app.MapBeaconDashboard("/beacon");   // loopback only until given a policy: .RequireAuthorization("...")
 
 // Each page shows one way of tracking (docs/tracking.md):
 //  - "/about", "/pricing": the tracking pixel (no JavaScript; the Referer header names the page);
@@ -64,6 +65,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     {
         Console.WriteLine($"Sample site:    {address}/");
         Console.WriteLine($"Stats endpoint: {address}/beacon/api/stats?site_id=localhost&period=7d");
+        Console.WriteLine($"Dashboard:      {address}/beacon");
     }
 
     Console.WriteLine($"Hits are stored in {storeDescription}. Press Ctrl+C to stop.");
@@ -81,7 +83,7 @@ static IResult Page(string title, string text, string tracking)
         <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}nav a{margin-right:1rem}</style>
         </head>
         <body>
-        <nav><a href="/">Home</a><a href="/about">About</a><a href="/pricing">Pricing</a><a href="/script">Script</a><a href="/no-script">No script</a><a href="/beacon/api/stats?site_id=localhost&amp;period=7d">Stats (JSON)</a></nav>
+        <nav><a href="/">Home</a><a href="/about">About</a><a href="/pricing">Pricing</a><a href="/script">Script</a><a href="/no-script">No script</a><a href="/beacon/api/stats?site_id=localhost&amp;period=7d">Stats (JSON)</a><a href="/beacon">Dashboard</a></nav>
         <h1>{{safeTitle}}</h1>
         <p>{{WebUtility.HtmlEncode(text)}}</p>
         {{tracking}}
