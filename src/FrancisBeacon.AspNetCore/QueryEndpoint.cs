@@ -65,6 +65,13 @@ internal static class QueryEndpoint
             return;
         }
 
+        Dictionary<string, AggregateRow>? previousRows = null;
+        if (parsed.Previous is { } previousQuery)
+        {
+            var previousResult = await store.QueryAsync(previousQuery, ct);
+            previousRows = previousResult.Rows.ToDictionary(r => string.Join('\u0001', r.Dimensions), StringComparer.Ordinal);
+        }
+
         IEnumerable<AggregateRow> rows = result.Rows;
         if (parsed.OrderBy.Count > 0)
         {
@@ -95,11 +102,66 @@ internal static class QueryEndpoint
             }
 
             writer.WriteEndArray();
+            if (previousRows is not null)
+            {
+                var metrics = parsed.Query.Metrics;
+                var before = previousRows.GetValueOrDefault(string.Join('\u0001', row.Dimensions));
+                writer.WriteStartObject("comparison");
+                writer.WriteStartArray("dimensions");
+                foreach (var value in row.Dimensions)
+                {
+                    writer.WriteStringValue(value);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("metrics");
+                for (var i = 0; i < metrics.Count; i++)
+                {
+                    WriteNumber(writer, before?.Metrics[i] ?? 0);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("change");
+                for (var i = 0; i < metrics.Count; i++)
+                {
+                    if (Change(metrics[i], row.Metrics[i], before?.Metrics[i] ?? 0) is { } change)
+                    {
+                        WriteNumber(writer, change);
+                    }
+                    else
+                    {
+                        writer.WriteNullValue();
+                    }
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
         writer.WriteStartObject("meta");
+        if (parsed.TimeLabels is { } labels)
+        {
+            writer.WriteStartArray("time_labels");
+            foreach (var label in labels)
+            {
+                writer.WriteStringValue(label);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (parsed.Previous is { } compared)
+        {
+            writer.WriteStartArray("comparison_date_range");
+            writer.WriteStringValue(TimeZoneInfo.ConvertTime(compared.From, compared.TimeZone).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+            writer.WriteStringValue(TimeZoneInfo.ConvertTime(compared.To.AddTicks(-TimeSpan.TicksPerSecond), compared.TimeZone).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
         writer.WriteStartObject("query");
         writer.WriteString("site_id", parsed.Query.SiteId);
@@ -154,6 +216,8 @@ internal static class QueryEndpoint
         var orderBy = new List<(string Name, bool Descending)>();
         JsonElement? dateRange = null;
         HitFilter? filter = null;
+        var timeLabels = false;
+        string? comparison = null;
         var limit = DefaultLimit;
         var offset = 0;
         foreach (var property in root.EnumerateObject())
@@ -225,6 +289,31 @@ internal static class QueryEndpoint
 
                     break;
                 case "include":
+                    if (property.Value.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new HitQueryException("include", "include must be an object.");
+                    }
+
+                    foreach (var option in property.Value.EnumerateObject())
+                    {
+                        switch (option.Name)
+                        {
+                            case "time_labels":
+                                timeLabels = option.Value.ValueKind == JsonValueKind.True;
+                                break;
+                            case "comparisons":
+                                var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) ? m.GetString() : null;
+                                comparison = mode is "previous_period" or "year_over_year"
+                                    ? mode
+                                    : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
+                                break;
+                            case "total_rows":
+                                break;
+                            default:
+                                throw new HitQueryException("include", $"Unknown include option {option.Name}.");
+                        }
+                    }
+
                     break;
                 default:
                     throw new HitQueryException(property.Name, $"Unknown field {property.Name}.");
@@ -268,7 +357,22 @@ internal static class QueryEndpoint
             Filter = filter,
         };
         query.Validate();
-        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null);
+        HitQuery? previous = null;
+        if (comparison is not null)
+        {
+            if (dimensions.Any(x => x.IsTime))
+            {
+                throw new HitQueryException("include", "Comparisons are not supported with time dimensions yet.");
+            }
+
+            var (previousFirst, previousLast) = comparison == "year_over_year"
+                ? (first.AddYears(-1), last.AddYears(-1))
+                : (first.AddDays(-(last.DayNumber - first.DayNumber + 1)), first.AddDays(-1));
+            var (previousFrom, previousTo) = QueryDateRange.Custom(previousFirst, previousLast).Resolve(site.TimeZone, now);
+            previous = query with { From = previousFrom, To = previousTo };
+        }
+
+        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous);
     }
 
     // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].
@@ -394,5 +498,41 @@ internal static class QueryEndpoint
         await context.Response.WriteAsJsonAsync(new StatsError(message, field), StatsJsonContext.Default.StatsError, cancellationToken: context.RequestAborted);
     }
 
-    internal sealed record ParsedQuery(HitQuery Query, IReadOnlyList<(string Name, bool Descending)> OrderBy, int Limit, int Offset, JsonElement? Filters);
+    internal sealed record ParsedQuery(
+        HitQuery Query,
+        IReadOnlyList<(string Name, bool Descending)> OrderBy,
+        int Limit,
+        int Offset,
+        JsonElement? Filters,
+        IReadOnlyList<string>? TimeLabels,
+        HitQuery? Previous);
+
+    /// <summary>Every bucket label of the query's first time dimension over its range (for zero-filling charts).</summary>
+    private static List<string> Labels(HitQuery query)
+    {
+        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
+        if (time is null)
+        {
+            return [];
+        }
+
+        var labels = new List<string>();
+        var step = time == HitDimension.Hour ? TimeSpan.FromMinutes(30) : TimeSpan.FromHours(12);
+        for (var t = query.From; t < query.To && labels.Count < 100_000; t += step)
+        {
+            var label = time.BucketLabel(TimeZoneInfo.ConvertTime(t, query.TimeZone).DateTime);
+            if (labels.Count == 0 || labels[^1] != label)
+            {
+                labels.Add(label);
+            }
+        }
+
+        return labels;
+    }
+
+    /// <summary>Plausible's change: percentage change, or for bounce_rate the difference in points; null when there is nothing to compare with.</summary>
+    private static double? Change(HitMetric metric, double current, double previous) =>
+        metric == HitMetric.BounceRate ? current - previous
+        : previous == 0 ? (current == 0 ? 0 : null)
+        : Math.Round((current - previous) / previous * 100, MidpointRounding.AwayFromZero);
 }

@@ -119,6 +119,33 @@ public sealed class QueryEndpointTests
     }
 
     [Fact]
+    public async Task Query_TimeLabels_ListEveryBucketOfTheRange()
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var doc = await PostAsync(host, """{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-01","2026-03-05"],"dimensions":["time:day"],"include":{"time_labels":true}}""");
+
+        Assert.Equal(
+            ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"],
+            doc.RootElement.GetProperty("meta").GetProperty("time_labels").EnumerateArray().Select(l => l.GetString()!).ToArray());
+    }
+
+    [Fact]
+    public async Task Query_PreviousPeriodComparison_GivesPreviousValuesAndChange()
+    {
+        await using var host = await HostWithDataAsync();
+
+        // 3 March alone (visitor 2: one page view) against 2 March (visitor 1: two page views).
+        using var doc = await PostAsync(host, """{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":["2026-03-03","2026-03-03"],"include":{"comparisons":{"mode":"previous_period"}}}""");
+        var row = doc.RootElement.GetProperty("results")[0];
+
+        Assert.Equal([1.0, 1.0], row.GetProperty("metrics").EnumerateArray().Select(m => m.GetDouble()).ToArray());
+        Assert.Equal([1.0, 2.0], row.GetProperty("comparison").GetProperty("metrics").EnumerateArray().Select(m => m.GetDouble()).ToArray());
+        Assert.Equal([0.0, -50.0], row.GetProperty("comparison").GetProperty("change").EnumerateArray().Select(m => m.GetDouble()).ToArray());
+        Assert.StartsWith("2026-03-02T00:00:00", doc.RootElement.GetProperty("meta").GetProperty("comparison_date_range")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Query_UnknownSite_Answers404()
     {
         await using var host = await HostWithDataAsync();
