@@ -29,9 +29,7 @@ internal static class ExportEndpoint
         string format;
         try
         {
-            var siteId = query["site_id"].ToString();
-            site = (string.IsNullOrWhiteSpace(siteId) ? sites.Sites.Count() == 1 ? sites.Sites.First() : null : sites.ForId(siteId.Trim()))
-                ?? throw new HitQueryException("site_id", string.IsNullOrWhiteSpace(siteId) ? "site_id is required." : "Unknown site; it is not in the configured Sites.");
+            site = sites.ForQuery(query["site_id"].ToString());
             var range = QueryDateRange.Parse(query["period"].ToString() is { Length: > 0 } p ? p : "all", query["date"].ToString());
             (from, to) = range.Resolve(site.TimeZone, time.GetUtcNow());
             format = query["format"].ToString() is { Length: > 0 } f ? f : "ndjson";
@@ -42,7 +40,7 @@ internal static class ExportEndpoint
         }
         catch (HitQueryException ex)
         {
-            context.Response.StatusCode = ex.Field == "site_id" && ex.Reason.StartsWith("Unknown", StringComparison.Ordinal) ? 404 : 400;
+            context.Response.StatusCode = SiteResolver.StatusCodeFor(ex);
             await context.Response.WriteAsJsonAsync(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, cancellationToken: context.RequestAborted);
             return;
         }
@@ -83,11 +81,14 @@ internal static class ExportEndpoint
 
     public static async Task<IResult> RealtimeAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
     {
-        var siteId = context.Request.Query["site_id"].ToString();
-        var site = string.IsNullOrWhiteSpace(siteId) ? sites.Sites.Count() == 1 ? sites.Sites.First() : null : sites.ForId(siteId.Trim());
-        if (site is null)
+        ResolvedSite site;
+        try
         {
-            return Results.Json(new StatsError(string.IsNullOrWhiteSpace(siteId) ? "site_id is required." : "Unknown site.", "site_id"), StatsJsonContext.Default.StatsError, statusCode: string.IsNullOrWhiteSpace(siteId) ? 400 : 404);
+            site = sites.ForQuery(context.Request.Query["site_id"].ToString());
+        }
+        catch (HitQueryException ex)
+        {
+            return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: SiteResolver.StatusCodeFor(ex));
         }
 
         var now = time.GetUtcNow();

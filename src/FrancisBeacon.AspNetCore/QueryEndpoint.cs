@@ -50,7 +50,7 @@ internal static class QueryEndpoint
         }
         catch (HitQueryException ex)
         {
-            await ErrorAsync(context, ex.Field == "site_id" && ex.Reason.StartsWith("Unknown", StringComparison.Ordinal) ? 404 : 400, ex.Field, ex.Reason);
+            await ErrorAsync(context, SiteResolver.StatusCodeFor(ex), ex.Field, ex.Reason);
             return;
         }
 
@@ -325,7 +325,7 @@ internal static class QueryEndpoint
             throw new HitQueryException("metrics", "At least one metric is required.");
         }
 
-        var site = ResolveSite(siteId, sites);
+        var site = sites.ForQuery(siteId);
         var range = dateRange is { } d ? ParseRange(d) : throw new HitQueryException("date_range", "date_range is required.");
         var (first, last) = range.Days(site.TimeZone, now);
         var (from, to) = range.Resolve(site.TimeZone, now);
@@ -456,19 +456,6 @@ internal static class QueryEndpoint
         }
 
         return ordered ?? rows;
-    }
-
-    private static ResolvedSite ResolveSite(string? siteId, SiteResolver sites)
-    {
-        if (string.IsNullOrWhiteSpace(siteId))
-        {
-            var configured = sites.Sites.ToList();
-            return configured.Count == 1 ? configured[0] : throw new HitQueryException("site_id", "site_id is required.");
-        }
-
-        return siteId.Length <= HitLimits.MaxShortTextLength && sites.ForId(siteId.Trim()) is { } site
-            ? site
-            : throw new HitQueryException("site_id", "Unknown site; it is not in the configured Sites.");
     }
 
     private static JsonElement.ArrayEnumerator Array(JsonElement value, string field) =>

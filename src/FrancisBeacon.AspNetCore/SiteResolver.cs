@@ -96,6 +96,36 @@ internal sealed class SiteResolver
         return HasConfiguredSites ? null : new ResolvedSite(hostname, _defaultZone);
     }
 
+    /// <summary>The message of the error for a site id that is not configured (answered with 404).</summary>
+    public const string UnknownSiteMessage = "Unknown site; it is not in the configured Sites.";
+
+    /// <summary>
+    /// The site an API call asks about: the given id, or the only configured site when none is given. Throws
+    /// <see cref="Querying.HitQueryException"/> for field <c>site_id</c> otherwise (see <see cref="StatusCodeFor"/>).
+    /// </summary>
+    public ResolvedSite ForQuery(string? siteId)
+    {
+        if (string.IsNullOrWhiteSpace(siteId))
+        {
+            var configured = Sites.ToList();
+            return configured.Count == 1 ? configured[0] : throw new Querying.HitQueryException("site_id", "site_id is required.");
+        }
+
+        if (siteId.Length > HitLimits.MaxShortTextLength)
+        {
+            throw new Querying.HitQueryException("site_id", "site_id is too long.");
+        }
+
+        return ForId(siteId.Trim()) ?? throw new Querying.HitQueryException("site_id", UnknownSiteMessage);
+    }
+
+    /// <summary>The HTTP status of an invalid query: 404 for an unknown site, 400 for everything else.</summary>
+    public static int StatusCodeFor(Querying.HitQueryException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.Field == "site_id" && exception.Reason == UnknownSiteMessage ? 404 : 400;
+    }
+
     /// <summary>The site with an id, for queries; unconfigured ids are allowed only when no site is configured.</summary>
     public ResolvedSite? ForId(string siteId)
     {

@@ -19,7 +19,7 @@ internal static class StatsEndpoint
         var query = context.Request.Query;
         try
         {
-            var site = ResolveSite(query["site_id"].ToString(), sites);
+            var site = sites.ForQuery(query["site_id"].ToString());
             var range = QueryDateRange.Parse(query["period"].ToString(), query["date"].ToString());
             var limit = DefaultPageLimit;
             if (query.TryGetValue("limit", out var limitText) &&
@@ -80,29 +80,8 @@ internal static class StatsEndpoint
         }
         catch (HitQueryException ex)
         {
-            return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: ex.Field == "site_id" && ex.Reason.StartsWith("Unknown", StringComparison.Ordinal) ? 404 : 400);
+            return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: SiteResolver.StatusCodeFor(ex));
         }
-    }
-
-    private static ResolvedSite ResolveSite(string siteId, SiteResolver sites)
-    {
-        if (string.IsNullOrWhiteSpace(siteId))
-        {
-            var configured = sites.Sites.ToList();
-            if (configured.Count == 1)
-            {
-                return configured[0];
-            }
-
-            throw new HitQueryException("site_id", "site_id is required.");
-        }
-
-        if (siteId.Length > HitLimits.MaxShortTextLength)
-        {
-            throw new HitQueryException("site_id", "site_id is too long.");
-        }
-
-        return sites.ForId(siteId.Trim()) ?? throw new HitQueryException("site_id", "Unknown site; it is not in the configured Sites.");
     }
 }
 
