@@ -49,6 +49,7 @@ internal static class ExportEndpoint
         context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(fileName)}\"";
         context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         var ct = context.RequestAborted;
         var output = context.Response.Body;
         if (format == "csv")

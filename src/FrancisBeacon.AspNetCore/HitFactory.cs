@@ -85,7 +85,12 @@ internal sealed class HitFactory
             return HitBuildResult.Invalid(revenueError);
         }
 
-        var site = _sites.ForHost(page.IdnHost.ToLowerInvariant(), input.Domain);
+        if (IdnHost(page) is not { } pageHost)
+        {
+            return HitBuildResult.Invalid("The page URL's host name is not a valid international domain name.");
+        }
+
+        var site = _sites.ForHost(pageHost, input.Domain);
         if (site is null)
         {
             return new HitBuildResult(null, null, DropReasons.UnknownSite);
@@ -108,9 +113,9 @@ internal sealed class HitFactory
         string? referrerSource = null;
         if (!string.IsNullOrWhiteSpace(input.Referrer) && input.Referrer.Length <= HitLimits.MaxUrlLength &&
             Uri.TryCreate(input.Referrer, UriKind.Absolute, out var referrerUri) &&
-            (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps))
+            (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps) &&
+            IdnHost(referrerUri) is { } referrerHost)
         {
-            var referrerHost = referrerUri.IdnHost.ToLowerInvariant();
             if (!string.Equals(referrerHost, hostname, StringComparison.Ordinal))
             {
                 referrer = input.Referrer;
@@ -145,6 +150,19 @@ internal sealed class HitFactory
         return enrichment.DropReason is { } reason
             ? new HitBuildResult(null, null, reason)
             : new HitBuildResult(enrichment.Hit, null, null);
+    }
+
+    /// <summary>The lower-case punycode host, or <see langword="null"/> when the host breaks the IDN rules (Uri throws for those).</summary>
+    private static string? IdnHost(Uri uri)
+    {
+        try
+        {
+            return uri.IdnHost.ToLowerInvariant();
+        }
+        catch (UriFormatException)
+        {
+            return null;
+        }
     }
 
     private static Dictionary<string, string> ParseQuery(string query)

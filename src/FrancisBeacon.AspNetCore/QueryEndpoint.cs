@@ -15,6 +15,7 @@ internal static class QueryEndpoint
 {
     private const int MaxBodyBytes = 64 * 1024;
     private const int DefaultLimit = 10_000;
+    private const int MaxRangeDays = 36_525;
 
     public static async Task HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
     {
@@ -51,6 +52,12 @@ internal static class QueryEndpoint
         catch (HitQueryException ex)
         {
             await ErrorAsync(context, SiteResolver.StatusCodeFor(ex), ex.Field, ex.Reason);
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement's getters throw this for a string that is not valid UTF-16 (a lone \ud800 escape).
+            await ErrorAsync(context, 400, "body", "The query holds a string that is not valid Unicode.");
             return;
         }
 
@@ -262,7 +269,7 @@ internal static class QueryEndpoint
                     foreach (var item in Array(property.Value, "order_by"))
                     {
                         if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || item[0].ValueKind != JsonValueKind.String ||
-                            item[1].GetString() is not ("asc" or "desc"))
+                            item[1].ValueKind != JsonValueKind.String || item[1].GetString() is not ("asc" or "desc"))
                         {
                             throw new HitQueryException("order_by", "order_by entries are [\"metric or dimension\", \"asc\" | \"desc\"].");
                         }
@@ -277,12 +284,12 @@ internal static class QueryEndpoint
                         throw new HitQueryException("pagination", "pagination must be an object with limit and offset.");
                     }
 
-                    if (property.Value.TryGetProperty("limit", out var l) && (!l.TryGetInt32(out limit) || limit < 1 || limit > DefaultLimit))
+                    if (property.Value.TryGetProperty("limit", out var l) && (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out limit) || limit < 1 || limit > DefaultLimit))
                     {
                         throw new HitQueryException("pagination", $"pagination.limit must be 1 to {DefaultLimit}.");
                     }
 
-                    if (property.Value.TryGetProperty("offset", out var o) && (!o.TryGetInt32(out offset) || offset < 0))
+                    if (property.Value.TryGetProperty("offset", out var o) && (o.ValueKind != JsonValueKind.Number || !o.TryGetInt32(out offset) || offset < 0))
                     {
                         throw new HitQueryException("pagination", "pagination.offset must be 0 or more.");
                     }
@@ -302,7 +309,7 @@ internal static class QueryEndpoint
                                 timeLabels = option.Value.ValueKind == JsonValueKind.True;
                                 break;
                             case "comparisons":
-                                var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) ? m.GetString() : null;
+                                var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                                 comparison = mode is "previous_period" or "year_over_year"
                                     ? mode
                                     : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
@@ -328,6 +335,12 @@ internal static class QueryEndpoint
         var site = sites.ForQuery(siteId);
         var range = dateRange is { } d ? ParseRange(d) : throw new HitQueryException("date_range", "date_range is required.");
         var (first, last) = range.Days(site.TimeZone, now);
+        if (last.DayNumber - first.DayNumber > MaxRangeDays)
+        {
+            // Each time-zone offset change in the range becomes a bound SQL parameter; keep their number small.
+            throw new HitQueryException("date_range", "The range is longer than 100 years.");
+        }
+
         var (from, to) = range.Resolve(site.TimeZone, now);
         if (dimensions.Contains(HitDimension.Day) && root.TryGetProperty("dimensions", out var dims) &&
             dims.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == "time"))

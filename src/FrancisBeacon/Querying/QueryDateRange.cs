@@ -73,6 +73,8 @@ public sealed record QueryDateRange
     /// <summary>The calendar days from <paramref name="first"/> to <paramref name="last"/>, both inclusive.</summary>
     public static QueryDateRange Custom(DateOnly first, DateOnly last)
     {
+        CheckBounds(first);
+        CheckBounds(last);
         if (last < first)
         {
             throw new HitQueryException("date_range", "The last day is before the first day.");
@@ -82,7 +84,27 @@ public sealed record QueryDateRange
     }
 
     /// <summary>One calendar day.</summary>
-    public static QueryDateRange SingleDay(DateOnly day) => new("day", day, day);
+    public static QueryDateRange SingleDay(DateOnly day)
+    {
+        CheckBounds(day);
+        return new("day", day, day);
+    }
+
+    /// <summary>
+    /// Days outside 1900-01-01 to 9998-12-31 are refused: ranges are resolved to the instant after their last day and
+    /// compared with the year before, which must stay inside <see cref="DateTimeOffset"/>.
+    /// </summary>
+    private static void CheckBounds(DateOnly day)
+    {
+        if (day < MinDay || day > MaxDay)
+        {
+            throw new HitQueryException("date_range", "Dates must be between 1900-01-01 and 9998-12-31.");
+        }
+    }
+
+    private static readonly DateOnly MinDay = new(1900, 1, 1);
+
+    private static readonly DateOnly MaxDay = new(9998, 12, 31);
 
     /// <summary>
     /// Parses the API's <c>period</c> and <c>date</c> parameters: <c>period=day|7d|30d</c> (with an optional
