@@ -11,6 +11,12 @@ internal static class DropReasons
     public const string GlobalPrivacyControl = "gpc";
     public const string DoNotTrack = "dnt";
 
+    /// <summary>A collection request from a client over its <see cref="BeaconRateLimitOptions"/> limit.</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>A collection request whose query string or body was over its size limit.</summary>
+    public const string TooLarge = "too_large";
+
     /// <summary>A server-side page view whose request was a prefetch or prerender.</summary>
     public const string Prefetch = "prefetch";
 

@@ -74,6 +74,7 @@ internal sealed partial class BeaconMiddleware
             : await ReadBoundedAsync(context.Request.Body, _maxBodyBytes, context.RequestAborted);
         if (body is null)
         {
+            _metrics.Dropped(DropReasons.TooLarge);
             await BadRequestAsync(context, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_maxBodyBytes} bytes.");
         }
 

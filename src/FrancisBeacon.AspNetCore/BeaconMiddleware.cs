@@ -35,8 +35,14 @@ internal sealed partial class BeaconMiddleware
     private readonly bool _plausible;
     private readonly bool _umami;
 
-    public BeaconMiddleware(RequestDelegate next, IOptions<BeaconOptions> options, HitFactory factory, HitQueue queue, BeaconMetrics metrics, ServerSideTracker server, ILogger<BeaconMiddleware> logger)
+    private static readonly object RateLimitedKey = new();
+    private readonly int _maxQueryLength;
+    private readonly BeaconRateLimiter _limiter;
+
+    public BeaconMiddleware(RequestDelegate next, IOptions<BeaconOptions> options, HitFactory factory, HitQueue queue, BeaconMetrics metrics, ServerSideTracker server, BeaconRateLimiter limiter, ILogger<BeaconMiddleware> logger)
     {
+        _limiter = limiter;
+        _maxQueryLength = options.Value.MaxQueryStringLength;
         _server = server;
         _plausible = options.Value.Compatibility.Plausible;
         _umami = options.Value.Compatibility.Umami;
@@ -57,12 +63,12 @@ internal sealed partial class BeaconMiddleware
             {
                 if (_plausible && context.Request.Path.Equals(PlausiblePath, StringComparison.OrdinalIgnoreCase))
                 {
-                    return PlausibleAsync(context);
+                    return Guard(context) ?? PlausibleAsync(context);
                 }
 
                 if (_umami && context.Request.Path.Equals(UmamiPath, StringComparison.OrdinalIgnoreCase))
                 {
-                    return UmamiAsync(context);
+                    return Guard(context) ?? UmamiAsync(context);
                 }
             }
 
@@ -72,14 +78,14 @@ internal sealed partial class BeaconMiddleware
         if (rest.Equals("/hit.gif", StringComparison.OrdinalIgnoreCase))
         {
             return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
-                ? PixelAsync(context)
+                ? Guard(context) ?? PixelAsync(context)
                 : MethodNotAllowed(context, "GET, HEAD");
         }
 
         if (rest.Equals("/event", StringComparison.OrdinalIgnoreCase))
         {
             return HttpMethods.IsPost(context.Request.Method)
-                ? EventAsync(context)
+                ? Guard(context) ?? EventAsync(context)
                 : MethodNotAllowed(context, "POST");
         }
 
@@ -100,6 +106,35 @@ internal sealed partial class BeaconMiddleware
         }
 
         return _next(context);
+    }
+
+    /// <summary>
+    /// The size and rate limits of the collection endpoints: answers the request (414, 429) and returns the task, or
+    /// returns <see langword="null"/> to go on. With <see cref="BeaconRateLimitAction.Drop"/> the request goes on and
+    /// is answered as usual, but <see cref="Accept"/> records nothing.
+    /// </summary>
+    private Task? Guard(HttpContext context)
+    {
+        if (context.Request.QueryString.Value is { } query && query.Length > _maxQueryLength)
+        {
+            _metrics.Dropped(DropReasons.TooLarge);
+            return BadRequestAsync(context, StatusCodes.Status414UriTooLong, $"The query string is longer than {_maxQueryLength} characters.");
+        }
+
+        if (_limiter.TryAcquire(context))
+        {
+            return null;
+        }
+
+        _metrics.Dropped(DropReasons.RateLimited);
+        if (_limiter.Action == BeaconRateLimitAction.Drop)
+        {
+            context.Items[RateLimitedKey] = true;
+            return null;
+        }
+
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(_limiter.Window.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return BadRequestAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests from this client.");
     }
 
     private async Task PixelAsync(HttpContext context)
@@ -137,17 +172,9 @@ internal sealed partial class BeaconMiddleware
 
     private async Task EventAsync(HttpContext context)
     {
-        var request = context.Request;
-        if (request.ContentLength > _maxBodyBytes)
-        {
-            await BadRequestAsync(context, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_maxBodyBytes} bytes.");
-            return;
-        }
-
-        var body = await ReadBoundedAsync(request.Body, _maxBodyBytes, context.RequestAborted);
+        var body = await ReadBodyOrAnswerAsync(context);
         if (body is null)
         {
-            await BadRequestAsync(context, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_maxBodyBytes} bytes.");
             return;
         }
 
@@ -170,6 +197,12 @@ internal sealed partial class BeaconMiddleware
     /// <summary>Builds and queues the hit. Dropped hits (bots, unknown sites, full queue) are counted, not client errors.</summary>
     private bool Accept(HitInput input, HttpContext context, HitSource source, out string error)
     {
+        if (context.Items.ContainsKey(RateLimitedKey))
+        {
+            error = string.Empty; // over the limit with Action = Drop: answered as usual, recorded nowhere (counted in Guard)
+            return true;
+        }
+
         var result = _factory.Build(input, context, source);
         if (result.Hit is not null)
         {

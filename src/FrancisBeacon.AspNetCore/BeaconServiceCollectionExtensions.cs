@@ -47,6 +47,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<SiteResolver>();
         services.TryAddSingleton<VisitorIdHasher>();
         services.TryAddSingleton<HitFactory>();
+        services.TryAddSingleton<BeaconRateLimiter>();
         services.TryAddSingleton<HitPipeline>();
         services.TryAddSingleton<BotLog>();
         services.AddSingleton<IHitEnricher, BotEnricher>();

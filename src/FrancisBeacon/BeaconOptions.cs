@@ -31,6 +31,15 @@ public sealed class BeaconOptions
     public int MaxBodyBytes { get; set; } = 8 * 1024;
 
     /// <summary>
+    /// The longest query string the collection endpoints accept, in characters; longer ones are answered <c>414</c>.
+    /// Default: 4 096 (a 2 048-character page URL and referrer, percent-encoded, fit).
+    /// </summary>
+    public int MaxQueryStringLength { get; set; } = 4096;
+
+    /// <summary>Optional per-client rate limiting of the collection endpoints. Off by default.</summary>
+    public BeaconRateLimitOptions RateLimiting { get; } = new();
+
+    /// <summary>
     /// How many leading bits of an IPv4 address go into the visitor id (8–32). 24 groups a /24 network into one
     /// visitor per user agent, for owners who want even less precision. Default: 32 (the whole address).
     /// </summary>

@@ -55,6 +55,12 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"VisitorIpv6PrefixLength must be between 16 and 128 (was {options.VisitorIpv6PrefixLength}).");
         }
 
+        if (options.MaxQueryStringLength is < 256 or > 65_536)
+        {
+            errors.Add($"MaxQueryStringLength must be between 256 and 65536 (was {options.MaxQueryStringLength}).");
+        }
+
+        ValidateRateLimiting(options.RateLimiting, errors);
         ValidateServerSideTracking(options.ServerSideTracking, errors);
 
         if (!SiteTimeZones.TryFind(options.DefaultTimeZone, out _))
@@ -127,6 +133,34 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             {
                 errors.Add($"ServerSideTracking.ExcludePaths[{i}] '{path}' must start with '/'.");
             }
+        }
+    }
+
+    private static void ValidateRateLimiting(BeaconRateLimitOptions limits, List<string> errors)
+    {
+        if (limits.PermitLimit is < 1 or > 1_000_000)
+        {
+            errors.Add($"RateLimiting.PermitLimit must be between 1 and 1000000 (was {limits.PermitLimit}).");
+        }
+
+        if (limits.Window < TimeSpan.FromSeconds(1) || limits.Window > TimeSpan.FromHours(1))
+        {
+            errors.Add($"RateLimiting.Window must be between one second and one hour (was {limits.Window}).");
+        }
+
+        if (!Enum.IsDefined(limits.Action))
+        {
+            errors.Add($"RateLimiting.Action must be Reject or Drop (was {limits.Action}).");
+        }
+
+        if (limits.Ipv4PrefixLength is < 8 or > 32)
+        {
+            errors.Add($"RateLimiting.Ipv4PrefixLength must be between 8 and 32 (was {limits.Ipv4PrefixLength}).");
+        }
+
+        if (limits.Ipv6PrefixLength is < 16 or > 128)
+        {
+            errors.Add($"RateLimiting.Ipv6PrefixLength must be between 16 and 128 (was {limits.Ipv6PrefixLength}).");
         }
     }
 }
