@@ -48,6 +48,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<VisitorIdHasher>();
         services.TryAddSingleton<HitFactory>();
         services.TryAddSingleton<BeaconRateLimiter>();
+        services.TryAddSingleton<IBeaconDataEraser, BeaconDataEraser>();
         services.TryAddSingleton<HitPipeline>();
         services.TryAddSingleton<BotLog>();
         services.AddSingleton<IHitEnricher, BotEnricher>();

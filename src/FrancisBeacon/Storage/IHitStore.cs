@@ -27,6 +27,12 @@ public interface IHitStore
     IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken);
 
     /// <summary>Deletes the hits in a range (retention and erasure requests); returns how many were deleted.</summary>
+    /// <remarks>
+    /// When <see cref="HitRange.IncludeDerivedData"/> is set (erasure requests, <see cref="IBeaconDataEraser"/>), a
+    /// store that keeps anything derived from hits (rollups, caches, materialised views) must also delete or rebuild
+    /// that part for the same site and range, in the same call, so that no erased hit can still be counted. Without
+    /// it (raw-hit retention) derived data is kept, under its own retention.
+    /// </remarks>
     ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken);
 }
 
@@ -41,6 +47,12 @@ public sealed record HitRange
 
     /// <summary>End, exclusive. Default: the latest time.</summary>
     public DateTimeOffset To { get; init; } = DateTimeOffset.MaxValue;
+
+    /// <summary>
+    /// Whether data derived from these hits (rollups and the like) goes too: <see langword="true"/> for erasure
+    /// requests, <see langword="false"/> (the default) for raw-hit retention, which keeps rollups.
+    /// </summary>
+    public bool IncludeDerivedData { get; init; }
 
     /// <summary>Every hit of every site.</summary>
     public static HitRange All { get; } = new();

@@ -1,0 +1,38 @@
+using FrancisBeacon.AspNetCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the beacon's opt-in erasure endpoint.</summary>
+public static class BeaconErasureEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>DELETE {pattern}/hits?site_id=…[&amp;from=YYYY-MM-DD][&amp;to=YYYY-MM-DD]</c>, which deletes a site's
+    /// hits (all of them, or those of the inclusive local days from/to in the site's time zone) through
+    /// <see cref="FrancisBeacon.IBeaconDataEraser"/> and answers <c>{"site_id","from","to","deleted"}</c>.
+    /// </summary>
+    /// <remarks>
+    /// The endpoint is never mapped by <c>MapBeaconApi</c> or <c>MapBeaconDashboard</c>, and it always requires
+    /// <paramref name="authorizationPolicy"/>: the loopback-only default of the read API does not apply to it. It
+    /// answers only <c>DELETE</c>, which a cross-site page can send only after a CORS preflight, and refuses requests
+    /// whose <c>Sec-Fetch-Site</c> is <c>cross-site</c> or <c>same-site</c>. Give the policy a non-cookie scheme
+    /// (a bearer token or an API key) so that a browser never adds the credentials on its own; see
+    /// docs/privacy.md.
+    /// </remarks>
+    /// <param name="endpoints">The app's endpoints.</param>
+    /// <param name="pattern">The prefix, usually the read API's: <c>/beacon/api</c>.</param>
+    /// <param name="authorizationPolicy">The name of the authorization policy a caller must satisfy. Required.</param>
+    /// <returns>The endpoint's convention builder.</returns>
+    /// <exception cref="InvalidOperationException">AddBeacon was not called, or no store was chosen.</exception>
+    public static IEndpointConventionBuilder MapBeaconErasureApi(this IEndpointRouteBuilder endpoints, string pattern, string authorizationPolicy)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentException.ThrowIfNullOrWhiteSpace(authorizationPolicy);
+        BeaconServiceChecks.EnsureServices(endpoints.ServiceProvider);
+        return endpoints.MapDelete(pattern.TrimEnd('/') + "/hits", ErasureEndpoint.HandleAsync)
+            .RequireAuthorization(authorizationPolicy)
+            .ExcludeFromDescription();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using FrancisBeacon.Querying;
+using Microsoft.AspNetCore.Http;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary><c>DELETE {api}/hits</c>: erasure of a site's hits, all or by local days (see <c>MapBeaconErasureApi</c>).</summary>
+internal static class ErasureEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IBeaconDataEraser eraser, TimeProvider time)
+    {
+        var fetchSite = context.Request.Headers["Sec-Fetch-Site"].ToString();
+        if (fetchSite is "cross-site" or "same-site")
+        {
+            return Error("Erasure requests from other sites are refused.", "origin", StatusCodes.Status403Forbidden);
+        }
+
+        var query = context.Request.Query;
+        try
+        {
+            var siteId = query["site_id"].ToString();
+            if (string.IsNullOrWhiteSpace(siteId))
+            {
+                throw new HitQueryException("site_id", "site_id is required: erasure never picks a site on its own.");
+            }
+
+            var site = sites.ForQuery(siteId);
+            var fromText = query["from"].ToString();
+            var toText = query["to"].ToString();
+            DateTimeOffset from = DateTimeOffset.MinValue, to = DateTimeOffset.MaxValue;
+            if (fromText.Length > 0 || toText.Length > 0)
+            {
+                var first = fromText.Length > 0 ? Day(fromText, "from") : new DateOnly(1900, 1, 1);
+                var last = toText.Length > 0 ? Day(toText, "to") : new DateOnly(9998, 12, 31);
+                var (rangeFrom, rangeTo) = QueryDateRange.Custom(first, last).Resolve(site.TimeZone, time.GetUtcNow());
+                from = fromText.Length > 0 ? rangeFrom : DateTimeOffset.MinValue;
+                to = toText.Length > 0 ? rangeTo : DateTimeOffset.MaxValue;
+            }
+
+            var deleted = await eraser.EraseAsync(site.Id, from, to, context.RequestAborted);
+            return Results.Json(
+                new ErasureResponse(site.Id, fromText.Length > 0 ? fromText : null, toText.Length > 0 ? toText : null, deleted),
+                ErasureJsonContext.Default.ErasureResponse);
+        }
+        catch (HitQueryException ex)
+        {
+            return Error(ex.Reason, ex.Field, SiteResolver.StatusCodeFor(ex));
+        }
+    }
+
+    private static DateOnly Day(string text, string field) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? day
+            : throw new HitQueryException(field, $"{field} must be a date in the form YYYY-MM-DD.");
+
+    private static IResult Error(string message, string field, int status) =>
+        Results.Json(new StatsError(message, field), StatsJsonContext.Default.StatsError, statusCode: status);
+}
+
+internal sealed record ErasureResponse(
+    [property: JsonPropertyName("site_id")] string SiteId,
+    [property: JsonPropertyName("from")] string? From,
+    [property: JsonPropertyName("to")] string? To,
+    [property: JsonPropertyName("deleted")] long Deleted);
+
+[JsonSerializable(typeof(ErasureResponse))]
+internal sealed partial class ErasureJsonContext : JsonSerializerContext;

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+public sealed class ErasureTests
+{
+    private static readonly DateTimeOffset Day1 = new(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Hit[] Hits() =>
+    [
+        new() { SiteId = "a.example", Path = "/1", Timestamp = Day1 },
+        new() { SiteId = "a.example", Path = "/2", Timestamp = Day1.AddDays(1) },
+        new() { SiteId = "a.example", Path = "/3", Timestamp = Day1.AddDays(2) },
+        new() { SiteId = "b.example", Path = "/1", Timestamp = Day1.AddDays(1) },
+    ];
+
+    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null) =>
+        BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.Sites.Add(new BeaconSiteOptions { Id = "a.example", TimeZone = "Europe/Berlin" });
+                o.Sites.Add(new BeaconSiteOptions { Id = "b.example" });
+            },
+            store: b => b.UseInMemory(),
+            map: map ?? (app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapBeaconApi("/beacon/api");
+                app.MapBeaconErasureApi("/beacon/api", "BeaconAdmin");
+            }),
+            services: s =>
+            {
+                s.AddAuthentication("Test").AddScheme<TestUserOptions, TestUserHandler>("Test", o => o.Role = role);
+                s.AddAuthorization(o => o.AddPolicy("BeaconAdmin", p => p.RequireRole("admin")));
+            });
+
+    private static async Task<List<Hit>> SeedAsync(BeaconTestHost host)
+    {
+        await host.Store.AppendAsync(Hits(), Ct);
+        return await BeaconTestHost.ReadAllAsync(host.Store);
+    }
+
+    [Fact]
+    public async Task EraseSiteAsync_DeletesEveryHitOfThatSiteOnly()
+    {
+        var store = new RecordingStore();
+        await store.AppendAsync(Hits(), Ct);
+        var eraser = new BeaconDataEraser(new ServiceCollection().AddSingleton<IHitStore>(store).BuildServiceProvider(), NullLogger<BeaconDataEraser>.Instance);
+
+        var deleted = await eraser.EraseSiteAsync("a.example", Ct);
+
+        Assert.Equal(3, deleted);
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store)).Select(h => h.SiteId));
+        Assert.True(Assert.Single(store.Purges).IncludeDerivedData);
+    }
+
+    [Fact]
+    public async Task EraseAsync_HalfOpenRange_DeletesOnlyHitsInside()
+    {
+        var store = new InMemoryHitStore();
+        await store.AppendAsync(Hits(), Ct);
+        var eraser = new BeaconDataEraser(new ServiceCollection().AddSingleton<IHitStore>(store).BuildServiceProvider(), NullLogger<BeaconDataEraser>.Instance);
+
+        var deleted = await eraser.EraseAsync("a.example", Day1.AddDays(1), Day1.AddDays(2), Ct);
+
+        Assert.Equal(1, deleted);
+        Assert.Equal(["/1", "/3"], (await BeaconTestHost.ReadAllAsync(store)).Where(h => h.SiteId == "a.example").Select(h => h.Path));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => eraser.EraseAsync("a.example", Day1, Day1, Ct).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => eraser.EraseSiteAsync(" ", Ct).AsTask());
+    }
+
+    [Fact]
+    public async Task Delete_WithThePolicy_ErasesTheLocalDaysOfTheSite()
+    {
+        await using var host = await StartAsync("admin");
+        await SeedAsync(host);
+
+        using var response = await host.Client.DeleteAsync("/beacon/api/hits?site_id=a.example&from=2026-03-02&to=2026-03-03", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(2, json.RootElement.GetProperty("deleted").GetInt64());
+        Assert.Equal(["a.example:/1", "b.example:/1"], (await BeaconTestHost.ReadAllAsync(host.Store)).Select(h => h.SiteId + ":" + h.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Delete_WholeSite_ErasesEverythingOfIt()
+    {
+        await using var host = await StartAsync("admin");
+        await SeedAsync(host);
+
+        using var response = await host.Client.DeleteAsync("/beacon/api/hits?site_id=b.example", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(await BeaconTestHost.ReadAllAsync(host.Store), h => h.SiteId == "b.example");
+        Assert.Equal(3, (await BeaconTestHost.ReadAllAsync(host.Store)).Count);
+    }
+
+    [Theory]
+    [InlineData(null, "/beacon/api/hits?site_id=a.example", HttpStatusCode.Unauthorized)]
+    [InlineData("reader", "/beacon/api/hits?site_id=a.example", HttpStatusCode.Forbidden)]
+    [InlineData("admin", "/beacon/api/hits", HttpStatusCode.BadRequest)]
+    [InlineData("admin", "/beacon/api/hits?site_id=unknown.example", HttpStatusCode.NotFound)]
+    [InlineData("admin", "/beacon/api/hits?site_id=a.example&from=yesterday", HttpStatusCode.BadRequest)]
+    [InlineData("admin", "/beacon/api/hits?site_id=a.example&from=2026-03-05&to=2026-03-01", HttpStatusCode.BadRequest)]
+    [InlineData("admin", "/beacon/api/hits?site_id=a.example&to=9999-12-31", HttpStatusCode.BadRequest)]
+    public async Task Delete_RefusedRequests_EraseNothing(string? role, string url, HttpStatusCode expected)
+    {
+        await using var host = await StartAsync(role);
+        await SeedAsync(host);
+
+        using var response = await host.Client.DeleteAsync(url, Ct);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(4, (await BeaconTestHost.ReadAllAsync(host.Store)).Count);
+    }
+
+    [Fact]
+    public async Task Delete_CrossSiteBrowserRequest_IsRefused()
+    {
+        await using var host = await StartAsync("admin");
+        await SeedAsync(host);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/beacon/api/hits?site_id=a.example");
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+
+        using var response = await host.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(4, (await BeaconTestHost.ReadAllAsync(host.Store)).Count);
+    }
+
+    [Fact]
+    public async Task MapBeaconApi_Alone_HasNoErasureEndpoint_EvenForLoopback()
+    {
+        await using var host = await StartAsync("admin", app =>
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapBeaconDashboard("/beacon");
+        });
+        await SeedAsync(host);
+
+        using var response = await host.Client.DeleteAsync("/beacon/api/hits?site_id=a.example", Ct);
+
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, response.StatusCode.ToString());
+        Assert.Equal(4, (await BeaconTestHost.ReadAllAsync(host.Store)).Count);
+    }
+
+    [Fact]
+    public void MapBeaconErasureApi_WithoutPolicy_Throws()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddBeacon().UseInMemory();
+        using var app = builder.Build();
+
+        Assert.Throws<ArgumentException>(() => app.MapBeaconErasureApi("/beacon/api", " "));
+    }
+
+    [Fact]
+    public async Task Retention_BackgroundLoop_PurgesAfterStartAndThenHourly_KeepingDerivedData()
+    {
+        var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(now);
+        var store = new RecordingStore();
+        await store.AppendAsync([new Hit { SiteId = "a", Path = "/old", Timestamp = now.AddDays(-31) }, new Hit { SiteId = "a", Path = "/new", Timestamp = now.AddDays(-1) }], Ct);
+        var services = new ServiceCollection().AddSingleton<IHitStore>(store).BuildServiceProvider();
+        using var retention = new RetentionService(services, Options.Create(new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(30) }), time, NullLogger<RetentionService>.Instance);
+
+        await retention.StartAsync(Ct);
+        // ExecuteAsync starts on another thread: step the clock until its first delay (10 s) has run out.
+        for (var step = 0; step < 100 && store.Purges.Count < 1; step++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20, Ct);
+        }
+
+        await WaitAsync(() => store.Purges.Count == 1);
+        await store.AppendAsync([new Hit { SiteId = "b", Path = "/aged", Timestamp = now.AddDays(-30).AddMinutes(30) }], Ct);
+        // The next round, an hour later (advanced hour by hour, so the loop's delay is registered whenever it gets there).
+        for (var hour = 0; hour < 5 && store.Purges.Count < 2; hour++)
+        {
+            time.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(20, Ct);
+        }
+
+        await WaitAsync(() => store.Purges.Count >= 2);
+        await retention.StopAsync(Ct);
+
+        Assert.Equal(["/new"], (await BeaconTestHost.ReadAllAsync(store)).Select(h => h.Path));
+        Assert.All(store.Purges, p => Assert.False(p.IncludeDerivedData));
+        Assert.All(store.Purges, p => Assert.Null(p.SiteId));
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(condition());
+    }
+
+    /// <summary>The reference store, remembering every purge range.</summary>
+    private sealed class RecordingStore : IHitStore
+    {
+        private readonly InMemoryHitStore _inner = new();
+
+        public List<HitRange> Purges { get; } = [];
+
+        public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => _inner.AppendAsync(hits, cancellationToken);
+
+        public ValueTask<Querying.AggregateResult> QueryAsync(Querying.HitQuery query, CancellationToken cancellationToken) => _inner.QueryAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => _inner.ReadAsync(range, cancellationToken);
+
+        public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+        {
+            lock (Purges)
+            {
+                Purges.Add(range);
+            }
+
+            return _inner.PurgeAsync(range, cancellationToken);
+        }
+    }
+
+    private sealed class TestUserOptions : AuthenticationSchemeOptions
+    {
+        public string? Role { get; set; }
+    }
+
+    /// <summary>No user when <see cref="TestUserOptions.Role"/> is null; else a user in that role (a bearer-like, non-cookie scheme).</summary>
+    private sealed class TestUserHandler(IOptionsMonitor<TestUserOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : AuthenticationHandler<TestUserOptions>(options, logger, encoder)
+    {
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (Options.Role is null)
+            {
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
+
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner"), new Claim(ClaimTypes.Role, Options.Role)], "Test");
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
+        }
+    }
+}
