@@ -1,9 +1,14 @@
 using System.Net;
+using FrancisBeacon;
 using FrancisBeacon.AspNetCore;
+using FrancisBeacon.Sample;
+using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-var builder = WebApplication.CreateBuilder(args);
+// --seed-demo: fill the first configured site with eight weeks of demo traffic before serving (docs/dashboard.md).
+var seedDemo = args.Contains(DemoTraffic.Switch, StringComparer.Ordinal);
+var builder = WebApplication.CreateBuilder(args.Where(a => a != DemoTraffic.Switch).ToArray());
 
 // The two lines an app adds (the configuration section is optional):
 var beacon = builder.Services.AddBeacon(builder.Configuration.GetSection("FrancisBeacon"));
@@ -71,7 +76,21 @@ app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"Hits are stored in {storeDescription}. Press Ctrl+C to stop.");
 });
 
-app.Run();
+if (seedDemo)
+{
+    // The stores create their schema when the app starts, so the demo is written just after.
+    await app.StartAsync();
+    var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BeaconOptions>>().Value;
+    var site = options.Sites.FirstOrDefault() ?? new BeaconSiteOptions { Id = "localhost" };
+    var zone = TimeZoneInfo.FindSystemTimeZoneById(site.TimeZone);
+    var count = await DemoTraffic.SeedAsync(app.Services.GetRequiredService<IHitStore>(), site.Id, site.Id, zone, TimeProvider.System, CancellationToken.None);
+    Console.WriteLine($"Seeded {count} demo hits for site {site.Id} (the last {DemoTraffic.Days} days; hits already stored are skipped).");
+    await app.WaitForShutdownAsync();
+}
+else
+{
+    app.Run();
+}
 
 static IResult Page(string title, string text, string tracking)
 {
