@@ -931,6 +931,8 @@
       details.gen++;
       if (details.opener && document.contains(details.opener)) { details.opener.focus(); }
     });
+    // Escape closes the dialog even from the search box (where Chromium would only clear the text).
+    $("details").addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); closeDetails(); } });
     // A click on the backdrop (outside the dialog box) closes it.
     $("details").addEventListener("click", function (e) { if (e.target === $("details")) { closeDetails(); } });
     var searchTimer = 0;
@@ -951,7 +953,8 @@
         if (chart && chart.width !== width) { chart.setSize({ width: width, height: 260 }); }
       }, 100);
     };
-    if (typeof ResizeObserver === "function") { new ResizeObserver(resize).observe($("chart")); } else { window.addEventListener("resize", resize); }
+    if (typeof ResizeObserver === "function") { new ResizeObserver(resize).observe($("chart")); }
+    window.addEventListener("resize", resize);
     if (window.matchMedia) {
       var scheme = window.matchMedia("(prefers-color-scheme: dark)");
       var redraw = function () { drawChart(); };
@@ -965,8 +968,8 @@
     });
   }
 
-  // Exposed for tests of the CSV rules (no eval needed to call them).
-  window.FrancisBeaconDashboard = { csvCell: csvCell, toCsv: toCsv };
+  // Read-only hooks for the browser tests: the CSV rules and the data the chart was drawn from.
+  window.FrancisBeaconDashboard = { csvCell: csvCell, toCsv: toCsv, chartData: function () { return chartData; } };
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
