@@ -2,14 +2,21 @@ namespace FrancisBeacon.Querying;
 
 /// <summary>A filter on a <see cref="HitQuery"/>: a condition, or <c>and</c>, <c>or</c>, <c>not</c> of filters.</summary>
 /// <remarks>
-/// This version filters event dimensions (<c>event:page</c>, <c>event:name</c>, <c>event:hostname</c>): hits that do not
-/// match are left out before anything is counted, so it combines with event metrics (visitors, pageviews, events)
-/// and event or time dimensions. Filters on visit dimensions, regular expressions and filtered session metrics come
-/// later and are refused with a <see cref="HitQueryException"/> naming <c>filters</c>.
+/// <para>A filter picks hits. A condition on an event dimension (<c>event:page</c>, <c>event:name</c>, …) looks at the
+/// hit itself; a condition on a visit dimension (<c>visit:source</c>, <c>visit:entry_page</c>, …) looks at the hit's
+/// session (its first hit, or for the exit page its last), so it keeps or drops whole sessions, as in Plausible.
+/// Conditions of both kinds combine freely with <c>and</c>, <c>or</c> and <c>not</c>; sessions are formed from every
+/// hit in the range before filtering, so a filter never splits or joins sessions.</para>
+/// <para>Event metrics (visitors, pageviews, events) count the kept hits; session metrics (visits, bounce_rate,
+/// visit_duration, views_per_visit) are computed over the sessions with at least one kept hit, each taken whole.</para>
 /// </remarks>
 public abstract record HitFilter
 {
-    /// <summary>Whether a hit passes the filter (the reference semantics every store follows).</summary>
+    /// <summary>
+    /// Whether a hit passes the filter, judging every condition on the hit's own values (a visit condition on the
+    /// hit's own attribute, as if it were its session's first hit; entry and exit page on its path). Stores judge
+    /// visit conditions on the hit's session instead; see the remarks on <see cref="HitFilter"/>.
+    /// </summary>
     public abstract bool Matches(Hit hit);
 
     /// <summary>Every condition in the filter tree.</summary>
@@ -56,7 +63,14 @@ public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension
     /// <inheritdoc />
     public override bool Matches(Hit hit)
     {
-        var value = Dimension.ValueOf(hit);
+        ArgumentNullException.ThrowIfNull(hit);
+        return Test(Dimension == HitDimension.EntryPage || Dimension == HitDimension.ExitPage ? hit.Path : Dimension.ValueOf(hit));
+    }
+
+    /// <summary>Whether a dimension value (<see cref="HitDimension.NotSet"/> when missing) passes the condition.</summary>
+    public bool Test(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
         return Operator switch
         {
             HitFilterOperator.Is => Values.Contains(value, StringComparer.Ordinal),
