@@ -115,6 +115,21 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         Assert.All(snapshot, b => Assert.Contains("""["is","visit:source",["Google"]]""", b, StringComparison.Ordinal));
         Assert.Equal(0, await page.Locator(".panel[aria-busy]").CountAsync());
 
+        // ... and every panel shows what the API answers for it.
+        const string Google = """["is","visit:source",["Google"]]""";
+        var totals = (await site.QueryAsync("""{"metrics":["visitors","visits","bounce_rate"],"date_range":"30d","filters":[""" + Google + "]}"))[0];
+        Assert.Equal(Format("visitors", totals.GetProperty("metrics")[0].GetDouble()), await page.TextContentAsync("#total-visitors"));
+        Assert.Equal(Format("visits", totals.GetProperty("metrics")[1].GetDouble()), await page.TextContentAsync("#total-visits"));
+        Assert.Equal(Format("bounce_rate", totals.GetProperty("metrics")[2].GetDouble()), await page.TextContentAsync("#total-bounce_rate"));
+        foreach (var (panel, dimension) in new[] { ("pages", "event:page"), ("sources", "visit:source"), ("locations", "visit:country"), ("devices", "visit:browser"), ("languages", "visit:language") })
+        {
+            await AssertPanelAsync(page, panel, $$$"""{"metrics":["visitors"],"dimensions":["{{{dimension}}}"],"date_range":"30d","filters":[{{{Google}}}],"pagination":{"limit":10,"offset":0}}""", ["visitors"]);
+        }
+
+        await AssertPanelAsync(page, "events", """{"metrics":["visitors","events"],"dimensions":["event:name"],"date_range":"30d","filters":[""" + Google + """,["is_not","event:name",["pageview"]]],"pagination":{"limit":10,"offset":0}}""", ["visitors", "events"]);
+        Assert.Equal(["Google"], await page.Locator("#panel-sources button.row-filter").AllTextContentsAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "dashboard-filtered.png"), FullPage = true });
+
         // Reload: the same state comes back from the address alone.
         var url = page.Url;
         await page.ReloadAsync();
@@ -138,7 +153,6 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         Assert.Equal(Format("visitors", filtered.GetProperty("metrics")[0].GetDouble()), await page.TextContentAsync("#total-visitors"));
         Assert.Equal(Format("pageviews", filtered.GetProperty("metrics")[1].GetDouble()), await page.TextContentAsync("#total-pageviews"));
         Assert.Equal(["/pricing"], await page.Locator("#panel-pages button.row-filter").AllTextContentsAsync());
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "dashboard-filtered.png"), FullPage = true });
 
         // Back goes to the previous state (no filter), forward to the filtered one.
         await page.GoBackAsync();
@@ -147,7 +161,7 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         await page.GoForwardAsync();
         await page.WaitForSelectorAsync("body[data-loaded=true]");
         Assert.Equal("Page is /pricing ✕", (await page.TextContentAsync("#filters .chip"))?.Trim());
-        Assert.DoesNotContain(problems, p => !p.StartsWith("400 ", StringComparison.Ordinal));
+        Assert.Empty(problems);
     }
 
     [Fact]
