@@ -100,8 +100,9 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
             }
         };
 
-        // A source row: every query the page makes from then on carries the filter.
-        await page.ClickAsync("#panel-sources button.row-filter[data-value='Google']");
+        // A source row (Space on it, as a keyboard user would): every query the page makes from then on carries the filter.
+        await page.FocusAsync("#panel-sources button.row-filter[data-value='Google']");
+        await page.Keyboard.PressAsync("Space");
         await page.WaitForSelectorAsync("body[data-loaded=true]");
         Assert.Contains("f=visit%3Asource%7CGoogle", page.Url, StringComparison.Ordinal);
         Assert.Equal("Source is Google ✕", (await page.TextContentAsync("#filters .chip"))?.Trim());
