@@ -30,6 +30,12 @@ public sealed class HitQuerySql
         _hitsTable = hitsTable;
     }
 
+    /// <summary>
+    /// The command timeout for queries with regular-expression filters, a backstop on top of the pattern subset's
+    /// linear-time guarantee. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan RegexCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Builds the statement and its parameters.</summary>
     public (string Sql, DynamicParameters Parameters) Build(HitQuery query)
     {
@@ -158,16 +164,25 @@ public sealed class HitQuerySql
         {
             case HitFilterCondition condition:
                 var value = $"COALESCE({column(condition.Dimension)}, @not_set)";
+                var regex = condition.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot;
+                var fold = condition.IgnoreCase && !regex;
+                if (fold)
+                {
+                    value = _dialect.FoldAsciiCase(value);
+                }
+
                 var names = new List<string>();
                 foreach (var v in condition.Values)
                 {
                     var name = string.Create(CultureInfo.InvariantCulture, $"f{counter++}");
-                    parameters.Add(name, v);
+                    parameters.Add(name, regex ? _dialect.RegexPatternValue(QueryRegex.Parse(v)) : fold ? HitFilterCondition.FoldAsciiCase(v) : v);
                     names.Add("@" + name);
                 }
 
                 return condition.Operator switch
                 {
+                    HitFilterOperator.Matches => "(" + string.Join(" OR ", names.Select(n => _dialect.RegexMatch(value, n))) + ")",
+                    HitFilterOperator.MatchesNot => "(NOT (" + string.Join(" OR ", names.Select(n => _dialect.RegexMatch(value, n))) + "))",
                     HitFilterOperator.Is => $"({value} IN ({string.Join(", ", names)}))",
                     HitFilterOperator.IsNot => $"({value} NOT IN ({string.Join(", ", names)}))",
                     HitFilterOperator.Contains => "(" + string.Join(" OR ", names.Select(n => _dialect.Contains(value, n))) + ")",
@@ -289,8 +304,9 @@ public sealed class HitQuerySql
         ArgumentNullException.ThrowIfNull(connection);
         var (sql, parameters) = Build(query);
         var rows = new List<AggregateRow>();
+        var usesRegex = query.Filter?.Conditions().Any(c => c.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot) == true;
         await using var reader = await connection.ExecuteReaderAsync(
-            new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+            new CommandDefinition(sql, parameters, commandTimeout: usesRegex ? (int)RegexCommandTimeout.TotalSeconds : null, cancellationToken: cancellationToken));
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(ReadRow(reader, query));

@@ -87,3 +87,35 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             await store.QueryAsync(query with { Dimensions = [HitDimension.Source], Filter = HitFilter.And(HitFilter.Is(HitDimension.Source, "Google"), HitFilter.Contains(HitDimension.Page, "/")), Metrics = [HitMetric.Pageviews, HitMetric.Visits] }, CancellationToken.None));
     }
 }
+
+/// <content>Regular expressions and case-insensitive comparisons.</content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>matches / matches_not use the portable subset; case_sensitive: false folds ASCII letters only.</summary>
+    [Fact]
+    public virtual async Task QueryAsync_RegexAndCaseInsensitiveFilters_MatchTheSubset()
+    {
+        var t0 = Utc(2026, 7, 1, 12, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).OnPage("/blog/2026/a").At(t0).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/Blog/x").At(t0.AddMinutes(1)).Build(),
+            new HitBuilder().ByVisitor(3).OnPage("/ÉTÉ").At(t0.AddMinutes(2)).Build(),
+            new HitBuilder().ByVisitor(4).OnPage("/😀").At(t0.AddMinutes(3)).Build(),
+        ]);
+        var query = Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Events] };
+
+        AssertRows([Row([], 1)], await store.QueryAsync(query with { Filter = HitFilter.Matches(HitDimension.Page, @"^/blog/\d{4}/") }, CancellationToken.None));
+        AssertRows([Row([], 2)], await store.QueryAsync(query with { Filter = HitFilter.Matches(HitDimension.Page, "^/[Bb]log/") }, CancellationToken.None));
+        AssertRows([Row([], 1)], await store.QueryAsync(query with { Filter = HitFilter.Matches(HitDimension.Page, "^/.$") }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.MatchesNot, HitDimension.Page, ["blog", "^/.$"]) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.Contains, HitDimension.Page, ["/BLOG/"]) { IgnoreCase = true } }, CancellationToken.None));
+        AssertRows(
+            [Row([], 0)],
+            await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.Is, HitDimension.Page, ["/été"]) { IgnoreCase = true } }, CancellationToken.None));
+    }
+}

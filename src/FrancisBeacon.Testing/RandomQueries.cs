@@ -98,8 +98,24 @@ internal static class RandomQueries
             // Sometimes a fragment, so that contains meets partial matches (and surrogate or case look-alikes).
             return random.Next(3) == 0 && value.Length > 2 && !value.Any(char.IsSurrogate) ? value.Substring(random.Next(value.Length / 2), 1 + random.Next(value.Length / 2)) : value;
         }).ToArray();
-        return new HitFilterCondition((HitFilterOperator)pick, dimension, values);
+        if (random.Next(4) == 0)
+        {
+            // Regular expressions: fixed patterns that meet the random pages, events and properties, plus escaped values.
+            var patterns = Enumerable.Range(0, 1 + random.Next(2))
+                .Select(_ => random.Next(3) == 0 && values[0].Length <= 100 ? QueryRegex.Escape(values[0]) : Patterns[random.Next(Patterns.Length)])
+                .ToArray();
+            return new HitFilterCondition(random.Next(2) == 0 ? HitFilterOperator.Matches : HitFilterOperator.MatchesNot, dimension, patterns);
+        }
+
+        return new HitFilterCondition((HitFilterOperator)pick, dimension, values) { IgnoreCase = random.Next(4) == 0 };
     }
+
+    private static readonly string[] Patterns =
+    [
+        "^/blog", "^/(about|About)$", @"\d", "[^a-z/]", "^/.$", "^/..$", "é", "^/a.b$", "[A-Z]", "^/x{3,}", "^/[a-zA-Z]+$",
+        @"\w$", @"\s", "^/?$", "Sign(up)?", "^(Signup|Purchase)$", "k[0-2]", "^.{2,4}$", @"\W", "(?:😀|Ω)", "^[^/]", @"[\-_]",
+        "caf(e|é)", "^$", @"\.", "ref[0-1]$", "^/.*/.*", "(not set)", @"\(not set\)", "Mobile|Tablet", "o$",
+    ];
 
     // Event and visit dimensions, mixed freely in one tree (visit conditions are judged on the hit's session).
     private static readonly HitDimension[] FilterDimensions =

@@ -50,6 +50,36 @@ public sealed class QueryEndpointModelTests
         Assert.Equal([1, 1, 2, 0, 120], row.GetProperty("metrics").EnumerateArray().Select(m => m.GetDouble()).ToArray());
     }
 
+    [Fact]
+    public async Task Query_MatchesAndCaseInsensitiveContains_AreApplied()
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var matches = await PostAsync(host, """
+            {"site_id":"example.com","metrics":["events"],"date_range":["2026-03-01","2026-03-31"],"filters":[["matches","event:page",["^/(pricing|checkout)$"]]]}
+            """);
+        using var contains = await PostAsync(host, """
+            {"site_id":"example.com","metrics":["events"],"date_range":["2026-03-01","2026-03-31"],"filters":[["contains","event:page",["PRIC"],{"case_sensitive":false}]]}
+            """);
+
+        Assert.Equal(2, matches.RootElement.GetProperty("results")[0].GetProperty("metrics")[0].GetInt64());
+        Assert.Equal(1, contains.RootElement.GetProperty("results")[0].GetProperty("metrics")[0].GetInt64());
+    }
+
+    [Theory]
+    [InlineData("""[["matches","event:page",["(a)\\1"]]]""")]
+    [InlineData("""[["matches","event:page",["^/a"],{"case_sensitive":false}]]""")]
+    [InlineData("""[["contains","event:page",["a"],{"shout":true}]]""")]
+    public async Task Query_CostlyOrUnknownFilterForms_Answer400NamingFilters(string filters)
+    {
+        await using var host = await HostWithDataAsync();
+
+        var (status, field, text) = await PostRawAsync(host, $$"""{"site_id":"example.com","metrics":["events"],"date_range":"7d","filters":{{filters}}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(field == "filters", text);
+    }
+
     internal static async Task<JsonDocument> PostAsync(BeaconTestHost host, string body)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");

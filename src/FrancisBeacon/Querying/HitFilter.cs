@@ -34,6 +34,9 @@ public abstract record HitFilter
     /// <summary>The dimension's value is one of <paramref name="values"/>.</summary>
     public static HitFilter Is(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Is, dimension, values);
 
+    /// <summary>The dimension's value matches one of the regular expressions <paramref name="patterns"/> (see <see cref="QueryRegex"/>).</summary>
+    public static HitFilter Matches(HitDimension dimension, params string[] patterns) => new HitFilterCondition(HitFilterOperator.Matches, dimension, patterns);
+
     /// <summary>The dimension's value contains one of <paramref name="values"/> (ordinal, case-sensitive).</summary>
     public static HitFilter Contains(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Contains, dimension, values);
 }
@@ -52,6 +55,12 @@ public enum HitFilterOperator
 
     /// <summary>The value contains none of the values (<c>contains_not</c>).</summary>
     ContainsNot,
+
+    /// <summary>The value matches one of the regular expressions (<c>matches</c>; see <see cref="QueryRegex"/> for the subset).</summary>
+    Matches,
+
+    /// <summary>The value matches none of the regular expressions (<c>matches_not</c>).</summary>
+    MatchesNot,
 }
 
 /// <summary>A comparison of one dimension's value (<see cref="HitDimension.NotSet"/> when missing) with a list of values.</summary>
@@ -60,6 +69,38 @@ public enum HitFilterOperator
 /// <param name="Values">The values, at least one and at most 100.</param>
 public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension Dimension, IReadOnlyList<string> Values) : HitFilter
 {
+    /// <summary>
+    /// Compare ignoring the case of ASCII letters A–Z (Plausible's <c>"modifiers": {"case_sensitive": false}</c>); other
+    /// letters still compare exactly, so every store gives the same answer. Not for regular expressions. Default: off.
+    /// </summary>
+    public bool IgnoreCase { get; init; }
+
+    /// <summary>Folds ASCII letters A–Z to lower case, leaving every other character as it is.</summary>
+    public static string FoldAsciiCase(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return string.Create(value.Length, value, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public bool Equals(HitFilterCondition? other) =>
+        other is not null && Operator == other.Operator && Dimension == other.Dimension && IgnoreCase == other.IgnoreCase &&
+        Values.SequenceEqual(other.Values, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Operator, Dimension, IgnoreCase, Values.Count);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Operator}({Dimension}{(IgnoreCase ? ", ignore case" : string.Empty)}: {string.Join(", ", Values.Select(v => "\"" + v + "\""))})";
+
     /// <inheritdoc />
     public override bool Matches(Hit hit)
     {
@@ -71,8 +112,17 @@ public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension
     public bool Test(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        if (IgnoreCase && Operator is not (HitFilterOperator.Matches or HitFilterOperator.MatchesNot))
+        {
+            value = FoldAsciiCase(value);
+            var folded = Values.Select(FoldAsciiCase).ToList();
+            return (this with { IgnoreCase = false, Values = folded }).Test(value);
+        }
+
         return Operator switch
         {
+            HitFilterOperator.Matches => Values.Any(v => QueryRegex.Parse(v).IsMatch(value)),
+            HitFilterOperator.MatchesNot => !Values.Any(v => QueryRegex.Parse(v).IsMatch(value)),
             HitFilterOperator.Is => Values.Contains(value, StringComparer.Ordinal),
             HitFilterOperator.IsNot => !Values.Contains(value, StringComparer.Ordinal),
             HitFilterOperator.Contains => Values.Any(v => value.Contains(v, StringComparison.Ordinal)),

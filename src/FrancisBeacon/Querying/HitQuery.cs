@@ -150,6 +150,19 @@ public sealed record HitQuery
                     throw new HitQueryException("filters", "A filter needs 1 to 100 values of at most 2048 characters.");
                 }
 
+                if (condition.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot)
+                {
+                    if (condition.IgnoreCase)
+                    {
+                        throw new HitQueryException("filters", "matches and matches_not are case-sensitive; write the cases into the pattern, e.g. [Bb]log.");
+                    }
+
+                    foreach (var pattern in condition.Values)
+                    {
+                        QueryRegex.Parse(pattern);
+                    }
+                }
+
                 break;
             case HitFilterAnd and:
                 ValidateChildren(and.Filters, depth);
