@@ -209,7 +209,7 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         var all = await site.QueryAsync("""{"metrics":["visitors","pageviews"],"dimensions":["event:page"],"date_range":"30d","pagination":{"limit":50,"offset":0}}""");
         Assert.Equal(all.Count, await page.Locator("#details tbody tr").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "dashboard-details.png") });
-        await page.FillAsync("#details-search", "lamps");
+        await page.FillAsync("#details-search", "LAMPS"); // case-insensitive, as in Plausible
         await page.WaitForSelectorAsync("#details tbody tr:nth-child(3)");
         for (var i = 0; i < 40 && await page.Locator("#details tbody tr").CountAsync() != 3; i++)
         {

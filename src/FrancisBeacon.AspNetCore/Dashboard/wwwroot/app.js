@@ -607,10 +607,17 @@
 
   // ---------------------------------------------------------------- panels
 
+  // The details search ignores case (Plausible's {"case_sensitive": false}); an API without the modifier gets a plain contains.
+  var caseModifier = true;
   function panelQuery(t, metrics, limit, offset, search, signal) {
     var dimension = tabDimension(t);
-    var body = { metrics: metrics, dimensions: [dimension], pagination: { limit: limit, offset: offset || 0 } };
-    return query(body, signal, [t.extraFilter, search ? ["contains", dimension, [search]] : null]);
+    var body = function () { return { metrics: metrics, dimensions: [dimension], pagination: { limit: limit, offset: offset || 0 } }; };
+    var searchFilter = function (folded) { return search ? (folded ? ["contains", dimension, [search], { case_sensitive: false }] : ["contains", dimension, [search]]) : null; };
+    return query(body(), signal, [t.extraFilter, searchFilter(search && caseModifier)]).catch(function (error) {
+      if (!search || !caseModifier || error.status !== 400 || error.field !== "filters") { throw error; }
+      caseModifier = false;
+      return query(body(), signal, [t.extraFilter, searchFilter(false)]);
+    });
   }
 
   // Views the API may not offer yet (goals, event properties) are asked once per site; a 400 hides them.
