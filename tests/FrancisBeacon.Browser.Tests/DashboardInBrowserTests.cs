@@ -45,6 +45,8 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         await AssertPanelAsync(page, "languages", """{"metrics":["visitors"],"dimensions":["visit:language"],"date_range":"30d","pagination":{"limit":10,"offset":0}}""", ["visitors"]);
         await AssertPanelAsync(page, "events", """{"metrics":["visitors","events"],"dimensions":["event:name"],"date_range":"30d","filters":[["is_not","event:name",["pageview"]]],"pagination":{"limit":10,"offset":0}}""", ["visitors", "events"]);
 
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "dashboard-light.png"), FullPage = true });
+
         // A tab is one more query; its choice is part of the address.
         await page.ClickAsync("#panel-pages .tab[data-tab=exit]");
         await page.WaitForSelectorAsync("#panel-pages[data-tab=exit]:not([aria-busy])");
@@ -62,8 +64,8 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         }
 
         Assert.Equal(JsonValueKind.Object, chart.GetProperty("previous").ValueKind);
-        Assert.Equal(5, await page.Locator("#chart .u-legend .u-series").CountAsync()); // date, 2 series, 2 previous
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "dashboard-light.png"), FullPage = true });
+        Assert.Equal(5, await page.Locator("#chart .u-legend .u-series:not([hidden])").CountAsync()); // date, 2 series, 2 previous
+        Assert.Equal(29, chart.GetProperty("partial").GetInt32()); // today, the last of 30 days, is still filling up
 
         // Phone width: the chart follows, nothing overflows sideways.
         await page.SetViewportSizeAsync(390, 844);
@@ -78,6 +80,7 @@ public sealed class DashboardInBrowserTests(ChromiumFixture chromium, DashboardS
         // Dark mode: the chart is redrawn in the dark palette.
         await page.SetViewportSizeAsync(1280, 800);
         await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+        await page.ClickAsync("#panel-pages .tab[data-tab=pages]");
         await page.ClickAsync("button[data-period='7d']");
         await page.WaitForSelectorAsync("body[data-loaded=true]");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "dashboard-dark.png"), FullPage = true });

@@ -507,7 +507,7 @@
         if (gen !== generation) { return; }
         $("chart").removeAttribute("aria-busy");
         $("chart-status").textContent = "";
-        chartData = { labels: labels, current: current, previous: prev, interval: interval, days: rangeDays() };
+        chartData = { labels: labels, current: current, previous: prev, interval: interval, days: rangeDays(), partial: partialBucket(labels, range, now) };
         drawChart();
       });
     }, function (error) {
@@ -516,6 +516,18 @@
       $("chart-status").textContent = "Could not load the chart: " + error.message;
       throw error;
     });
+  }
+
+  // The bucket that contains "now" (today, this week, this hour) is still filling up: its index, or -1.
+  function partialBucket(labels, range, now) {
+    var end = Array.isArray(range) && range.length === 2 ? String(range[1]).slice(0, 10) : "";
+    for (var i = labels.length - 1; i >= 0; i--) {
+      if (labels[i] <= now) {
+        var next = i + 1 < labels.length ? labels[i + 1] : null;
+        return (next !== null ? next > now : end >= now.slice(0, 10)) ? i : -1;
+      }
+    }
+    return -1;
   }
 
   function series(labels, results) {
@@ -574,13 +586,18 @@
     var width = Math.max(260, host.clientWidth);
     if (chart) { chart.destroy(); chart = null; }
     host.replaceChildren();
-    var data = [d.labels.map(bucketTime), d.current.visitors, d.current.pageviews];
+    // The bucket still filling up is drawn dashed (a separate series from the bucket before it), not as a drop.
+    var p = d.partial > 0 ? d.partial : -1;
+    var solid = function (arr) { return p < 0 ? arr : arr.map(function (v, i) { return i === p ? null : v; }); };
+    var dashed = function (arr) { return arr.map(function (v, i) { return i === p || i === p - 1 ? v : null; }); };
+    var data = [d.labels.map(bucketTime), solid(d.current.visitors), solid(d.current.pageviews)];
     var fmtValue = function (u, v) { return v == null ? "–" : number.format(v); };
+    var fmtCurrent = function (arr) { return function (u, v, si, idx) { return fmtValue(u, v == null && idx === p ? arr[idx] : v); }; };
     var points = { show: d.labels.length < 40 };
     var s = [
       { label: "Date", value: function (u, v) { return v == null ? "–" : bucketText(d.labels[u.valToIdx(v)] || "", d.interval); } },
-      { label: "Visitors", stroke: accent, width: 2, fill: fill, points: points, value: fmtValue },
-      { label: "Pageviews", stroke: accent2, width: 2, points: points, value: fmtValue },
+      { label: "Visitors", stroke: accent, width: 2, fill: fill, points: points, value: fmtCurrent(d.current.visitors) },
+      { label: "Pageviews", stroke: accent2, width: 2, points: points, value: fmtCurrent(d.current.pageviews) },
     ];
     if (d.previous) {
       var pick = function (arr) { return d.labels.map(function (l, i) { return i < arr.length ? arr[i] : null; }); };
@@ -588,6 +605,13 @@
       var prevName = state.compare === "year_over_year" ? " (last year)" : " (previous)";
       s.push({ label: "Visitors" + prevName, stroke: accent, width: 1.5, dash: [6, 5], alpha: 0.55, points: { show: false }, value: fmtValue });
       s.push({ label: "Pageviews" + prevName, stroke: accent2, width: 1.5, dash: [6, 5], alpha: 0.55, points: { show: false }, value: fmtValue });
+    }
+    var hiddenLegend = [];
+    if (p > 0) {
+      data.push(dashed(d.current.visitors), dashed(d.current.pageviews));
+      hiddenLegend.push(s.length, s.length + 1);
+      s.push({ label: "Visitors (so far)", stroke: accent, width: 2, dash: [4, 4], points: points, value: fmtValue });
+      s.push({ label: "Pageviews (so far)", stroke: accent2, width: 2, dash: [4, 4], points: points, value: fmtValue });
     }
     var fmt = tickFormat(d.interval, d.days);
     var axis = { stroke: muted, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
@@ -602,6 +626,8 @@
       ],
       series: s,
     }, data, host);
+    var legendRows = host.querySelectorAll(".u-legend .u-series");
+    hiddenLegend.forEach(function (i) { if (legendRows[i]) { legendRows[i].hidden = true; } });
     host.setAttribute("data-points", String(d.labels.length));
   }
 
