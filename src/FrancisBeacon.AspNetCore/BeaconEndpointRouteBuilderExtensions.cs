@@ -27,8 +27,9 @@ public static class BeaconEndpointRouteBuilderExtensions
         group.MapGet("/export", ExportEndpoint.HandleAsync);
         group.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
         group.MapGet("/sites", SitesEndpoint.Handle);
-        group.MapGet("/bots", (BotLog log) => Results.Json(
-            log.Snapshot().Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
+        group.MapGet("/bots", (HttpContext context, BotLog log, SiteResolver sites) => Results.Json(
+            log.Snapshot().Where(e => sites.For(context.User).AllowedSiteIds?.Contains(e.SiteId) != false)
+                .Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
             StatsJsonContext.Default.ListStatsBotEntry));
         return group;
     }
