@@ -3,6 +3,13 @@ using FrancisBeacon.AspNetCore;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
+// `dotnet run -- beacon-token api-key|share --name NAME --site SITE` mints an API key or share link (docs/api.md).
+if (args.Length > 0 && args[0] == BeaconTokenCommand.Name)
+{
+    Environment.ExitCode = BeaconTokenCommand.Run(args, Console.Out, Console.Error);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 // The two lines an app adds (the configuration section is optional):
@@ -33,6 +40,9 @@ else
     beacon.UseSqlite(sqlite.ConnectionString);
     storeDescription = sqlite.DataSource;
 }
+
+// API keys and dashboard share links, hashed, from FrancisBeacon:Tokens (removing an entry revokes it at once).
+beacon.AddTokens(builder.Configuration.GetSection("FrancisBeacon:Tokens"));
 
 var app = builder.Build();
 app.UseBeacon();
