@@ -136,6 +136,31 @@ public sealed class ApiKeyTests
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
+    [Fact]
+    public async Task ConfigurationReloadedInvalid_FailsClosedWith401_NotAServerError()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tokens:ApiKeys:0:Name"] = "reporting",
+            ["Tokens:ApiKeys:0:Hash"] = KeyA.Hash,
+            ["Tokens:ApiKeys:0:Sites:0"] = "a.example",
+        }).Build();
+        await using var host = await BeaconTestHost.StartAsync(TwoSites, store: b => b.UseInMemory().AddTokens(configuration.GetSection("Tokens")));
+
+        configuration["Tokens:ApiKeys:0:Hash"] = "not-a-hash";
+        try
+        {
+            configuration.Reload(); // IOptionsMonitor re-validates eagerly and throws into the reloading code
+        }
+        catch (AggregateException ex) when (ex.InnerException is Microsoft.Extensions.Options.OptionsValidationException)
+        {
+        }
+
+        using var response = await host.Client.SendAsync(Query("/beacon/api/v2/query", "a.example", KeyA.Token), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("/beacon/api/stats?site_id=b.example&period=30d")]
     [InlineData("/beacon/api/realtime?site_id=b.example")]

@@ -19,7 +19,7 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
     /// <summary>The principal of a valid API key, or <see langword="null"/>.</summary>
     public ClaimsPrincipal? ValidateApiKey(string token)
     {
-        var keys = options.CurrentValue.ApiKeys;
+        var keys = Current()?.ApiKeys ?? [];
         var match = Find(token, BeaconTokens.ApiKeyPrefix, keys.Count, i => keys[i].Hash);
         if (match < 0)
         {
@@ -41,7 +41,7 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
     /// <summary>The principal of a valid share link, or <see langword="null"/>.</summary>
     public ClaimsPrincipal? ValidateShareLink(string token)
     {
-        var links = options.CurrentValue.ShareLinks;
+        var links = Current()?.ShareLinks ?? [];
         var match = Find(token, BeaconTokens.ShareLinkPrefix, links.Count, i => links[i].Hash);
         if (match < 0)
         {
@@ -58,6 +58,20 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
 
         Accepted(logger, BeaconTokenDefaults.ShareLinkKind, link.Name);
         return Principal(BeaconTokenDefaults.ShareLinkKind, link.Name, [link.Site.Trim()]);
+    }
+
+    // A configuration reloaded with invalid entries fails closed (no token works) instead of failing the request.
+    private BeaconTokenOptions? Current()
+    {
+        try
+        {
+            return options.CurrentValue;
+        }
+        catch (OptionsValidationException ex)
+        {
+            InvalidConfiguration(logger, ex.Message);
+            return null;
+        }
     }
 
     private static int Find(string token, string prefix, int count, Func<int, string> hashAt)
@@ -108,6 +122,9 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
 
     [LoggerMessage(EventId = 7102, Level = LogLevel.Information, Message = "A beacon {Kind} token matched no configured entry (unknown or revoked).")]
     private static partial void UnknownToken(ILogger logger, string kind);
+
+    [LoggerMessage(EventId = 7104, Level = LogLevel.Error, Message = "The beacon token configuration is invalid, so no API key or share link is accepted: {Problems}")]
+    private static partial void InvalidConfiguration(ILogger logger, string problems);
 
     [LoggerMessage(EventId = 7103, Level = LogLevel.Information, Message = "Beacon {Kind} {Name} was refused: it expired at {ExpiresAt:O}.")]
     private static partial void Expired(ILogger logger, string kind, string name, DateTimeOffset expiresAt);
