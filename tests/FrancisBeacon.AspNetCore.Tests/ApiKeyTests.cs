@@ -212,6 +212,24 @@ public sealed class ApiKeyTests
     }
 
     [Fact]
+    public async Task ScopedKey_BotLog_ShowsOnlyItsSites()
+    {
+        await using var host = await HostAsync();
+        var log = host.Services.GetRequiredService<BotLog>();
+        log.Add(new BotLogEntry(Now, "a.example", "/a-bot", "user_agent", null));
+        log.Add(new BotLogEntry(Now, "b.example", "/b-bot", "user_agent", null));
+
+        using var scoped = await host.Client.SendAsync(Get("/beacon/api/bots", KeyA.Token), Ct);
+        using var all = await host.Client.SendAsync(Get("/beacon/api/bots", KeyAll.Token), Ct);
+        var scopedBody = await scoped.Content.ReadAsStringAsync(Ct);
+        var allBody = await all.Content.ReadAsStringAsync(Ct);
+
+        Assert.Contains("/a-bot", scopedBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("/b-bot", scopedBody, StringComparison.Ordinal);
+        Assert.Contains("/b-bot", allBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ScopedKey_QueryWithoutSiteId_UsesItsOnlySite()
     {
         await using var host = await HostAsync();

@@ -96,6 +96,24 @@ public sealed class ShareLinkTests
     }
 
     [Theory]
+    [InlineData("/beacon")]
+    [InlineData("/beacon/assets/x/app.js")]
+    [InlineData("/beacon/api/sites")]
+    [InlineData("/beacon/api/export?site_id=a.example")]
+    public async Task AppPolicy_StillGuardsEverythingOutsideTheShareSurface(string path)
+    {
+        await using var host = await HostAsync();
+
+        using var anonymous = await host.Client.SendAsync(Get(path, bearer: null), Ct);
+        using var signedIn = Get(path, bearer: null);
+        signedIn.Headers.Add("X-Test-User", "bob");
+        using var withoutRole = await host.Client.SendAsync(signedIn, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, withoutRole.StatusCode);
+    }
+
+    [Theory]
     [InlineData("/api/stats?site_id=b.example&period=30d")]
     [InlineData("/api/realtime?site_id=b.example")]
     public async Task Api_OtherSite_Answers403(string path)

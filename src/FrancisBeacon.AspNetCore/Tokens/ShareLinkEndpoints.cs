@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -71,7 +70,7 @@ internal static class ShareLinkEndpoints
     private static IResult NotFound(HttpContext context)
     {
         context.Response.Headers.CacheControl = "no-store";
-        return Results.Text(WebUtility.HtmlEncode(BeaconTokenValidator.InvalidShareLink), "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+        return Results.Text(BeaconTokenValidator.InvalidShareLink, "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
     }
 }
 
