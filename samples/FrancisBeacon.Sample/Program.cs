@@ -6,6 +6,13 @@ using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
+// `dotnet run -- beacon-token api-key|share --name NAME --site SITE` mints an API key or share link (docs/api.md).
+if (args.Length > 0 && args[0] == BeaconTokenCommand.Name)
+{
+    Environment.ExitCode = BeaconTokenCommand.Run(args, Console.Out, Console.Error);
+    return;
+}
+
 // --seed-demo: fill the first configured site with eight weeks of demo traffic before serving (docs/dashboard.md).
 var seedDemo = args.Contains(DemoTraffic.Switch, StringComparer.Ordinal);
 var builder = WebApplication.CreateBuilder(args.Where(a => a != DemoTraffic.Switch).ToArray());
@@ -38,6 +45,9 @@ else
     beacon.UseSqlite(sqlite.ConnectionString);
     storeDescription = sqlite.DataSource;
 }
+
+// API keys and dashboard share links, hashed, from FrancisBeacon:Tokens (removing an entry revokes it at once).
+beacon.AddTokens(builder.Configuration.GetSection("FrancisBeacon:Tokens"));
 
 var app = builder.Build();
 app.UseBeacon();

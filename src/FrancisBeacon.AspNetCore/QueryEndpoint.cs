@@ -41,7 +41,7 @@ internal static class QueryEndpoint
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
-            parsed = Parse(document.RootElement, sites, time.GetUtcNow());
+            parsed = Parse(document.RootElement, sites.For(context.User), time.GetUtcNow());
         }
         catch (JsonException)
         {
