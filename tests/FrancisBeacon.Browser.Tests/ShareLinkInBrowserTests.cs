@@ -28,7 +28,8 @@ public sealed class ShareLinkInBrowserTests(ChromiumFixture chromium)
         var failures = new List<string>();
         page.Response += (_, response) =>
         {
-            if (response.Status >= 400)
+            // 400 on v2/query: the dashboard's probes for goals and event properties on an API without them.
+            if (response.Status >= 400 && !(response.Status == 400 && response.Url.EndsWith("/v2/query", StringComparison.Ordinal)))
             {
                 failures.Add($"{response.Status} {response.Url}");
             }
