@@ -15,7 +15,8 @@ namespace FrancisBeacon.AspNetCore;
 /// </summary>
 internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+    // Short enough that a backlog starts draining within seconds of the store's return.
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
     private readonly IServiceProvider _services;
     private readonly HitQueue _queue;
     private readonly BeaconMetrics _metrics;
@@ -75,9 +76,11 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         {
         }
 
-        var lost = _queue.Count;
-        while (_queue.Reader.TryRead(out _))
+        var lost = 0;
+        while (_queue.Reader.TryRead(out var left))
         {
+            _queue.Release(1, left.Bytes);
+            lost++;
         }
 
         if (lost > 0)
@@ -93,6 +96,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<Hit>(_maxBatch);
+        long batchBytes = 0;
         try
         {
             while (await reader.WaitToReadAsync(_abort.Token))
@@ -100,9 +104,10 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 var deadline = _time.GetUtcNow() + _flushInterval;
                 while (batch.Count < _maxBatch)
                 {
-                    while (batch.Count < _maxBatch && reader.TryRead(out var hit))
+                    while (batch.Count < _maxBatch && reader.TryRead(out var queued))
                     {
-                        batch.Add(hit);
+                        batch.Add(queued.Hit);
+                        batchBytes += queued.Bytes;
                     }
 
                     var remaining = deadline - _time.GetUtcNow();
@@ -127,13 +132,16 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 }
 
                 await WriteWithRetryAsync(batch);
+                _queue.Release(batch.Count, batchBytes);
                 batch.Clear();
+                batchBytes = 0;
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             if (batch.Count > 0)
             {
+                _queue.Release(batch.Count, batchBytes);
                 _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
                 LogDroppedAtShutdown(_logger, batch.Count);
             }
