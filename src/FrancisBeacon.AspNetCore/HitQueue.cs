@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.AspNetCore;
 
 /// <summary>A queued hit with the memory it was charged.</summary>
-internal readonly record struct QueuedHit(Hit Hit, int Bytes);
+internal readonly record struct QueuedHit(Hit Hit, int Bytes, SpoolSegment? Segment = null);
 
 /// <summary>Whether <see cref="HitQueue.TryEnqueue"/> took the hit.</summary>
 internal enum EnqueueResult
@@ -32,13 +32,16 @@ internal sealed partial class HitQueue
     private readonly Channel<QueuedHit> _channel;
     private readonly BeaconMetrics _metrics;
     private readonly ILogger<HitQueue> _logger;
+    private readonly HitSpool _spool;
     private long _count;
     private long _bytes;
     private int _overflowing;
     private long _episodeDrops;
+    private volatile bool _completed;
 
-    public HitQueue(IOptions<BeaconOptions> options, BeaconMetrics metrics, ILogger<HitQueue> logger)
+    public HitQueue(IOptions<BeaconOptions> options, BeaconMetrics metrics, HitSpool spool, ILogger<HitQueue> logger)
     {
+        _spool = spool;
         _metrics = metrics;
         _logger = logger;
         Capacity = options.Value.QueueCapacity;
@@ -86,8 +89,25 @@ internal sealed partial class HitQueue
             return Overflow(DropReasons.QueueBytes);
         }
 
-        if (!_channel.Writer.TryWrite(new QueuedHit(hit, size)))
+        if (_completed)
         {
+            Release(1, size);
+            _metrics.Dropped(DropReasons.Stopping);
+            return EnqueueResult.Dropped;
+        }
+
+        SpoolSegment? segment = null;
+        if (_spool.Enabled && (segment = _spool.Append(hit)) is null)
+        {
+            // Durable mode promises that an acknowledged hit survives a crash: without the spool it cannot.
+            Release(1, size);
+            _metrics.Dropped(DropReasons.SpoolFailure);
+            return RefuseWhenFull ? EnqueueResult.Refused : EnqueueResult.Dropped;
+        }
+
+        if (!_channel.Writer.TryWrite(new QueuedHit(hit, size, segment)))
+        {
+            // Stopping. A spooled hit stays in the spool and is stored at the next start.
             Release(1, size);
             _metrics.Dropped(DropReasons.Stopping);
             return EnqueueResult.Dropped;
@@ -111,7 +131,11 @@ internal sealed partial class HitQueue
     }
 
     /// <summary>Closes the queue: later hits are dropped; the writer drains what is in it.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _completed = true;
+        _channel.Writer.TryComplete();
+    }
 
     private EnqueueResult Overflow(string reason)
     {

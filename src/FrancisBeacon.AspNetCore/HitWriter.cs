@@ -19,6 +19,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
     private readonly IServiceProvider _services;
     private readonly HitQueue _queue;
+    private readonly HitSpool _spool;
     private readonly BeaconMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<HitWriter> _logger;
@@ -32,8 +33,9 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
-    public HitWriter(IServiceProvider services, HitQueue queue, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
+    public HitWriter(IServiceProvider services, HitQueue queue, HitSpool spool, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
     {
+        _spool = spool;
         _services = services;
         _queue = queue;
         _metrics = metrics;
@@ -83,7 +85,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             lost++;
         }
 
-        if (lost > 0)
+        _spool.Dispose();
+        if (lost > 0 && _spool.Enabled)
+        {
+            LogLeftInSpool(_logger, lost, _spool.Directory!);
+        }
+        else if (lost > 0)
         {
             _metrics.Dropped(DropReasons.StoreFailure, lost);
             LogDroppedAtShutdown(_logger, lost);
@@ -96,9 +103,11 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<Hit>(_maxBatch);
+        var segments = new List<SpoolSegment?>(_maxBatch);
         long batchBytes = 0;
         try
         {
+            await ReplayAsync();
             while (await reader.WaitToReadAsync(_abort.Token))
             {
                 var deadline = _time.GetUtcNow() + _flushInterval;
@@ -107,6 +116,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                     while (batch.Count < _maxBatch && reader.TryRead(out var queued))
                     {
                         batch.Add(queued.Hit);
+                        segments.Add(queued.Segment);
                         batchBytes += queued.Bytes;
                     }
 
@@ -131,9 +141,17 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                     }
                 }
 
+                if (_spool.Enabled && !_spool.SyncAlways)
+                {
+                    // The hits of this batch were acknowledged up to one flush interval ago: make them survive power loss.
+                    _spool.Sync();
+                }
+
                 await WriteWithRetryAsync(batch);
                 _queue.Release(batch.Count, batchBytes);
+                ReleaseSpool(segments);
                 batch.Clear();
+                segments.Clear();
                 batchBytes = 0;
             }
         }
@@ -142,10 +160,81 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             if (batch.Count > 0)
             {
                 _queue.Release(batch.Count, batchBytes);
-                _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
-                LogDroppedAtShutdown(_logger, batch.Count);
+                if (_spool.Enabled)
+                {
+                    LogLeftInSpool(_logger, batch.Count, _spool.Directory!);
+                }
+                else
+                {
+                    _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
+                    LogDroppedAtShutdown(_logger, batch.Count);
+                }
             }
         }
+    }
+
+    /// <summary>Gives the spool back the places of stored hits, one call per run of hits from the same file.</summary>
+    private void ReleaseSpool(List<SpoolSegment?> segments)
+    {
+        SpoolSegment? current = null;
+        var run = 0;
+        foreach (var segment in segments)
+        {
+            if (!ReferenceEquals(segment, current))
+            {
+                if (current is not null)
+                {
+                    _spool.Stored(current, run);
+                }
+
+                current = segment;
+                run = 0;
+            }
+
+            run++;
+        }
+
+        if (current is not null)
+        {
+            _spool.Stored(current, run);
+        }
+    }
+
+    /// <summary>Writes the hits an earlier process left in the spool (idempotent by id), then deletes each file.</summary>
+    private async Task ReplayAsync()
+    {
+        if (_spool.LeftOver.Count == 0)
+        {
+            return;
+        }
+
+        long total = 0;
+        var batch = new List<Hit>(_maxBatch);
+        foreach (var path in _spool.LeftOver)
+        {
+            foreach (var hit in HitSpoolFormat.ReadFile(path, offset => LogSpoolTailDamaged(_logger, path, offset)))
+            {
+                batch.Add(hit);
+                if (batch.Count == _maxBatch)
+                {
+                    await WriteWithRetryAsync(batch);
+                    total += batch.Count;
+                    batch.Clear();
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await WriteWithRetryAsync(batch);
+                total += batch.Count;
+                batch.Clear();
+            }
+
+            _spool.DeleteReplayed(path);
+        }
+
+        _metrics.Replayed(total);
+        LogReplayed(_logger, total, _spool.LeftOver.Count, _spool.Directory!);
     }
 
     private async Task WriteWithRetryAsync(List<Hit> batch)
@@ -188,6 +277,15 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "The beacon store is writable again after {Failures} failed attempts")]
     private static partial void LogStoreRecovered(ILogger logger, int failures);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Shutdown timed out: {Count} queued hits could not be written; they stay in the spool in {Directory} and are stored at the next start")]
+    private static partial void LogLeftInSpool(ILogger logger, int count, string directory);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Replayed {Count} hits from {Files} spool files in {Directory} into the store")]
+    private static partial void LogReplayed(ILogger logger, long count, int files, string directory);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The spool file {Path} ends in an incomplete or damaged record at byte {Offset} (a crash during a write); the hits before it were replayed")]
+    private static partial void LogSpoolTailDamaged(ILogger logger, string path, long offset);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Shutdown timed out: {Count} queued hits could not be written and were dropped")]
     private static partial void LogDroppedAtShutdown(ILogger logger, int count);

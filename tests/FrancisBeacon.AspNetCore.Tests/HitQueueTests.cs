@@ -17,7 +17,9 @@ public sealed class HitQueueTests
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        var queue = new HitQueue(Options.Create(new BeaconOptions { QueueCapacity = 1_000_000, QueueMaxBytes = 1024 * 1024 }), metrics, NullLogger<HitQueue>.Instance);
+        var options = Options.Create(new BeaconOptions { QueueCapacity = 1_000_000, QueueMaxBytes = 1024 * 1024 });
+        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        var queue = new HitQueue(options, metrics, spool, NullLogger<HitQueue>.Instance);
         var big = BigHit();
         var size = HitSize.Estimate(big);
         Assert.InRange(size, 100_000, 300_000);
