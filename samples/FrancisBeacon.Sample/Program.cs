@@ -34,7 +34,11 @@ else
     storeDescription = sqlite.DataSource;
 }
 
+// Store reachable, writer not failing, queue not nearly full (docs/deployment.md#health-and-monitoring).
+builder.Services.AddHealthChecks().AddBeacon();
+
 var app = builder.Build();
+app.MapHealthChecks("/healthz");
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
 app.MapBeaconDashboard("/beacon");   // loopback only until given a policy: .RequireAuthorization("...")

@@ -22,7 +22,15 @@ namespace FrancisBeacon.AspNetCore
             };
             if (writer.ConsecutiveFailures > 0)
             {
-                return HealthCheckResult.Unhealthy($"Writing to the beacon store has failed {writer.ConsecutiveFailures} times in a row; {queue.Count} hits are queued.", data: data);
+                if (writer.FailingSince is { } since)
+                {
+                    data["failing_since"] = since;
+                }
+
+                return HealthCheckResult.Unhealthy(
+                    $"Writing to the beacon store has failed {writer.ConsecutiveFailures} times in a row since {writer.FailingSince:O}; {queue.Count} hits are queued and will be written when it is back.",
+                    writer.LastFailure,
+                    data);
             }
 
             try

@@ -33,6 +33,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
+    /// <summary>The error of the latest failed write while the store is failing; <see langword="null"/> once it is writable.</summary>
+    public Exception? LastFailure { get; private set; }
+
+    /// <summary>When the current run of failed writes began; <see langword="null"/> while the store is writable.</summary>
+    public DateTimeOffset? FailingSince { get; private set; }
+
     public HitWriter(IServiceProvider services, HitQueue queue, HitSpool spool, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
     {
         _spool = spool;
@@ -249,6 +255,8 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 await _store!.AppendAsync(batch, _abort.Token);
                 _metrics.Written(batch.Count, Stopwatch.GetElapsedTime(started));
                 Volatile.Write(ref _consecutiveFailures, 0);
+                LastFailure = null;
+                FailingSince = null;
                 if (failures > 0)
                 {
                     LogStoreRecovered(_logger, failures);
@@ -259,6 +267,8 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
             {
                 failures++;
+                LastFailure = ex;
+                FailingSince ??= _time.GetUtcNow();
                 Interlocked.Increment(ref _consecutiveFailures);
                 if (failures == 1)
                 {
