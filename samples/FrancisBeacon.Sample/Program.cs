@@ -7,6 +7,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 // The two lines an app adds (the configuration section is optional):
 var beacon = builder.Services.AddBeacon(builder.Configuration.GetSection("FrancisBeacon"));
+// Store reachable, writer not failing, queue not nearly full: GET /healthz (docs/deployment.md#database-outages).
+builder.Services.AddHealthChecks().AddBeacon();
 
 // The store is chosen by configuration alone: a PostgreSQL connection string switches the sample to PostgreSQL,
 // e.g.  ConnectionStrings__BeaconPostgreSql="Host=localhost;Username=app;Password=...;Database=app"
@@ -34,14 +36,11 @@ else
     storeDescription = sqlite.DataSource;
 }
 
-// Store reachable, writer not failing, queue not nearly full (docs/deployment.md#health-and-monitoring).
-builder.Services.AddHealthChecks().AddBeacon();
-
 var app = builder.Build();
-app.MapHealthChecks("/healthz");
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
 app.MapBeaconDashboard("/beacon");   // loopback only until given a policy: .RequireAuthorization("...")
+app.MapHealthChecks("/healthz");
 
 // Each page shows one way of tracking (docs/tracking.md):
 //  - "/about", "/pricing": the tracking pixel (no JavaScript; the Referer header names the page);
