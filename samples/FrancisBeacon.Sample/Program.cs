@@ -19,6 +19,8 @@ var builder = WebApplication.CreateBuilder(args.Where(a => a != DemoTraffic.Swit
 
 // The two lines an app adds (the configuration section is optional):
 var beacon = builder.Services.AddBeacon(builder.Configuration.GetSection("FrancisBeacon"));
+// Store reachable, writer not failing, queue not nearly full: GET /healthz (docs/deployment.md#database-outages).
+builder.Services.AddHealthChecks().AddBeacon();
 
 // The store is chosen by configuration alone: a PostgreSQL connection string switches the sample to PostgreSQL,
 // e.g.  ConnectionStrings__BeaconPostgreSql="Host=localhost;Username=app;Password=...;Database=app"
@@ -53,6 +55,7 @@ var app = builder.Build();
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
 app.MapBeaconDashboard("/beacon");   // loopback only until given a policy: .RequireAuthorization("...")
+app.MapHealthChecks("/healthz");
 
 // Each page shows one way of tracking (docs/tracking.md):
 //  - "/about", "/pricing": the tracking pixel (no JavaScript; the Referer header names the page);

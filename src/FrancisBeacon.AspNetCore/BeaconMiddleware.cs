@@ -34,12 +34,17 @@ internal sealed partial class BeaconMiddleware
     private readonly ServerSideTracker _server;
     private readonly bool _plausible;
     private readonly bool _umami;
+    private readonly string _retryAfterSeconds;
+
+    /// <summary>The error of a hit refused because the queue is full (compared by reference).</summary>
+    private static readonly string QueueFullRefusal = new("The beacon is busy; retry later.".ToCharArray());
 
     public BeaconMiddleware(RequestDelegate next, IOptions<BeaconOptions> options, HitFactory factory, HitQueue queue, BeaconMetrics metrics, ServerSideTracker server, ILogger<BeaconMiddleware> logger)
     {
         _server = server;
         _plausible = options.Value.Compatibility.Plausible;
         _umami = options.Value.Compatibility.Umami;
+        _retryAfterSeconds = ((long)Math.Ceiling(options.Value.QueueFullRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         _next = next;
         _prefix = new PathString(options.Value.PathPrefix);
         _maxBodyBytes = options.Value.MaxBodyBytes;
@@ -120,7 +125,7 @@ internal sealed partial class BeaconMiddleware
         var input = new HitInput(url, request.Query["r"].ToString(), null, width, null);
         if (!Accept(input, context, HitSource.Pixel, out var error))
         {
-            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            await RejectAsync(context, error);
             return;
         }
 
@@ -159,7 +164,7 @@ internal sealed partial class BeaconMiddleware
 
         if (!Accept(input, context, HitSource.Script, out var error))
         {
-            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            await RejectAsync(context, error);
             return;
         }
 
@@ -173,7 +178,12 @@ internal sealed partial class BeaconMiddleware
         var result = _factory.Build(input, context, source);
         if (result.Hit is not null)
         {
-            _queue.TryEnqueue(result.Hit);
+            if (_queue.TryEnqueue(result.Hit) == EnqueueResult.Refused)
+            {
+                error = QueueFullRefusal;
+                return false;
+            }
+
             error = string.Empty;
             return true;
         }
@@ -213,6 +223,18 @@ internal sealed partial class BeaconMiddleware
         context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
         context.Response.Headers.Allow = allow;
         return Task.CompletedTask;
+    }
+
+    /// <summary>Answers a hit <see cref="Accept"/> did not take: 503 with <c>Retry-After</c> when the queue refused it, else 400.</summary>
+    private Task RejectAsync(HttpContext context, string error)
+    {
+        if (!ReferenceEquals(error, QueueFullRefusal))
+        {
+            return BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+        }
+
+        context.Response.Headers.RetryAfter = _retryAfterSeconds;
+        return BadRequestAsync(context, StatusCodes.Status503ServiceUnavailable, error);
     }
 
     private static Task BadRequestAsync(HttpContext context, int status, string message)
