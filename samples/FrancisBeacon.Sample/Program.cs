@@ -1,12 +1,26 @@
 using System.Net;
+using FrancisBeacon;
 using FrancisBeacon.AspNetCore;
+using FrancisBeacon.Sample;
+using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-var builder = WebApplication.CreateBuilder(args);
+// `dotnet run -- beacon-token api-key|share --name NAME --site SITE` mints an API key or share link (docs/api.md).
+if (args.Length > 0 && args[0] == BeaconTokenCommand.Name)
+{
+    Environment.ExitCode = BeaconTokenCommand.Run(args, Console.Out, Console.Error);
+    return;
+}
+
+// --seed-demo: fill the first configured site with eight weeks of demo traffic before serving (docs/dashboard.md).
+var seedDemo = args.Contains(DemoTraffic.Switch, StringComparer.Ordinal);
+var builder = WebApplication.CreateBuilder(args.Where(a => a != DemoTraffic.Switch).ToArray());
 
 // The two lines an app adds (the configuration section is optional):
 var beacon = builder.Services.AddBeacon(builder.Configuration.GetSection("FrancisBeacon"));
+// Store reachable, writer not failing, queue not nearly full: GET /healthz (docs/deployment.md#database-outages).
+builder.Services.AddHealthChecks().AddBeacon();
 
 // The store is chosen by configuration alone: a PostgreSQL connection string switches the sample to PostgreSQL,
 // e.g.  ConnectionStrings__BeaconPostgreSql="Host=localhost;Username=app;Password=...;Database=app"
@@ -34,10 +48,14 @@ else
     storeDescription = sqlite.DataSource;
 }
 
+// API keys and dashboard share links, hashed, from FrancisBeacon:Tokens (removing an entry revokes it at once).
+beacon.AddTokens(builder.Configuration.GetSection("FrancisBeacon:Tokens"));
+
 var app = builder.Build();
 app.UseBeacon();
 app.MapBeaconApi("/beacon/api");
 app.MapBeaconDashboard("/beacon");   // loopback only until given a policy: .RequireAuthorization("...")
+app.MapHealthChecks("/healthz");
 
 // Each page shows one way of tracking (docs/tracking.md):
 //  - "/about", "/pricing": the tracking pixel (no JavaScript; the Referer header names the page);
@@ -71,7 +89,21 @@ app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"Hits are stored in {storeDescription}. Press Ctrl+C to stop.");
 });
 
-app.Run();
+if (seedDemo)
+{
+    // The stores create their schema when the app starts, so the demo is written just after.
+    await app.StartAsync();
+    var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BeaconOptions>>().Value;
+    var site = options.Sites.FirstOrDefault() ?? new BeaconSiteOptions { Id = "localhost" };
+    var zone = TimeZoneInfo.FindSystemTimeZoneById(site.TimeZone);
+    var count = await DemoTraffic.SeedAsync(app.Services.GetRequiredService<IHitStore>(), site.Id, site.Id, zone, TimeProvider.System, CancellationToken.None);
+    Console.WriteLine($"Seeded {count} demo hits for site {site.Id} (the last {DemoTraffic.Days} days; hits already stored are skipped).");
+    await app.WaitForShutdownAsync();
+}
+else
+{
+    app.Run();
+}
 
 static IResult Page(string title, string text, string tracking)
 {

@@ -42,10 +42,13 @@ internal sealed class BeaconDashboardAssets
     public string Hash { get; }
 
     /// <summary>The HTML page: no-cache, strict CSP, <c>&lt;base href&gt;</c> from PathBase + pattern.</summary>
-    public static IResult Shell(HttpContext context, string prefix)
+    public static IResult Shell(HttpContext context, string prefix) =>
+        ShellAt(context, context.Request.PathBase.Add(new PathString(prefix)).ToUriComponent() + "/");
+
+    /// <summary>The HTML page with <paramref name="baseHref"/> as its base (assets and API resolve against it).</summary>
+    public static IResult ShellAt(HttpContext context, string baseHref)
     {
         var assets = Instance;
-        var baseHref = context.Request.PathBase.Add(new PathString(prefix)).ToUriComponent() + "/";
         var html = assets._shellTemplate
             .Replace("{{base}}", WebUtility.HtmlEncode(baseHref), StringComparison.Ordinal)
             .Replace("{{hash}}", assets.Hash, StringComparison.Ordinal);
@@ -140,12 +143,23 @@ internal static class BeaconApiRegistry
 /// <summary><c>GET {api}/sites</c>: the configured sites, for the dashboard's site picker.</summary>
 internal static class SitesEndpoint
 {
-    public static IResult Handle(SiteResolver sites, Microsoft.Extensions.Options.IOptions<BeaconOptions> options)
+    public static IResult Handle(HttpContext context, SiteResolver sites, Microsoft.Extensions.Options.IOptions<BeaconOptions> options)
     {
-        var list = sites.Sites.Select(s => new SiteEntry(s.Id, s.TimeZone.Id)).ToList();
-        if (options.Value.DefaultSiteId is { Length: > 0 } id && sites.ForId(id) is { } d && !list.Any(s => string.Equals(s.Id, d.Id, StringComparison.OrdinalIgnoreCase)))
+        var scoped = sites.For(context.User);
+        var list = scoped.Sites.Select(s => new SiteEntry(s.Id, s.TimeZone.Id)).ToList();
+        if (options.Value.DefaultSiteId is { Length: > 0 } id && sites.ForId(id) is { } d && !list.Any(s => string.Equals(s.Id, d.Id, StringComparison.OrdinalIgnoreCase)) &&
+            scoped.AllowedSiteIds?.Contains(d.Id) != false)
         {
             list.Add(new SiteEntry(d.Id, d.TimeZone.Id));
+        }
+
+        // A scoped caller (API key, share link) also sees its sites that are not configured, when any host is a site.
+        foreach (var allowed in scoped.AllowedSiteIds?.Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>())
+        {
+            if (!list.Any(s => string.Equals(s.Id, allowed, StringComparison.OrdinalIgnoreCase)) && sites.ForId(allowed) is { } site)
+            {
+                list.Add(new SiteEntry(site.Id, site.TimeZone.Id));
+            }
         }
 
         return Results.Json(new SitesResponse(list, sites.HasConfiguredSites), DashboardJsonContext.Default.SitesResponse);

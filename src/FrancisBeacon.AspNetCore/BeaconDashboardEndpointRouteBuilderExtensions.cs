@@ -34,6 +34,12 @@ public static class BeaconDashboardEndpointRouteBuilderExtensions
             .AddEndpointFilter<LocalRequestsOnlyFilter>()
             .ExcludeFromDescription();
 
+        var shareLinks = endpoints.ServiceProvider.GetService<BeaconTokenMarkerService>() is not null;
+        if (shareLinks)
+        {
+            ShareLinkEndpoints.Map(group, prefix);
+        }
+
         var apiPattern = prefix + "/api";
         var mappedApi = !BeaconApiRegistry.IsMapped(endpoints, apiPattern);
         if (mappedApi)

@@ -27,9 +27,14 @@ public static class BeaconEndpointRouteBuilderExtensions
         group.MapGet("/export", ExportEndpoint.HandleAsync);
         group.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
         group.MapGet("/sites", SitesEndpoint.Handle);
-        group.MapGet("/bots", (BotLog log) => Results.Json(
-            log.Snapshot().Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
-            StatsJsonContext.Default.ListStatsBotEntry));
+        group.MapGet("/bots", (HttpContext context, BotLog log, SiteResolver sites) =>
+        {
+            var allowed = sites.For(context.User).AllowedSiteIds; // null: every site
+            return Results.Json(
+                log.Snapshot().Where(e => allowed?.Contains(e.SiteId) != false)
+                    .Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
+                StatsJsonContext.Default.ListStatsBotEntry);
+        });
         return group;
     }
 }

@@ -6,7 +6,7 @@ namespace FrancisBeacon.AspNetCore
 {
     /// <summary>
     /// Reports the beacon's health: <c>Unhealthy</c> while the writer cannot write to the store, <c>Degraded</c> when
-    /// the write queue is more than 80 % full, otherwise <c>Healthy</c> after a cheap query has reached the store.
+    /// the write queue is more than 80 % full (by count or by bytes) or turning hits away, otherwise <c>Healthy</c> after a cheap query has reached the store.
     /// </summary>
     internal sealed class BeaconHealthCheck(HitWriter writer, HitQueue queue, IHitStore store, TimeProvider time) : IHealthCheck
     {
@@ -16,11 +16,21 @@ namespace FrancisBeacon.AspNetCore
             {
                 ["queue_length"] = queue.Count,
                 ["queue_capacity"] = queue.Capacity,
+                ["queue_bytes"] = queue.Bytes,
+                ["queue_max_bytes"] = queue.MaxBytes,
                 ["consecutive_write_failures"] = writer.ConsecutiveFailures,
             };
             if (writer.ConsecutiveFailures > 0)
             {
-                return HealthCheckResult.Unhealthy($"Writing to the beacon store has failed {writer.ConsecutiveFailures} times in a row; {queue.Count} hits are queued.", data: data);
+                if (writer.FailingSince is { } since)
+                {
+                    data["failing_since"] = since;
+                }
+
+                return HealthCheckResult.Unhealthy(
+                    $"Writing to the beacon store has failed {writer.ConsecutiveFailures} times in a row since {writer.FailingSince:O}; {queue.Count} hits are queued and will be written when it is back.",
+                    writer.LastFailure,
+                    data);
             }
 
             try
@@ -33,8 +43,8 @@ namespace FrancisBeacon.AspNetCore
                 return HealthCheckResult.Unhealthy("The beacon store cannot be queried.", ex, data);
             }
 
-            return queue.Count > queue.Capacity * 0.8
-                ? HealthCheckResult.Degraded($"The beacon write queue is {queue.Count} of {queue.Capacity} full.", data: data)
+            return queue.Overflowing || queue.Count > queue.Capacity * 0.8 || queue.Bytes > queue.MaxBytes * 0.8
+                ? HealthCheckResult.Degraded($"The beacon write queue is nearly full: {queue.Count} of {queue.Capacity} hits, about {queue.Bytes} of {queue.MaxBytes} bytes.", data: data)
                 : HealthCheckResult.Healthy("The beacon store is reachable and the write queue is flowing.", data);
         }
     }

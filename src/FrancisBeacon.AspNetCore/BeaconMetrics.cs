@@ -5,7 +5,17 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>Why a hit was not recorded; the <c>reason</c> tag of <c>beacon.hits.dropped</c>.</summary>
 internal static class DropReasons
 {
+    /// <summary>The queue held <see cref="BeaconOptions.QueueCapacity"/> hits.</summary>
     public const string QueueFull = "queue_full";
+
+    /// <summary>The queue held <see cref="BeaconOptions.QueueMaxBytes"/> of hits.</summary>
+    public const string QueueBytes = "queue_bytes";
+
+    /// <summary>The hit arrived after the queue was closed for shutdown.</summary>
+    public const string Stopping = "stopping";
+
+    /// <summary>Durable mode could not write the hit to the spool file, so it was not acknowledged as stored.</summary>
+    public const string SpoolFailure = "spool_failure";
     public const string UnknownSite = "unknown_site";
     public const string StoreFailure = "store_failure";
     public const string GlobalPrivacyControl = "gpc";
@@ -43,6 +53,8 @@ internal sealed class BeaconMetrics : IDisposable
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _written;
     private readonly Histogram<double> _batchDuration;
+    private readonly Counter<long> _replayed;
+    private long _replayedTotal;
     private long _receivedTotal;
     private long _writtenTotal;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _droppedByReason = new(StringComparer.Ordinal);
@@ -53,11 +65,24 @@ internal sealed class BeaconMetrics : IDisposable
         _received = _meter.CreateCounter<long>("beacon.hits.received", "{hit}", "Hits accepted by the collection endpoints.");
         _dropped = _meter.CreateCounter<long>("beacon.hits.dropped", "{hit}", "Hits not recorded, by reason.");
         _written = _meter.CreateCounter<long>("beacon.hits.written", "{hit}", "Hits written to the store.");
+        _replayed = _meter.CreateCounter<long>("beacon.hits.replayed", "{hit}", "Hits replayed from the durable-mode spool at start.");
         _batchDuration = _meter.CreateHistogram<double>("beacon.batch.duration", "s", "Time to write one batch to the store.");
     }
 
-    public void ObserveQueueLength(Func<int> queueLength) =>
+    public void ObserveQueue(Func<int> queueLength, Func<long> queueBytes)
+    {
         _meter.CreateObservableGauge("beacon.queue.length", queueLength, "{hit}", "Hits waiting for the writer.");
+        _meter.CreateObservableGauge("beacon.queue.bytes", queueBytes, "By", "Estimated memory of the hits waiting for the writer.");
+    }
+
+    /// <summary>Counts hits written to the store again from the durable-mode spool at start.</summary>
+    public void Replayed(long count)
+    {
+        Interlocked.Add(ref _replayedTotal, count);
+        _replayed.Add(count);
+    }
+
+    public long ReplayedTotal => Interlocked.Read(ref _replayedTotal);
 
     public long ReceivedTotal => Interlocked.Read(ref _receivedTotal);
 

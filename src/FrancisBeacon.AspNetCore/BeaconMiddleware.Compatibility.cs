@@ -30,7 +30,7 @@ internal sealed partial class BeaconMiddleware
         if (!PlausiblePayload.TryParse(body, out var input, out var error) ||
             (input.EventName != PlausiblePayload.EngagementEvent && !Accept(input, context, HitSource.Script, out error)))
         {
-            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            await RejectAsync(context, error);
             return;
         }
 
@@ -54,7 +54,7 @@ internal sealed partial class BeaconMiddleware
         if (!UmamiPayload.TryParse(body, context.Request.Scheme, out var input, out var error) ||
             (input is not null && !Accept(input, context, HitSource.Script, out error)))
         {
-            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            await RejectAsync(context, error);
             return;
         }
 

@@ -34,6 +34,10 @@ internal sealed partial class BeaconMiddleware
     private readonly ServerSideTracker _server;
     private readonly bool _plausible;
     private readonly bool _umami;
+    private readonly string _retryAfterSeconds;
+
+    /// <summary>The error of a hit refused because the queue is full (compared by reference).</summary>
+    private static readonly string QueueFullRefusal = new("The beacon is busy; retry later.".ToCharArray());
 
     private static readonly object RateLimitedKey = new();
     private readonly int _maxQueryLength;
@@ -46,6 +50,7 @@ internal sealed partial class BeaconMiddleware
         _server = server;
         _plausible = options.Value.Compatibility.Plausible;
         _umami = options.Value.Compatibility.Umami;
+        _retryAfterSeconds = ((long)Math.Ceiling(options.Value.QueueFullRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         _next = next;
         _prefix = new PathString(options.Value.PathPrefix);
         _maxBodyBytes = options.Value.MaxBodyBytes;
@@ -155,7 +160,7 @@ internal sealed partial class BeaconMiddleware
         var input = new HitInput(url, request.Query["r"].ToString(), null, width, null);
         if (!Accept(input, context, HitSource.Pixel, out var error))
         {
-            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            await RejectAsync(context, error);
             return;
         }
 
@@ -186,7 +191,7 @@ internal sealed partial class BeaconMiddleware
 
         if (!Accept(input, context, HitSource.Script, out var error))
         {
-            await BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+            await RejectAsync(context, error);
             return;
         }
 
@@ -206,7 +211,12 @@ internal sealed partial class BeaconMiddleware
         var result = _factory.Build(input, context, source);
         if (result.Hit is not null)
         {
-            _queue.TryEnqueue(result.Hit);
+            if (_queue.TryEnqueue(result.Hit) == EnqueueResult.Refused)
+            {
+                error = QueueFullRefusal;
+                return false;
+            }
+
             error = string.Empty;
             return true;
         }
@@ -246,6 +256,18 @@ internal sealed partial class BeaconMiddleware
         context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
         context.Response.Headers.Allow = allow;
         return Task.CompletedTask;
+    }
+
+    /// <summary>Answers a hit <see cref="Accept"/> did not take: 503 with <c>Retry-After</c> when the queue refused it, else 400.</summary>
+    private Task RejectAsync(HttpContext context, string error)
+    {
+        if (!ReferenceEquals(error, QueueFullRefusal))
+        {
+            return BadRequestAsync(context, StatusCodes.Status400BadRequest, error);
+        }
+
+        context.Response.Headers.RetryAfter = _retryAfterSeconds;
+        return BadRequestAsync(context, StatusCodes.Status503ServiceUnavailable, error);
     }
 
     private static Task BadRequestAsync(HttpContext context, int status, string message)

@@ -10,6 +10,12 @@ internal static class ErasureEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IBeaconDataEraser eraser, TimeProvider time)
     {
+        if (BeaconTokens.IsToken(context.User))
+        {
+            // API keys and share links are read-only, whatever the policy says.
+            return Error("Beacon tokens are read-only and cannot erase data.", "authorization", StatusCodes.Status403Forbidden);
+        }
+
         var fetchSite = context.Request.Headers["Sec-Fetch-Site"].ToString();
         if (fetchSite is "cross-site" or "same-site")
         {
@@ -25,7 +31,7 @@ internal static class ErasureEndpoint
                 throw new HitQueryException("site_id", "site_id is required: erasure never picks a site on its own.");
             }
 
-            var site = sites.ForQuery(siteId);
+            var site = sites.For(context.User).ForQuery(siteId); // a principal scoped to sites may erase only those
             var fromText = query["from"].ToString();
             var toText = query["to"].ToString();
             DateTimeOffset from = DateTimeOffset.MinValue, to = DateTimeOffset.MaxValue;

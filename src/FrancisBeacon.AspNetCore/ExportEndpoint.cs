@@ -29,7 +29,7 @@ internal static class ExportEndpoint
         string format;
         try
         {
-            site = sites.ForQuery(query["site_id"].ToString());
+            site = sites.For(context.User).ForQuery(query["site_id"].ToString());
             var range = QueryDateRange.Parse(query["period"].ToString() is { Length: > 0 } p ? p : "all", query["date"].ToString());
             (from, to) = range.Resolve(site.TimeZone, time.GetUtcNow());
             format = query["format"].ToString() is { Length: > 0 } f ? f : "ndjson";
@@ -85,7 +85,7 @@ internal static class ExportEndpoint
         ResolvedSite site;
         try
         {
-            site = sites.ForQuery(context.Request.Query["site_id"].ToString());
+            site = sites.For(context.User).ForQuery(context.Request.Query["site_id"].ToString());
         }
         catch (HitQueryException ex)
         {

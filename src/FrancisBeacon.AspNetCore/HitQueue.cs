@@ -1,49 +1,187 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FrancisBeacon.AspNetCore;
 
-/// <summary>
-/// The bounded queue between the request thread and the writer. Enqueueing never blocks: when the queue is full
-/// the hit is dropped and counted.
-/// </summary>
-internal sealed class HitQueue
-{
-    private readonly Channel<Hit> _channel;
-    private readonly BeaconMetrics _metrics;
+/// <summary>A queued hit with the memory it was charged.</summary>
+internal readonly record struct QueuedHit(Hit Hit, int Bytes, SpoolSegment? Segment = null);
 
-    public HitQueue(IOptions<BeaconOptions> options, BeaconMetrics metrics)
+/// <summary>Whether <see cref="HitQueue.TryEnqueue"/> took the hit.</summary>
+internal enum EnqueueResult
+{
+    /// <summary>Queued for the writer.</summary>
+    Queued,
+
+    /// <summary>Dropped (and counted): the queue is full, stopping, or the spool could not be written.</summary>
+    Dropped,
+
+    /// <summary>Not taken because the queue is full and <see cref="BeaconQueueFullMode.Refuse"/> is set (counted as dropped).</summary>
+    Refused,
+}
+
+/// <summary>
+/// The bounded queue between the request thread and the writer. Enqueueing never blocks. A hit holds its place (by
+/// count, <see cref="BeaconOptions.QueueCapacity"/>, and by estimated bytes, <see cref="BeaconOptions.QueueMaxBytes"/>)
+/// until the writer has stored it (<see cref="Release"/>), so the bound also covers the batch being retried while the
+/// store is down. When full, hits are dropped and counted (or refused); the start and the end of each such episode
+/// are logged once.
+/// </summary>
+internal sealed partial class HitQueue
+{
+    private readonly Channel<QueuedHit> _channel;
+    private readonly BeaconMetrics _metrics;
+    private readonly ILogger<HitQueue> _logger;
+    private readonly HitSpool _spool;
+    private long _count;
+    private long _bytes;
+    private int _overflowing;
+    private long _episodeDrops;
+    private volatile bool _completed;
+
+    public HitQueue(IOptions<BeaconOptions> options, BeaconMetrics metrics, HitSpool spool, ILogger<HitQueue> logger)
     {
+        _spool = spool;
         _metrics = metrics;
+        _logger = logger;
         Capacity = options.Value.QueueCapacity;
-        _channel = Channel.CreateBounded<Hit>(new BoundedChannelOptions(Capacity)
+        MaxBytes = options.Value.QueueMaxBytes;
+        RefuseWhenFull = options.Value.QueueFullMode == BeaconQueueFullMode.Refuse;
+        _channel = Channel.CreateUnbounded<QueuedHit>(new UnboundedChannelOptions
         {
-            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
         });
-        metrics.ObserveQueueLength(() => _channel.Reader.Count);
+        metrics.ObserveQueue(() => Count, () => Bytes);
     }
 
     public int Capacity { get; }
 
-    public int Count => _channel.Reader.Count;
+    public long MaxBytes { get; }
 
-    public ChannelReader<Hit> Reader => _channel.Reader;
+    public bool RefuseWhenFull { get; }
 
-    /// <summary>Queues a hit; returns <see langword="false"/> (and counts a drop) when the queue is full or closed.</summary>
-    public bool TryEnqueue(Hit hit)
+    /// <summary>Hits queued or being written.</summary>
+    public int Count => (int)Interlocked.Read(ref _count);
+
+    /// <summary>The estimated memory of the hits queued or being written.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Whether hits are being turned away right now.</summary>
+    public bool Overflowing => Volatile.Read(ref _overflowing) == 1;
+
+    public ChannelReader<QueuedHit> Reader => _channel.Reader;
+
+    /// <summary>Queues a hit, or counts a drop when the queue is full or closed. Never blocks.</summary>
+    public EnqueueResult TryEnqueue(Hit hit)
     {
-        if (_channel.Writer.TryWrite(hit))
+        var size = HitSize.Estimate(hit);
+        if (Interlocked.Increment(ref _count) > Capacity)
         {
-            _metrics.Received();
-            return true;
+            Interlocked.Decrement(ref _count);
+            return Overflow(DropReasons.QueueFull);
         }
 
-        _metrics.Dropped(DropReasons.QueueFull);
-        return false;
+        if (Interlocked.Add(ref _bytes, size) > MaxBytes)
+        {
+            Interlocked.Add(ref _bytes, -size);
+            Interlocked.Decrement(ref _count);
+            return Overflow(DropReasons.QueueBytes);
+        }
+
+        if (_completed)
+        {
+            Release(1, size);
+            _metrics.Dropped(DropReasons.Stopping);
+            return EnqueueResult.Dropped;
+        }
+
+        SpoolSegment? segment = null;
+        if (_spool.Enabled && (segment = _spool.Append(hit)) is null)
+        {
+            // Durable mode promises that an acknowledged hit survives a crash: without the spool it cannot.
+            Release(1, size);
+            _metrics.Dropped(DropReasons.SpoolFailure);
+            return RefuseWhenFull ? EnqueueResult.Refused : EnqueueResult.Dropped;
+        }
+
+        if (!_channel.Writer.TryWrite(new QueuedHit(hit, size, segment)))
+        {
+            // Stopping. A spooled hit stays in the spool and is stored at the next start.
+            Release(1, size);
+            _metrics.Dropped(DropReasons.Stopping);
+            return EnqueueResult.Dropped;
+        }
+
+        _metrics.Received();
+        if (Volatile.Read(ref _overflowing) == 1 && Interlocked.Exchange(ref _overflowing, 0) == 1)
+        {
+            var dropped = Interlocked.Exchange(ref _episodeDrops, 0);
+            LogQueueAccepting(_logger, dropped);
+        }
+
+        return EnqueueResult.Queued;
+    }
+
+    /// <summary>Gives back the places of hits the writer has stored (or given up on).</summary>
+    public void Release(int count, long bytes)
+    {
+        Interlocked.Add(ref _count, -count);
+        Interlocked.Add(ref _bytes, -bytes);
     }
 
     /// <summary>Closes the queue: later hits are dropped; the writer drains what is in it.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _completed = true;
+        _channel.Writer.TryComplete();
+    }
+
+    private EnqueueResult Overflow(string reason)
+    {
+        _metrics.Dropped(reason);
+        Interlocked.Increment(ref _episodeDrops);
+        if (Volatile.Read(ref _overflowing) == 0 && Interlocked.Exchange(ref _overflowing, 1) == 0)
+        {
+            // Once per episode, not once per hit.
+            LogQueueFull(_logger, reason, Count, Capacity, Bytes, MaxBytes, RefuseWhenFull ? "refused with 503" : "dropped");
+        }
+
+        return RefuseWhenFull ? EnqueueResult.Refused : EnqueueResult.Dropped;
+    }
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "The beacon write queue is full ({Reason}: {Count} of {Capacity} hits, about {Bytes} of {MaxBytes} bytes); new hits are {Action} until the writer catches up")]
+    private static partial void LogQueueFull(ILogger logger, string reason, int count, int capacity, long bytes, long maxBytes, string action);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "The beacon write queue accepts hits again; {Dropped} hits were turned away while it was full")]
+    private static partial void LogQueueAccepting(ILogger logger, long dropped);
+}
+
+/// <summary>Estimates the managed memory a queued hit holds: the object, its strings and its properties.</summary>
+internal static class HitSize
+{
+    // The Hit object (header, 21 references, Guid, DateTimeOffset, longs, nullable int and decimal) and the queue slot.
+    private const int Fixed = 320;
+
+    public static int Estimate(Hit hit)
+    {
+        var size = Fixed + Text(hit.SiteId) + Text(hit.EventName) + Text(hit.Hostname) + Text(hit.Path) + Text(hit.Referrer) +
+            Text(hit.ReferrerSource) + Text(hit.Channel) + Text(hit.UtmSource) + Text(hit.UtmMedium) + Text(hit.UtmCampaign) +
+            Text(hit.UtmTerm) + Text(hit.UtmContent) + Text(hit.Browser) + Text(hit.BrowserVersion) + Text(hit.OperatingSystem) +
+            Text(hit.OperatingSystemVersion) + Text(hit.DeviceType) + Text(hit.Country) + Text(hit.Region) + Text(hit.City) +
+            Text(hit.Language) + Text(hit.RevenueCurrency);
+        if (hit.Properties.Count > 0)
+        {
+            size += 96;
+            foreach (var (key, value) in hit.Properties)
+            {
+                size += 24 + Text(key) + Text(value);
+            }
+        }
+
+        return size;
+    }
+
+    // A .NET string: 20 bytes of header and length, two bytes per char, rounded up to 8.
+    private static int Text(string? value) => value is null ? 0 : (22 + (2 * value.Length) + 7) & ~7;
 }

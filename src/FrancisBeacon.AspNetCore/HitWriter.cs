@@ -15,9 +15,11 @@ namespace FrancisBeacon.AspNetCore;
 /// </summary>
 internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+    // Short enough that a backlog starts draining within seconds of the store's return.
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
     private readonly IServiceProvider _services;
     private readonly HitQueue _queue;
+    private readonly HitSpool _spool;
     private readonly BeaconMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<HitWriter> _logger;
@@ -31,8 +33,15 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
-    public HitWriter(IServiceProvider services, HitQueue queue, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
+    /// <summary>The error of the latest failed write while the store is failing; <see langword="null"/> once it is writable.</summary>
+    public Exception? LastFailure { get; private set; }
+
+    /// <summary>When the current run of failed writes began; <see langword="null"/> while the store is writable.</summary>
+    public DateTimeOffset? FailingSince { get; private set; }
+
+    public HitWriter(IServiceProvider services, HitQueue queue, HitSpool spool, BeaconMetrics metrics, TimeProvider time, IOptions<BeaconOptions> options, ILogger<HitWriter> logger)
     {
+        _spool = spool;
         _services = services;
         _queue = queue;
         _metrics = metrics;
@@ -75,12 +84,19 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         {
         }
 
-        var lost = _queue.Count;
-        while (_queue.Reader.TryRead(out _))
+        var lost = 0;
+        while (_queue.Reader.TryRead(out var left))
         {
+            _queue.Release(1, left.Bytes);
+            lost++;
         }
 
-        if (lost > 0)
+        _spool.Dispose();
+        if (lost > 0 && _spool.Enabled)
+        {
+            LogLeftInSpool(_logger, lost, _spool.Directory!);
+        }
+        else if (lost > 0)
         {
             _metrics.Dropped(DropReasons.StoreFailure, lost);
             LogDroppedAtShutdown(_logger, lost);
@@ -93,16 +109,21 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<Hit>(_maxBatch);
+        var segments = new List<SpoolSegment?>(_maxBatch);
+        long batchBytes = 0;
         try
         {
+            await ReplayAsync();
             while (await reader.WaitToReadAsync(_abort.Token))
             {
                 var deadline = _time.GetUtcNow() + _flushInterval;
                 while (batch.Count < _maxBatch)
                 {
-                    while (batch.Count < _maxBatch && reader.TryRead(out var hit))
+                    while (batch.Count < _maxBatch && reader.TryRead(out var queued))
                     {
-                        batch.Add(hit);
+                        batch.Add(queued.Hit);
+                        segments.Add(queued.Segment);
+                        batchBytes += queued.Bytes;
                     }
 
                     var remaining = deadline - _time.GetUtcNow();
@@ -126,18 +147,100 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                     }
                 }
 
+                if (_spool.Enabled && !_spool.SyncAlways)
+                {
+                    // The hits of this batch were acknowledged up to one flush interval ago: make them survive power loss.
+                    _spool.Sync();
+                }
+
                 await WriteWithRetryAsync(batch);
+                _queue.Release(batch.Count, batchBytes);
+                ReleaseSpool(segments);
                 batch.Clear();
+                segments.Clear();
+                batchBytes = 0;
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             if (batch.Count > 0)
             {
-                _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
-                LogDroppedAtShutdown(_logger, batch.Count);
+                _queue.Release(batch.Count, batchBytes);
+                if (_spool.Enabled)
+                {
+                    LogLeftInSpool(_logger, batch.Count, _spool.Directory!);
+                }
+                else
+                {
+                    _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
+                    LogDroppedAtShutdown(_logger, batch.Count);
+                }
             }
         }
+    }
+
+    /// <summary>Gives the spool back the places of stored hits, one call per run of hits from the same file.</summary>
+    private void ReleaseSpool(List<SpoolSegment?> segments)
+    {
+        SpoolSegment? current = null;
+        var run = 0;
+        foreach (var segment in segments)
+        {
+            if (!ReferenceEquals(segment, current))
+            {
+                if (current is not null)
+                {
+                    _spool.Stored(current, run);
+                }
+
+                current = segment;
+                run = 0;
+            }
+
+            run++;
+        }
+
+        if (current is not null)
+        {
+            _spool.Stored(current, run);
+        }
+    }
+
+    /// <summary>Writes the hits an earlier process left in the spool (idempotent by id), then deletes each file.</summary>
+    private async Task ReplayAsync()
+    {
+        if (_spool.LeftOver.Count == 0)
+        {
+            return;
+        }
+
+        long total = 0;
+        var batch = new List<Hit>(_maxBatch);
+        foreach (var path in _spool.LeftOver)
+        {
+            foreach (var hit in HitSpoolFormat.ReadFile(path, offset => LogSpoolTailDamaged(_logger, path, offset)))
+            {
+                batch.Add(hit);
+                if (batch.Count == _maxBatch)
+                {
+                    await WriteWithRetryAsync(batch);
+                    total += batch.Count;
+                    batch.Clear();
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await WriteWithRetryAsync(batch);
+                total += batch.Count;
+                batch.Clear();
+            }
+
+            _spool.DeleteReplayed(path);
+        }
+
+        _metrics.Replayed(total);
+        LogReplayed(_logger, total, _spool.LeftOver.Count, _spool.Directory!);
     }
 
     private async Task WriteWithRetryAsync(List<Hit> batch)
@@ -152,6 +255,8 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 await _store!.AppendAsync(batch, _abort.Token);
                 _metrics.Written(batch.Count, Stopwatch.GetElapsedTime(started));
                 Volatile.Write(ref _consecutiveFailures, 0);
+                LastFailure = null;
+                FailingSince = null;
                 if (failures > 0)
                 {
                     LogStoreRecovered(_logger, failures);
@@ -162,6 +267,8 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
             {
                 failures++;
+                LastFailure = ex;
+                FailingSince ??= _time.GetUtcNow();
                 Interlocked.Increment(ref _consecutiveFailures);
                 if (failures == 1)
                 {
@@ -180,6 +287,15 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "The beacon store is writable again after {Failures} failed attempts")]
     private static partial void LogStoreRecovered(ILogger logger, int failures);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Shutdown timed out: {Count} queued hits could not be written; they stay in the spool in {Directory} and are stored at the next start")]
+    private static partial void LogLeftInSpool(ILogger logger, int count, string directory);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Replayed {Count} hits from {Files} spool files in {Directory} into the store")]
+    private static partial void LogReplayed(ILogger logger, long count, int files, string directory);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The spool file {Path} ends in an incomplete or damaged record at byte {Offset} (a crash during a write); the hits before it were replayed")]
+    private static partial void LogSpoolTailDamaged(ILogger logger, string path, long offset);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Shutdown timed out: {Count} queued hits could not be written and were dropped")]
     private static partial void LogDroppedAtShutdown(ILogger logger, int count);

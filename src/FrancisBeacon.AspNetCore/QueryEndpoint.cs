@@ -42,7 +42,7 @@ internal static class QueryEndpoint
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
-            parsed = Parse(document.RootElement, sites, time.GetUtcNow());
+            parsed = Parse(document.RootElement, sites.For(context.User), time.GetUtcNow());
         }
         catch (JsonException)
         {
@@ -404,24 +404,42 @@ internal static class QueryEndpoint
                 return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);
             case "not":
                 return new HitFilterNot(ParseFilter(value[1], depth + 1));
-            case "is" or "is_not" or "contains" or "contains_not":
-                if (value.GetArrayLength() != 3 || value[1].ValueKind != JsonValueKind.String)
+            case "is" or "is_not" or "contains" or "contains_not" or "matches" or "matches_not":
+                if (value.GetArrayLength() is not (3 or 4) || value[1].ValueKind != JsonValueKind.String)
                 {
-                    throw new HitQueryException("filters", $"{op} takes a dimension and a list of values (modifiers are not supported yet).");
+                    throw new HitQueryException("filters", $"{op} takes a dimension, a list of values and optionally modifiers: [\"{op}\", \"event:page\", [\"/blog\"], {{\"case_sensitive\": false}}].");
                 }
 
                 var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
                 var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
+                var ignoreCase = false;
+                if (value.GetArrayLength() == 4)
+                {
+                    if (value[3].ValueKind != JsonValueKind.Object)
+                    {
+                        throw new HitQueryException("filters", "Filter modifiers are an object, e.g. {\"case_sensitive\": false}.");
+                    }
+
+                    foreach (var modifier in value[3].EnumerateObject())
+                    {
+                        ignoreCase = modifier.Name == "case_sensitive" && modifier.Value.ValueKind is JsonValueKind.True or JsonValueKind.False
+                            ? modifier.Value.ValueKind == JsonValueKind.False
+                            : throw new HitQueryException("filters", $"Unknown filter modifier {modifier.Name}; the one modifier is case_sensitive (true or false).");
+                    }
+                }
+
                 var kind = op switch
                 {
                     "is" => HitFilterOperator.Is,
                     "is_not" => HitFilterOperator.IsNot,
                     "contains" => HitFilterOperator.Contains,
-                    _ => HitFilterOperator.ContainsNot,
+                    "contains_not" => HitFilterOperator.ContainsNot,
+                    "matches" => HitFilterOperator.Matches,
+                    _ => HitFilterOperator.MatchesNot,
                 };
-                return new HitFilterCondition(kind, dimension, values);
+                return new HitFilterCondition(kind, dimension, values) { IgnoreCase = ignoreCase };
             default:
-                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported yet; use is, is_not, contains, contains_not, and, or, not.");
+                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not.");
         }
     }
 

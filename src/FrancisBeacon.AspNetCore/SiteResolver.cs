@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
 
 namespace FrancisBeacon.AspNetCore;
@@ -19,6 +20,7 @@ internal sealed class SiteResolver
     private readonly Dictionary<string, ResolvedSite> _byId = new(StringComparer.OrdinalIgnoreCase);
     private readonly ResolvedSite? _default;
     private readonly TimeZoneInfo _defaultZone;
+    private readonly HashSet<string>? _allowed;
 
     public SiteResolver(IOptions<BeaconOptions> options)
     {
@@ -48,11 +50,52 @@ internal sealed class SiteResolver
         }
     }
 
+    // A view of another resolver restricted to some site ids (see For).
+    private SiteResolver(SiteResolver all, HashSet<string> allowed)
+    {
+        _byHost = all._byHost;
+        _wildcards = all._wildcards;
+        _byId = all._byId;
+        _default = all._default;
+        _defaultZone = all._defaultZone;
+        HasConfiguredSites = all.HasConfiguredSites;
+        _allowed = allowed;
+    }
+
     /// <summary>Whether the owner configured any site (else each host name is its own site).</summary>
     public bool HasConfiguredSites { get; }
 
-    /// <summary>The configured sites.</summary>
-    public IEnumerable<ResolvedSite> Sites => _byId.Values;
+    /// <summary>The configured sites (only those the caller may read, on a view from <see cref="For"/>).</summary>
+    public IEnumerable<ResolvedSite> Sites => _allowed is null ? _byId.Values : _byId.Values.Where(s => _allowed.Contains(s.Id));
+
+    /// <summary>The site ids a restricted view allows, or <see langword="null"/> when every site is allowed.</summary>
+    public IReadOnlySet<string>? AllowedSiteIds => _allowed;
+
+    /// <summary>
+    /// This resolver as <paramref name="user"/> may use it: a caller with <see cref="BeaconTokenDefaults.SiteClaimType"/>
+    /// claims (an API key, a share link, or an app user given such claims) sees only those sites, and asking about any
+    /// other answers 403. Everyone else gets this resolver unchanged.
+    /// </summary>
+    public SiteResolver For(ClaimsPrincipal? user)
+    {
+        if (user is null || !user.HasClaim(c => c.Type == BeaconTokenDefaults.SiteClaimType))
+        {
+            return this;
+        }
+
+        var allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var claim in user.FindAll(BeaconTokenDefaults.SiteClaimType))
+        {
+            if (claim.Value == BeaconTokenDefaults.AllSites)
+            {
+                return this;
+            }
+
+            allowed.Add(claim.Value.Trim());
+        }
+
+        return new SiteResolver(this, allowed);
+    }
 
     /// <summary>The site a page host name belongs to, or <see langword="null"/> when it belongs to none.</summary>
     public ResolvedSite? ForHost(string hostname) => ForHost(hostname, null);
@@ -99,12 +142,20 @@ internal sealed class SiteResolver
     /// <summary>The message of the error for a site id that is not configured (answered with 404).</summary>
     public const string UnknownSiteMessage = "Unknown site; it is not in the configured Sites.";
 
+    /// <summary>The message of the error for a site outside the caller's scope (answered with 403).</summary>
+    public const string ForbiddenSiteMessage = "This credential may not read that site.";
+
     /// <summary>
     /// The site an API call asks about: the given id, or the only configured site when none is given. Throws
     /// <see cref="Querying.HitQueryException"/> for field <c>site_id</c> otherwise (see <see cref="StatusCodeFor"/>).
     /// </summary>
     public ResolvedSite ForQuery(string? siteId)
     {
+        if (string.IsNullOrWhiteSpace(siteId) && _allowed is { Count: 1 })
+        {
+            siteId = _allowed.First();
+        }
+
         if (string.IsNullOrWhiteSpace(siteId))
         {
             var configured = Sites.ToList();
@@ -116,14 +167,23 @@ internal sealed class SiteResolver
             throw new Querying.HitQueryException("site_id", "site_id is too long.");
         }
 
+        // Out of scope answers 403 whether or not the site exists, so a token cannot probe for other sites.
+        if (_allowed is not null && !_allowed.Contains(siteId.Trim()))
+        {
+            throw new Querying.HitQueryException("site_id", ForbiddenSiteMessage);
+        }
+
         return ForId(siteId.Trim()) ?? throw new Querying.HitQueryException("site_id", UnknownSiteMessage);
     }
 
-    /// <summary>The HTTP status of an invalid query: 404 for an unknown site, 400 for everything else.</summary>
+    /// <summary>The HTTP status of an invalid query: 404 for an unknown site, 403 for a site out of scope, else 400.</summary>
     public static int StatusCodeFor(Querying.HitQueryException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception.Field == "site_id" && exception.Reason == UnknownSiteMessage ? 404 : 400;
+        return exception.Field != "site_id" ? 400
+            : exception.Reason == UnknownSiteMessage ? 404
+            : exception.Reason == ForbiddenSiteMessage ? 403
+            : 400;
     }
 
     /// <summary>The site with an id, for queries; unconfigured ids are allowed only when no site is configured.</summary>

@@ -19,7 +19,7 @@ internal static class StatsEndpoint
         var query = context.Request.Query;
         try
         {
-            var site = sites.ForQuery(query["site_id"].ToString());
+            var site = sites.For(context.User).ForQuery(query["site_id"].ToString());
             var range = QueryDateRange.Parse(query["period"].ToString(), query["date"].ToString());
             var limit = DefaultPageLimit;
             if (query.TryGetValue("limit", out var limitText) &&
@@ -91,21 +91,32 @@ internal static class StatsEndpoint
 /// </summary>
 internal sealed class LocalRequestsOnlyFilter : IEndpointFilter
 {
-    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var endpoint = http.GetEndpoint();
         var hasPolicy = endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null ||
                         endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null;
-        if (hasPolicy || IsLocal(http.Connection))
+        if (hasPolicy)
         {
-            return next(context);
+            return await next(context);
         }
 
-        return ValueTask.FromResult<object?>(Results.Json(
+        // With AddTokens and no policy, a valid API key is let through too (restricted to its sites); a wrong one is 401.
+        if (await BeaconTokenAccess.AuthenticateApiKeyAsync(http) is { } denied)
+        {
+            return denied;
+        }
+
+        if (BeaconTokens.IsToken(http.User) || IsLocal(http.Connection))
+        {
+            return await next(context);
+        }
+
+        return Results.Json(
             new StatsError("The beacon API answers only local requests until it is given an authorization policy: call .RequireAuthorization(...) on MapBeaconApi.", "authorization"),
             StatsJsonContext.Default.StatsError,
-            statusCode: StatusCodes.Status403Forbidden));
+            statusCode: StatusCodes.Status403Forbidden);
     }
 
     internal static bool IsLocal(ConnectionInfo connection)

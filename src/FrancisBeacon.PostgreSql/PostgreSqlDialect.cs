@@ -28,6 +28,10 @@ internal sealed class PostgreSqlDialect : SqlDialect
     public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";
 
     /// <inheritdoc />
+    /// <remarks>The value is compared under the "C" collation so that ranges and classes never depend on a locale.</remarks>
+    public override string RegexMatch(string value, string pattern) => $"(({value}) COLLATE \"C\" ~ {pattern})";
+
+    /// <inheritdoc />
     public override string MonthNumber(string dayNumber) =>
         $"((extract(year from date '1970-01-01' + ({dayNumber})::integer) * 12 + extract(month from date '1970-01-01' + ({dayNumber})::integer) - 1)::bigint)";
 

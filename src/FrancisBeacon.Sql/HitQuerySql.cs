@@ -30,6 +30,12 @@ public sealed class HitQuerySql
         _hitsTable = hitsTable;
     }
 
+    /// <summary>
+    /// The command timeout for queries with regular-expression filters, a backstop on top of the pattern subset's
+    /// linear-time guarantee. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan RegexCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Builds the statement and its parameters.</summary>
     public (string Sql, DynamicParameters Parameters) Build(HitQuery query)
     {
@@ -44,21 +50,45 @@ public sealed class HitQuerySql
         var sql = new StringBuilder();
         var select = new List<string>();
         var visitMode = query.Dimensions.Any(d => d.IsVisit);
-        var unionMode = !visitMode && query.Metrics.Any(m => m.IsSessionMetric());
-        if (visitMode || unionMode)
+        var hasSessionMetrics = query.Metrics.Any(m => m.IsSessionMetric());
+        var unionMode = !visitMode && hasSessionMetrics;
+        // Event metrics only, but a visit condition in the filter: count the kept hits straight from the kept CTE.
+        var keptMode = !visitMode && !hasSessionMetrics && query.NeedsSessions;
+        var filtered = query.Filter is not null && query.NeedsSessions;
+        var layout = new SessionLayout(query);
+        if (visitMode || unionMode || keptMode)
         {
             parameters.Add("timeout_ms", (long)query.SessionTimeout.TotalMilliseconds);
-            sql.Append(SessionsCte(query));
+            sql.Append(SessionsCte(layout));
+            if (filtered)
+            {
+                // Each hit with its (merged) session's key; kept hits pass the filter judged on hit and session;
+                // fsessions are the sessions with at least one kept hit, with the kept page views and events.
+                parameters.Add("not_set", HitDimension.NotSet);
+                var counter = 0;
+                var condition = FilterSql(query.Filter!, parameters, ref counter, d => layout.FilterValue(d));
+                sql.Append(", hit_root AS (SELECT f.*, COALESCE(p.t_vid, s0.visitor_id) AS r_vid, COALESCE(p.t_start, s0.start_ms) AS r_start")
+                   .Append(" FROM framed f JOIN sessions0 s0 ON s0.visitor_id = f.visitor_id AND s0.sn = f.sn")
+                   .Append(" LEFT JOIN pairs p ON p.s_vid = s0.visitor_id AND p.s_start = s0.start_ms)")
+                   .Append(", kept AS (SELECT h.* FROM hit_root h")
+                   .Append(" JOIN sessions s ON s.visitor_id = h.r_vid AND s.start_ms = h.r_start WHERE ").Append(condition).Append(')')
+                   .Append(", ksess AS (SELECT r_vid, r_start, COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS kpv, COUNT(*) AS kn FROM kept GROUP BY r_vid, r_start)")
+                   .Append(", fsessions AS (SELECT s.*, k.kpv, k.kn FROM sessions s JOIN ksess k ON k.r_vid = s.visitor_id AND k.r_start = s.start_ms)");
+            }
+
             if (unionMode)
             {
-                sql.Append(", rows_u AS (SELECT 0 AS kind, ts AS t, ms AS ms_t, visitor_id, event_name, 0 AS pv, 0 AS n, 0 AS dur FROM base")
-                   .Append(" UNION ALL SELECT 1, start_ts, start_ms, visitor_id, NULL, pv, n, end_ms - start_ms FROM sessions)");
+                sql.Append(", rows_u AS (SELECT 0 AS kind, ts AS t, ms AS ms_t, visitor_id, event_name, 0 AS pv, 0 AS n, 0 AS dur FROM ")
+                   .Append(filtered ? "kept" : "base")
+                   .Append(" UNION ALL SELECT 1, start_ts, start_ms, visitor_id, NULL, pv, n, end_ms - start_ms FROM ")
+                   .Append(filtered ? "fsessions" : "sessions")
+                   .Append(')');
             }
 
             sql.Append(' ');
         }
 
-        var (tsColumn, msColumn) = visitMode ? ("start_ts", "start_ms") : unionMode ? ("t", "ms_t") : ("ts", (string?)null);
+        var (tsColumn, msColumn) = visitMode ? ("start_ts", "start_ms") : unionMode ? ("t", "ms_t") : keptMode ? ("ts", "ms") : ("ts", (string?)null);
         for (var i = 0; i < query.Dimensions.Count; i++)
         {
             var dimension = query.Dimensions[i];
@@ -77,7 +107,7 @@ public sealed class HitQuerySql
             else
             {
                 parameters.Add("not_set", HitDimension.NotSet);
-                var column = dimension.IsVisit ? $"va{i}" : dimension.Column ?? throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+                var column = dimension.IsVisit ? layout.VisitColumn(dimension) : keptMode ? layout.EventColumn(dimension) : dimension.Column ?? throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
                 expression = $"COALESCE({column}, @not_set){_dialect.BinaryCollation}";
             }
 
@@ -87,18 +117,22 @@ public sealed class HitQuerySql
         for (var i = 0; i < query.Metrics.Count; i++)
         {
             var metric = query.Metrics[i];
-            var expression = visitMode ? SessionMetric(metric) : unionMode ? UnionMetric(metric) : HitMetricExpression(metric);
+            var expression = visitMode ? SessionMetric(metric, filtered) : unionMode ? UnionMetric(metric) : HitMetricExpression(metric);
             select.Add($"{expression} AS m{i}");
         }
 
         sql.Append("SELECT ").AppendJoin(", ", select);
         if (visitMode)
         {
-            sql.Append(" FROM sessions");
+            sql.Append(filtered ? " FROM fsessions" : " FROM sessions");
         }
         else if (unionMode)
         {
             sql.Append(" FROM rows_u");
+        }
+        else if (keptMode)
+        {
+            sql.Append(" FROM kept");
         }
         else
         {
@@ -107,7 +141,7 @@ public sealed class HitQuerySql
             {
                 parameters.Add("not_set", HitDimension.NotSet);
                 var counter = 0;
-                sql.Append(" AND ").Append(FilterSql(query.Filter, parameters, ref counter));
+                sql.Append(" AND ").Append(FilterSql(query.Filter, parameters, ref counter, d => d.Column!));
             }
         }
 
@@ -124,22 +158,31 @@ public sealed class HitQuerySql
     }
 
     // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression.
-    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter)
+    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter, Func<HitDimension, string> column)
     {
         switch (filter)
         {
             case HitFilterCondition condition:
-                var value = $"COALESCE({condition.Dimension.Column}, @not_set)";
+                var value = $"COALESCE({column(condition.Dimension)}, @not_set)";
+                var regex = condition.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot;
+                var fold = condition.IgnoreCase && !regex;
+                if (fold)
+                {
+                    value = _dialect.FoldAsciiCase(value);
+                }
+
                 var names = new List<string>();
                 foreach (var v in condition.Values)
                 {
                     var name = string.Create(CultureInfo.InvariantCulture, $"f{counter++}");
-                    parameters.Add(name, v);
+                    parameters.Add(name, regex ? _dialect.RegexPatternValue(QueryRegex.Parse(v)) : fold ? HitFilterCondition.FoldAsciiCase(v) : v);
                     names.Add("@" + name);
                 }
 
                 return condition.Operator switch
                 {
+                    HitFilterOperator.Matches => "(" + string.Join(" OR ", names.Select(n => _dialect.RegexMatch(value, n))) + ")",
+                    HitFilterOperator.MatchesNot => "(NOT (" + string.Join(" OR ", names.Select(n => _dialect.RegexMatch(value, n))) + "))",
                     HitFilterOperator.Is => $"({value} IN ({string.Join(", ", names)}))",
                     HitFilterOperator.IsNot => $"({value} NOT IN ({string.Join(", ", names)}))",
                     HitFilterOperator.Contains => "(" + string.Join(" OR ", names.Select(n => _dialect.Contains(value, n))) + ")",
@@ -150,7 +193,7 @@ public sealed class HitQuerySql
                 var andParts = new List<string>();
                 foreach (var child in and.Filters)
                 {
-                    andParts.Add(FilterSql(child, parameters, ref counter));
+                    andParts.Add(FilterSql(child, parameters, ref counter, column));
                 }
 
                 return "(" + string.Join(" AND ", andParts) + ")";
@@ -158,12 +201,12 @@ public sealed class HitQuerySql
                 var orParts = new List<string>();
                 foreach (var child in or.Filters)
                 {
-                    orParts.Add(FilterSql(child, parameters, ref counter));
+                    orParts.Add(FilterSql(child, parameters, ref counter, column));
                 }
 
                 return "(" + string.Join(" OR ", orParts) + ")";
             case HitFilterNot not:
-                return "(NOT " + FilterSql(not.Filter, parameters, ref counter) + ")";
+                return "(NOT " + FilterSql(not.Filter, parameters, ref counter, column) + ")";
             default:
                 throw new HitQueryException("filters", "Unknown filter.");
         }
@@ -178,11 +221,12 @@ public sealed class HitQuerySql
     };
 
     // Over the sessions CTE. Integer arithmetic (rounding half up) so every database gives the same number.
-    private static string SessionMetric(HitMetric metric) => metric switch
+    // Over the sessions CTE (or fsessions, whose kpv/kn count the kept hits only).
+    private static string SessionMetric(HitMetric metric, bool filtered) => metric switch
     {
         HitMetric.Visitors => "COUNT(DISTINCT visitor_id)",
-        HitMetric.Pageviews => Sum("pv"),
-        HitMetric.Events => Sum("n"),
+        HitMetric.Pageviews => Sum(filtered ? "kpv" : "pv"),
+        HitMetric.Events => Sum(filtered ? "kn" : "n"),
         HitMetric.Visits => "COUNT(*)",
         HitMetric.BounceRate => Ratio(Sum("CASE WHEN n = 1 AND pv = 1 THEN 1 ELSE 0 END"), "COUNT(*)", 100),
         HitMetric.VisitDuration => DurationSeconds(Sum("end_ms - start_ms"), "COUNT(*)"),
@@ -216,14 +260,14 @@ public sealed class HitQuerySql
     private static string DurationSeconds(string totalMs, string count) =>
         $"CASE WHEN {count} = 0 THEN 0 ELSE ({totalMs} + 500 * {count}) / (1000 * {count}) END";
 
-    private string SessionsCte(HitQuery query)
+    private string SessionsCte(SessionLayout layout)
     {
         var c = _dialect.BinaryCollation;
-        // Visit attributes (source, browser, …) of each session: the value on its first hit, carried as va{i}.
-        var attributes = Enumerable.Range(0, query.Dimensions.Count)
-            .Where(i => query.Dimensions[i].IsVisit && query.Dimensions[i].Column is not null)
-            .ToList();
-        var baseAttributes = string.Concat(attributes.Select(i => $", {query.Dimensions[i].Column} AS va{i}"));
+        // Visit attributes (source, browser, …) of each session: the value on its first hit, carried as va{j};
+        // event values that filters test on each hit, carried as ea{k}.
+        var attributes = Enumerable.Range(0, layout.Visit.Count).ToList();
+        var baseAttributes = string.Concat(attributes.Select(j => $", {layout.Visit[j].Column} AS va{j}")) +
+                             string.Concat(Enumerable.Range(0, layout.Event.Count).Select(k => $", {layout.Event[k].Column} AS ea{k}"));
         var framedAttributes = string.Concat(attributes.Select(i => $", FIRST_VALUE(va{i}) OVER (PARTITION BY visitor_id, sn ORDER BY ms, path{c}, event_name{c} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS fva{i}"));
         var sessionAttributes = string.Concat(attributes.Select(i => $", MIN(fva{i}) AS va{i}"));
         var mergedAttributes = string.Concat(attributes.Select(i => $", t.va{i}"));
@@ -238,7 +282,7 @@ public sealed class HitQuerySql
                $" numbered AS (SELECT m.*, SUM(is_start) OVER (PARTITION BY visitor_id {order} ROWS UNBOUNDED PRECEDING) AS sn FROM marked m)," +
                $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER ({session}) AS entry_path," +
                $" LAST_VALUE(path) OVER ({session}) AS exit_path, FIRST_VALUE(prev_visitor_id) OVER ({session}) AS link{framedAttributes} FROM numbered f)," +
-               " sessions0 AS (SELECT visitor_id, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
+               " sessions0 AS (SELECT visitor_id, sn, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
                $" COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path, MIN(link) AS link{sessionAttributes}" +
                " FROM framed GROUP BY visitor_id, sn)," +
                " raw_pairs AS (SELECT s.visitor_id AS s_vid, s.start_ms AS s_start, t.visitor_id AS t_vid, t.start_ms AS t_start" +
@@ -260,8 +304,9 @@ public sealed class HitQuerySql
         ArgumentNullException.ThrowIfNull(connection);
         var (sql, parameters) = Build(query);
         var rows = new List<AggregateRow>();
+        var usesRegex = query.Filter?.Conditions().Any(c => c.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot) == true;
         await using var reader = await connection.ExecuteReaderAsync(
-            new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+            new CommandDefinition(sql, parameters, commandTimeout: usesRegex ? (int)RegexCommandTimeout.TotalSeconds : null, cancellationToken: cancellationToken));
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(ReadRow(reader, query));
@@ -362,5 +407,31 @@ public sealed class HitQuerySql
             : dimension == HitDimension.Week ? $"(({day} + 3) / 7)"
             : dimension == HitDimension.Month ? _dialect.MonthNumber(day)
             : throw new HitQueryException("dimensions", $"Unsupported time dimension {dimension.Name}.");
+    }
+
+    /// <summary>Which visit attributes (va{j}) and event values (ea{k}) the sessions CTE carries for a query.</summary>
+    private sealed class SessionLayout
+    {
+        public SessionLayout(HitQuery query)
+        {
+            var conditions = query.Filter?.Conditions().Select(x => x.Dimension).ToList() ?? [];
+            Visit = query.Dimensions.Concat(conditions).Where(d => d.IsVisit && d.Column is not null).Distinct().ToList();
+            Event = conditions.Concat(query.Dimensions).Where(d => !d.IsVisit && !d.IsTime).Distinct().ToList();
+        }
+
+        public List<HitDimension> Visit { get; }
+
+        public List<HitDimension> Event { get; }
+
+        public string VisitColumn(HitDimension dimension) => $"va{Visit.IndexOf(dimension)}";
+
+        public string EventColumn(HitDimension dimension) => $"ea{Event.IndexOf(dimension)}";
+
+        // Inside the kept CTE: h is the hit (with its ea{k}), s its merged session.
+        public string FilterValue(HitDimension dimension) =>
+            dimension == HitDimension.EntryPage ? "s.entry_path"
+            : dimension == HitDimension.ExitPage ? "s.exit_path"
+            : dimension.IsVisit ? $"s.va{Visit.IndexOf(dimension)}"
+            : $"h.ea{Event.IndexOf(dimension)}";
     }
 }

@@ -1,3 +1,5 @@
+using FrancisBeacon.Querying;
+
 namespace FrancisBeacon.Sql;
 
 /// <summary>What differs between the SQL databases FrancisBeacon supports, as far as queries go.</summary>
@@ -20,4 +22,22 @@ public abstract class SqlDialect
 
     /// <summary>A condition that is true when <paramref name="haystack"/> contains <paramref name="needle"/> (ordinal, case-sensitive).</summary>
     public abstract string Contains(string haystack, string needle);
+
+    /// <summary>
+    /// A condition that is true when <paramref name="value"/> matches the regular expression bound as
+    /// <paramref name="pattern"/> (the value of <see cref="RegexPatternValue"/>), with <see cref="QueryRegex"/>'s semantics.
+    /// </summary>
+    public virtual string RegexMatch(string value, string pattern) =>
+        throw new NotSupportedException($"{GetType().Name} does not support regular expressions.");
+
+    /// <summary>The text to bind for a regular expression in <see cref="RegexMatch"/>. Default: the POSIX form.</summary>
+    public virtual string RegexPatternValue(QueryRegex regex)
+    {
+        ArgumentNullException.ThrowIfNull(regex);
+        return regex.PosixPattern;
+    }
+
+    /// <summary>An expression folding the ASCII letters A–Z of <paramref name="expression"/> to lower case, and nothing else.</summary>
+    public virtual string FoldAsciiCase(string expression) =>
+        $"translate({expression}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
 }

@@ -1,3 +1,4 @@
+using FrancisBeacon.Querying;
 using FrancisBeacon.Sql;
 
 namespace FrancisBeacon.Sqlite;
@@ -12,6 +13,18 @@ internal sealed class SqliteDialect : SqlDialect
     public override string EpochMilliseconds(string column) => column;
 
     public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
+
+    /// <summary>The function <see cref="SqliteHitStore"/> registers on every connection (see <see cref="RegexFunction"/>).</summary>
+    public override string RegexMatch(string value, string pattern) => $"({RegexFunction}({pattern}, {value}) = 1)";
+
+    /// <summary>SQLite gets the pattern as written; the registered function parses it with <see cref="QueryRegex"/>.</summary>
+    public override string RegexPatternValue(QueryRegex regex) => regex.Pattern;
+
+    /// <summary>SQLite's built-in <c>lower()</c> folds ASCII letters only (no ICU in the bundled library).</summary>
+    public override string FoldAsciiCase(string expression) => $"lower({expression})";
+
+    /// <summary>The name of the regular-expression function registered on each connection.</summary>
+    public const string RegexFunction = "fb_regexp";
 
     public override string MonthNumber(string dayNumber) =>
         $"(CAST(strftime('%Y', ({dayNumber}) * 86400, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', ({dayNumber}) * 86400, 'unixepoch') AS INTEGER) - 1)";

@@ -255,6 +255,11 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
         try
         {
             await connection.OpenAsync(cancellationToken);
+            // matches / matches_not: the safe subset, evaluated by .NET's linear-time NonBacktracking engine.
+            connection.CreateFunction(
+                SqliteDialect.RegexFunction,
+                (string pattern, string? value) => value is not null && QueryRegex.Parse(pattern).IsMatch(value),
+                isDeterministic: true);
             await using var pragma = connection.CreateCommand();
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL;");
             await pragma.ExecuteNonQueryAsync(cancellationToken);

@@ -60,6 +60,7 @@ internal static class RandomQueries
                 TimeZone = zone,
                 Metrics = all[..(1 + random.Next(all.Length))],
                 Dimensions = dimensions,
+                Filter = random.Next(2) == 0 ? RandomFilter(random, hits, 0) : null,
                 SessionTimeout = SessionTimeouts[random.Next(SessionTimeouts.Length)],
                 Limit = random.Next(2) == 0 ? null : random.Next(13),
                 Offset = random.Next(5) < 3 ? 0 : random.Next(9),
@@ -90,16 +91,42 @@ internal static class RandomQueries
             return pick == 4 ? new HitFilterAnd(children) : pick == 5 ? new HitFilterOr(children) : new HitFilterNot(children[0]);
         }
 
-        HitDimension[] dimensions = [HitDimension.Page, HitDimension.EventName, HitDimension.Hostname];
-        var dimension = dimensions[random.Next(dimensions.Length)];
+        var dimension = FilterDimensions[random.Next(FilterDimensions.Length)];
         var values = Enumerable.Range(0, 1 + random.Next(3)).Select(_ =>
         {
-            var value = hits.Count == 0 ? "/" : dimension.ValueOf(hits[random.Next(hits.Count)]);
+            var value = hits.Count == 0 ? "/" : FilterValue(dimension, hits[random.Next(hits.Count)]);
             // Sometimes a fragment, so that contains meets partial matches (and surrogate or case look-alikes).
             return random.Next(3) == 0 && value.Length > 2 && !value.Any(char.IsSurrogate) ? value.Substring(random.Next(value.Length / 2), 1 + random.Next(value.Length / 2)) : value;
         }).ToArray();
-        return new HitFilterCondition((HitFilterOperator)pick, dimension, values);
+        if (random.Next(4) == 0)
+        {
+            // Regular expressions: fixed patterns that meet the random pages, events and properties, plus escaped values.
+            var patterns = Enumerable.Range(0, 1 + random.Next(2))
+                .Select(_ => random.Next(3) == 0 && values[0].Length <= 100 ? QueryRegex.Escape(values[0]) : Patterns[random.Next(Patterns.Length)])
+                .ToArray();
+            return new HitFilterCondition(random.Next(2) == 0 ? HitFilterOperator.Matches : HitFilterOperator.MatchesNot, dimension, patterns);
+        }
+
+        return new HitFilterCondition((HitFilterOperator)pick, dimension, values) { IgnoreCase = random.Next(4) == 0 };
     }
+
+    private static readonly string[] Patterns =
+    [
+        "^/blog", "^/(about|About)$", @"\d", "[^a-z/]", "^/.$", "^/..$", "é", "^/a.b$", "[A-Z]", "^/x{3,}", "^/[a-zA-Z]+$",
+        @"\w$", @"\s", "^/?$", "Sign(up)?", "^(Signup|Purchase)$", "k[0-2]", "^.{2,4}$", @"\W", "(?:😀|Ω)", "^[^/]", @"[\-_]",
+        "caf(e|é)", "^$", @"\.", "ref[0-1]$", "^/.*/.*", "(not set)", @"\(not set\)", "Mobile|Tablet", "o$",
+    ];
+
+    // Event and visit dimensions, mixed freely in one tree (visit conditions are judged on the hit's session).
+    private static readonly HitDimension[] FilterDimensions =
+    [
+        HitDimension.Page, HitDimension.EventName, HitDimension.Hostname, HitDimension.Page, HitDimension.EventName,
+        HitDimension.Source, HitDimension.Channel, HitDimension.Referrer, HitDimension.Screen, HitDimension.EntryPage,
+        HitDimension.ExitPage,
+    ];
+
+    private static string FilterValue(HitDimension dimension, Hit hit) =>
+        dimension == HitDimension.EntryPage || dimension == HitDimension.ExitPage ? hit.Path : dimension.ValueOf(hit);
 
     public static HitRange HitRange(Random random, IReadOnlyList<Hit> hits)
     {

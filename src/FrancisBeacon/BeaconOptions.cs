@@ -18,8 +18,27 @@ public sealed class BeaconOptions
     /// <summary>The time zone of sites not configured in <see cref="Sites"/>, as an IANA id. Default: <c>UTC</c>.</summary>
     public string DefaultTimeZone { get; set; } = "UTC";
 
-    /// <summary>How many hits may wait for the writer; past it hits are dropped and counted. Default: 100 000.</summary>
+    /// <summary>
+    /// How many hits may wait for the writer (queued or in the batch being written); past it hits are dropped and
+    /// counted, or refused (<see cref="QueueFullMode"/>). Default: 100 000.
+    /// </summary>
     public int QueueCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// The approximate memory, in bytes, that hits waiting for the writer may take (each hit is estimated from its
+    /// fields and strings); past it hits are dropped and counted, or refused. Together with
+    /// <see cref="QueueCapacity"/> it bounds the memory a stalled store can cost (1 MiB – 16 GiB). Default: 64 MiB.
+    /// </summary>
+    public long QueueMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>What the collection endpoints do when the queue is full. Default: <see cref="BeaconQueueFullMode.Drop"/>.</summary>
+    public BeaconQueueFullMode QueueFullMode { get; set; } = BeaconQueueFullMode.Drop;
+
+    /// <summary>The <c>Retry-After</c> of a refused hit (<see cref="BeaconQueueFullMode.Refuse"/>), whole seconds (1 s – 1 h). Default: 10 seconds.</summary>
+    public TimeSpan QueueFullRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The opt-in durable mode: a local spool file written before each hit is acknowledged. Off by default.</summary>
+    public BeaconSpoolOptions Spool { get; } = new();
 
     /// <summary>The most hits written in one batch. Default: 1 000.</summary>
     public int MaxBatchSize { get; set; } = 1_000;

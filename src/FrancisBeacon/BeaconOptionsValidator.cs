@@ -20,6 +20,31 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"QueueCapacity must be between 1 and 10000000 (was {options.QueueCapacity}).");
         }
 
+        if (options.QueueMaxBytes is < 1024 * 1024 or > 16L * 1024 * 1024 * 1024)
+        {
+            errors.Add($"QueueMaxBytes must be between 1048576 (1 MiB) and 17179869184 (16 GiB) (was {options.QueueMaxBytes}).");
+        }
+
+        if (options.QueueFullRetryAfter < TimeSpan.FromSeconds(1) || options.QueueFullRetryAfter > TimeSpan.FromHours(1))
+        {
+            errors.Add($"QueueFullRetryAfter must be between 1 second and 1 hour (was {options.QueueFullRetryAfter}).");
+        }
+
+        if (!Enum.IsDefined(options.QueueFullMode))
+        {
+            errors.Add($"QueueFullMode '{options.QueueFullMode}' is not Drop or Refuse.");
+        }
+
+        if (options.Spool.SegmentBytes is < 1024 * 1024 or > 1024L * 1024 * 1024)
+        {
+            errors.Add($"Spool.SegmentBytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB) (was {options.Spool.SegmentBytes}).");
+        }
+
+        if (!Enum.IsDefined(options.Spool.SyncMode))
+        {
+            errors.Add($"Spool.SyncMode '{options.Spool.SyncMode}' is not BeforeFlush or Always.");
+        }
+
         if (options.MaxBatchSize is < 1 or > 100_000)
         {
             errors.Add($"MaxBatchSize must be between 1 and 100000 (was {options.MaxBatchSize}).");

@@ -2,14 +2,21 @@ namespace FrancisBeacon.Querying;
 
 /// <summary>A filter on a <see cref="HitQuery"/>: a condition, or <c>and</c>, <c>or</c>, <c>not</c> of filters.</summary>
 /// <remarks>
-/// This version filters event dimensions (<c>event:page</c>, <c>event:name</c>, <c>event:hostname</c>): hits that do not
-/// match are left out before anything is counted, so it combines with event metrics (visitors, pageviews, events)
-/// and event or time dimensions. Filters on visit dimensions, regular expressions and filtered session metrics come
-/// later and are refused with a <see cref="HitQueryException"/> naming <c>filters</c>.
+/// <para>A filter picks hits. A condition on an event dimension (<c>event:page</c>, <c>event:name</c>, …) looks at the
+/// hit itself; a condition on a visit dimension (<c>visit:source</c>, <c>visit:entry_page</c>, …) looks at the hit's
+/// session (its first hit, or for the exit page its last), so it keeps or drops whole sessions, as in Plausible.
+/// Conditions of both kinds combine freely with <c>and</c>, <c>or</c> and <c>not</c>; sessions are formed from every
+/// hit in the range before filtering, so a filter never splits or joins sessions.</para>
+/// <para>Event metrics (visitors, pageviews, events) count the kept hits; session metrics (visits, bounce_rate,
+/// visit_duration, views_per_visit) are computed over the sessions with at least one kept hit, each taken whole.</para>
 /// </remarks>
 public abstract record HitFilter
 {
-    /// <summary>Whether a hit passes the filter (the reference semantics every store follows).</summary>
+    /// <summary>
+    /// Whether a hit passes the filter, judging every condition on the hit's own values (a visit condition on the
+    /// hit's own attribute, as if it were its session's first hit; entry and exit page on its path). Stores judge
+    /// visit conditions on the hit's session instead; see the remarks on <see cref="HitFilter"/>.
+    /// </summary>
     public abstract bool Matches(Hit hit);
 
     /// <summary>Every condition in the filter tree.</summary>
@@ -26,6 +33,9 @@ public abstract record HitFilter
 
     /// <summary>The dimension's value is one of <paramref name="values"/>.</summary>
     public static HitFilter Is(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Is, dimension, values);
+
+    /// <summary>The dimension's value matches one of the regular expressions <paramref name="patterns"/> (see <see cref="QueryRegex"/>).</summary>
+    public static HitFilter Matches(HitDimension dimension, params string[] patterns) => new HitFilterCondition(HitFilterOperator.Matches, dimension, patterns);
 
     /// <summary>The dimension's value contains one of <paramref name="values"/> (ordinal, case-sensitive).</summary>
     public static HitFilter Contains(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Contains, dimension, values);
@@ -45,6 +55,12 @@ public enum HitFilterOperator
 
     /// <summary>The value contains none of the values (<c>contains_not</c>).</summary>
     ContainsNot,
+
+    /// <summary>The value matches one of the regular expressions (<c>matches</c>; see <see cref="QueryRegex"/> for the subset).</summary>
+    Matches,
+
+    /// <summary>The value matches none of the regular expressions (<c>matches_not</c>).</summary>
+    MatchesNot,
 }
 
 /// <summary>A comparison of one dimension's value (<see cref="HitDimension.NotSet"/> when missing) with a list of values.</summary>
@@ -53,12 +69,60 @@ public enum HitFilterOperator
 /// <param name="Values">The values, at least one and at most 100.</param>
 public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension Dimension, IReadOnlyList<string> Values) : HitFilter
 {
+    /// <summary>
+    /// Compare ignoring the case of ASCII letters A–Z (Plausible's <c>"modifiers": {"case_sensitive": false}</c>); other
+    /// letters still compare exactly, so every store gives the same answer. Not for regular expressions. Default: off.
+    /// </summary>
+    public bool IgnoreCase { get; init; }
+
+    /// <summary>Folds ASCII letters A–Z to lower case, leaving every other character as it is.</summary>
+    public static string FoldAsciiCase(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return string.Create(value.Length, value, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public bool Equals(HitFilterCondition? other) =>
+        other is not null && Operator == other.Operator && Dimension == other.Dimension && IgnoreCase == other.IgnoreCase &&
+        Values.SequenceEqual(other.Values, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Operator, Dimension, IgnoreCase, Values.Count);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Operator}({Dimension}{(IgnoreCase ? ", ignore case" : string.Empty)}: {string.Join(", ", Values.Select(v => "\"" + v + "\""))})";
+
     /// <inheritdoc />
     public override bool Matches(Hit hit)
     {
-        var value = Dimension.ValueOf(hit);
+        ArgumentNullException.ThrowIfNull(hit);
+        return Test(Dimension == HitDimension.EntryPage || Dimension == HitDimension.ExitPage ? hit.Path : Dimension.ValueOf(hit));
+    }
+
+    /// <summary>Whether a dimension value (<see cref="HitDimension.NotSet"/> when missing) passes the condition.</summary>
+    public bool Test(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (IgnoreCase && Operator is not (HitFilterOperator.Matches or HitFilterOperator.MatchesNot))
+        {
+            value = FoldAsciiCase(value);
+            var folded = Values.Select(FoldAsciiCase).ToList();
+            return (this with { IgnoreCase = false, Values = folded }).Test(value);
+        }
+
         return Operator switch
         {
+            HitFilterOperator.Matches => Values.Any(v => QueryRegex.Parse(v).IsMatch(value)),
+            HitFilterOperator.MatchesNot => !Values.Any(v => QueryRegex.Parse(v).IsMatch(value)),
             HitFilterOperator.Is => Values.Contains(value, StringComparer.Ordinal),
             HitFilterOperator.IsNot => !Values.Contains(value, StringComparer.Ordinal),
             HitFilterOperator.Contains => Values.Any(v => value.Contains(v, StringComparison.Ordinal)),

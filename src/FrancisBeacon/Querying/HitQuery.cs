@@ -42,7 +42,10 @@ public sealed record HitQuery
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Whether any metric is computed from sessions, or any dimension describes a session.</summary>
-    public bool NeedsSessions => Metrics.Any(m => m.IsSessionMetric()) || Dimensions.Any(d => d.IsVisit);
+    public bool NeedsSessions => Metrics.Any(m => m.IsSessionMetric()) || Dimensions.Any(d => d.IsVisit) || FilterNeedsSessions;
+
+    /// <summary>Whether the filter has a condition on a visit dimension (judged on the hit's session).</summary>
+    public bool FilterNeedsSessions => Filter is not null && Filter.Conditions().Any(c => c.Dimension is { IsVisit: true });
 
     /// <summary>
     /// Checks the query and throws <see cref="HitQueryException"/> naming the offending field when it is invalid.
@@ -104,10 +107,6 @@ public sealed record HitQuery
         if (Filter is not null)
         {
             ValidateFilter(Filter, 0);
-            if (NeedsSessions)
-            {
-                throw new HitQueryException("filters", "Filters cannot yet be combined with session metrics or visit dimensions.");
-            }
         }
 
         if (SessionTimeout < TimeSpan.FromMinutes(1) || SessionTimeout > TimeSpan.FromDays(1))
@@ -136,9 +135,9 @@ public sealed record HitQuery
         switch (filter)
         {
             case HitFilterCondition condition:
-                if (condition.Dimension is null || condition.Dimension.Kind != HitDimensionKind.Event)
+                if (condition.Dimension is null || condition.Dimension.IsTime)
                 {
-                    throw new HitQueryException("filters", $"Filtering by {condition.Dimension?.Name ?? "nothing"} is not supported yet; filter by event:page, event:name or event:hostname.");
+                    throw new HitQueryException("filters", $"Filtering by {condition.Dimension?.Name ?? "nothing"} is not supported; filter by an event:* or visit:* dimension (the date range bounds time).");
                 }
 
                 if (!Enum.IsDefined(condition.Operator))
@@ -149,6 +148,19 @@ public sealed record HitQuery
                 if (condition.Values is null || condition.Values.Count is 0 or > 100 || condition.Values.Any(v => v is null || v.Length > HitLimits.MaxUrlLength))
                 {
                     throw new HitQueryException("filters", "A filter needs 1 to 100 values of at most 2048 characters.");
+                }
+
+                if (condition.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot)
+                {
+                    if (condition.IgnoreCase)
+                    {
+                        throw new HitQueryException("filters", "matches and matches_not are case-sensitive; write the cases into the pattern, e.g. [Bb]log.");
+                    }
+
+                    foreach (var pattern in condition.Values)
+                    {
+                        QueryRegex.Parse(pattern);
+                    }
                 }
 
                 break;

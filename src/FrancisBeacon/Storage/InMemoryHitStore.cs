@@ -47,40 +47,58 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
         query.Validate();
-        List<Hit> matching;
+        List<Hit> inRange;
         lock (_gate)
         {
-            matching = _hits.Values
+            inRange = _hits.Values
                 .Where(h => string.Equals(h.SiteId, query.SiteId, StringComparison.Ordinal) &&
-                            h.Timestamp >= query.From && h.Timestamp < query.To &&
-                            (query.Filter is null || query.Filter.Matches(h)))
+                            h.Timestamp >= query.From && h.Timestamp < query.To)
                 .ToList();
         }
 
         IEnumerable<(string[] Key, double[] Metrics)> groups;
         if (!query.NeedsSessions)
         {
+            var matching = query.Filter is null ? inRange : inRange.Where(h => Evaluate(query.Filter, h, null)).ToList();
             groups = matching
                 .GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
-                .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g)).ToArray()));
+                .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g)).ToArray()))
+                .ToList();
         }
         else
         {
-            var sessions = Sessionise(matching, query.SessionTimeout);
+            // Sessions come from every hit in the range; filters then pick hits, judging visit:* conditions on the
+            // hit's session. A session counts when at least one of its hits is kept.
+            var all = Sessionise(inRange, query.SessionTimeout);
+            var kept = new List<Hit>();
+            var sessions = new List<Session>();
+            foreach (var session in all)
+            {
+                session.Keep(query.Filter is null ? session.Hits : session.Hits.Where(h => Evaluate(query.Filter, h, session)));
+                if (session.KeptEvents > 0)
+                {
+                    sessions.Add(session);
+                    kept.AddRange(session.KeptHits);
+                }
+            }
+
             if (query.Dimensions.Any(d => d.IsVisit))
             {
-                // Every metric over the matching sessions and their hits.
+                // Every metric over the matching sessions and their kept hits.
                 groups = sessions
                     .GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
-                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList())).ToArray()));
+                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList())).ToArray()))
+                    .ToList();
             }
             else
             {
-                // Event metrics over the hits in each bucket; session metrics over the sessions that start in it.
-                var byHits = matching.GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
+                // Event metrics over the kept hits in each bucket; session metrics over the sessions that start in it.
+                var byHits = kept.GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
                     .ToDictionary(g => g.Key, g => g.ToList(), DimensionKeyComparer.Instance);
-                var bySessions = sessions.GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
-                    .ToDictionary(g => g.Key, g => g.ToList(), DimensionKeyComparer.Instance);
+                var bySessions = query.Metrics.Any(m => m.IsSessionMetric())
+                    ? sessions.GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
+                        .ToDictionary(g => g.Key, g => g.ToList(), DimensionKeyComparer.Instance)
+                    : new Dictionary<string[], List<Session>>(DimensionKeyComparer.Instance);
                 groups = byHits.Keys.Union(bySessions.Keys, DimensionKeyComparer.Instance)
                     .Select(key => (key, query.Metrics.Select(m => m.IsSessionMetric()
                         ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [])
@@ -89,7 +107,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             }
         }
 
-        if (query.Dimensions.Count == 0 && matching.Count == 0)
+        if (query.Dimensions.Count == 0 && !groups.Any())
         {
             // One totals row even when nothing matched, as the SQL stores' ungrouped aggregate gives; like every
             // row (and like SQL's LIMIT/OFFSET on that aggregate) it is subject to Offset and Limit.
@@ -217,8 +235,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         switch (metric)
         {
             case HitMetric.Visitors: return sessions.Select(s => s.VisitorId).Distinct().Count();
-            case HitMetric.Pageviews: return sessions.Sum(s => s.Pageviews);
-            case HitMetric.Events: return sessions.Sum(s => s.Events);
+            case HitMetric.Pageviews: return sessions.Sum(s => s.KeptPageviews);
+            case HitMetric.Events: return sessions.Sum(s => s.KeptEvents);
             case HitMetric.Visits: return visits;
             case HitMetric.BounceRate:
                 long bounces = sessions.Count(s => s.Events == 1 && s.Pageviews == 1);
@@ -232,6 +250,36 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             default:
                 throw new HitQueryException("metrics", $"Unsupported metric {metric}.");
         }
+    }
+
+    /// <summary>
+    /// Whether a hit passes a filter. Event conditions look at the hit; visit conditions look at its session (the
+    /// session's first hit for attributes, its entry and exit page), so a visit filter keeps whole sessions.
+    /// </summary>
+    private static bool Evaluate(HitFilter filter, Hit hit, Session? session) => filter switch
+    {
+        HitFilterCondition condition => condition.Test(ValueFor(condition.Dimension, hit, session)),
+        HitFilterAnd and => and.Filters.All(f => Evaluate(f, hit, session)),
+        HitFilterOr or => or.Filters.Any(f => Evaluate(f, hit, session)),
+        HitFilterNot not => !Evaluate(not.Filter, hit, session),
+        _ => throw new HitQueryException("filters", "Unknown filter."),
+    };
+
+    private static string ValueFor(HitDimension dimension, Hit hit, Session? session)
+    {
+        if (!dimension.IsVisit)
+        {
+            return dimension.ValueOf(hit);
+        }
+
+        if (session is null)
+        {
+            throw new InvalidOperationException($"The visit dimension {dimension.Name} needs sessions.");
+        }
+
+        return dimension == HitDimension.EntryPage ? session.Entry
+            : dimension == HitDimension.ExitPage ? session.Exit
+            : dimension.ValueOf(session.First);
     }
 
     private static bool IsPageview(Hit hit) => string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
@@ -344,16 +392,33 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
 
         public long Events { get; private set; }
 
+        /// <summary>The session's hits in order (those of a session it absorbed across midnight included).</summary>
+        public List<Hit> Hits { get; } = [];
+
+        public List<Hit> KeptHits { get; private set; } = [];
+
+        public long KeptPageviews { get; private set; }
+
+        public long KeptEvents => KeptHits.Count;
+
+        public void Keep(IEnumerable<Hit> hits)
+        {
+            KeptHits = hits.ToList();
+            KeptPageviews = KeptHits.Count(IsPageview);
+        }
+
         public void Absorb(Session next)
         {
             End = next.End;
             Exit = next.Exit;
             Pageviews += next.Pageviews;
             Events += next.Events;
+            Hits.AddRange(next.Hits);
         }
 
         public void Add(Hit hit)
         {
+            Hits.Add(hit);
             End = hit.Timestamp;
             Exit = hit.Path;
             Events++;

@@ -1,0 +1,304 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>One spool file: the hits appended to it that the store does not hold yet.</summary>
+internal sealed class SpoolSegment(string path, SafeFileHandle handle)
+{
+    public string Path { get; } = path;
+
+    public SafeFileHandle Handle { get; } = handle;
+
+    /// <summary>Bytes written so far (the next write's offset).</summary>
+    public long Length { get; set; } = HitSpoolFormat.HeaderBytes;
+
+    /// <summary>Bytes known to be on stable storage.</summary>
+    public long Synced { get; set; }
+
+    /// <summary>Hits appended but not yet written to the store.</summary>
+    public int Pending { get; set; }
+
+    public bool Sealed { get; set; }
+}
+
+/// <summary>
+/// Durable mode (<see cref="BeaconSpoolOptions"/>): every hit is appended to a local spool file before the beacon
+/// answers, with one positional <c>write</c> (<see cref="RandomAccess"/>; no user-space buffer to lose in a crash).
+/// Files are named <c>spool-&lt;sequence&gt;.fbs</c>; the active one is sealed at
+/// <see cref="BeaconSpoolOptions.SegmentBytes"/> and a sealed one is deleted when the store holds all its hits, while
+/// the active one is truncated whenever the store has caught up with it. Files left by an earlier process are
+/// replayed by <see cref="HitWriter"/> at start and deleted once stored. A lock file keeps a second process out.
+/// </summary>
+internal sealed partial class HitSpool : IDisposable
+{
+    private const string LockFileName = "spool.lock";
+    private readonly object _gate = new();
+    private readonly object _syncGate = new();
+    private readonly ILogger<HitSpool> _logger;
+    private readonly long _segmentBytes;
+    private SafeFileHandle? _lock;
+    private SpoolSegment? _active;
+    private long _nextSequence;
+    private bool _failing;
+
+    public HitSpool(IOptions<BeaconOptions> options, ILogger<HitSpool> logger)
+    {
+        _logger = logger;
+        var spool = options.Value.Spool;
+        Directory = string.IsNullOrWhiteSpace(spool.Directory) ? null : System.IO.Path.GetFullPath(spool.Directory);
+        SyncAlways = spool.SyncMode == SpoolSyncMode.Always;
+        _segmentBytes = spool.SegmentBytes;
+        LeftOver = Open();
+    }
+
+    /// <summary>The files an earlier process left, oldest first: <see cref="HitWriter"/> replays them at start.</summary>
+    public IReadOnlyList<string> LeftOver { get; }
+
+    /// <summary>The spool directory, or <see langword="null"/> when durable mode is off.</summary>
+    public string? Directory { get; }
+
+    public bool Enabled => Directory is not null;
+
+    public bool SyncAlways { get; }
+
+    /// <summary>
+    /// Creates the directory, takes its lock and returns the files an earlier process left, oldest first. New hits go
+    /// to files numbered after them.
+    /// </summary>
+    private IReadOnlyList<string> Open()
+    {
+        if (Directory is null)
+        {
+            return [];
+        }
+
+        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            _lock = File.OpenHandle(System.IO.Path.Combine(Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException(
+                $"The beacon spool directory '{Directory}' is in use by another process; give every app instance its own Spool.Directory.", ex);
+        }
+
+        var left = System.IO.Directory.GetFiles(Directory, "spool-*.fbs")
+            .Select(path => (Path: path, Sequence: SequenceOf(path)))
+            .Where(f => f.Sequence >= 0)
+            .OrderBy(f => f.Sequence)
+            .ToList();
+        _nextSequence = left.Count == 0 ? 1 : left[^1].Sequence + 1;
+        return [.. left.Select(f => f.Path)];
+    }
+
+    /// <summary>
+    /// Appends a hit and returns its file, or <see langword="null"/> when the spool cannot be written (logged once
+    /// per failure episode); the caller must then not acknowledge the hit as stored.
+    /// </summary>
+    public SpoolSegment? Append(Hit hit)
+    {
+        var record = HitSpoolFormat.Encode(hit);
+        SpoolSegment segment;
+        long end;
+        try
+        {
+            lock (_gate)
+            {
+                if (_active is null || _active.Length + record.Length > _segmentBytes)
+                {
+                    Rotate();
+                }
+
+                segment = _active!;
+                RandomAccess.Write(segment.Handle, record, segment.Length);
+                segment.Length += record.Length;
+                segment.Pending++;
+                end = segment.Length;
+                if (_failing)
+                {
+                    _failing = false;
+                    LogSpoolWritable(_logger, Directory!);
+                }
+            }
+
+            if (SyncAlways)
+            {
+                SyncTo(segment, end);
+            }
+
+            return segment;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            lock (_gate)
+            {
+                if (!_failing)
+                {
+                    _failing = true;
+                    LogSpoolFailing(_logger, ex, Directory!);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Forces every file written so far to stable storage (before a batch goes to the store).</summary>
+    public void Sync()
+    {
+        SpoolSegment? active;
+        long end;
+        lock (_gate)
+        {
+            active = _active;
+            end = active?.Length ?? 0;
+        }
+
+        if (active is not null && !active.Handle.IsClosed)
+        {
+            try
+            {
+                SyncTo(active, end);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // A sealed-and-deleted file needs no sync; a failing disk shows up in Append.
+            }
+        }
+    }
+
+    /// <summary>The store now holds <paramref name="count"/> hits of <paramref name="segment"/>.</summary>
+    public void Stored(SpoolSegment segment, int count)
+    {
+        lock (_gate)
+        {
+            segment.Pending -= count;
+            if (segment.Pending > 0)
+            {
+                return;
+            }
+
+            try
+            {
+                if (segment.Sealed)
+                {
+                    segment.Handle.Dispose();
+                    File.Delete(segment.Path);
+                }
+                else if (segment.Length > HitSpoolFormat.HeaderBytes)
+                {
+                    // Everything in the active file is stored: start it over rather than let it grow.
+                    RandomAccess.SetLength(segment.Handle, HitSpoolFormat.HeaderBytes);
+                    segment.Length = HitSpoolFormat.HeaderBytes;
+                    segment.Synced = Math.Min(segment.Synced, segment.Length);
+                }
+            }
+            catch (IOException ex)
+            {
+                LogSpoolCleanupFailed(_logger, ex, segment.Path);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_active is { } active)
+            {
+                var empty = active.Pending == 0;
+                active.Handle.Dispose();
+                if (empty)
+                {
+                    TryDelete(active.Path);
+                }
+
+                _active = null;
+            }
+
+            _lock?.Dispose();
+            _lock = null;
+        }
+    }
+
+    /// <summary>Deletes a replayed file from an earlier process once the store holds its hits.</summary>
+    public void DeleteReplayed(string path) => TryDelete(path);
+
+    private void SyncTo(SpoolSegment segment, long end)
+    {
+        if (segment.Synced >= end)
+        {
+            return;
+        }
+
+        // Group commit: whoever takes the lock syncs everything written so far, for every waiting request.
+        lock (_syncGate)
+        {
+            if (segment.Synced >= end || segment.Handle.IsClosed)
+            {
+                return;
+            }
+
+            long target;
+            lock (_gate)
+            {
+                target = segment.Length;
+            }
+
+            RandomAccess.FlushToDisk(segment.Handle);
+            segment.Synced = target;
+        }
+    }
+
+    private void Rotate()
+    {
+        if (_active is { } old)
+        {
+            old.Sealed = true;
+            if (old.Pending == 0)
+            {
+                old.Handle.Dispose();
+                TryDelete(old.Path);
+            }
+        }
+
+        var path = System.IO.Path.Combine(Directory!, string.Create(CultureInfo.InvariantCulture, $"spool-{_nextSequence++:D12}.fbs"));
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        RandomAccess.Write(handle, HitSpoolFormat.Magic, 0);
+        _active = new SpoolSegment(path, handle);
+    }
+
+    private static long SequenceOf(string path)
+    {
+        var name = System.IO.Path.GetFileNameWithoutExtension(path);
+        return name.StartsWith("spool-", StringComparison.Ordinal) &&
+               long.TryParse(name.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : -1;
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException ex)
+        {
+            LogSpoolCleanupFailed(_logger, ex, path);
+        }
+    }
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Error, Message = "Cannot write the beacon spool in {Directory}; hits are not acknowledged as stored until it is writable again")]
+    private static partial void LogSpoolFailing(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(EventId = 221, Level = LogLevel.Information, Message = "The beacon spool in {Directory} is writable again")]
+    private static partial void LogSpoolWritable(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 222, Level = LogLevel.Warning, Message = "Could not clean up the beacon spool file {Path}; it will be replayed (harmlessly) at the next start")]
+    private static partial void LogSpoolCleanupFailed(ILogger logger, Exception exception, string path);
+}

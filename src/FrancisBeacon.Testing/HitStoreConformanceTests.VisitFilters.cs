@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Testing;
+
+/// <content>Filters on visit dimensions and filtered session metrics (Plausible semantics).</content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    private static IReadOnlyList<Hit> VisitFilterHits()
+    {
+        var t0 = Utc(2026, 8, 3, 10, 0, 0);
+        var google = new HitBuilder().WithReferrer("https://www.google.com/", "Google");
+        return
+        [
+            google.ByVisitor(1).OnPage("/").At(t0).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/blog").At(t0.AddMinutes(5)).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/blog").WithEvent("Signup").At(t0.AddMinutes(6)).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/pricing").At(t0).Build(),
+            google.ByVisitor(3).OnPage("/blog").At(t0.AddMinutes(1)).Build(),
+        ];
+    }
+
+    /// <summary>
+    /// A visit:* filter keeps whole sessions whose attribute (the first hit's) matches: every hit of those sessions
+    /// counts, later hits without a referrer included, and session metrics are over those sessions.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_VisitFilter_KeepsWholeSessions()
+    {
+        var store = await CreateStoreWithAsync(VisitFilterHits());
+        var query = Query(Utc(2026, 8, 3, 0, 0, 0), Utc(2026, 8, 4, 0, 0, 0)) with
+        {
+            Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.Events, HitMetric.BounceRate],
+            Filter = HitFilter.Is(HitDimension.Source, "Google"),
+        };
+
+        AssertRows([Row([], 2, 2, 3, 4, 50)], await store.QueryAsync(query, CancellationToken.None));
+        AssertRows(
+            [Row(["/blog"], 2), Row(["/"], 1)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Pageviews], Dimensions = [HitDimension.Page] }, CancellationToken.None));
+        AssertRows(
+            [Row(["(not set)"], 1, 100)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visits, HitMetric.BounceRate], Dimensions = [HitDimension.Source], Filter = HitFilter.Is(HitDimension.EntryPage, "/pricing") }, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// An event filter with session metrics counts the sessions with at least one matching hit, each taken whole
+    /// (bounce rate, duration and views per visit of the full session), while event metrics count matching hits.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_EventFilterWithSessionMetrics_CountsSessionsWithAMatch()
+    {
+        var store = await CreateStoreWithAsync(VisitFilterHits());
+        var query = Query(Utc(2026, 8, 3, 0, 0, 0), Utc(2026, 8, 4, 0, 0, 0)) with
+        {
+            Metrics = [HitMetric.Visits, HitMetric.Pageviews, HitMetric.Events, HitMetric.BounceRate, HitMetric.ViewsPerVisit, HitMetric.VisitDuration],
+            Filter = HitFilter.Is(HitDimension.Page, "/blog"),
+        };
+
+        // Visitor 1's session (3 hits, 2 page views, 360 s) and visitor 3's bounce; 2 page views and 1 event on /blog.
+        AssertRows([Row([], 2, 2, 3, 50, 1.5, 180)], await store.QueryAsync(query, CancellationToken.None));
+        AssertRows(
+            [Row(["2026-08-03"], 2, 2, 3, 50, 1.5, 180)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Day] }, CancellationToken.None));
+    }
+
+    /// <summary>Visit and event conditions mix freely under and, or and not.</summary>
+    [Fact]
+    public virtual async Task QueryAsync_MixedVisitAndEventFilters_CombineFreely()
+    {
+        var store = await CreateStoreWithAsync(VisitFilterHits());
+        var query = Query(Utc(2026, 8, 3, 0, 0, 0), Utc(2026, 8, 4, 0, 0, 0)) with { Metrics = [HitMetric.Events, HitMetric.Visits] };
+
+        AssertRows(
+            [Row([], 3, 2)],
+            await store.QueryAsync(query with { Filter = HitFilter.And(HitFilter.Is(HitDimension.Source, "Google"), HitFilter.Not(HitFilter.Is(HitDimension.EventName, "Signup"))) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 5, 3)],
+            await store.QueryAsync(query with { Filter = HitFilter.Or(HitFilter.Is(HitDimension.Source, "Google"), HitFilter.Is(HitDimension.Page, "/pricing")) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 1, 1)],
+            await store.QueryAsync(query with { Filter = HitFilter.Not(HitFilter.Contains(HitDimension.ExitPage, "/blog")) }, CancellationToken.None));
+        AssertRows(
+            [Row(["Google"], 3, 2)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Source], Filter = HitFilter.And(HitFilter.Is(HitDimension.Source, "Google"), HitFilter.Contains(HitDimension.Page, "/")), Metrics = [HitMetric.Pageviews, HitMetric.Visits] }, CancellationToken.None));
+    }
+}
+
+/// <content>Regular expressions and case-insensitive comparisons.</content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>matches / matches_not use the portable subset; case_sensitive: false folds ASCII letters only.</summary>
+    [Fact]
+    public virtual async Task QueryAsync_RegexAndCaseInsensitiveFilters_MatchTheSubset()
+    {
+        var t0 = Utc(2026, 7, 1, 12, 0, 0);
+        var store = await CreateStoreWithAsync(
+        [
+            new HitBuilder().ByVisitor(1).OnPage("/blog/2026/a").At(t0).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/Blog/x").At(t0.AddMinutes(1)).Build(),
+            new HitBuilder().ByVisitor(3).OnPage("/ÉTÉ").At(t0.AddMinutes(2)).Build(),
+            new HitBuilder().ByVisitor(4).OnPage("/😀").At(t0.AddMinutes(3)).Build(),
+        ]);
+        var query = Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Events] };
+
+        AssertRows([Row([], 1)], await store.QueryAsync(query with { Filter = HitFilter.Matches(HitDimension.Page, @"^/blog/\d{4}/") }, CancellationToken.None));
+        AssertRows([Row([], 2)], await store.QueryAsync(query with { Filter = HitFilter.Matches(HitDimension.Page, "^/[Bb]log/") }, CancellationToken.None));
+        AssertRows([Row([], 1)], await store.QueryAsync(query with { Filter = HitFilter.Matches(HitDimension.Page, "^/.$") }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.MatchesNot, HitDimension.Page, ["blog", "^/.$"]) }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.Contains, HitDimension.Page, ["/BLOG/"]) { IgnoreCase = true } }, CancellationToken.None));
+        AssertRows(
+            [Row([], 0)],
+            await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.Is, HitDimension.Page, ["/été"]) { IgnoreCase = true } }, CancellationToken.None));
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text;
+using FrancisBeacon.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+/// <summary>Durable mode: the spool file format, what it holds, and replay at start.</summary>
+public sealed class HitSpoolTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void Format_EveryFieldSet_RoundTripsUnchanged()
+    {
+        var hit = new Hit
+        {
+            SiteId = "example.com",
+            Timestamp = new DateTimeOffset(2026, 3, 29, 1, 59, 59, 123, TimeSpan.Zero),
+            EventName = "Purchase",
+            Hostname = "shop.example.com",
+            Path = "/cart/ünïcode",
+            Referrer = "https://www.google.com/search?q=x",
+            ReferrerSource = "Google",
+            Channel = "Organic Search",
+            UtmSource = "news",
+            UtmMedium = "email",
+            UtmCampaign = "spring",
+            UtmTerm = "lamp",
+            UtmContent = "footer",
+            VisitorId = long.MinValue,
+            PreviousVisitorId = 42,
+            Browser = "Firefox",
+            BrowserVersion = "133",
+            OperatingSystem = "Windows",
+            OperatingSystemVersion = "10",
+            DeviceType = "Desktop",
+            Country = "DE",
+            Region = "DE-BE",
+            City = "Berlin",
+            ScreenWidth = 1920,
+            Language = "de-DE",
+            RevenueAmount = 49.123456m,
+            RevenueCurrency = "EUR",
+            Properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["product"] = "lamp", ["empty"] = string.Empty },
+        };
+        var record = HitSpoolFormat.Encode(hit);
+
+        var back = HitSpoolFormat.Decode(record.AsSpan(HitSpoolFormat.RecordHeaderBytes));
+
+        Assert.Equal(hit with { Properties = Hit.EmptyProperties }, back with { Properties = Hit.EmptyProperties });
+        Assert.Equal(hit.Properties.OrderBy(p => p.Key), back.Properties.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public void ReadFile_TornLastRecord_ReturnsTheWholeRecordsAndReportsTheTail()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fb-spool-{Guid.NewGuid():N}.fbs");
+        var hits = Enumerable.Range(0, 3).Select(i => new Hit { SiteId = "s", Timestamp = DateTimeOffset.UnixEpoch, Path = $"/{i}" }).ToList();
+        using (var file = File.Create(path))
+        {
+            file.Write(HitSpoolFormat.Magic);
+            foreach (var hit in hits)
+            {
+                file.Write(HitSpoolFormat.Encode(hit));
+            }
+
+            file.Write(HitSpoolFormat.Encode(hits[0]).AsSpan(0, 11)); // a crash in the middle of a write
+        }
+
+        var damagedAt = new List<long>();
+        var read = HitSpoolFormat.ReadFile(path, damagedAt.Add).ToList();
+        File.Delete(path);
+
+        Assert.Equal(hits.Select(h => h.Id), read.Select(h => h.Id));
+        Assert.Single(damagedAt);
+    }
+
+    [Fact]
+    public async Task Spool_StoreStalled_HoldsTheHitsButNeverTheIpOrUserAgent()
+    {
+        var directory = NewDirectory();
+        var gate = new BlockingHitStore();
+        await using (var host = await StartAsync(directory, gate))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/beacon/hit.gif?u=" + Uri.EscapeDataString($"https://example.com/spool-marker-{i}"));
+                request.Headers.Add("X-Test-Remote", "203.0.113.77");
+                using var response = await host.Client.SendAsync(request, Ct);
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            }
+
+            var bytes = Directory.GetFiles(directory, "spool-*.fbs").SelectMany(File.ReadAllBytes).ToArray();
+            var text = Encoding.UTF8.GetString(bytes);
+            Assert.Equal(10, CountOf(text, "/spool-marker-"));
+            Assert.DoesNotContain("203.0.113.77", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(BeaconTestHost.BrowserUserAgent, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Gecko/20100101", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Encoding.UTF8.GetString(System.Net.IPAddress.Parse("203.0.113.77").GetAddressBytes()), text, StringComparison.Ordinal);
+            gate.Release();
+            await WaitUntilAsync(() => gate.Inner.Count == 10);
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Replay_HitsLeftBySpooledProcess_StoredOnceAtNextStartAndFilesRemoved()
+    {
+        var directory = NewDirectory();
+        List<Hit> stuck;
+        var gate = new BlockingHitStore(); // never released: the first "process" cannot write anything
+        await using (var first = await StartAsync(directory, gate))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                using var response = await first.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString($"https://example.com/r{i}"), Ct);
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            }
+
+            stuck = [.. HitSpoolFormat.ReadFile(Assert.Single(Directory.GetFiles(directory, "spool-*.fbs")), _ => { })];
+        }
+
+        Assert.Equal(20, stuck.Count);
+        var second = new InMemoryHitStore();
+        await second.AppendAsync(stuck.Take(5).ToList(), Ct); // some were stored before the crash: replay must not double them
+        await using (var host = await StartAsync(directory, second))
+        {
+            await WaitUntilAsync(() => second.Count == 20 && host.Services.GetRequiredService<BeaconMetrics>().ReplayedTotal == 20);
+            var stored = await BeaconTestHost.ReadAllAsync(second);
+            Assert.Equal(stuck.Select(h => h.Id).Order(), stored.Select(h => h.Id).Order());
+            Assert.Equal(20, host.Services.GetRequiredService<BeaconMetrics>().ReplayedTotal);
+            Assert.DoesNotContain(Directory.GetFiles(directory, "spool-*.fbs"), f => new FileInfo(f).Length > HitSpoolFormat.HeaderBytes);
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Spool_DirectoryInUseByAnotherHost_FailsAtStart()
+    {
+        var directory = NewDirectory();
+        await using (var first = await StartAsync(directory, new InMemoryHitStore()))
+        {
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(directory, new InMemoryHitStore()));
+            Assert.Contains("in use by another process", ex.ToString(), StringComparison.Ordinal);
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static Task<BeaconTestHost> StartAsync(string directory, IHitStore store) => BeaconTestHost.StartAsync(
+        o => o.Spool.Directory = directory,
+        store: b => b.UseStore(_ => store),
+        services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+
+    private static string NewDirectory() => Path.Combine(Path.GetTempPath(), "francisbeacon-tests", $"spool-{Guid.NewGuid():N}");
+
+    private static int CountOf(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(20, Ct);
+        }
+    }
+}

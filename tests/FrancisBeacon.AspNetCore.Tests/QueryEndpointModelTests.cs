@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+/// <summary>The v2 query endpoint over the whole query model: visit filters, regular expressions, props, goals, CSV.</summary>
+public sealed class QueryEndpointModelTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<BeaconTestHost> HostWithDataAsync(Action<BeaconSiteOptions>? site = null)
+    {
+        var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                var options = new BeaconSiteOptions { Id = "example.com", TimeZone = "Europe/Berlin" };
+                site?.Invoke(options);
+                o.Sites.Add(options);
+            },
+            store: b => b.UseInMemory());
+        var t0 = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture);
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0, VisitorId = 1, ReferrerSource = "Google", Country = "DE" },
+            new Hit { SiteId = "example.com", Path = "/pricing", Timestamp = t0.AddMinutes(2), VisitorId = 1 },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0.AddDays(1), VisitorId = 2, Country = "FR" },
+            new Hit
+            {
+                SiteId = "example.com", Path = "/checkout", EventName = "Purchase", Timestamp = t0.AddDays(1).AddMinutes(1), VisitorId = 2,
+                RevenueAmount = 20m, RevenueCurrency = "EUR", Properties = new Dictionary<string, string> { ["plan"] = "pro" },
+            },
+        ], Ct);
+        return host;
+    }
+
+    [Fact]
+    public async Task Query_VisitFilterWithSessionMetrics_CountsMatchingSessions()
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var doc = await PostAsync(host, """
+            {"site_id":"example.com","metrics":["visitors","visits","pageviews","bounce_rate","visit_duration"],"date_range":["2026-03-01","2026-03-31"],
+             "filters":[["is","visit:country",["DE"]]]}
+            """);
+
+        var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal([1, 1, 2, 0, 120], row.GetProperty("metrics").EnumerateArray().Select(m => m.GetDouble()).ToArray());
+    }
+
+    [Fact]
+    public async Task Query_MatchesAndCaseInsensitiveContains_AreApplied()
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var matches = await PostAsync(host, """
+            {"site_id":"example.com","metrics":["events"],"date_range":["2026-03-01","2026-03-31"],"filters":[["matches","event:page",["^/(pricing|checkout)$"]]]}
+            """);
+        using var contains = await PostAsync(host, """
+            {"site_id":"example.com","metrics":["events"],"date_range":["2026-03-01","2026-03-31"],"filters":[["contains","event:page",["PRIC"],{"case_sensitive":false}]]}
+            """);
+
+        Assert.Equal(2, matches.RootElement.GetProperty("results")[0].GetProperty("metrics")[0].GetInt64());
+        Assert.Equal(1, contains.RootElement.GetProperty("results")[0].GetProperty("metrics")[0].GetInt64());
+    }
+
+    [Theory]
+    [InlineData("""[["matches","event:page",["(a)\\1"]]]""")]
+    [InlineData("""[["matches","event:page",["^/a"],{"case_sensitive":false}]]""")]
+    [InlineData("""[["contains","event:page",["a"],{"shout":true}]]""")]
+    public async Task Query_CostlyOrUnknownFilterForms_Answer400NamingFilters(string filters)
+    {
+        await using var host = await HostWithDataAsync();
+
+        var (status, field, text) = await PostRawAsync(host, $$"""{"site_id":"example.com","metrics":["events"],"date_range":"7d","filters":{{filters}}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(field == "filters", text);
+    }
+
+    internal static async Task<JsonDocument> PostAsync(BeaconTestHost host, string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text);
+    }
+
+    internal static async Task<(HttpStatusCode Status, string? Field, string Text)> PostRawAsync(BeaconTestHost host, string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        string? field = null;
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            using var doc = JsonDocument.Parse(text);
+            field = doc.RootElement.GetProperty("field").GetString();
+        }
+
+        return (response.StatusCode, field, text);
+    }
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Tests.Querying;
+
+public sealed class QueryRegexTests
+{
+    [Theory]
+    [InlineData(@"(a)\1")]
+    [InlineData(@"(?=a)b")]
+    [InlineData(@"(?<!a)b")]
+    [InlineData(@"(?<name>a)")]
+    [InlineData(@"(?>a+)")]
+    [InlineData(@"(?i)blog")]
+    [InlineData(@"\bword")]
+    [InlineData(@"\p{L}")]
+    [InlineData(@"[[:alpha:]]")]
+    [InlineData(@"a*+")]
+    [InlineData(@"a{1000}")]
+    [InlineData(@"(a{2,5}){2,5}")]
+    [InlineData(@"*a")]
+    [InlineData(@"(a")]
+    [InlineData(@"a)")]
+    [InlineData(@"[a-")]
+    [InlineData(@"a{")]
+    [InlineData(@"")]
+    [InlineData(@"\")]
+    public void Parse_OutsideTheSubset_ThrowsNamingFilters(string pattern)
+    {
+        var e = Assert.Throws<HitQueryException>(() => QueryRegex.Parse(pattern));
+
+        Assert.Equal("filters", e.Field);
+    }
+
+    [Fact]
+    public void Parse_OverlongPattern_ThrowsNamingFilters()
+    {
+        var e = Assert.Throws<HitQueryException>(() => QueryRegex.Parse(new string('a', QueryRegex.MaxLength + 1)));
+
+        Assert.Equal("filters", e.Field);
+    }
+
+    [Theory]
+    [InlineData("^/blog", "/blog/post", true)]
+    [InlineData("^/blog", "/about/blog", false)]
+    [InlineData("^/(about|pricing)$", "/pricing", true)]
+    [InlineData("^/(about|pricing)$", "/pricing/", false)]
+    [InlineData("a$", "a\n", false)]
+    [InlineData("^/.$", "/😀", true)]
+    [InlineData("^/..$", "/😀", false)]
+    [InlineData("^/😀+$", "/😀😀", true)]
+    [InlineData(@"\d{3}", "/order/123", true)]
+    [InlineData(@"\w", "é", false)]
+    [InlineData(@"[^a-z]", "é", true)]
+    [InlineData(@"^[^a-z]$", "😀", true)]
+    [InlineData("a.b", "a\nb", true)]
+    [InlineData("Blog", "blog", false)]
+    [InlineData(@"\(not set\)", "(not set)", true)]
+    [InlineData("^/x{2,3}$", "/xxxx", false)]
+    [InlineData("^(ab)*?c", "ababc", true)]
+    public void IsMatch_PortableSemantics(string pattern, string value, bool expected)
+    {
+        Assert.Equal(expected, QueryRegex.Parse(pattern).IsMatch(value));
+    }
+
+    [Fact]
+    public void IsMatch_CatastrophicPatternForBacktrackers_RunsInLinearTime()
+    {
+        // (a|a)*b and (a+)+b take exponential time in a backtracking engine on "aaaa…"; NonBacktracking is linear.
+        var regex = QueryRegex.Parse("^(a+)+b$");
+
+        Assert.False(regex.IsMatch(new string('a', 2000)));
+    }
+
+    [Fact]
+    public void Escape_AnyValue_MatchesItLiterally()
+    {
+        const string value = "/a.b(c)[d]{e}|f*g+h?i^j$k\\l/m-n";
+
+        Assert.True(QueryRegex.Parse("^" + QueryRegex.Escape(value) + "$").IsMatch(value));
+        Assert.False(QueryRegex.Parse("^" + QueryRegex.Escape(value) + "$").IsMatch(value + "x"));
+    }
+
+    [Fact]
+    public void PosixPattern_TranslatesClassesToAscii()
+    {
+        Assert.Equal("^[A-Za-z0-9_]+[0-9]$", QueryRegex.Parse(@"^\w+\d$").PosixPattern);
+    }
+}

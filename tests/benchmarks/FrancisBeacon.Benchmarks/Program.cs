@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+// The tools behind tests/benchmarks/load.sh (see docs/performance.md):
+//   bare   --urls http://127.0.0.1:PORT      a bare ASP.NET Core app answering 204 to GET and POST /, the yardstick
+//   append sqlite|postgresql [options]       batched AppendAsync throughput of a store
+//   count  sqlite PATH | postgresql CS SCHEMA   how many hits a store holds
+//   lock   PATH SECONDS                      holds an exclusive lock on a SQLite file: a stalled store
+using System.Diagnostics;
+using System.Globalization;
+using FrancisBeacon;
+using FrancisBeacon.PostgreSql;
+using FrancisBeacon.Sqlite;
+using FrancisBeacon.Storage;
+
+return args.Length == 0 ? Usage() : args[0] switch
+{
+    "bare" => Bare(args[1..]),
+    "append" => await AppendAsync(args[1..]),
+    "count" => await CountAsync(args[1..]),
+    "lock" => await LockAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    return 2;
+}
+
+static int Bare(string[] args)
+{
+    // The same host defaults as the sample (CreateBuilder, Production, console logging at Warning), minus the beacon.
+    var builder = WebApplication.CreateBuilder(args);
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    var app = builder.Build();
+    app.MapGet("/", () => Results.NoContent());
+    app.MapPost("/", () => Results.NoContent());
+    app.Run();
+    return 0;
+}
+
+static async Task<int> AppendAsync(string[] args)
+{
+    var kind = args[0];
+    var hits = int.Parse(Option(args, "--hits") ?? "200000", CultureInfo.InvariantCulture);
+    var batch = int.Parse(Option(args, "--batch") ?? "1000", CultureInfo.InvariantCulture);
+    var data = Hits(hits);
+    IHitStore store;
+    string? file = null;
+    string? schema = null;
+    string? connection = null;
+    if (kind == "sqlite")
+    {
+        file = Path.Combine(Path.GetTempPath(), $"fb-append-{Guid.NewGuid():N}.db");
+        store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={file}" });
+    }
+    else
+    {
+        connection = Option(args, "--connection") ?? Environment.GetEnvironmentVariable("FRANCISBEACON_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("postgresql needs --connection or FRANCISBEACON_TEST_POSTGRES");
+        schema = "beacon_bench_" + Guid.NewGuid().ToString("N")[..12];
+        store = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = schema });
+    }
+
+    try
+    {
+        await ((IHitStoreSchema)store).MigrateAsync(CancellationToken.None);
+        // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
+        await store.AppendAsync(Hits(batch), CancellationToken.None);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < data.Count; i += batch)
+        {
+            await store.AppendAsync(data.GetRange(i, Math.Min(batch, data.Count - i)), CancellationToken.None);
+        }
+
+        var elapsed = clock.Elapsed;
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        // On a shared machine the wall-clock rate says more about the neighbours than about the store; the rate per
+        // second of this process's CPU time is what one otherwise idle core would give (for SQLite, where all the
+        // work is in-process; PostgreSQL's server-side work is not in it).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"append {kind}: {data.Count} hits in batches of {batch}: {elapsed.TotalSeconds:F2} s = {data.Count / elapsed.TotalSeconds:F0} hits/s wall clock; {cpu.TotalSeconds:F2} s CPU = {data.Count / cpu.TotalSeconds:F0} hits per CPU-second"));
+        return 0;
+    }
+    finally
+    {
+        (store as IDisposable)?.Dispose();
+        if (file is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(file + suffix);
+            }
+        }
+
+        if (schema is not null)
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(connection!);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
+
+static async Task<int> CountAsync(string[] args)
+{
+    IHitStore store = args[0] == "sqlite"
+        ? new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={args[1]};Mode=ReadOnly", SchemaMode = SchemaMode.None })
+        : new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = args[1], Schema = args[2], SchemaMode = SchemaMode.None });
+    long count = 0;
+    await foreach (var _ in store.ReadAsync(HitRange.All, CancellationToken.None))
+    {
+        count++;
+    }
+
+    (store as IDisposable)?.Dispose();
+    Console.WriteLine(count.ToString(CultureInfo.InvariantCulture));
+    return 0;
+}
+
+static async Task<int> LockAsync(string[] args)
+{
+    await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={args[0]};Pooling=False");
+    await connection.OpenAsync();
+    await using var command = connection.CreateCommand();
+    command.CommandText = "BEGIN EXCLUSIVE";
+    await command.ExecuteNonQueryAsync();
+    Console.WriteLine("locked");
+    await Task.Delay(TimeSpan.FromSeconds(double.Parse(args[1], CultureInfo.InvariantCulture)));
+    command.CommandText = "ROLLBACK";
+    await command.ExecuteNonQueryAsync();
+    return 0;
+}
+
+static string? Option(string[] args, string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+// Hits as the pipeline produces them: a few sites, realistic paths, referrers, UTM, browser fields, some props.
+static List<Hit> Hits(int count)
+{
+    var random = new Random(42);
+    string[] browsers = ["Chrome", "Firefox", "Safari", "Edge"];
+    string[] sources = ["Google", "news.ycombinator.com", "Bing", "DuckDuckGo"];
+    var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    var list = new List<Hit>(count);
+    for (var i = 0; i < count; i++)
+    {
+        var referred = random.Next(3) == 0;
+        list.Add(new Hit
+        {
+            SiteId = random.Next(10) == 0 ? "shop.example" : "example.com",
+            Timestamp = start.AddMilliseconds(i * 13L),
+            EventName = random.Next(20) == 0 ? "Purchase" : Hit.PageviewEvent,
+            Hostname = "example.com",
+            Path = $"/blog/post-{random.Next(500)}",
+            Referrer = referred ? $"https://{sources[random.Next(sources.Length)]}/search?q=lamp" : null,
+            ReferrerSource = referred ? sources[random.Next(sources.Length)] : null,
+            Channel = referred ? "Organic Search" : "Direct",
+            UtmSource = random.Next(10) == 0 ? "newsletter" : null,
+            VisitorId = random.NextInt64(),
+            Browser = browsers[random.Next(browsers.Length)],
+            BrowserVersion = random.Next(120, 134).ToString(CultureInfo.InvariantCulture),
+            OperatingSystem = "Windows",
+            OperatingSystemVersion = "10",
+            DeviceType = "Desktop",
+            Country = "DE",
+            ScreenWidth = 1920,
+            Language = "de-DE",
+            Properties = random.Next(20) == 0 ? new Dictionary<string, string>(StringComparer.Ordinal) { ["product"] = "lamp" } : Hit.EmptyProperties,
+        });
+    }
+
+    return list;
+}

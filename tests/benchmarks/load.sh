@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Ingestion benchmark (not part of the test suite; results and method in docs/performance.md#ingestion).
+#
+#   bash tests/benchmarks/load.sh [all|http|append|flood|kill]   (default: all)
+#
+# http    wrk over loopback against a bare ASP.NET Core app answering 204 and the sample's beacon (GET hit.gif,
+#         POST event), interleaved, with the SQLite store and with the PostgreSQL store; then p50/p99 at about half
+#         the beacon's rate; then counts the stored rows against the answered requests.
+# append  batched IHitStore.AppendAsync throughput of each store.
+# flood   memory under a flood with the store stalled (an exclusive lock on the SQLite file), then the backlog.
+# kill    SIGKILL during a flood: hits lost without and with durable mode (Spool.Directory).
+#
+# Needs wrk (apt-get install -y wrk) and, for PostgreSQL, tests/postgres.sh (or FRANCISBEACON_TEST_POSTGRES).
+# Variables: DURATION (s, default 15), WARMUP (s, 5), CONNECTIONS (64), THREADS (2), CONFIGURATION (Release).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+root=$(pwd)
+what=${1:-all}
+duration=${DURATION:-15}
+warmup=${WARMUP:-5}
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-2}
+configuration=${CONFIGURATION:-Release}
+work=$(mktemp -d "${TMPDIR:-/tmp}/fb-load.XXXXXX")
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  [ -n "${own_pg:-}" ] && bash "$root/tests/postgres.sh" stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo "== build ($configuration)"
+dotnet build samples/FrancisBeacon.Sample -c "$configuration" -nologo -v q >/dev/null
+dotnet build tests/benchmarks/FrancisBeacon.Benchmarks -c "$configuration" -nologo -v q >/dev/null
+sample="$root/samples/FrancisBeacon.Sample/bin/$configuration/net10.0/FrancisBeacon.Sample.dll"
+bench="$root/tests/benchmarks/FrancisBeacon.Benchmarks/bin/$configuration/net10.0/FrancisBeacon.Benchmarks.dll"
+
+if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)$ ]]; then
+  # shellcheck source=tests/postgres.sh
+  source tests/postgres.sh start 2>"$work/pg.log" && own_pg=1
+  # Benchmarks want a durable server, as in production: turn postgres.sh's test shortcuts back on.
+  if [ -n "${FRANCISBEACON_TEST_POSTGRES_HOME:-}" ]; then
+    bin=$(cat "$FRANCISBEACON_TEST_POSTGRES_HOME/bin")
+    port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$FRANCISBEACON_TEST_POSTGRES")
+    "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" >/dev/null
+  fi
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() { # url
+  for _ in $(seq 1 240); do
+    curl -s -o /dev/null "$1" && return 0
+    sleep 0.25
+  done
+  echo "server at $1 did not come up"; return 1
+}
+
+# start_app NAME ARGS... ; sets app_pid and app_url
+start_app() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  ASPNETCORE_ENVIRONMENT=Production dotnet "$@" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+    >"$work/$name.out" 2>&1 &
+  app_pid=$!; pids+=("$app_pid")
+  app_url="http://127.0.0.1:$port"
+  wait_http "$app_url/"
+}
+
+stop_app() { # pid
+  kill -TERM "$1"; wait "$1" 2>/dev/null || true
+}
+
+rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+
+# run_wrk LABEL URL [wrk args...]: prints one result line, appends answered-2xx count to $accepted_file
+UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0'
+browser_headers=(-H "User-Agent: $UA" -H "Accept-Language: en-GB,en;q=0.8" -H "Accept: image/avif,image/webp,image/png,*/*;q=0.8"
+  -H "Referer: http://localhost/pricing" -H "Sec-Fetch-Dest: image" -H "Sec-Fetch-Mode: no-cors" -H "Sec-Fetch-Site: same-origin")
+pixel_path='/beacon/hit.gif?u=http%3A%2F%2Flocalhost%2Fpricing%3Futm_source%3Dnewsletter&r=https%3A%2F%2Fwww.google.com%2F&w=1920'
+run_wrk() {
+  local label=$1 url=$2; shift 2
+  local out; out=$(wrk --latency "$@" "$url")
+  local requests non2xx rps p50 p99 errors
+  requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
+  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' <<<"$out"); non2xx=${non2xx:-0}
+  errors=$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' <<<"$out")
+  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  printf '%-34s %10s req/s  p50 %-8s p99 %-8s non-2xx %s %s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "${errors:+socket errors: $errors}"
+  last_rps=$rps
+  [ -n "${accepted_file:-}" ] && echo $((requests - non2xx)) >>"$accepted_file"
+  return 0
+}
+
+http_store() { # store: sqlite|postgresql
+  local store=$1 args=("$sample")
+  local db="$work/beacon-$store.db" schema="beacon_load_$$"
+  args+=(--ConnectionStrings:Beacon="Data Source=$db")
+  if [ "$store" = postgresql ]; then
+    [ -n "${FRANCISBEACON_TEST_POSTGRES:-}" ] || { echo "-- no PostgreSQL: skipping"; return 0; }
+    args+=(--ConnectionStrings:BeaconPostgreSql="$FRANCISBEACON_TEST_POSTGRES" --FrancisBeacon:PostgreSql:Schema="$schema")
+  fi
+  echo "== http, $store store ($connections connections, $threads threads, ${duration}s per run after ${warmup}s warm-up)"
+  start_app "bare-$store" "$bench" bare; local bare_pid=$app_pid bare_url=$app_url
+  start_app "sample-$store" "${args[@]}"; local beacon_pid=$app_pid beacon_url=$app_url
+  accepted_file="$work/accepted-$store"; : >"$accepted_file"
+  local common=(-t "$threads" -c "$connections")
+  # Warm-up (JIT, tiered compilation, connection pools); the beacon's warm-up hits are counted too.
+  accepted_file='' run_wrk "warm-up bare" "$bare_url/" "${common[@]}" -d "$warmup" "${browser_headers[@]}" >/dev/null
+  accepted_file="$work/accepted-$store" run_wrk "warm-up beacon" "$beacon_url$pixel_path" "${common[@]}" -d "$warmup" "${browser_headers[@]}" >/dev/null
+  accepted_file='' run_wrk "bare GET / (204)" "$bare_url/" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local bare_get=$last_rps
+  run_wrk "beacon GET hit.gif ($store)" "$beacon_url$pixel_path" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local beacon_get=$last_rps
+  accepted_file='' run_wrk "bare POST / (204)" "$bare_url/" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local bare_post=$last_rps
+  run_wrk "beacon POST event ($store)" "$beacon_url/beacon/event" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local beacon_post=$last_rps
+  printf 'ratio beacon/bare: GET %.2f, POST %.2f\n' "$(bc -l <<<"$beacon_get/$bare_get")" "$(bc -l <<<"$beacon_post/$bare_post")"
+  # About half the beacon's rate: C connections each pausing D ms (see paced.lua).
+  local delay=4 half c
+  half=$(bc <<<"$beacon_get/2"); c=$(( (half * delay + 999) / 1000 )); [ "$c" -lt 1 ] && c=1
+  WRK_DELAY_MS=$delay run_wrk "beacon GET at ~${half}/s target" "$beacon_url$pixel_path" -t 1 -c "$c" -d "$duration" -s tests/benchmarks/paced.lua "${browser_headers[@]}"
+  half=$(bc <<<"$beacon_post/2"); c=$(( (half * delay + 999) / 1000 )); [ "$c" -lt 1 ] && c=1
+  WRK_DELAY_MS=$delay WRK_BODY="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" tests/benchmarks/event.lua)" \
+    run_wrk "beacon POST at ~${half}/s target" "$beacon_url/beacon/event" -t 1 -c "$c" -d "$duration" -s tests/benchmarks/paced.lua "${browser_headers[@]}"
+  echo "peak RSS: beacon $(rss_mb "$beacon_pid") MB, bare $(rss_mb "$bare_pid") MB"
+  stop_app "$bare_pid"; stop_app "$beacon_pid"
+  local accepted rows
+  accepted=$(paste -sd+ "$accepted_file" | bc)
+  if [ "$store" = sqlite ]; then rows=$(dotnet "$bench" count sqlite "$db"); else rows=$(dotnet "$bench" count postgresql "$FRANCISBEACON_TEST_POSTGRES" "$schema"); fi
+  echo "stored rows: $rows; requests answered 2xx by the beacon: $accepted (rows may exceed it by requests wrk cut off at the end of a run)"
+}
+
+append_bench() {
+  echo "== append (IHitStore.AppendAsync, batched)"
+  for batch in 1000 10000; do
+    dotnet "$bench" append sqlite --hits 300000 --batch "$batch"
+    if [ -n "${FRANCISBEACON_TEST_POSTGRES:-}" ]; then dotnet "$bench" append postgresql --hits 300000 --batch "$batch"; fi
+  done
+}
+
+flood_bench() {
+  local hold=$((duration + 20))
+  echo "== flood with the store stalled (SQLite file locked for ${hold} s), ${duration}s of wrk GET hit.gif"
+  local db="$work/flood.db"
+  start_app flood "$sample" --ConnectionStrings:Beacon="Data Source=$db"
+  local pid=$app_pid url=$app_url
+  dotnet "$bench" lock "$db" "$hold" >"$work/lock.out" & local lock_pid=$!
+  until grep -q locked "$work/lock.out" 2>/dev/null; do sleep 0.2; done
+  accepted_file='' run_wrk "flood GET hit.gif (stalled)" "$url$pixel_path" -t "$threads" -c "$connections" -d "$duration" "${browser_headers[@]}"
+  local during; during=$(curl -s -o /dev/null -w '%{http_code} in %{time_total}s' "$url/about")
+  echo "a page during the flood: $during; peak RSS $(rss_mb "$pid") MB, now $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") MB"
+  curl -s "$url/beacon/api/stats?site_id=localhost&period=day" >/dev/null || true
+  wait "$lock_pid"
+  sleep 8
+  stop_app "$pid"
+  echo "after the store returned: $(dotnet "$bench" count sqlite "$db") rows written (the queue's bound; the rest were dropped and counted)"
+  grep -E 'write queue|store' "$work/flood.out" | sed 's/^/  log: /' | head -6 || true
+}
+
+kill_bench() { # durable: "" or a spool dir
+  for mode in default durable; do
+    local db="$work/kill-$mode.db" extra=()
+    [ "$mode" = durable ] && extra=(--FrancisBeacon:Spool:Directory="$work/spool")
+    start_app "kill-$mode" "$sample" --ConnectionStrings:Beacon="Data Source=$db" "${extra[@]}"
+    local pid=$app_pid url=$app_url
+    ( sleep 6; kill -KILL "$pid" ) &
+    accepted_file="$work/accepted-kill-$mode"; : >"$accepted_file"
+    run_wrk "flood then SIGKILL ($mode)" "$url$pixel_path" -t "$threads" -c "$connections" -d 8 "${browser_headers[@]}" >"$work/kill-$mode.wrk" || true
+    wait "$pid" 2>/dev/null || true
+    cat "$work/kill-$mode.wrk"
+    local accepted rows
+    accepted=$(cat "$accepted_file")
+    if [ "$mode" = durable ]; then
+      # Restart to replay the spool, then stop gracefully.
+      start_app "kill-$mode-restart" "$sample" --ConnectionStrings:Beacon="Data Source=$db" "${extra[@]}"; stop_app "$app_pid"
+    fi
+    rows=$(dotnet "$bench" count sqlite "$db")
+    # The process lived about 6 s of the run: its rate is accepted/6.
+    printf 'answered 2xx %s, stored %s: lost %s = %.2f s of traffic\n' "$accepted" "$rows" "$((accepted - rows))" \
+      "$(bc -l <<<"($accepted - $rows) * 6 / $accepted")"
+  done
+}
+
+case "$what" in
+  all) http_store sqlite; http_store postgresql; append_bench; flood_bench; kill_bench ;;
+  http) http_store sqlite; http_store postgresql ;;
+  append) append_bench ;;
+  flood) flood_bench ;;
+  kill) kill_bench ;;
+  *) echo "usage: $0 [all|http|append|flood|kill]"; exit 2 ;;
+esac
