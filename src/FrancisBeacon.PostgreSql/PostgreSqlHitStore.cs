@@ -81,6 +81,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             Hits = _sql.Hits,
             Prefix = _sql.QuotedSchema + ".",
             WriteIsolation = IsolationLevel.ReadCommitted,
+            ArrayInsert = true,
             OpenAsync = async ct => await _dataSource.OpenConnectionAsync(ct),
             // One maintainer among all instances: a session advisory lock, keyed by the schema.
             TryLock = async (c, ct) => await c.ExecuteScalarAsync<bool>(new CommandDefinition(

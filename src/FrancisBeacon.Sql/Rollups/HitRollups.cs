@@ -412,18 +412,46 @@ public sealed class HitRollups
             await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @pageviews, @events)",
-            day.Events.Select(e => new { site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, pageviews = e.Value.Pageviews, events = e.Value.Events }),
-            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
-            day.Visits.Select(e => new
-            {
-                site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, visits = e.Value.Visits,
-                bounces = e.Value.Bounces, duration_ms = e.Value.DurationMs, pageviews = e.Value.Pageviews, events = e.Value.Events,
-            }),
-            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (_t.ArrayInsert)
+        {
+            var events = day.Events.ToList();
+            var visits = day.Visits.ToList();
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) SELECT @site_id, @day, * FROM unnest(@dims, @values, @visitors, @pageviews, @events)",
+                new
+                {
+                    site_id = siteId, day = day.Day, dims = events.Select(e => e.Key.Dim).ToArray(), values = events.Select(e => e.Key.Value).ToArray(),
+                    visitors = events.Select(e => e.Value.Visitors).ToArray(), pageviews = events.Select(e => e.Value.Pageviews).ToArray(),
+                    events = events.Select(e => e.Value.Events).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) SELECT @site_id, @day, * FROM unnest(@dims, @values, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
+                new
+                {
+                    site_id = siteId, day = day.Day, dims = visits.Select(e => e.Key.Dim).ToArray(), values = visits.Select(e => e.Key.Value).ToArray(),
+                    visitors = visits.Select(e => e.Value.Visitors).ToArray(), visits = visits.Select(e => e.Value.Visits).ToArray(),
+                    bounces = visits.Select(e => e.Value.Bounces).ToArray(), duration_ms = visits.Select(e => e.Value.DurationMs).ToArray(),
+                    pageviews = visits.Select(e => e.Value.Pageviews).ToArray(), events = visits.Select(e => e.Value.Events).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @pageviews, @events)",
+                day.Events.Select(e => new { site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, pageviews = e.Value.Pageviews, events = e.Value.Events }),
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
+                day.Visits.Select(e => new
+                {
+                    site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, visits = e.Value.Visits,
+                    bounces = e.Value.Bounces, duration_ms = e.Value.DurationMs, pageviews = e.Value.Pageviews, events = e.Value.Events,
+                }),
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
         await connection.ExecuteAsync(new CommandDefinition(
             $"INSERT INTO {_links} (site_id, day, n, data) VALUES (@site_id, @day, @n, @data)",
             day.Links.Select((l, n) => new { site_id = siteId, day = day.Day, n, data = JsonSerializer.Serialize(l, RollupJsonContext.Default.RollupLink) }),

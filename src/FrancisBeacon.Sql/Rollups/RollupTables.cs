@@ -23,6 +23,12 @@ public sealed class RollupTables
     /// <summary>The isolation level of the rollups' write transactions. Default: <see cref="System.Data.IsolationLevel.Serializable"/> (SQLite's <c>BEGIN IMMEDIATE</c>).</summary>
     public System.Data.IsolationLevel WriteIsolation { get; init; } = System.Data.IsolationLevel.Serializable;
 
+    /// <summary>
+    /// Whether rollup rows are written as one <c>INSERT … SELECT FROM unnest(arrays)</c> per table (PostgreSQL), rather
+    /// than one prepared insert per row (SQLite, where a statement costs no round trip). Default: false.
+    /// </summary>
+    public bool ArrayInsert { get; init; }
+
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
 
