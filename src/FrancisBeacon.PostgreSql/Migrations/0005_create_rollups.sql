@@ -47,11 +47,12 @@ CREATE TABLE {schema}.rollup_links (
     PRIMARY KEY (site_id, day, n)
 );
 
-CREATE FUNCTION {schema}.hits_rollup_dirty() RETURNS trigger LANGUAGE plpgsql AS $fn$
+-- SECURITY DEFINER: the app's role needs no rights on rollup_dirty to append hits (docs/storage.md).
+CREATE FUNCTION {schema}.hits_rollup_dirty() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
 BEGIN
     -- Sorted, so concurrent batches lock the same rows in the same order.
     INSERT INTO {schema}.rollup_dirty AS d (site_id, hour, ver)
-    SELECT site_id, h, 1 FROM (SELECT DISTINCT site_id, floor(extract(epoch FROM ts) / 3600)::bigint AS h FROM new_rows) n ORDER BY site_id, h
+    SELECT site_id, h, 1 FROM (SELECT DISTINCT site_id, floor(extract(epoch FROM ts) / 3600)::bigint AS h FROM new_rows WHERE isfinite(ts)) n ORDER BY site_id, h
     ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1;
     RETURN NULL;
 END
@@ -59,3 +60,9 @@ $fn$;
 
 CREATE TRIGGER hits_rollup_dirty AFTER INSERT ON {schema}.hits
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {schema}.hits_rollup_dirty();
+
+-- Marks one hour dirty (after a purge); SECURITY DEFINER for the same reason.
+CREATE FUNCTION {schema}.rollup_mark_dirty(p_site_id text, p_hour bigint) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+    INSERT INTO {schema}.rollup_dirty AS d (site_id, hour, ver) VALUES (p_site_id, p_hour, 1)
+    ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1;
+$fn$;

@@ -26,6 +26,10 @@ public sealed class HitRollups
 {
     private const long TimeoutMs = 30 * 60 * 1000;
     private const int MaxOnTheFlyDays = 4;
+
+    // Rollups cover hits from 1971 to 8999; ranges reaching outside (or hits stored as infinity) take the raw path.
+    private static readonly DateTimeOffset Earliest = new(1971, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Latest = new(8999, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly RollupTables _t;
     private readonly string _sites;
     private readonly string _dirty;
@@ -114,8 +118,8 @@ public sealed class HitRollups
             }
 
             var span = await connection.QueryFirstAsync<(long? Min, long? Max)>(new CommandDefinition(
-                $"SELECT MIN({_t.Dialect.EpochMilliseconds("ts")}), MAX({_t.Dialect.EpochMilliseconds("ts")}) FROM {_t.Hits} WHERE site_id = @site_id",
-                new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                $"SELECT MIN({_t.Dialect.EpochMilliseconds("ts")}), MAX({_t.Dialect.EpochMilliseconds("ts")}) FROM {_t.Hits} WHERE site_id = @site_id AND ts >= @lo AND ts < @hi",
+                new { site_id = siteId, lo = _t.Dialect.TimestampValue(Earliest), hi = _t.Dialect.TimestampValue(Latest) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             days = [];
             if (span.Min is { } min && span.Max is { } max)
             {
@@ -163,7 +167,10 @@ public sealed class HitRollups
 
             if (initial)
             {
-                await connection.ExecuteAsync(new CommandDefinition($"UPDATE {_sites} SET ready = 1 WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                // DELETE and INSERT rather than UPDATE: the app's role needs only SELECT, INSERT and DELETE.
+                await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_sites} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 1)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -214,7 +221,7 @@ public sealed class HitRollups
             {
                 var hour = (StartOfDayMs(day, zone) + 3_600_000) / 3_600_000;
                 await connection.ExecuteAsync(new CommandDefinition(
-                    $"INSERT INTO {_dirty} AS d (site_id, hour, ver) VALUES (@site_id, @hour, 1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1",
+                    _t.MarkDirtySql?.Invoke(_t.Prefix) ?? $"INSERT INTO {_dirty} AS d (site_id, hour, ver) VALUES (@site_id, @hour, 1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1",
                     new { site_id = siteId, hour }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
         }
@@ -230,7 +237,7 @@ public sealed class HitRollups
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(query);
-        if (!Enabled || RollupPlan.Create(query) is not { } plan)
+        if (!Enabled || query.From < Earliest || query.To > Latest || RollupPlan.Create(query) is not { } plan)
         {
             return null;
         }

@@ -29,6 +29,12 @@ public sealed class RollupTables
     /// </summary>
     public bool ArrayInsert { get; init; }
 
+    /// <summary>
+    /// The statement that marks hour <c>@hour</c> of site <c>@site_id</c> dirty, given the rollup table prefix; default:
+    /// an upsert into <c>rollup_dirty</c> that bumps its version.
+    /// </summary>
+    public Func<string, string>? MarkDirtySql { get; init; }
+
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
 
