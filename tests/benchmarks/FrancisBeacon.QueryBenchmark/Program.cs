@@ -130,7 +130,10 @@ internal static class DashboardQueries
     public static List<(string Name, HitQuery[] Queries)> For(string siteId, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to)
     {
         var q = new HitQuery { SiteId = siteId, From = from, To = to, TimeZone = zone };
-        var previous = q with { From = from - (to - from), To = from };
+        // The previous period: as many site-local days, ending where this one starts (day-aligned across DST changes).
+        var firstDay = TimeZoneSegments.LocalDay(from, zone);
+        var dayCount = TimeZoneSegments.LocalDay(to, zone).DayNumber - firstDay.DayNumber;
+        var previous = q with { From = TimeZoneSegments.StartOfDay(firstDay.AddDays(-dayCount), zone), To = from };
         HitMetric[] top = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.ViewsPerVisit, HitMetric.BounceRate, HitMetric.VisitDuration];
         HitMetric[] eventTop = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Events];
         HitMetric[] list = [HitMetric.Visitors, HitMetric.Pageviews];
