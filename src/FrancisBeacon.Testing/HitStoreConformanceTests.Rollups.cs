@@ -82,7 +82,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         var generator = new RealisticHitGenerator(200) { SiteId = SiteId, TimeZone = RollupZone, Seed = 7 };
         var hits = generator.Generate(3_000, 12, RollupLastDay).ToList();
         // Visits across midnight (the generator makes few at this size): a plain one, two bounces joined, and one whose
-        // new-day visitor comes back later that day.
+        // new-day visitor comes back later that day; the first two visitors also had an earlier visit the day before.
         for (var i = 0; i < 3; i++)
         {
             var midnight = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(-2 - (3 * i)), RollupZone);
@@ -103,6 +103,12 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             if (i == 2)
             {
                 hits.Add(Page(midnight.AddHours(5), s, "/"));
+            }
+
+            // An earlier visit of the old-day visitor: with T's exit page (i = 0) or with S's (i = 1).
+            if (i < 2)
+            {
+                hits.Add(Page(midnight.AddHours(-6), t, i == 0 ? "/pricing" : "/after-midnight"));
             }
         }
 

@@ -73,14 +73,31 @@ internal sealed class RollupAccumulator(RollupPlan plan)
         var sKey = Key(day, sValue);
         var tKey = Key(day - 1, tValue);
         var countVisitors = plan.VisitMode;
-        if (countVisitors && (!link.SAlone || (visitDim == 2 && !link.TAlone)))
+        long sLoss, tLoss = 1, sGain = 1;
+        if (link.Version >= 2)
         {
-            return false;
+            // Exact: a visitor leaves a group only when no other visit of theirs that day has the group's value.
+            sLoss = visitDim == 0 ? (link.SAlone ? 1 : 0) : (link.SOtherSame & (1 << (visitDim - 1))) != 0 ? 0 : 1;
+            if (visitDim == 2)
+            {
+                var sameExit = string.Equals(sValue, tValue, StringComparison.Ordinal);
+                tLoss = sameExit || link.TOtherSameExit ? 0 : 1;
+                sGain = sameExit || link.TOtherSExit ? 0 : 1;
+            }
+        }
+        else
+        {
+            if (countVisitors && (!link.SAlone || (visitDim == 2 && !link.TAlone)))
+            {
+                return false;
+            }
+
+            sLoss = 1;
         }
 
         AddVisits(sKey, new VisitCounts
         {
-            Visitors = countVisitors ? -1 : 0, Visits = -1, Bounces = link.SBounce ? -1 : 0,
+            Visitors = countVisitors ? -sLoss : 0, Visits = -1, Bounces = link.SBounce ? -1 : 0,
             DurationMs = -(link.SEnd - link.SStart), Pageviews = -link.SPageviews, Events = -link.SEvents,
         });
         if (visitDim == 2)
@@ -88,12 +105,12 @@ internal sealed class RollupAccumulator(RollupPlan plan)
             // The exit page moves: the joined session leaves T's exit and lands on S's.
             AddVisits(tKey, new VisitCounts
             {
-                Visitors = -1, Visits = -1, Bounces = link.TBounce ? -1 : 0,
+                Visitors = -tLoss, Visits = -1, Bounces = link.TBounce ? -1 : 0,
                 DurationMs = -(link.TEnd - link.TStart), Pageviews = -link.TPageviews, Events = -link.TEvents,
             });
             AddVisits(Key(day - 1, sValue), new VisitCounts
             {
-                Visitors = 1, Visits = 1, DurationMs = link.SEnd - link.TStart,
+                Visitors = sGain, Visits = 1, DurationMs = link.SEnd - link.TStart,
                 Pageviews = link.TPageviews + link.SPageviews, Events = link.TEvents + link.SEvents,
             });
         }

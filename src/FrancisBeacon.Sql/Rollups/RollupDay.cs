@@ -66,6 +66,18 @@ internal sealed class RollupLink
     /// <summary>T's first hit links to a yet earlier day, so with that day in range T may itself be joined.</summary>
     [JsonPropertyName("tl")] public bool TLinked { get; set; }
 
+    /// <summary>2 when the membership fields below are filled.</summary>
+    [JsonPropertyName("v")] public int Version { get; set; }
+
+    /// <summary>Bit i: S's visitor has another visit that day with the same value of visit dimension i + 1.</summary>
+    [JsonPropertyName("so")] public int SOtherSame { get; set; }
+
+    /// <summary>T's visitor has another visit that day with T's exit page.</summary>
+    [JsonPropertyName("to")] public bool TOtherSameExit { get; set; }
+
+    /// <summary>T's visitor has another visit that day with S's exit page.</summary>
+    [JsonPropertyName("tz")] public bool TOtherSExit { get; set; }
+
     /// <summary>Values of every <see cref="RollupDimensions.Visit"/> dimension for S and for T.</summary>
     [JsonPropertyName("sx")] public string[] SValues { get; set; } = [];
     [JsonPropertyName("tx")] public string[] TValues { get; set; } = [];
@@ -205,11 +217,28 @@ internal sealed class RollupDay
         }
 
         // One continuation per earlier session: the earliest, then the lowest visitor id (as the reference picks).
-        foreach (var group in candidates.GroupBy(c => c.T))
+        var chosen = candidates.GroupBy(c => c.T).Select(g => g.OrderBy(c => c.S.Start).ThenBy(c => c.S.VisitorId).First()).ToList();
+        var joined = chosen.Select(c => c.S).ToHashSet();
+        foreach (var (s, t) in chosen)
         {
-            var (s, t) = group.OrderBy(c => c.S.Start).ThenBy(c => c.S.VisitorId).First();
+            var sValues = s.Values();
+            var sOthers = day.Sessions.Where(o => o.VisitorId == s.VisitorId && !joined.Contains(o)).Select(o => o.Values()).ToList();
+            var mask = 0;
+            for (var i = 0; i < sValues.Length; i++)
+            {
+                if (sOthers.Any(o => string.Equals(o[i], sValues[i], StringComparison.Ordinal)))
+                {
+                    mask |= 1 << i;
+                }
+            }
+
+            var tOthers = previous.Sessions.Where(o => o.VisitorId == t.VisitorId && !ReferenceEquals(o, t)).ToList();
             yield return new RollupLink
             {
+                Version = 2,
+                SOtherSame = mask,
+                TOtherSameExit = tOthers.Any(o => string.Equals(o.Exit, t.Exit, StringComparison.Ordinal)),
+                TOtherSExit = tOthers.Any(o => string.Equals(o.Exit, s.Exit, StringComparison.Ordinal)),
                 SStart = s.Start, SEnd = s.End, SVisitor = s.VisitorId, SPageviews = s.Pageviews, SEvents = s.Events,
                 SAlone = sessionsPerVisitorToday[s.VisitorId] == 1,
                 TStart = t.Start, TEnd = t.End, TPageviews = t.Pageviews, TEvents = t.Events,
