@@ -32,6 +32,7 @@ public static class PostgreSqlBeaconBuilderExtensions
         AddOptions(builder, configure, connectionStringRequired: true);
         builder.UseStore(sp => new PostgreSqlHitStore(sp.GetRequiredService<IOptions<PostgreSqlHitStoreOptions>>().Value));
         builder.AddSchemaInitializer(sp => sp.GetRequiredService<IOptions<PostgreSqlHitStoreOptions>>().Value.SchemaMode);
+        builder.AddRollupWorker();
         return builder;
     }
 
@@ -52,6 +53,7 @@ public static class PostgreSqlBeaconBuilderExtensions
             dataSourceFactory(sp) ?? throw new InvalidOperationException("The NpgsqlDataSource factory given to UsePostgreSql returned null."),
             sp.GetRequiredService<IOptions<PostgreSqlHitStoreOptions>>().Value));
         builder.AddSchemaInitializer(sp => sp.GetRequiredService<IOptions<PostgreSqlHitStoreOptions>>().Value.SchemaMode);
+        builder.AddRollupWorker();
         return builder;
     }
 

@@ -7,6 +7,7 @@ using System.Runtime.CompilerServices;
 using Dapper;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Sql;
+using FrancisBeacon.Sql.Rollups;
 using FrancisBeacon.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -23,7 +24,7 @@ namespace FrancisBeacon.PostgreSql;
 /// Strings are stored as <c>text</c>, which cannot hold U+0000; the ingestion pipeline never produces it.
 /// Timestamps are stored as <c>timestamptz</c>, truncated to the millisecond.
 /// </remarks>
-public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IAsyncDisposable, IDisposable
+public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -31,6 +32,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     private readonly PostgreSqlSql _sql;
     private readonly HitQuerySql _query;
     private readonly IReadOnlyList<SqlMigration> _migrations;
+    private readonly HitRollups _rollups;
 
     /// <summary>
     /// Creates a store over its own <see cref="NpgsqlDataSource"/>, built from
@@ -73,6 +75,21 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         _sql = new PostgreSqlSql(_schema);
         _query = new HitQuerySql(PostgreSqlDialect.Instance, _sql.Hits);
         _migrations = LoadMigrations(_sql.QuotedSchema);
+        _rollups = new HitRollups(new RollupTables
+        {
+            Dialect = PostgreSqlDialect.Instance,
+            Hits = _sql.Hits,
+            Prefix = _sql.QuotedSchema + ".",
+            WriteIsolation = IsolationLevel.ReadCommitted,
+            ArrayInsert = true,
+            MarkDirtySql = prefix => $"SELECT {prefix}rollup_mark_dirty(@site_id, @hour)",
+            OpenAsync = async ct => await _dataSource.OpenConnectionAsync(ct),
+            // One maintainer among all instances: a session advisory lock, keyed by the schema.
+            TryLock = async (c, ct) => await c.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT pg_try_advisory_lock(hashtext(@key))", new { key = "francisbeacon.rollups." + _schema }, cancellationToken: ct)),
+            Unlock = async (c, ct) => await c.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_unlock(hashtext(@key))", new { key = "francisbeacon.rollups." + _schema }, cancellationToken: ct)),
+        }) { Enabled = options.EnableRollups };
     }
 
     /// <summary>The PostgreSQL schema holding the store's tables.</summary>
@@ -197,7 +214,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         cancellationToken.ThrowIfCancellationRequested();
         query.Validate();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await _query.ExecuteAsync(connection, query, cancellationToken);
+        return await _rollups.TryAnswerAsync(connection, query, cancellationToken) ?? await _query.ExecuteAsync(connection, query, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -219,9 +236,14 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         AddRangeParameters(command.Parameters, range);
         batch.BatchCommands.Add(command);
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        await _rollups.OnPurgedAsync(range, cancellationToken);
         // Rows is a ulong: exact even past int.MaxValue, unlike the int of ExecuteNonQuery.
         return checked((long)command.Rows);
     }
+
+    /// <inheritdoc />
+    public ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken) =>
+        _rollups.RefreshAsync(siteTimeZones, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<int> GetVersionAsync(CancellationToken cancellationToken)

@@ -23,4 +23,10 @@ public sealed class PostgreSqlHitStoreOptions
 
     /// <summary>What happens to the schema at start-up. Default: <see cref="SchemaMode.Migrate"/>.</summary>
     public SchemaMode SchemaMode { get; set; } = SchemaMode.Migrate;
+
+    /// <summary>
+    /// Whether the store keeps per-day rollups and answers the queries they can answer exactly from them (see
+    /// docs/performance.md). Default: <see langword="true"/>.
+    /// </summary>
+    public bool EnableRollups { get; set; } = true;
 }

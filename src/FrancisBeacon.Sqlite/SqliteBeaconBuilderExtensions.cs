@@ -26,6 +26,7 @@ public static class SqliteBeaconBuilderExtensions
             .ValidateOnStart();
         builder.UseStore(sp => new SqliteHitStore(sp.GetRequiredService<IOptions<SqliteHitStoreOptions>>().Value));
         builder.AddSchemaInitializer(sp => sp.GetRequiredService<IOptions<SqliteHitStoreOptions>>().Value.SchemaMode);
+        builder.AddRollupWorker();
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Dapper;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Sql;
+using FrancisBeacon.Sql.Rollups;
 using FrancisBeacon.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -13,13 +14,14 @@ namespace FrancisBeacon.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
 /// statement; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
-public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore
+public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
     private readonly SqliteSql _sql;
     private readonly HitQuerySql _query;
     private readonly IReadOnlyList<SqlMigration> _migrations;
+    private readonly HitRollups _rollups;
 
     /// <summary>Creates the store. Nothing touches the database until the first call.</summary>
     /// <exception cref="ArgumentException">The connection string is missing or the table prefix is not allowed.</exception>
@@ -48,6 +50,13 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             typeof(SqliteHitStore).Assembly,
             "FrancisBeacon.Sqlite.Migrations.",
             new Dictionary<string, string> { ["{prefix}"] = options.TablePrefix });
+        _rollups = new HitRollups(new RollupTables
+        {
+            Dialect = SqliteDialect.Instance,
+            Hits = _sql.Hits,
+            Prefix = options.TablePrefix,
+            OpenAsync = async ct => await OpenAsync(ct),
+        }) { Enabled = options.EnableRollups };
     }
 
     /// <inheritdoc />
@@ -122,7 +131,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
         cancellationToken.ThrowIfCancellationRequested();
         query.Validate();
         await using var connection = await OpenAsync(cancellationToken);
-        return await _query.ExecuteAsync(connection, query, cancellationToken);
+        return await _rollups.TryAnswerAsync(connection, query, cancellationToken) ?? await _query.ExecuteAsync(connection, query, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -139,8 +148,14 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
         ArgumentNullException.ThrowIfNull(range);
         cancellationToken.ThrowIfCancellationRequested();
         await using var connection = await OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(_sql.Purge, RangeParameters(range), cancellationToken: cancellationToken));
+        var purged = await connection.ExecuteAsync(new CommandDefinition(_sql.Purge, RangeParameters(range), cancellationToken: cancellationToken));
+        await _rollups.OnPurgedAsync(range, cancellationToken);
+        return purged;
     }
+
+    /// <inheritdoc />
+    public ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken) =>
+        _rollups.RefreshAsync(siteTimeZones, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<int> GetVersionAsync(CancellationToken cancellationToken)

@@ -19,4 +19,10 @@ public sealed class SqliteHitStoreOptions
 
     /// <summary>How long a statement waits for another writer's lock before failing. Default: 5 seconds.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whether the store keeps per-day rollups and answers the queries they can answer exactly from them (see
+    /// docs/performance.md). Default: <see langword="true"/>.
+    /// </summary>
+    public bool EnableRollups { get; set; } = true;
 }

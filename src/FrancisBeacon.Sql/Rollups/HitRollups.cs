@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <summary>
+/// Per-day rollups of a SQL store: exact additive counts per site-local day and dimension value, maintained
+/// incrementally from a dirty list that a trigger on the hits table fills, and a planner that answers the queries it
+/// can from them (plus the not-yet-rolled-up days, computed on the fly) and leaves every other query to the raw path.
+/// </summary>
+/// <remarks>
+/// Exactness rests on the beacon's visitor ids: the salt rotates at the site's local midnight, so an id never appears
+/// on two of the site's days and distinct visitors over whole days are the sum of per-day distinct counts. Sessions
+/// are cut per day; a session continued across midnight (linked by <see cref="Hit.PreviousVisitorId"/>) is stored as a
+/// link row that corrects the two days' counts when both are in the range.
+/// </remarks>
+public sealed class HitRollups
+{
+    private const long TimeoutMs = 30 * 60 * 1000;
+    private const int MaxOnTheFlyDays = 4;
+
+    // Rollups cover hits from 1971 to 8999; ranges reaching outside (or hits stored as infinity) take the raw path.
+    private static readonly DateTimeOffset Earliest = new(1971, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Latest = new(8999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly RollupTables _t;
+    private readonly string _sites;
+    private readonly string _dirty;
+    private readonly string _events;
+    private readonly string _visits;
+    private readonly string _links;
+    private readonly string _readDay;
+
+    /// <summary>Creates the rollups of a store.</summary>
+    public HitRollups(RollupTables tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        _t = tables;
+        _sites = tables.Prefix + "rollup_sites";
+        _dirty = tables.Prefix + "rollup_dirty";
+        _events = tables.Prefix + "rollup_events";
+        _visits = tables.Prefix + "rollup_visits";
+        _links = tables.Prefix + "rollup_links";
+        var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
+        _readDay = $"SELECT {tables.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}" +
+                   $" FROM {tables.Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
+    }
+
+    /// <summary>Whether queries may use the rollups. Default: true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// Brings the rollups of the given sites up to date: a site seen for the first time (or whose time zone changed) is
+    /// built from all its hits; afterwards only the days with new or purged hits are rebuilt. Returns the number of
+    /// days rebuilt, or 0 when another instance holds the maintainer lock.
+    /// </summary>
+    public async ValueTask<int> RefreshAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(siteTimeZones);
+        if (!Enabled)
+        {
+            return 0;
+        }
+
+        await using var lockConnection = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (_t.TryLock is not null && !await _t.TryLock(lockConnection, cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        try
+        {
+            var rebuilt = 0;
+            foreach (var (siteId, zone) in siteTimeZones)
+            {
+                rebuilt += await RefreshSiteAsync(siteId, zone, cancellationToken).ConfigureAwait(false);
+            }
+
+            return rebuilt;
+        }
+        finally
+        {
+            if (_t.Unlock is not null)
+            {
+                await _t.Unlock(lockConnection, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<int> RefreshSiteAsync(string siteId, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        await using var connection = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
+            $"SELECT time_zone, ready FROM {_sites} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var dirty = (await connection.QueryAsync<(long Hour, long Ver)>(new CommandDefinition(
+            $"SELECT hour, ver FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        SortedSet<long> days;
+        var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
+        if (initial)
+        {
+            await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var table in new[] { _events, _visits, _links, _sites })
+                {
+                    await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 0)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var span = await connection.QueryFirstAsync<(long? Min, long? Max)>(new CommandDefinition(
+                $"SELECT MIN({_t.Dialect.EpochMilliseconds("ts")}), MAX({_t.Dialect.EpochMilliseconds("ts")}) FROM {_t.Hits} WHERE site_id = @site_id AND ts >= @lo AND ts < @hi",
+                new { site_id = siteId, lo = _t.Dialect.TimestampValue(Earliest), hi = _t.Dialect.TimestampValue(Latest) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            days = [];
+            if (span.Min is { } min && span.Max is { } max)
+            {
+                for (var d = DayOf(min, zone); d <= DayOf(max, zone); d++)
+                {
+                    days.Add(d);
+                }
+            }
+        }
+        else
+        {
+            days = [];
+            foreach (var (hour, _) in dirty)
+            {
+                foreach (var d in DaysOfHour(hour, zone))
+                {
+                    days.Add(d);
+                    days.Add(d + 1); // the next day's links point into this one
+                }
+            }
+        }
+
+        RollupDay? previous = null;
+        foreach (var day in days)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (previous is null || previous.Day != day - 1)
+            {
+                previous = RollupDay.Compute(day - 1, await ReadDayAsync(connection, siteId, day - 1, zone, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+            }
+
+            var computed = RollupDay.Compute(day, await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false), previous, TimeoutMs);
+            await WriteDayAsync(connection, siteId, computed, cancellationToken).ConfigureAwait(false);
+            previous = computed;
+        }
+
+        await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var (hour, ver) in dirty)
+            {
+                // Only the version read: a hit that arrived meanwhile bumped it, so its hour stays dirty.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM {_dirty} WHERE site_id = @site_id AND hour = @hour AND ver = @ver", new { site_id = siteId, hour, ver }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            if (initial)
+            {
+                // DELETE and INSERT rather than UPDATE: the app's role needs only SELECT, INSERT and DELETE.
+                await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_sites} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 1)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return days.Count;
+    }
+
+    /// <summary>
+    /// After a purge: drops the rollup rows of the purged days and marks the days at the range's edges (and the day
+    /// after it, whose links pointed into it) for rebuilding. Call it after the hits were deleted.
+    /// </summary>
+    public async ValueTask OnPurgedAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        await using var connection = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sites = (await connection.QueryAsync<(string SiteId, string TimeZone)>(new CommandDefinition(
+            $"SELECT site_id, time_zone FROM {_sites}", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        foreach (var (siteId, zoneId) in sites)
+        {
+            if ((range.SiteId is not null && !string.Equals(range.SiteId, siteId, StringComparison.Ordinal)) || !SiteTimeZones.TryFind(zoneId, out var zone))
+            {
+                continue;
+            }
+
+            var first = range.From == DateTimeOffset.MinValue ? long.MinValue / 4 : DayOf(range.From.ToUnixTimeMilliseconds(), zone);
+            var last = range.To == DateTimeOffset.MaxValue ? long.MaxValue / 4 : DayOf(range.To.ToUnixTimeMilliseconds() - 1, zone);
+            foreach (var table in new[] { _events, _visits, _links })
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            var marks = new List<long>();
+            if (range.From != DateTimeOffset.MinValue)
+            {
+                marks.Add(first);
+            }
+
+            if (range.To != DateTimeOffset.MaxValue)
+            {
+                marks.Add(last);
+                marks.Add(last + 1);
+            }
+
+            foreach (var day in marks)
+            {
+                var hour = (StartOfDayMs(day, zone) + 3_600_000) / 3_600_000;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    _t.MarkDirtySql?.Invoke(_t.Prefix) ?? $"INSERT INTO {_dirty} AS d (site_id, hour, ver) VALUES (@site_id, @hour, 1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1",
+                    new { site_id = siteId, hour }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Answers <paramref name="query"/> from the rollups when it can do so exactly, or returns <see langword="null"/>
+    /// for the raw path: see docs/performance.md for which queries qualify.
+    /// </summary>
+    public async ValueTask<AggregateResult?> TryAnswerAsync(DbConnection connection, HitQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(query);
+        if (!Enabled || query.From < Earliest || query.To > Latest || RollupPlan.Create(query) is not { } plan)
+        {
+            return null;
+        }
+
+        var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
+            $"SELECT time_zone, ready FROM {_sites} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, query.TimeZone.Id, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var zone = query.TimeZone;
+        var firstDay = DayOf(query.From.ToUnixTimeMilliseconds(), zone);
+        var endDay = DayOf(query.To.ToUnixTimeMilliseconds(), zone);
+        if (StartOfDayMs(firstDay, zone) != query.From.ToUnixTimeMilliseconds() || StartOfDayMs(endDay, zone) != query.To.ToUnixTimeMilliseconds() || endDay <= firstDay)
+        {
+            return null;
+        }
+
+        // Days with hits not rolled up yet (or being rebuilt), and their neighbours, whose links depend on them.
+        var hours = await connection.QueryAsync<long>(new CommandDefinition(
+            $"SELECT hour FROM {_dirty} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var unclean = new SortedSet<long>();
+        foreach (var hour in hours)
+        {
+            foreach (var d in DaysOfHour(hour, zone))
+            {
+                for (var n = d - 1; n <= d + 1; n++)
+                {
+                    if (n >= firstDay && n < endDay)
+                    {
+                        unclean.Add(n);
+                    }
+                }
+            }
+        }
+
+        if (unclean.Count > MaxOnTheFlyDays)
+        {
+            return null;
+        }
+
+        var acc = new RollupAccumulator(plan);
+        await ReadStoredAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, acc, cancellationToken).ConfigureAwait(false);
+        RollupDay? previous = null;
+        foreach (var day in unclean)
+        {
+            var hits = await ReadDayAsync(connection, query.SiteId, day, zone, cancellationToken).ConfigureAwait(false);
+            var computed = RollupDay.Compute(day, hits, previous is not null && previous.Day == day - 1 ? previous : null, TimeoutMs);
+            acc.AddDay(computed);
+            foreach (var link in computed.Links)
+            {
+                if (!acc.AddLink(day, link, firstDay))
+                {
+                    return null;
+                }
+            }
+
+            previous = computed;
+        }
+
+        if (plan.NeedsLinks)
+        {
+            var stored = await connection.QueryAsync<(long Day, string Data)>(new CommandDefinition(
+                $"SELECT day, data FROM {_links} WHERE site_id = @site_id AND day > @first AND day < @end",
+                new { site_id = query.SiteId, first = firstDay, end = endDay }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            foreach (var (day, data) in stored)
+            {
+                if (unclean.Contains(day) && unclean.Contains(day - 1))
+                {
+                    continue; // computed above from the raw hits
+                }
+
+                var link = JsonSerializer.Deserialize(data, RollupJsonContext.Default.RollupLink)!;
+                if (!acc.AddLink(day, link, firstDay))
+                {
+                    return null;
+                }
+            }
+        }
+
+        return acc.Result(query);
+    }
+
+    private async ValueTask ReadStoredAsync(DbConnection connection, string siteId, RollupPlan plan, long firstDay, long endDay, SortedSet<long> skip, RollupAccumulator acc, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("site_id", siteId);
+        parameters.Add("first", firstDay);
+        parameters.Add("end", endDay);
+        var skipSql = new System.Text.StringBuilder();
+        var i = 0;
+        foreach (var day in skip)
+        {
+            parameters.Add($"skip{i}", day);
+            skipSql.Append(CultureInfo.InvariantCulture, $" AND day <> @skip{i}");
+            i++;
+        }
+
+        var key = plan.ByDay ? "day" : plan.ByValue ? "value" : "0";
+        var group = plan.ByDay ? " GROUP BY day" : plan.ByValue ? " GROUP BY value" : string.Empty;
+        var where = $" WHERE site_id = @site_id AND day >= @first AND day < @end{skipSql}";
+        if (plan.EventDim is { } eventDim)
+        {
+            parameters.Add("edim", eventDim);
+            var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
+            parameters.Add("evalue", plan.EventValue);
+            var sql = $"SELECT {key}, SUM(visitors), SUM(pageviews), SUM(events) FROM {_events}{where} AND dim = @edim{valueFilter}{group}";
+            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.IsDBNull(1))
+                {
+                    continue;
+                }
+
+                acc.AddEvents(KeyOf(reader, plan), new EventCounts { Visitors = Long(reader, 1), Pageviews = Long(reader, 2), Events = Long(reader, 3) });
+            }
+        }
+
+        if (plan.VisitDim is { } visitDim)
+        {
+            parameters.Add("vdim", visitDim);
+            var sql = $"SELECT {key}, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events) FROM {_visits}{where} AND dim = @vdim{group}";
+            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.IsDBNull(1))
+                {
+                    continue;
+                }
+
+                acc.AddVisits(KeyOf(reader, plan), new VisitCounts
+                {
+                    Visitors = Long(reader, 1), Visits = Long(reader, 2), Bounces = Long(reader, 3),
+                    DurationMs = Long(reader, 4), Pageviews = Long(reader, 5), Events = Long(reader, 6),
+                });
+            }
+        }
+    }
+
+    private static string KeyOf(DbDataReader reader, RollupPlan plan) =>
+        plan.ByDay ? Long(reader, 0).ToString(CultureInfo.InvariantCulture) : plan.ByValue ? reader.GetString(0) : string.Empty;
+
+    private static long Long(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
+        var to = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
+        var hits = new List<RollupHit>();
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+            _readDay,
+            new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var attributeCount = RollupDimensions.Attributes.Length;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var attributes = new string[attributeCount];
+            for (var i = 0; i < attributeCount; i++)
+            {
+                attributes[i] = reader.GetString(6 + i);
+            }
+
+            hits.Add(new RollupHit(
+                Long(reader, 0), Long(reader, 1), reader.IsDBNull(2) ? null : Long(reader, 2),
+                reader.GetString(3), reader.GetString(4), reader.GetString(5), attributes));
+        }
+
+        return hits;
+    }
+
+    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        var key = new { site_id = siteId, day = day.Day };
+        foreach (var table in new[] { _events, _visits, _links })
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        if (_t.ArrayInsert)
+        {
+            var events = day.Events.ToList();
+            var visits = day.Visits.ToList();
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) SELECT @site_id, @day, * FROM unnest(@dims, @values, @visitors, @pageviews, @events)",
+                new
+                {
+                    site_id = siteId, day = day.Day, dims = events.Select(e => e.Key.Dim).ToArray(), values = events.Select(e => e.Key.Value).ToArray(),
+                    visitors = events.Select(e => e.Value.Visitors).ToArray(), pageviews = events.Select(e => e.Value.Pageviews).ToArray(),
+                    events = events.Select(e => e.Value.Events).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) SELECT @site_id, @day, * FROM unnest(@dims, @values, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
+                new
+                {
+                    site_id = siteId, day = day.Day, dims = visits.Select(e => e.Key.Dim).ToArray(), values = visits.Select(e => e.Key.Value).ToArray(),
+                    visitors = visits.Select(e => e.Value.Visitors).ToArray(), visits = visits.Select(e => e.Value.Visits).ToArray(),
+                    bounces = visits.Select(e => e.Value.Bounces).ToArray(), duration_ms = visits.Select(e => e.Value.DurationMs).ToArray(),
+                    pageviews = visits.Select(e => e.Value.Pageviews).ToArray(), events = visits.Select(e => e.Value.Events).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @pageviews, @events)",
+                day.Events.Select(e => new { site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, pageviews = e.Value.Pageviews, events = e.Value.Events }),
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
+                day.Visits.Select(e => new
+                {
+                    site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, visits = e.Value.Visits,
+                    bounces = e.Value.Bounces, duration_ms = e.Value.DurationMs, pageviews = e.Value.Pageviews, events = e.Value.Events,
+                }),
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {_links} (site_id, day, n, data) VALUES (@site_id, @day, @n, @data)",
+            day.Links.Select((l, n) => new { site_id = siteId, day = day.Day, n, data = JsonSerializer.Serialize(l, RollupJsonContext.Default.RollupLink) }),
+            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static long DayOf(long ms, TimeZoneInfo zone)
+    {
+        var offset = (long)zone.GetUtcOffset(DateTimeOffset.FromUnixTimeMilliseconds(ms)).TotalMilliseconds;
+        return (long)Math.Floor((ms + offset) / (double)TimeZoneSegments.MillisecondsPerDay);
+    }
+
+    internal static long StartOfDayMs(long day, TimeZoneInfo zone) =>
+        TimeZoneSegments.StartOfDay(TimeZoneSegments.DayNumberToDate(day), zone).ToUnixTimeMilliseconds();
+
+    private static IEnumerable<long> DaysOfHour(long hour, TimeZoneInfo zone)
+    {
+        var first = DayOf(hour * 3_600_000, zone);
+        var last = DayOf((hour * 3_600_000) + 3_599_999, zone);
+        for (var d = first; d <= last; d++)
+        {
+            yield return d;
+        }
+    }
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Text.Json.Serialization;
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <summary>One hit as the rollup builder reads it: time, visitor, link, page, event, host, visit attributes.</summary>
+internal sealed record RollupHit(long Ms, long VisitorId, long? PreviousVisitorId, string Path, string EventName, string Hostname, string[] Attributes);
+
+/// <summary>Additive event counts of one (day, dimension value).</summary>
+internal struct EventCounts
+{
+    public long Visitors;
+    public long Pageviews;
+    public long Events;
+
+    public void Add(EventCounts other)
+    {
+        Visitors += other.Visitors;
+        Pageviews += other.Pageviews;
+        Events += other.Events;
+    }
+}
+
+/// <summary>Additive session counts of one (day, dimension value): sessions are counted on the day they start.</summary>
+internal struct VisitCounts
+{
+    public long Visitors;
+    public long Visits;
+    public long Bounces;
+    public long DurationMs;
+    public long Pageviews;
+    public long Events;
+
+    public void Add(VisitCounts other)
+    {
+        Visitors += other.Visitors;
+        Visits += other.Visits;
+        Bounces += other.Bounces;
+        DurationMs += other.DurationMs;
+        Pageviews += other.Pageviews;
+        Events += other.Events;
+    }
+}
+
+/// <summary>
+/// A session of day d that continues a session of day d - 1 across the site's midnight (the raw query joins the
+/// two): what the join changes, so a range holding both days can correct the per-day counts.
+/// </summary>
+internal sealed class RollupLink
+{
+    [JsonPropertyName("ss")] public long SStart { get; set; }
+    [JsonPropertyName("se")] public long SEnd { get; set; }
+    [JsonPropertyName("sv")] public long SVisitor { get; set; }
+    [JsonPropertyName("sp")] public long SPageviews { get; set; }
+    [JsonPropertyName("sn")] public long SEvents { get; set; }
+    [JsonPropertyName("sa")] public bool SAlone { get; set; }
+    [JsonPropertyName("ts")] public long TStart { get; set; }
+    [JsonPropertyName("te")] public long TEnd { get; set; }
+    [JsonPropertyName("tp")] public long TPageviews { get; set; }
+    [JsonPropertyName("tn")] public long TEvents { get; set; }
+    [JsonPropertyName("ta")] public bool TAlone { get; set; }
+
+    /// <summary>T's first hit links to a yet earlier day, so with that day in range T may itself be joined.</summary>
+    [JsonPropertyName("tl")] public bool TLinked { get; set; }
+
+    /// <summary>2 when the membership fields below are filled.</summary>
+    [JsonPropertyName("v")] public int Version { get; set; }
+
+    /// <summary>Bit i: S's visitor has another visit that day with the same value of visit dimension i + 1.</summary>
+    [JsonPropertyName("so")] public int SOtherSame { get; set; }
+
+    /// <summary>T's visitor has another visit that day with T's exit page.</summary>
+    [JsonPropertyName("to")] public bool TOtherSameExit { get; set; }
+
+    /// <summary>T's visitor has another visit that day with S's exit page.</summary>
+    [JsonPropertyName("tz")] public bool TOtherSExit { get; set; }
+
+    /// <summary>Values of every <see cref="RollupDimensions.Visit"/> dimension for S and for T.</summary>
+    [JsonPropertyName("sx")] public string[] SValues { get; set; } = [];
+    [JsonPropertyName("tx")] public string[] TValues { get; set; } = [];
+
+    public bool SBounce => SEvents == 1 && SPageviews == 1;
+
+    public bool TBounce => TEvents == 1 && TPageviews == 1;
+}
+
+/// <summary>A session within one site-local day (visitor ids never repeat across the site's days).</summary>
+internal sealed class RollupSession
+{
+    public required long VisitorId { get; init; }
+    public required RollupHit First { get; init; }
+    public long Start => First.Ms;
+    public long End { get; set; }
+    public string Exit { get; set; } = string.Empty;
+    public long Pageviews { get; set; }
+    public long Events { get; set; }
+    public bool Bounce => Events == 1 && Pageviews == 1;
+
+    public string[] Values()
+    {
+        var values = new string[RollupDimensions.Visit.Length];
+        values[0] = First.Path;
+        values[1] = Exit;
+        Array.Copy(First.Attributes, 0, values, 2, First.Attributes.Length);
+        return values;
+    }
+}
+
+/// <summary>The rollup rows of one site-local day, computed from its hits (and its links to the day before).</summary>
+internal sealed class RollupDay
+{
+    public required long Day { get; init; }
+
+    /// <summary>(event dimension code, value) → counts.</summary>
+    public Dictionary<(int Dim, string Value), EventCounts> Events { get; } = [];
+
+    /// <summary>(visit dimension code, value) → counts.</summary>
+    public Dictionary<(int Dim, string Value), VisitCounts> Visits { get; } = [];
+
+    public List<RollupSession> Sessions { get; } = [];
+
+    public List<RollupLink> Links { get; } = [];
+
+    /// <summary>Computes a day from its hits; <paramref name="previous"/> (the day before, or null) gives the links.</summary>
+    public static RollupDay Compute(long day, List<RollupHit> hits, RollupDay? previous, long timeoutMs)
+    {
+        var result = new RollupDay { Day = day };
+        // Events: distinct visitors per value are exact per day.
+        var eventVisitors = new Dictionary<(int, string), HashSet<long>>();
+        foreach (var hit in hits)
+        {
+            var pageview = string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
+            AddEvent(result.Events, eventVisitors, (0, string.Empty), hit.VisitorId, pageview);
+            AddEvent(result.Events, eventVisitors, (1, hit.Path), hit.VisitorId, pageview);
+            AddEvent(result.Events, eventVisitors, (2, hit.EventName), hit.VisitorId, pageview);
+            AddEvent(result.Events, eventVisitors, (3, hit.Hostname), hit.VisitorId, pageview);
+        }
+
+        foreach (var (key, set) in eventVisitors)
+        {
+            var counts = result.Events[key];
+            counts.Visitors = set.Count;
+            result.Events[key] = counts;
+        }
+
+        // Sessions, as the raw query and the reference cut them: per visitor by (time, path, event), gap >= timeout.
+        foreach (var visitor in hits.GroupBy(h => h.VisitorId))
+        {
+            RollupSession? current = null;
+            foreach (var hit in visitor.OrderBy(h => h.Ms).ThenBy(h => h.Path, Utf8OrdinalComparer.Instance).ThenBy(h => h.EventName, Utf8OrdinalComparer.Instance))
+            {
+                if (current is null || hit.Ms - current.End >= timeoutMs)
+                {
+                    current = new RollupSession { VisitorId = visitor.Key, First = hit, End = hit.Ms };
+                    result.Sessions.Add(current);
+                }
+
+                current.End = hit.Ms;
+                current.Exit = hit.Path;
+                current.Events++;
+                if (string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal))
+                {
+                    current.Pageviews++;
+                }
+            }
+        }
+
+        var visitVisitors = new Dictionary<(int, string), HashSet<long>>();
+        foreach (var session in result.Sessions)
+        {
+            var values = session.Values();
+            AddVisit(result.Visits, visitVisitors, (0, string.Empty), session);
+            for (var i = 0; i < values.Length; i++)
+            {
+                AddVisit(result.Visits, visitVisitors, (i + 1, values[i]), session);
+            }
+        }
+
+        foreach (var (key, set) in visitVisitors)
+        {
+            var counts = result.Visits[key];
+            counts.Visitors = set.Count;
+            result.Visits[key] = counts;
+        }
+
+        if (previous is not null)
+        {
+            result.Links.AddRange(ComputeLinks(previous, result, timeoutMs));
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<RollupLink> ComputeLinks(RollupDay previous, RollupDay day, long timeoutMs)
+    {
+        var before = previous.Sessions.ToLookup(s => s.VisitorId);
+        var sessionsPerVisitorToday = day.Sessions.GroupBy(s => s.VisitorId).ToDictionary(g => g.Key, g => g.Count());
+        var sessionsPerVisitorBefore = previous.Sessions.GroupBy(s => s.VisitorId).ToDictionary(g => g.Key, g => g.Count());
+        var candidates = new List<(RollupSession S, RollupSession T)>();
+        foreach (var s in day.Sessions)
+        {
+            if (s.First.PreviousVisitorId is not { } link)
+            {
+                continue;
+            }
+
+            foreach (var t in before[link])
+            {
+                if (t.End <= s.Start && s.Start - t.End < timeoutMs)
+                {
+                    candidates.Add((s, t));
+                }
+            }
+        }
+
+        // One continuation per earlier session: the earliest, then the lowest visitor id (as the reference picks).
+        var chosen = candidates.GroupBy(c => c.T).Select(g => g.OrderBy(c => c.S.Start).ThenBy(c => c.S.VisitorId).First()).ToList();
+        var joined = chosen.Select(c => c.S).ToHashSet();
+        foreach (var (s, t) in chosen)
+        {
+            var sValues = s.Values();
+            var sOthers = day.Sessions.Where(o => o.VisitorId == s.VisitorId && !joined.Contains(o)).Select(o => o.Values()).ToList();
+            var mask = 0;
+            for (var i = 0; i < sValues.Length; i++)
+            {
+                if (sOthers.Any(o => string.Equals(o[i], sValues[i], StringComparison.Ordinal)))
+                {
+                    mask |= 1 << i;
+                }
+            }
+
+            var tOthers = previous.Sessions.Where(o => o.VisitorId == t.VisitorId && !ReferenceEquals(o, t)).ToList();
+            yield return new RollupLink
+            {
+                Version = 2,
+                SOtherSame = mask,
+                TOtherSameExit = tOthers.Any(o => string.Equals(o.Exit, t.Exit, StringComparison.Ordinal)),
+                TOtherSExit = tOthers.Any(o => string.Equals(o.Exit, s.Exit, StringComparison.Ordinal)),
+                SStart = s.Start, SEnd = s.End, SVisitor = s.VisitorId, SPageviews = s.Pageviews, SEvents = s.Events,
+                SAlone = sessionsPerVisitorToday[s.VisitorId] == 1,
+                TStart = t.Start, TEnd = t.End, TPageviews = t.Pageviews, TEvents = t.Events,
+                TAlone = sessionsPerVisitorBefore[t.VisitorId] == 1,
+                TLinked = t.First.PreviousVisitorId is not null,
+                SValues = s.Values(), TValues = t.Values(),
+            };
+        }
+    }
+
+    private static void AddEvent(Dictionary<(int, string), EventCounts> rows, Dictionary<(int, string), HashSet<long>> visitors, (int, string) key, long visitor, bool pageview)
+    {
+        rows.TryGetValue(key, out var counts);
+        counts.Events++;
+        if (pageview)
+        {
+            counts.Pageviews++;
+        }
+
+        rows[key] = counts;
+        if (!visitors.TryGetValue(key, out var set))
+        {
+            visitors[key] = set = [];
+        }
+
+        set.Add(visitor);
+    }
+
+    private static void AddVisit(Dictionary<(int, string), VisitCounts> rows, Dictionary<(int, string), HashSet<long>> visitors, (int, string) key, RollupSession session)
+    {
+        rows.TryGetValue(key, out var counts);
+        counts.Visits++;
+        counts.Bounces += session.Bounce ? 1 : 0;
+        counts.DurationMs += session.End - session.Start;
+        counts.Pageviews += session.Pageviews;
+        counts.Events += session.Events;
+        rows[key] = counts;
+        if (!visitors.TryGetValue(key, out var set))
+        {
+            visitors[key] = set = [];
+        }
+
+        set.Add(session.VisitorId);
+    }
+}

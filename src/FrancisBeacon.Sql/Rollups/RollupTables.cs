@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data.Common;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <summary>
+/// What a store tells <see cref="HitRollups"/>: its dialect, its (validated, possibly schema-qualified) table names,
+/// how to open a connection, and how to make sure only one instance maintains the rollups at a time.
+/// </summary>
+public sealed class RollupTables
+{
+    /// <summary>The store's SQL dialect.</summary>
+    public required SqlDialect Dialect { get; init; }
+
+    /// <summary>The hits table.</summary>
+    public required string Hits { get; init; }
+
+    /// <summary>The prefix of the rollup tables (a validated schema-qualified prefix such as <c>"beacon".</c> or <c>beacon_</c>).</summary>
+    public required string Prefix { get; init; }
+
+    /// <summary>The isolation level of the rollups' write transactions. Default: <see cref="System.Data.IsolationLevel.Serializable"/> (SQLite's <c>BEGIN IMMEDIATE</c>).</summary>
+    public System.Data.IsolationLevel WriteIsolation { get; init; } = System.Data.IsolationLevel.Serializable;
+
+    /// <summary>
+    /// Whether rollup rows are written as one <c>INSERT … SELECT FROM unnest(arrays)</c> per table (PostgreSQL), rather
+    /// than one prepared insert per row (SQLite, where a statement costs no round trip). Default: false.
+    /// </summary>
+    public bool ArrayInsert { get; init; }
+
+    /// <summary>
+    /// The statement that marks hour <c>@hour</c> of site <c>@site_id</c> dirty, given the rollup table prefix; default:
+    /// an upsert into <c>rollup_dirty</c> that bumps its version.
+    /// </summary>
+    public Func<string, string>? MarkDirtySql { get; init; }
+
+    /// <summary>Opens a connection.</summary>
+    public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
+
+    /// <summary>
+    /// Tries to become the one maintainer on an open connection, holding it until <see cref="Unlock"/> or the connection
+    /// closes; <see langword="null"/> when the database serialises writers itself (SQLite: every day is rewritten in
+    /// one write transaction, so two maintainers write the same rows).
+    /// </summary>
+    public Func<DbConnection, CancellationToken, ValueTask<bool>>? TryLock { get; init; }
+
+    /// <summary>Releases what <see cref="TryLock"/> took.</summary>
+    public Func<DbConnection, CancellationToken, ValueTask>? Unlock { get; init; }
+}

@@ -1,0 +1,80 @@
+using FrancisBeacon.Querying;
+using FrancisBeacon.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace FrancisBeacon.Sqlite.Tests;
+
+/// <summary>The SQLite store answers day-aligned queries from its rollup tables, and others from the raw hits.</summary>
+public sealed class SqliteRollupTests : IDisposable
+{
+    private static readonly Dictionary<string, TimeZoneInfo> Sites = new(StringComparer.Ordinal) { [HitBuilder.DefaultSiteId] = TimeZoneInfo.Utc };
+    private readonly SqliteTestDatabase _database = new();
+
+    [Fact]
+    public async Task QueryAsync_DayAlignedAfterRefresh_ReadsRollupTables()
+    {
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        await store.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken);
+        Assert.Equal(6, await PageviewsAsync(store, DayAligned()));
+
+        await TamperAsync(); // only a read of the rollup tables can see this
+
+        Assert.Equal(1006, await PageviewsAsync(store, DayAligned()));
+        Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { To = DayAligned().To.AddHours(-1) }));
+    }
+
+    [Fact]
+    public async Task QueryAsync_RollupsDisabled_ReadsRawHits()
+    {
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        await store.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken);
+        await TamperAsync();
+        var disabled = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = _database.ConnectionString, EnableRollups = false });
+
+        Assert.Equal(6, await PageviewsAsync(disabled, DayAligned()));
+        Assert.Equal(0, await disabled.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task QueryAsync_NewHitAfterRefresh_CountsAtOnce()
+    {
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        await store.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken);
+        await store.AppendAsync([HitBuilder.Pageview("/new").At(new DateTimeOffset(2025, 3, 2, 23, 0, 0, TimeSpan.Zero)).ByVisitor(99).Build()], TestContext.Current.CancellationToken);
+
+        Assert.Equal(7, await PageviewsAsync(store, DayAligned()));
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private static HitQuery DayAligned() => new()
+    {
+        SiteId = HitBuilder.DefaultSiteId,
+        From = new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero),
+        To = new DateTimeOffset(2025, 3, 4, 0, 0, 0, TimeSpan.Zero),
+        Metrics = [HitMetric.Pageviews],
+    };
+
+    private async Task<SqliteHitStore> CreateLoadedStoreAsync(bool enableRollups)
+    {
+        var store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = _database.ConnectionString, EnableRollups = enableRollups });
+        await store.MigrateAsync(TestContext.Current.CancellationToken);
+        var hits = Enumerable.Range(0, 6)
+            .Select(i => HitBuilder.Pageview("/p" + i).At(new DateTimeOffset(2025, 3, 1 + (i / 2), 10, i, 0, TimeSpan.Zero)).ByVisitor(i + 1).Build())
+            .ToList();
+        await store.AppendAsync(hits, TestContext.Current.CancellationToken);
+        return store;
+    }
+
+    private static async Task<double> PageviewsAsync(SqliteHitStore store, HitQuery query) =>
+        (await store.QueryAsync(query, TestContext.Current.CancellationToken)).Rows.Single().Metrics[0];
+
+    private async Task TamperAsync()
+    {
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE beacon_rollup_events SET pageviews = pageviews + 1000 WHERE dim = 0 AND day = (SELECT MIN(day) FROM beacon_rollup_events)";
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+    }
+}
