@@ -24,7 +24,8 @@ internal static class RandomQueries
     [
         [], [HitDimension.Page], [HitDimension.Day], [HitDimension.Page, HitDimension.Day], [HitDimension.Day, HitDimension.Page],
         [HitDimension.EventName], [HitDimension.Hostname, HitDimension.Page], [HitDimension.Hour], [HitDimension.Week],
-        [HitDimension.Month, HitDimension.EventName],
+        [HitDimension.Month, HitDimension.EventName], [HitDimension.Property("k1")], [HitDimension.Property("k0"), HitDimension.Day],
+        [HitDimension.Property("k2"), HitDimension.Property("k0")],
     ];
 
     private static readonly HitDimension[][] SessionDimensionSets =
@@ -122,7 +123,7 @@ internal static class RandomQueries
     [
         HitDimension.Page, HitDimension.EventName, HitDimension.Hostname, HitDimension.Page, HitDimension.EventName,
         HitDimension.Source, HitDimension.Channel, HitDimension.Referrer, HitDimension.Screen, HitDimension.EntryPage,
-        HitDimension.ExitPage,
+        HitDimension.ExitPage, HitDimension.Property("k0"), HitDimension.Property("k2"),
     ];
 
     private static string FilterValue(HitDimension dimension, Hit hit) =>
