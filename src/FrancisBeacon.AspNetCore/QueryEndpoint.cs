@@ -355,6 +355,7 @@ internal static class QueryEndpoint
             Metrics = metrics,
             Dimensions = dimensions,
             Filter = filter,
+            Goals = site.Settings.ResolveGoals(),
         };
         query.Validate();
         HitQuery? previous = null;

@@ -155,3 +155,35 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             await store.QueryAsync(query with { Metrics = [HitMetric.Visits], Filter = HitFilter.Is(HitDimension.Property("plan"), "pro") }, CancellationToken.None));
     }
 }
+
+/// <content>Goals, conversion_rate and percentage (answered through <see cref="CompositeQueries"/>).</content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// event:goal groups the hits completing each configured goal (event or page pattern); conversion_rate divides
+    /// converting visitors by all visitors of the same group without the goal; percentage divides by the total.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_Goals_ConversionRateAndPercentage()
+    {
+        var store = await CreateStoreWithAsync(VisitFilterHits());
+        var query = Query(Utc(2026, 8, 3, 0, 0, 0), Utc(2026, 8, 4, 0, 0, 0)) with
+        {
+            Goals = [HitGoal.Event("Signup"), HitGoal.Page("/blog*"), HitGoal.Event("Never")],
+            Metrics = [HitMetric.Visitors, HitMetric.Events, HitMetric.ConversionRate],
+        };
+
+        AssertRows(
+            [Row(["Visit /blog*"], 2, 2, 66.67), Row(["Signup"], 1, 1, 33.33)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Goal] }, CancellationToken.None));
+        AssertRows(
+            [Row([], 1, 1, 33.33)],
+            await store.QueryAsync(query with { Filter = HitFilter.Is(HitDimension.Goal, "Signup") }, CancellationToken.None));
+        AssertRows(
+            [Row(["Google"], 1, 50)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visitors, HitMetric.ConversionRate], Dimensions = [HitDimension.Source], Filter = HitFilter.Is(HitDimension.Goal, "Signup") }, CancellationToken.None));
+        AssertRows(
+            [Row(["/blog"], 2, 66.7), Row(["/"], 1, 33.3), Row(["/pricing"], 1, 33.3)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visitors, HitMetric.Percentage], Dimensions = [HitDimension.Page] }, CancellationToken.None));
+    }
+}

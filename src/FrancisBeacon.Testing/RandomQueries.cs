@@ -51,7 +51,7 @@ internal static class RandomQueries
         if (random.Next(5) < 2)
         {
             // Sessions: any metrics in any order (at least one), grouped by time and visit dimensions.
-            var all = Enum.GetValues<HitMetric>().OrderBy(_ => random.Next()).ToArray();
+            var all = Enum.GetValues<HitMetric>().Where(m => m != HitMetric.ConversionRate).OrderBy(_ => random.Next()).ToArray();
             var dimensions = SessionDimensionSets[random.Next(SessionDimensionSets.Length)];
             return new HitQuery
             {
@@ -65,6 +65,24 @@ internal static class RandomQueries
                 SessionTimeout = SessionTimeouts[random.Next(SessionTimeouts.Length)],
                 Limit = random.Next(2) == 0 ? null : random.Next(13),
                 Offset = random.Next(5) < 3 ? 0 : random.Next(9),
+            };
+        }
+
+        if (random.Next(8) == 0)
+        {
+            // Goals: the goal dimension or a goal filter, with conversion rates and percentages.
+            var byGoal = random.Next(2) == 0;
+            return new HitQuery
+            {
+                SiteId = siteId,
+                From = from,
+                To = to,
+                TimeZone = zone,
+                Goals = [HitGoal.Event("Signup"), HitGoal.Page("/blog*"), HitGoal.Event("Purchase")],
+                Metrics = [HitMetric.Visitors, HitMetric.ConversionRate, HitMetric.Events, HitMetric.Percentage],
+                Dimensions = byGoal ? [HitDimension.Goal] : DimensionSets[random.Next(DimensionSets.Length)],
+                Filter = byGoal ? null : HitFilter.Is(HitDimension.Goal, "Signup", "Visit /blog*"),
+                Limit = random.Next(2) == 0 ? null : random.Next(13),
             };
         }
 

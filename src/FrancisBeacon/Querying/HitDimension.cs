@@ -95,6 +95,12 @@ public sealed record HitDimension
     /// <summary>The page's host name.</summary>
     public static HitDimension Hostname { get; } = new("event:hostname", HitDimensionKind.Event, "hostname", h => h.Hostname);
 
+    /// <summary>
+    /// The goal a hit completes (<see cref="HitQuery.Goals"/>), <c>event:goal</c>: a hit counts under every goal it
+    /// completes, and hits completing none are left out. Answered through <see cref="CompositeQueries"/>.
+    /// </summary>
+    public static HitDimension Goal { get; } = new("event:goal", HitDimensionKind.Event);
+
     /// <summary>The local hour, as <c>yyyy-MM-dd HH:00:00</c>.</summary>
     public static HitDimension Hour { get; } = new("time:hour", HitDimensionKind.Time);
 
@@ -173,7 +179,7 @@ public sealed record HitDimension
     /// <summary>Every dimension this version understands.</summary>
     public static IReadOnlyList<HitDimension> All { get; } =
     [
-        Page, EventName, Hostname, Hour, Day, Week, Month, EntryPage, ExitPage, Source, Channel, Referrer, UtmSource,
+        Page, EventName, Hostname, Goal, Hour, Day, Week, Month, EntryPage, ExitPage, Source, Channel, Referrer, UtmSource,
         UtmMedium, UtmCampaign, UtmTerm, UtmContent, Browser, BrowserVersion, OperatingSystem, OperatingSystemVersion,
         Device, Country, Region, City, Screen, Language,
     ];

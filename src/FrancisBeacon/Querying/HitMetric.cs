@@ -36,6 +36,16 @@ public enum HitMetric
 
     /// <summary>Page views per session, rounded half up to two decimals; 0 with no sessions.</summary>
     ViewsPerVisit,
+
+    /// <summary>
+    /// Visitors who completed the goal (of the row, or of the <c>event:goal</c> filter) as a percentage of all visitors
+    /// of the same group without the goal condition, rounded half up to two decimals; needs goals
+    /// (<see cref="HitQuery.Goals"/>) and an <c>event:goal</c> dimension or filter. See <see cref="CompositeQueries"/>.
+    /// </summary>
+    ConversionRate,
+
+    /// <summary>The row's visitors as a percentage of the visitors of the whole query (no dimensions), rounded half up to one decimal.</summary>
+    Percentage,
 }
 
 /// <summary>Names of <see cref="HitMetric"/> values in the query API (Plausible Stats API spelling).</summary>
@@ -51,6 +61,8 @@ public static class HitMetricNames
         HitMetric.BounceRate => "bounce_rate",
         HitMetric.VisitDuration => "visit_duration",
         HitMetric.ViewsPerVisit => "views_per_visit",
+        HitMetric.ConversionRate => "conversion_rate",
+        HitMetric.Percentage => "percentage",
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
 

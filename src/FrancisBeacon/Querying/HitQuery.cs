@@ -38,6 +38,9 @@ public sealed record HitQuery
     /// <summary>Which hits count; <see langword="null"/> for all. See <see cref="HitFilter"/> for what this version supports.</summary>
     public HitFilter? Filter { get; init; }
 
+    /// <summary>The site's goals, for the <c>event:goal</c> dimension and filter and <c>conversion_rate</c>. Default: none.</summary>
+    public IReadOnlyList<HitGoal> Goals { get; init; } = [];
+
     /// <summary>The gap after which a visitor's next hit starts a new session. Default: 30 minutes.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 

@@ -42,10 +42,15 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
     }
 
     /// <inheritdoc />
-    public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+    public async ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
+        if (await CompositeQueries.TryAnswerAsync(this, query, cancellationToken) is { } composite)
+        {
+            return composite;
+        }
+
         query.Validate();
         List<Hit> inRange;
         lock (_gate)
@@ -122,7 +127,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         }
 
         var rows = paged.Select(r => new AggregateRow(r.Key, r.Metrics)).ToList();
-        return ValueTask.FromResult(new AggregateResult(rows));
+        return new AggregateResult(rows);
     }
 
     /// <inheritdoc />
