@@ -390,6 +390,7 @@ internal static class QueryEndpoint
             Dimensions = dimensions,
             Filter = filter,
             Goals = site.Settings.ResolveGoals(),
+            RevenueCurrency = site.Settings.RevenueCurrency,
         };
         query.Validate();
         HitQuery? previous = null;

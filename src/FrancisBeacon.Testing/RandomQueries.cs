@@ -51,7 +51,7 @@ internal static class RandomQueries
         if (random.Next(5) < 2)
         {
             // Sessions: any metrics in any order (at least one), grouped by time and visit dimensions.
-            var all = Enum.GetValues<HitMetric>().Where(m => m != HitMetric.ConversionRate).OrderBy(_ => random.Next()).ToArray();
+            var all = Enum.GetValues<HitMetric>().Where(m => m is not (HitMetric.ConversionRate or HitMetric.TotalRevenue or HitMetric.AverageRevenue)).OrderBy(_ => random.Next()).ToArray();
             var dimensions = SessionDimensionSets[random.Next(SessionDimensionSets.Length)];
             return new HitQuery
             {
@@ -87,14 +87,17 @@ internal static class RandomQueries
         }
 
         HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
+        var filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null;
+        var revenue = random.Next(4) == 0 && !(filter?.Conditions().Any(c => c.Dimension.IsVisit) ?? false);
         return new HitQuery
         {
-            Filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null,
+            Filter = filter,
             SiteId = siteId,
             From = from,
             To = to,
             TimeZone = zone,
-            Metrics = random.Next(3) == 0 ? metrics[..1] : metrics,
+            Metrics = revenue ? [.. metrics, HitMetric.TotalRevenue, HitMetric.AverageRevenue] : random.Next(3) == 0 ? metrics[..1] : metrics,
+            RevenueCurrency = random.Next(4) == 0 ? "USD" : "EUR",
             Dimensions = DimensionSets[random.Next(DimensionSets.Length)],
             Limit = random.Next(2) == 0 ? null : random.Next(13),
             Offset = random.Next(5) < 3 ? 0 : random.Next(9),

@@ -110,6 +110,12 @@ public sealed class BeaconSiteOptions
     /// </summary>
     public IList<BeaconGoalOptions> Goals { get; } = [];
 
+    /// <summary>
+    /// The ISO 4217 currency the query API's <c>total_revenue</c> and <c>average_revenue</c> add up; revenue in other
+    /// currencies is left out of them (no conversion). Default: <c>EUR</c>.
+    /// </summary>
+    public string RevenueCurrency { get; set; } = "EUR";
+
     /// <summary>The goals as query definitions, in configuration order.</summary>
     public IReadOnlyList<Querying.HitGoal> ResolveGoals() =>
         [.. Goals.Select(g => string.IsNullOrEmpty(g.EventName) ? Querying.HitGoal.Page(g.PagePath ?? string.Empty) : Querying.HitGoal.Event(g.EventName))];

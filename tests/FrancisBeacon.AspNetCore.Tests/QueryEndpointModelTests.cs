@@ -145,6 +145,16 @@ public sealed class QueryEndpointModelTests
         Assert.Equal("event:page,pageviews,visitors\r\n/,2,2\r\n/pricing,1,1\r\n/checkout,0,1\r\n", await response.Content.ReadAsStringAsync(Ct));
     }
 
+    [Fact]
+    public async Task Query_RevenueMetrics_SumTheSiteCurrency()
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var doc = await PostAsync(host, """{"site_id":"example.com","metrics":["total_revenue","average_revenue"],"date_range":["2026-03-01","2026-03-31"],"filters":[["is","event:name",["Purchase"]]]}""");
+
+        Assert.Equal([20d, 20d], doc.RootElement.GetProperty("results")[0].GetProperty("metrics").EnumerateArray().Select(m => m.GetDouble()).ToArray());
+    }
+
     [Theory]
     [InlineData("""{ "site_id": "example.com", "metrics": ["visitors"], "date_range": "7d" }""")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors","visits","pageviews","views_per_visit","bounce_rate","visit_duration","events"],"date_range":"7d","include":{"imports":true}}""")]

@@ -46,6 +46,19 @@ public enum HitMetric
 
     /// <summary>The row's visitors as a percentage of the visitors of the whole query (no dimensions), rounded half up to one decimal.</summary>
     Percentage,
+
+    /// <summary>
+    /// Revenue: the sum of <see cref="Hit.RevenueAmount"/> over the counted hits whose <see cref="Hit.RevenueCurrency"/>
+    /// is <see cref="HitQuery.RevenueCurrency"/> (no currency conversion; other currencies are left out), exact to
+    /// six decimals.
+    /// </summary>
+    TotalRevenue,
+
+    /// <summary>
+    /// <see cref="TotalRevenue"/> divided by the number of hits it sums (the revenue-carrying conversions), rounded half
+    /// up to six decimals (toward zero for ties below zero); 0 with none.
+    /// </summary>
+    AverageRevenue,
 }
 
 /// <summary>Names of <see cref="HitMetric"/> values in the query API (Plausible Stats API spelling).</summary>
@@ -63,6 +76,8 @@ public static class HitMetricNames
         HitMetric.ViewsPerVisit => "views_per_visit",
         HitMetric.ConversionRate => "conversion_rate",
         HitMetric.Percentage => "percentage",
+        HitMetric.TotalRevenue => "total_revenue",
+        HitMetric.AverageRevenue => "average_revenue",
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
 
