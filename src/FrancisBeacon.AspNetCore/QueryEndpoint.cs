@@ -73,10 +73,18 @@ internal static class QueryEndpoint
         }
 
         Dictionary<string, AggregateRow>? previousRows = null;
+        var timeIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.IsTime);
+        List<string>? currentLabels = null, previousLabels = null;
         if (parsed.Previous is { } previousQuery)
         {
+            if (timeIndex >= 0)
+            {
+                currentLabels = LabelsOf(parsed.Query, timeIndex);
+                previousLabels = LabelsOf(previousQuery, timeIndex);
+            }
+
             var previousResult = await store.QueryAsync(previousQuery, ct);
-            previousRows = previousResult.Rows.ToDictionary(r => string.Join('\u0001', r.Dimensions), StringComparer.Ordinal);
+            previousRows = previousResult.Rows.ToDictionary(r => ComparisonKey(r.Dimensions, timeIndex, previousLabels), StringComparer.Ordinal);
         }
 
         IEnumerable<AggregateRow> rows = result.Rows;
@@ -86,6 +94,12 @@ internal static class QueryEndpoint
         }
 
         rows = rows.Skip(parsed.Offset).Take(parsed.Limit);
+
+        if (WantsCsv(context.Request))
+        {
+            await WriteCsvAsync(context, parsed.Query, rows, ct);
+            return;
+        }
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -112,12 +126,14 @@ internal static class QueryEndpoint
             if (previousRows is not null)
             {
                 var metrics = parsed.Query.Metrics;
-                var before = previousRows.GetValueOrDefault(string.Join('\u0001', row.Dimensions));
+                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentLabels));
                 writer.WriteStartObject("comparison");
                 writer.WriteStartArray("dimensions");
-                foreach (var value in row.Dimensions)
+                for (var i = 0; i < row.Dimensions.Count; i++)
                 {
-                    writer.WriteStringValue(value);
+                    var position = i == timeIndex ? currentLabels!.IndexOf(row.Dimensions[i]) : -1;
+                    writer.WriteStringValue(i != timeIndex ? row.Dimensions[i]
+                        : position >= 0 && position < previousLabels!.Count ? previousLabels[position] : before?.Dimensions[i] ?? string.Empty);
                 }
 
                 writer.WriteEndArray();
@@ -314,7 +330,8 @@ internal static class QueryEndpoint
                                     ? mode
                                     : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
                                 break;
-                            case "total_rows":
+                            case "total_rows" or "imports":
+                                // Accepted for Plausible compatibility: there is no imported data to include.
                                 break;
                             default:
                                 throw new HitQueryException("include", $"Unknown include option {option.Name}.");
@@ -333,15 +350,32 @@ internal static class QueryEndpoint
         }
 
         var site = sites.ForQuery(siteId);
-        var range = dateRange is { } d ? ParseRange(d) : throw new HitQueryException("date_range", "date_range is required.");
-        var (first, last) = range.Days(site.TimeZone, now);
+        if (dateRange is not { } d)
+        {
+            throw new HitQueryException("date_range", "date_range is required.");
+        }
+
+        DateOnly first, last;
+        DateTimeOffset from, to;
+        if (DateTimes(d) is { } instants)
+        {
+            // Two ISO datetimes: both instants included, to the second.
+            (from, to) = instants;
+            (first, last) = (TimeZoneSegments.LocalDay(from, site.TimeZone), TimeZoneSegments.LocalDay(to.AddTicks(-1), site.TimeZone));
+        }
+        else
+        {
+            var range = ParseRange(d);
+            (first, last) = range.Days(site.TimeZone, now);
+            (from, to) = range.Resolve(site.TimeZone, now);
+        }
+
         if (last.DayNumber - first.DayNumber > MaxRangeDays)
         {
             // Each time-zone offset change in the range becomes a bound SQL parameter; keep their number small.
             throw new HitQueryException("date_range", "The range is longer than 100 years.");
         }
 
-        var (from, to) = range.Resolve(site.TimeZone, now);
         if (dimensions.Contains(HitDimension.Day) && root.TryGetProperty("dimensions", out var dims) &&
             dims.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == "time"))
         {
@@ -368,24 +402,48 @@ internal static class QueryEndpoint
             Metrics = metrics,
             Dimensions = dimensions,
             Filter = filter,
+            Goals = site.Settings.ResolveGoals(),
+            RevenueCurrency = site.Settings.RevenueCurrency,
         };
         query.Validate();
         HitQuery? previous = null;
         if (comparison is not null)
         {
-            if (dimensions.Any(x => x.IsTime))
+            if (DateTimes(d) is not null)
             {
-                throw new HitQueryException("include", "Comparisons are not supported with time dimensions yet.");
+                // Datetime ranges shift by their own length (previous period) or by a year.
+                var length = to - from;
+                previous = comparison == "year_over_year"
+                    ? query with { From = from.AddYears(-1), To = to.AddYears(-1) }
+                    : query with { From = from - length, To = from };
             }
-
-            var (previousFirst, previousLast) = comparison == "year_over_year"
-                ? (first.AddYears(-1), last.AddYears(-1))
-                : (first.AddDays(-(last.DayNumber - first.DayNumber + 1)), first.AddDays(-1));
-            var (previousFrom, previousTo) = QueryDateRange.Custom(previousFirst, previousLast).Resolve(site.TimeZone, now);
-            previous = query with { From = previousFrom, To = previousTo };
+            else
+            {
+                var (previousFirst, previousLast) = comparison == "year_over_year"
+                    ? (first.AddYears(-1), last.AddYears(-1))
+                    : (first.AddDays(-(last.DayNumber - first.DayNumber + 1)), first.AddDays(-1));
+                var (previousFrom, previousTo) = QueryDateRange.Custom(previousFirst, previousLast).Resolve(site.TimeZone, now);
+                previous = query with { From = previousFrom, To = previousTo };
+            }
         }
 
         return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous);
+    }
+
+    /// <summary>
+    /// The key matching a row with its comparison row: the dimension values, with a time bucket replaced by its
+    /// position among the period's buckets (the first day of this period meets the first day of the previous one).
+    /// </summary>
+    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, List<string>? labels)
+    {
+        if (timeIndex < 0 || labels is null)
+        {
+            return string.Join('\u0001', dimensions);
+        }
+
+        var values = dimensions.ToArray();
+        values[timeIndex] = labels.IndexOf(values[timeIndex]).ToString(CultureInfo.InvariantCulture);
+        return string.Join('\u0001', values);
     }
 
     // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].
@@ -443,6 +501,32 @@ internal static class QueryEndpoint
         }
     }
 
+    // ["2024-01-01T12:00:00+02:00", "2024-01-01T15:59:59+02:00"]: half-open [first, last + 1 s); null for anything else.
+    private static (DateTimeOffset From, DateTimeOffset To)? DateTimes(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() != 2 || value[0].ValueKind != JsonValueKind.String ||
+            value[1].ValueKind != JsonValueKind.String || value[0].GetString()!.Length <= 10 || value[1].GetString()!.Length <= 10)
+        {
+            return null;
+        }
+
+        DateTimeOffset Instant(string text) =>
+            DateTimeOffset.TryParseExact(text, ["yyyy-MM-ddTHH:mm:sszzz", "yyyy-MM-ddTHH:mm:ssZ", "yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz", "yyyy-MM-ddTHH:mm:ss.FFFFFFFZ"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+                ? t.ToUniversalTime()
+                : throw new HitQueryException("date_range", $"'{(text.Length > 40 ? text[..40] : text)}' is not an ISO datetime with an offset, e.g. 2024-01-01T12:00:00+02:00.");
+
+        var from = Instant(value[0].GetString()!);
+        var last = Instant(value[1].GetString()!);
+        if (from.Year is < 1900 or > 9998 || last.Year is < 1900 or > 9998)
+        {
+            // Same bounds as QueryDateRange.Custom: the instant after the range and time-zone shifts must not overflow.
+            throw new HitQueryException("date_range", "Dates must be between 1900-01-01 and 9998-12-31.");
+        }
+
+        var to = new DateTimeOffset(last.UtcTicks - (last.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1);
+        return to <= from ? throw new HitQueryException("date_range", "The second datetime is before the first.") : (from, to);
+    }
+
     private static QueryDateRange ParseRange(JsonElement value)
     {
         if (value.ValueKind == JsonValueKind.String)
@@ -489,6 +573,40 @@ internal static class QueryEndpoint
         return ordered ?? rows;
     }
 
+    // ?format=csv, or an Accept header naming text/csv.
+    private static bool WantsCsv(HttpRequest request) =>
+        string.Equals(request.Query["format"].ToString(), "csv", StringComparison.OrdinalIgnoreCase) ||
+        request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// RFC 4180 CSV: a header of dimension then metric names, one line per row. Text cells that a spreadsheet would
+    /// run as a formula (starting with =, +, -, @, tab or carriage return) get a leading apostrophe.
+    /// </summary>
+    private static async Task WriteCsvAsync(HttpContext context, HitQuery query, IEnumerable<AggregateRow> rows, CancellationToken ct)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";
+        var text = new System.Text.StringBuilder();
+        text.AppendJoin(',', query.Dimensions.Select(d => Cell(d.Name)).Concat(query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
+        foreach (var row in rows)
+        {
+            text.AppendJoin(',', row.Dimensions.Select(Cell).Concat(row.Metrics.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))).Append("\r\n");
+        }
+
+        await context.Response.WriteAsync(text.ToString(), ct);
+    }
+
+    private static string Cell(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
     private static JsonElement.ArrayEnumerator Array(JsonElement value, string field) =>
         value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : throw new HitQueryException(field, $"{field} must be an array.");
 
@@ -525,10 +643,12 @@ internal static class QueryEndpoint
         IReadOnlyList<string>? TimeLabels,
         HitQuery? Previous);
 
+    private static List<string> LabelsOf(HitQuery query, int timeIndex) => Labels(query, query.Dimensions[timeIndex]);
+
     /// <summary>Every bucket label of the query's first time dimension over its range (for zero-filling charts).</summary>
-    private static List<string> Labels(HitQuery query)
+    private static List<string> Labels(HitQuery query, HitDimension? time = null)
     {
-        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
+        time ??= query.Dimensions.FirstOrDefault(d => d.IsTime);
         if (time is null)
         {
             return [];

@@ -25,6 +25,9 @@ internal sealed class PostgreSqlDialect : SqlDialect
     public override string EpochMilliseconds(string column) => $"(extract(epoch from {column}) * 1000)::bigint";
 
     /// <inheritdoc />
+    public override string RevenueMicros => "((revenue * 1000000)::bigint)";
+
+    /// <inheritdoc />
     public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";
 
     /// <inheritdoc />

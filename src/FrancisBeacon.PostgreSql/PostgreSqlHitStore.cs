@@ -213,6 +213,11 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
         query.Validate();
+        if (await CompositeQueries.TryAnswerAsync(this, query, cancellationToken) is { } composite)
+        {
+            return composite;
+        }
+
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await _rollups.TryAnswerAsync(connection, query, cancellationToken) ?? await _query.ExecuteAsync(connection, query, cancellationToken);
     }

@@ -55,7 +55,28 @@ public sealed class HitQuerySql
         // Event metrics only, but a visit condition in the filter: count the kept hits straight from the kept CTE.
         var keptMode = !visitMode && !hasSessionMetrics && query.NeedsSessions;
         var filtered = query.Filter is not null && query.NeedsSessions;
-        var layout = new SessionLayout(query);
+        // The SQL giving a dimension's value from a hits row: an allow-listed column expression, or for
+        // event:props:<key> the dialect's JSON lookup with the key bound as a parameter.
+        var propertyKeys = new List<string>();
+        string HitColumn(HitDimension d)
+        {
+            if (d.PropertyKey is not { } key)
+            {
+                return d.Column ?? throw new HitQueryException("dimensions", $"Unsupported dimension {d.Name}.");
+            }
+
+            var index = propertyKeys.IndexOf(key);
+            if (index < 0)
+            {
+                index = propertyKeys.Count;
+                propertyKeys.Add(key);
+                parameters.Add(string.Create(CultureInfo.InvariantCulture, $"pk{index}"), key);
+            }
+
+            return _dialect.JsonProperty("props", string.Create(CultureInfo.InvariantCulture, $"@pk{index}"));
+        }
+
+        var layout = new SessionLayout(query, HitColumn);
         if (visitMode || unionMode || keptMode)
         {
             parameters.Add("timeout_ms", (long)query.SessionTimeout.TotalMilliseconds);
@@ -107,7 +128,7 @@ public sealed class HitQuerySql
             else
             {
                 parameters.Add("not_set", HitDimension.NotSet);
-                var column = dimension.IsVisit ? layout.VisitColumn(dimension) : keptMode ? layout.EventColumn(dimension) : dimension.Column ?? throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.");
+                var column = dimension.IsVisit ? layout.VisitColumn(dimension) : keptMode ? layout.EventColumn(dimension) : HitColumn(dimension);
                 expression = $"COALESCE({column}, @not_set){_dialect.BinaryCollation}";
             }
 
@@ -117,7 +138,9 @@ public sealed class HitQuerySql
         for (var i = 0; i < query.Metrics.Count; i++)
         {
             var metric = query.Metrics[i];
-            var expression = visitMode ? SessionMetric(metric, filtered) : unionMode ? UnionMetric(metric) : HitMetricExpression(metric);
+            var expression = metric is HitMetric.TotalRevenue or HitMetric.AverageRevenue
+                ? RevenueMetric(metric, query, parameters)
+                : visitMode ? SessionMetric(metric, filtered) : unionMode ? UnionMetric(metric) : HitMetricExpression(metric);
             select.Add($"{expression} AS m{i}");
         }
 
@@ -141,7 +164,7 @@ public sealed class HitQuerySql
             {
                 parameters.Add("not_set", HitDimension.NotSet);
                 var counter = 0;
-                sql.Append(" AND ").Append(FilterSql(query.Filter, parameters, ref counter, d => d.Column!));
+                sql.Append(" AND ").Append(FilterSql(query.Filter, parameters, ref counter, HitColumn));
             }
         }
 
@@ -212,6 +235,16 @@ public sealed class HitQuerySql
         }
     }
 
+    // Over hits (revenue metrics need no sessions; HitQuery.Validate refuses them otherwise). Integer millionths.
+    private string RevenueMetric(HitMetric metric, HitQuery query, DynamicParameters parameters)
+    {
+        parameters.Add("rev_currency", query.RevenueCurrency);
+        var micros = $"CASE WHEN revenue_currency = @rev_currency THEN {_dialect.RevenueMicros} END";
+        var sum = Sum(micros);
+        var count = $"COUNT({micros})";
+        return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE (2 * {sum} + {count}) / (2 * {count}) END";
+    }
+
     private static string HitMetricExpression(HitMetric metric) => metric switch
     {
         HitMetric.Pageviews => "COUNT(CASE WHEN event_name = @pageview THEN 1 END)",
@@ -266,8 +299,8 @@ public sealed class HitQuerySql
         // Visit attributes (source, browser, …) of each session: the value on its first hit, carried as va{j};
         // event values that filters test on each hit, carried as ea{k}.
         var attributes = Enumerable.Range(0, layout.Visit.Count).ToList();
-        var baseAttributes = string.Concat(attributes.Select(j => $", {layout.Visit[j].Column} AS va{j}")) +
-                             string.Concat(Enumerable.Range(0, layout.Event.Count).Select(k => $", {layout.Event[k].Column} AS ea{k}"));
+        var baseAttributes = string.Concat(attributes.Select(j => $", {layout.HitColumn(layout.Visit[j])} AS va{j}")) +
+                             string.Concat(Enumerable.Range(0, layout.Event.Count).Select(k => $", {layout.HitColumn(layout.Event[k])} AS ea{k}"));
         var framedAttributes = string.Concat(attributes.Select(i => $", FIRST_VALUE(va{i}) OVER (PARTITION BY visitor_id, sn ORDER BY ms, path{c}, event_name{c} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS fva{i}"));
         var sessionAttributes = string.Concat(attributes.Select(i => $", MIN(fva{i}) AS va{i}"));
         var mergedAttributes = string.Concat(attributes.Select(i => $", t.va{i}"));
@@ -346,6 +379,10 @@ public sealed class HitQuerySql
             {
                 metrics[i] /= 100.0; // computed in integer hundredths
             }
+            else if (query.Metrics[i] is HitMetric.TotalRevenue or HitMetric.AverageRevenue)
+            {
+                metrics[i] /= 1_000_000d; // computed in integer millionths
+            }
         }
 
         return new AggregateRow(dimensions, metrics);
@@ -412,14 +449,17 @@ public sealed class HitQuerySql
     /// <summary>Which visit attributes (va{j}) and event values (ea{k}) the sessions CTE carries for a query.</summary>
     private sealed class SessionLayout
     {
-        public SessionLayout(HitQuery query)
+        public SessionLayout(HitQuery query, Func<HitDimension, string> hitColumn)
         {
+            HitColumn = hitColumn;
             var conditions = query.Filter?.Conditions().Select(x => x.Dimension).ToList() ?? [];
             Visit = query.Dimensions.Concat(conditions).Where(d => d.IsVisit && d.Column is not null).Distinct().ToList();
             Event = conditions.Concat(query.Dimensions).Where(d => !d.IsVisit && !d.IsTime).Distinct().ToList();
         }
 
         public List<HitDimension> Visit { get; }
+
+        public Func<HitDimension, string> HitColumn { get; }
 
         public List<HitDimension> Event { get; }
 

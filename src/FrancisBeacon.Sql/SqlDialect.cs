@@ -37,6 +37,15 @@ public abstract class SqlDialect
         return regex.PosixPattern;
     }
 
+    /// <summary>
+    /// The text value of the JSON object column <paramref name="column"/>'s member named by the bound parameter
+    /// <paramref name="keyParameter"/>, or NULL when absent.
+    /// </summary>
+    public virtual string JsonProperty(string column, string keyParameter) => $"({column} ->> {keyParameter})";
+
+    /// <summary>An integer expression of a hit's revenue in millionths (NULL without revenue). Default: <c>revenue_micros</c>.</summary>
+    public virtual string RevenueMicros => "revenue_micros";
+
     /// <summary>An expression folding the ASCII letters A–Z of <paramref name="expression"/> to lower case, and nothing else.</summary>
     public virtual string FoldAsciiCase(string expression) =>
         $"translate({expression}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";

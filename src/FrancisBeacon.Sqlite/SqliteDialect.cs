@@ -20,6 +20,10 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>SQLite gets the pattern as written; the registered function parses it with <see cref="QueryRegex"/>.</summary>
     public override string RegexPatternValue(QueryRegex regex) => regex.Pattern;
 
+    /// <summary>json_each compares keys exactly, so no JSON path (and no quoting of the key) is needed.</summary>
+    public override string JsonProperty(string column, string keyParameter) =>
+        $"(SELECT je.value FROM json_each({column}) je WHERE je.key = {keyParameter})";
+
     /// <summary>SQLite's built-in <c>lower()</c> folds ASCII letters only (no ICU in the bundled library).</summary>
     public override string FoldAsciiCase(string expression) => $"lower({expression})";
 

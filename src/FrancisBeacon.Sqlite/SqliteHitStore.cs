@@ -130,6 +130,11 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
         query.Validate();
+        if (await CompositeQueries.TryAnswerAsync(this, query, cancellationToken) is { } composite)
+        {
+            return composite;
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
         return await _rollups.TryAnswerAsync(connection, query, cancellationToken) ?? await _query.ExecuteAsync(connection, query, cancellationToken);
     }

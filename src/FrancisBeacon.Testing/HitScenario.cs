@@ -294,6 +294,14 @@ public static class HitScenario
                     .WithProperty("k" + _random.Next(3), "v" + _random.Next(1000));
             }
 
+            if (!isPageview && bytes[0] % 2 == 0)
+            {
+                // Revenue in two currencies, with six decimals and the odd refund; drawn from the id's bytes so that the
+                // rest of the random stream (and so every other hit) stays as it was.
+                var micros = BitConverter.ToInt32(bytes, 4) % 1_000_000_000L;
+                builder = builder.WithRevenue(micros / 1_000_000m, bytes[1] % 4 == 0 ? "USD" : "EUR");
+            }
+
             return builder.Build();
         }
 

@@ -119,3 +119,71 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             await store.QueryAsync(query with { Filter = new HitFilterCondition(HitFilterOperator.Is, HitDimension.Page, ["/été"]) { IgnoreCase = true } }, CancellationToken.None));
     }
 }
+
+/// <content>Custom properties: the event:props:&lt;key&gt; dimension and filters on it.</content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// event:props:&lt;key&gt; groups hits by one property (missing: (not set), empty stays empty), keys with quotes,
+    /// dots and unicode included, and filters on it.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_PropertyDimension_GroupsAndFiltersByKey()
+    {
+        var t0 = Utc(2026, 7, 1, 12, 0, 0);
+        const string oddKey = "a.\"b\" $[0] ключ";
+        var store = await CreateStoreWithAsync(
+        [
+            HitBuilder.CustomEvent("Purchase", "/").ByVisitor(1).At(t0).WithProperty("plan", "pro").WithProperty(oddKey, "x").Build(),
+            HitBuilder.CustomEvent("Purchase", "/").ByVisitor(2).At(t0.AddMinutes(1)).WithProperty("plan", "pro").Build(),
+            HitBuilder.CustomEvent("Purchase", "/").ByVisitor(3).At(t0.AddMinutes(2)).WithProperty("plan", string.Empty).Build(),
+            new HitBuilder().ByVisitor(4).At(t0.AddMinutes(3)).Build(),
+        ]);
+        var query = Query(t0.AddHours(-1), t0.AddHours(1)) with { Metrics = [HitMetric.Events] };
+
+        AssertRows(
+            [Row(["pro"], 2), Row([string.Empty], 1), Row(["(not set)"], 1)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Property("plan")] }, CancellationToken.None));
+        AssertRows(
+            [Row(["(not set)"], 3), Row(["x"], 1)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Property(oddKey)] }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Filter = HitFilter.Is(HitDimension.Property("plan"), "pro") }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visits], Filter = HitFilter.Is(HitDimension.Property("plan"), "pro") }, CancellationToken.None));
+    }
+}
+
+/// <content>Goals, conversion_rate and percentage (answered through <see cref="CompositeQueries"/>).</content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// event:goal groups the hits completing each configured goal (event or page pattern); conversion_rate divides
+    /// converting visitors by all visitors of the same group without the goal; percentage divides by the total.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_Goals_ConversionRateAndPercentage()
+    {
+        var store = await CreateStoreWithAsync(VisitFilterHits());
+        var query = Query(Utc(2026, 8, 3, 0, 0, 0), Utc(2026, 8, 4, 0, 0, 0)) with
+        {
+            Goals = [HitGoal.Event("Signup"), HitGoal.Page("/blog*"), HitGoal.Event("Never")],
+            Metrics = [HitMetric.Visitors, HitMetric.Events, HitMetric.ConversionRate],
+        };
+
+        AssertRows(
+            [Row(["Visit /blog*"], 2, 2, 66.67), Row(["Signup"], 1, 1, 33.33)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Goal] }, CancellationToken.None));
+        AssertRows(
+            [Row([], 1, 1, 33.33)],
+            await store.QueryAsync(query with { Filter = HitFilter.Is(HitDimension.Goal, "Signup") }, CancellationToken.None));
+        AssertRows(
+            [Row(["Google"], 1, 50)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visitors, HitMetric.ConversionRate], Dimensions = [HitDimension.Source], Filter = HitFilter.Is(HitDimension.Goal, "Signup") }, CancellationToken.None));
+        AssertRows(
+            [Row(["/blog"], 2, 66.7), Row(["/"], 1, 33.3), Row(["/pricing"], 1, 33.3)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visitors, HitMetric.Percentage], Dimensions = [HitDimension.Page] }, CancellationToken.None));
+    }
+}

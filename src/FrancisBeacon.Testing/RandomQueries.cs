@@ -24,7 +24,8 @@ internal static class RandomQueries
     [
         [], [HitDimension.Page], [HitDimension.Day], [HitDimension.Page, HitDimension.Day], [HitDimension.Day, HitDimension.Page],
         [HitDimension.EventName], [HitDimension.Hostname, HitDimension.Page], [HitDimension.Hour], [HitDimension.Week],
-        [HitDimension.Month, HitDimension.EventName],
+        [HitDimension.Month, HitDimension.EventName], [HitDimension.Property("k1")], [HitDimension.Property("k0"), HitDimension.Day],
+        [HitDimension.Property("k2"), HitDimension.Property("k0")],
     ];
 
     private static readonly HitDimension[][] SessionDimensionSets =
@@ -50,7 +51,7 @@ internal static class RandomQueries
         if (random.Next(5) < 2)
         {
             // Sessions: any metrics in any order (at least one), grouped by time and visit dimensions.
-            var all = Enum.GetValues<HitMetric>().OrderBy(_ => random.Next()).ToArray();
+            var all = Enum.GetValues<HitMetric>().Where(m => m is not (HitMetric.ConversionRate or HitMetric.TotalRevenue or HitMetric.AverageRevenue)).OrderBy(_ => random.Next()).ToArray();
             var dimensions = SessionDimensionSets[random.Next(SessionDimensionSets.Length)];
             return new HitQuery
             {
@@ -67,15 +68,36 @@ internal static class RandomQueries
             };
         }
 
+        if (random.Next(8) == 0)
+        {
+            // Goals: the goal dimension or a goal filter, with conversion rates and percentages.
+            var byGoal = random.Next(2) == 0;
+            return new HitQuery
+            {
+                SiteId = siteId,
+                From = from,
+                To = to,
+                TimeZone = zone,
+                Goals = [HitGoal.Event("Signup"), HitGoal.Page("/blog*"), HitGoal.Event("Purchase")],
+                Metrics = [HitMetric.Visitors, HitMetric.ConversionRate, HitMetric.Events, HitMetric.Percentage],
+                Dimensions = byGoal ? [HitDimension.Goal] : DimensionSets[random.Next(DimensionSets.Length)],
+                Filter = byGoal ? null : HitFilter.Is(HitDimension.Goal, "Signup", "Visit /blog*"),
+                Limit = random.Next(2) == 0 ? null : random.Next(13),
+            };
+        }
+
         HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
+        var filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null;
+        var revenue = random.Next(4) == 0 && !(filter?.Conditions().Any(c => c.Dimension.IsVisit) ?? false);
         return new HitQuery
         {
-            Filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null,
+            Filter = filter,
             SiteId = siteId,
             From = from,
             To = to,
             TimeZone = zone,
-            Metrics = random.Next(3) == 0 ? metrics[..1] : metrics,
+            Metrics = revenue ? [.. metrics, HitMetric.TotalRevenue, HitMetric.AverageRevenue] : random.Next(3) == 0 ? metrics[..1] : metrics,
+            RevenueCurrency = random.Next(4) == 0 ? "USD" : "EUR",
             Dimensions = DimensionSets[random.Next(DimensionSets.Length)],
             Limit = random.Next(2) == 0 ? null : random.Next(13),
             Offset = random.Next(5) < 3 ? 0 : random.Next(9),
@@ -122,7 +144,7 @@ internal static class RandomQueries
     [
         HitDimension.Page, HitDimension.EventName, HitDimension.Hostname, HitDimension.Page, HitDimension.EventName,
         HitDimension.Source, HitDimension.Channel, HitDimension.Referrer, HitDimension.Screen, HitDimension.EntryPage,
-        HitDimension.ExitPage,
+        HitDimension.ExitPage, HitDimension.Property("k0"), HitDimension.Property("k2"),
     ];
 
     private static string FilterValue(HitDimension dimension, Hit hit) =>

@@ -131,6 +131,32 @@ public sealed class BeaconSiteOptions
 
     /// <summary>What to do with a trailing <c>/</c> on paths other than <c>/</c>. Default: <see cref="TrailingSlashMode.Keep"/>.</summary>
     public TrailingSlashMode TrailingSlash { get; set; } = TrailingSlashMode.Keep;
+
+    /// <summary>
+    /// The site's goals (as in Plausible), reported by the <c>event:goal</c> dimension and filter and the
+    /// <c>conversion_rate</c> metric. Default: none.
+    /// </summary>
+    public IList<BeaconGoalOptions> Goals { get; } = [];
+
+    /// <summary>
+    /// The ISO 4217 currency the query API's <c>total_revenue</c> and <c>average_revenue</c> add up; revenue in other
+    /// currencies is left out of them (no conversion). Default: <c>EUR</c>.
+    /// </summary>
+    public string RevenueCurrency { get; set; } = "EUR";
+
+    /// <summary>The goals as query definitions, in configuration order.</summary>
+    public IReadOnlyList<Querying.HitGoal> ResolveGoals() =>
+        [.. Goals.Select(g => string.IsNullOrEmpty(g.EventName) ? Querying.HitGoal.Page(g.PagePath ?? string.Empty) : Querying.HitGoal.Event(g.EventName))];
+}
+
+/// <summary>A goal: set exactly one of <see cref="EventName"/> and <see cref="PagePath"/>.</summary>
+public sealed class BeaconGoalOptions
+{
+    /// <summary>A custom event name (<c>Signup</c>); the goal is named after it.</summary>
+    public string? EventName { get; set; }
+
+    /// <summary>A page path with <c>*</c> as a wildcard for any characters (<c>/blog/*</c>); the goal is named <c>Visit /blog/*</c>.</summary>
+    public string? PagePath { get; set; }
 }
 
 /// <summary>How paths ending in <c>/</c> are stored.</summary>

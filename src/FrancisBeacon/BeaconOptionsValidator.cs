@@ -119,6 +119,30 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
                 errors.Add($"Sites[{i}].TimeZone '{site.TimeZone}' is not a known IANA time zone.");
             }
 
+            for (var g = 0; g < site.Goals.Count; g++)
+            {
+                var goal = site.Goals[g];
+                if (goal is null || string.IsNullOrEmpty(goal.EventName) == string.IsNullOrEmpty(goal.PagePath))
+                {
+                    errors.Add($"Sites[{i}].Goals[{g}] needs exactly one of EventName and PagePath.");
+                    continue;
+                }
+
+                try
+                {
+                    _ = string.IsNullOrEmpty(goal.EventName) ? Querying.HitGoal.Page(goal.PagePath!) : Querying.HitGoal.Event(goal.EventName);
+                }
+                catch (Querying.HitQueryException e)
+                {
+                    errors.Add($"Sites[{i}].Goals[{g}]: {e.Reason}");
+                }
+            }
+
+            if (site.Goals.Where(g => g is not null).GroupBy(g => g.EventName ?? "Visit " + g.PagePath, StringComparer.Ordinal).Any(x => x.Count() > 1))
+            {
+                errors.Add($"Sites[{i}].Goals lists a goal twice.");
+            }
+
             foreach (var host in site.Hostnames.Count == 0 ? [site.Id] : site.Hostnames)
             {
                 if (string.IsNullOrWhiteSpace(host))

@@ -86,7 +86,7 @@ internal sealed class RollupPlan
         string? eventValue = null;
         if (query.Filter is not null)
         {
-            if (hasSessionMetric || query.Filter is not HitFilterCondition { Operator: HitFilterOperator.Is, Values.Count: 1 } condition ||
+            if (hasSessionMetric || query.Filter is not HitFilterCondition { Operator: HitFilterOperator.Is, Values.Count: 1, IgnoreCase: false } condition ||
                 RollupDimensions.EventCode(condition.Dimension) is var code && code <= 0)
             {
                 return null;
@@ -116,6 +116,8 @@ internal sealed class RollupPlan
     {
         switch (filter)
         {
+            case HitFilterCondition { IgnoreCase: true }:
+                return null; // case-folded comparisons are left to the raw path
             case HitFilterCondition c:
                 return c.Operator switch
                 {

@@ -38,8 +38,38 @@ public sealed record HitDimension
     /// <summary>The label of a group whose hits have no value, for example hits with no referrer under <c>visit:source</c>.</summary>
     public const string NotSet = "(not set)";
 
+    /// <summary>The prefix of custom property dimensions: <c>event:props:&lt;key&gt;</c>.</summary>
+    public const string PropertyPrefix = "event:props:";
+
+    /// <summary>The longest custom property key a dimension may name.</summary>
+    public const int MaxPropertyKeyLength = 300;
+
     /// <summary>The API name, for example <c>event:page</c>.</summary>
     public string Name { get; }
+
+    /// <summary>For <c>event:props:&lt;key&gt;</c>: the property key; <see langword="null"/> for every other dimension.</summary>
+    public string? PropertyKey { get; private init; }
+
+    /// <summary>
+    /// The custom property <paramref name="key"/> of each hit (<see cref="Hit.Properties"/>), <c>event:props:&lt;key&gt;</c>;
+    /// hits without it group under <see cref="NotSet"/>. Two instances for the same key are equal.
+    /// </summary>
+    /// <exception cref="HitQueryException">The key is empty or longer than <see cref="MaxPropertyKeyLength"/>.</exception>
+    public static HitDimension Property(string key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > MaxPropertyKeyLength)
+        {
+            throw new HitQueryException("dimensions", $"A property key is 1 to {MaxPropertyKeyLength} characters: event:props:<key>.");
+        }
+
+        return new HitDimension(PropertyPrefix + key, HitDimensionKind.Event, null, h => h.Properties.TryGetValue(key, out var v) ? v : null) { PropertyKey = key };
+    }
+
+    /// <summary>Dimensions are equal when their API names are (the name determines everything else).</summary>
+    public bool Equals(HitDimension? other) => other is not null && string.Equals(Name, other.Name, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name);
 
     /// <summary>What kind of property this is.</summary>
     public HitDimensionKind Kind { get; }
@@ -64,6 +94,12 @@ public sealed record HitDimension
 
     /// <summary>The page's host name.</summary>
     public static HitDimension Hostname { get; } = new("event:hostname", HitDimensionKind.Event, "hostname", h => h.Hostname);
+
+    /// <summary>
+    /// The goal a hit completes (<see cref="HitQuery.Goals"/>), <c>event:goal</c>: a hit counts under every goal it
+    /// completes, and hits completing none are left out. Answered through <see cref="CompositeQueries"/>.
+    /// </summary>
+    public static HitDimension Goal { get; } = new("event:goal", HitDimensionKind.Event);
 
     /// <summary>The local hour, as <c>yyyy-MM-dd HH:00:00</c>.</summary>
     public static HitDimension Hour { get; } = new("time:hour", HitDimensionKind.Time);
@@ -143,7 +179,7 @@ public sealed record HitDimension
     /// <summary>Every dimension this version understands.</summary>
     public static IReadOnlyList<HitDimension> All { get; } =
     [
-        Page, EventName, Hostname, Hour, Day, Week, Month, EntryPage, ExitPage, Source, Channel, Referrer, UtmSource,
+        Page, EventName, Hostname, Goal, Hour, Day, Week, Month, EntryPage, ExitPage, Source, Channel, Referrer, UtmSource,
         UtmMedium, UtmCampaign, UtmTerm, UtmContent, Browser, BrowserVersion, OperatingSystem, OperatingSystemVersion,
         Device, Country, Region, City, Screen, Language,
     ];
@@ -152,6 +188,12 @@ public sealed record HitDimension
     public static bool TryParse(string? name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HitDimension? dimension)
     {
         dimension = All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+        if (dimension is null && name is not null && name.StartsWith(PropertyPrefix, StringComparison.Ordinal) &&
+            name.Length > PropertyPrefix.Length && name.Length <= PropertyPrefix.Length + MaxPropertyKeyLength)
+        {
+            dimension = Property(name[PropertyPrefix.Length..]);
+        }
+
         return dimension is not null;
     }
 

@@ -36,6 +36,29 @@ public enum HitMetric
 
     /// <summary>Page views per session, rounded half up to two decimals; 0 with no sessions.</summary>
     ViewsPerVisit,
+
+    /// <summary>
+    /// Visitors who completed the goal (of the row, or of the <c>event:goal</c> filter) as a percentage of all visitors
+    /// of the same group without the goal condition, rounded half up to two decimals; needs goals
+    /// (<see cref="HitQuery.Goals"/>) and an <c>event:goal</c> dimension or filter. See <see cref="CompositeQueries"/>.
+    /// </summary>
+    ConversionRate,
+
+    /// <summary>The row's visitors as a percentage of the visitors of the whole query (no dimensions), rounded half up to one decimal.</summary>
+    Percentage,
+
+    /// <summary>
+    /// Revenue: the sum of <see cref="Hit.RevenueAmount"/> over the counted hits whose <see cref="Hit.RevenueCurrency"/>
+    /// is <see cref="HitQuery.RevenueCurrency"/> (no currency conversion; other currencies are left out), exact to
+    /// six decimals.
+    /// </summary>
+    TotalRevenue,
+
+    /// <summary>
+    /// <see cref="TotalRevenue"/> divided by the number of hits it sums (the revenue-carrying conversions), rounded half
+    /// up to six decimals (toward zero for ties below zero); 0 with none.
+    /// </summary>
+    AverageRevenue,
 }
 
 /// <summary>Names of <see cref="HitMetric"/> values in the query API (Plausible Stats API spelling).</summary>
@@ -51,6 +74,10 @@ public static class HitMetricNames
         HitMetric.BounceRate => "bounce_rate",
         HitMetric.VisitDuration => "visit_duration",
         HitMetric.ViewsPerVisit => "views_per_visit",
+        HitMetric.ConversionRate => "conversion_rate",
+        HitMetric.Percentage => "percentage",
+        HitMetric.TotalRevenue => "total_revenue",
+        HitMetric.AverageRevenue => "average_revenue",
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
 

@@ -38,6 +38,12 @@ public sealed record HitQuery
     /// <summary>Which hits count; <see langword="null"/> for all. See <see cref="HitFilter"/> for what this version supports.</summary>
     public HitFilter? Filter { get; init; }
 
+    /// <summary>The site's goals, for the <c>event:goal</c> dimension and filter and <c>conversion_rate</c>. Default: none.</summary>
+    public IReadOnlyList<HitGoal> Goals { get; init; } = [];
+
+    /// <summary>The ISO 4217 currency the revenue metrics add up; hits in other currencies are left out of them. Default: <c>EUR</c>.</summary>
+    public string RevenueCurrency { get; init; } = "EUR";
+
     /// <summary>The gap after which a visitor's next hit starts a new session. Default: 30 minutes.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
@@ -107,6 +113,19 @@ public sealed record HitQuery
         if (Filter is not null)
         {
             ValidateFilter(Filter, 0);
+        }
+
+        if (Metrics.Any(m => m is HitMetric.TotalRevenue or HitMetric.AverageRevenue))
+        {
+            if (NeedsSessions)
+            {
+                throw new HitQueryException("metrics", "total_revenue and average_revenue cannot yet be combined with session metrics, visit dimensions or visit filters.");
+            }
+
+            if (RevenueCurrency is not { Length: 3 } || !RevenueCurrency.All(char.IsAsciiLetterUpper))
+            {
+                throw new HitQueryException("revenue_currency", "The revenue currency is a three-letter ISO 4217 code such as EUR.");
+            }
         }
 
         if (SessionTimeout < TimeSpan.FromMinutes(1) || SessionTimeout > TimeSpan.FromDays(1))

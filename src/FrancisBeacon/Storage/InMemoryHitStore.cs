@@ -42,10 +42,15 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
     }
 
     /// <inheritdoc />
-    public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+    public async ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
+        if (await CompositeQueries.TryAnswerAsync(this, query, cancellationToken) is { } composite)
+        {
+            return composite;
+        }
+
         query.Validate();
         List<Hit> inRange;
         lock (_gate)
@@ -62,7 +67,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             var matching = query.Filter is null ? inRange : inRange.Where(h => Evaluate(query.Filter, h, null)).ToList();
             groups = matching
                 .GroupBy(h => DimensionKey(h, query), DimensionKeyComparer.Instance)
-                .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g)).ToArray()))
+                .Select(g => (g.Key, query.Metrics.Select(m => Compute(m, g, query)).ToArray()))
                 .ToList();
         }
         else
@@ -102,7 +107,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                 groups = byHits.Keys.Union(bySessions.Keys, DimensionKeyComparer.Instance)
                     .Select(key => (key, query.Metrics.Select(m => m.IsSessionMetric()
                         ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [])
-                        : Compute(m, byHits.GetValueOrDefault(key) ?? [])).ToArray()))
+                        : Compute(m, byHits.GetValueOrDefault(key) ?? [], query)).ToArray()))
                     .ToList();
             }
         }
@@ -122,7 +127,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         }
 
         var rows = paged.Select(r => new AggregateRow(r.Key, r.Metrics)).ToList();
-        return ValueTask.FromResult(new AggregateResult(rows));
+        return new AggregateResult(rows);
     }
 
     /// <inheritdoc />
@@ -221,13 +226,25 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         return key;
     }
 
-    private static double Compute(HitMetric metric, IEnumerable<Hit> hits) => metric switch
+    private static double Compute(HitMetric metric, IEnumerable<Hit> hits, HitQuery query)
     {
-        HitMetric.Pageviews => hits.Count(IsPageview),
-        HitMetric.Visitors => hits.Select(h => h.VisitorId).Distinct().Count(),
-        HitMetric.Events => hits.Count(),
-        _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
-    };
+        switch (metric)
+        {
+            case HitMetric.Pageviews: return hits.Count(IsPageview);
+            case HitMetric.Visitors: return hits.Select(h => h.VisitorId).Distinct().Count();
+            case HitMetric.Events: return hits.Count();
+            case HitMetric.TotalRevenue or HitMetric.AverageRevenue:
+                // In integer millionths, as the SQL stores compute it.
+                var micros = hits.Where(h => h.RevenueAmount is not null && string.Equals(h.RevenueCurrency, query.RevenueCurrency, StringComparison.Ordinal))
+                    .Select(h => (long)(h.RevenueAmount!.Value * 1_000_000m)).ToList();
+                long sum = micros.Sum();
+                long count = micros.Count;
+                var value = metric == HitMetric.TotalRevenue ? sum : count == 0 ? 0 : ((2 * sum) + count) / (2 * count);
+                return value / 1_000_000d;
+            default:
+                throw new HitQueryException("metrics", $"Unsupported metric {metric}.");
+        }
+    }
 
     private static double ComputeOverSessions(HitMetric metric, List<Session> sessions)
     {
