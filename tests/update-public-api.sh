@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records new public API in PublicAPI.Unshipped.txt and drops entries whose API is gone, for every src/ project.
 #
-#   bash tests/update-public-api.sh            # all src/ projects (one workspace load, about a minute or two)
+#   bash tests/update-public-api.sh            # all src/ projects (about a minute per project)
 #   bash tests/update-public-api.sh src/FrancisBeacon.Sqlite [more project dirs...]
 #
 # The build fails on RS0016 (a public symbol missing from PublicAPI.*.txt) and RS0017 (a listed symbol that is no
@@ -19,12 +19,6 @@ else
   projects=(src/*/*.csproj)
 fi
 
-# One temporary solution holding just these projects: `dotnet format` loads it once instead of once per project.
-work=$(mktemp -d "${TMPDIR:-/tmp}/francisbeacon-publicapi.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-dotnet new sln --format sln -n PublicApi -o "$work" >/dev/null
-dotnet sln "$work/PublicApi.sln" add "${projects[@]}" >/dev/null
-
 for project in "${projects[@]}"; do
   dir=$(dirname "$project")
   for file in PublicAPI.Shipped.txt PublicAPI.Unshipped.txt; do
@@ -32,9 +26,14 @@ for project in "${projects[@]}"; do
   done
 done
 
-# Exit code 2 would mean "changes were needed" only with --verify-no-changes; anything else non-zero is a failure.
-dotnet format analyzers "$work/PublicApi.sln" --diagnostics RS0016 RS0017 --severity warn -v quiet
+# One project at a time: a solution-wide `dotnet format` run was seen to fix only some projects' files.
+for project in "${projects[@]}"; do
+  echo "== $project"
+  dotnet format analyzers "$project" --diagnostics RS0016 RS0017 --severity warn -v quiet
+done
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/francisbeacon-publicapi.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 for project in "${projects[@]}"; do
   file="$(dirname "$project")/PublicAPI.Unshipped.txt"
   { echo '#nullable enable'; grep -v -e '^#nullable enable$' -e '^$' "$file" | LC_ALL=C sort -u; } > "$work/sorted"
