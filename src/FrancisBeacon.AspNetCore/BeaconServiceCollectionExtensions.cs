@@ -43,6 +43,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<BeaconMetrics>();
+        services.TryAddSingleton<BeaconQueryMetrics>();
         services.TryAddSingleton<HitQueue>();
         services.TryAddSingleton<SiteResolver>();
         services.TryAddSingleton<VisitorIdHasher>();
