@@ -2,7 +2,8 @@
 # The consumer smoke test: proves the *packages* work, not just the repository.
 # Packs every src/ project into a local folder feed, creates a brand-new app with `dotnet new web` in a temporary
 # directory, installs FrancisBeacon.AspNetCore and FrancisBeacon.Sqlite from that feed (no project references), adds
-# the documented lines, runs it, sends hits, reads them back through the API and fetches the tracker script.
+# the documented lines (the Program.cs of docs/getting-started.md), runs it, sends hits, reads them back through the
+# API and fetches the tracker script, the page with the pixel and the dashboard shell.
 # Needs a built solution (tests/run.sh builds it first). Exits 0 on success; prints what failed otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,18 +40,10 @@ dotnet add package FrancisBeacon.AspNetCore --version "$version" >/dev/null
 dotnet add package FrancisBeacon.Sqlite --version "$version" >/dev/null
 if grep -q 'ProjectReference' ConsumerApp.csproj; then echo "consumer app references a project"; exit 1; fi
 
-cat > Program.cs <<'CS'
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddBeacon().UseSqlite("Data Source=consumer.db");
-
-var app = builder.Build();
-app.UseBeacon();
-app.MapBeaconApi("/beacon/api");
-app.MapBeaconDashboard("/beacon");
-app.MapGet("/", () => "Hello World!");
-app.Run();
-CS
-
+# Program.cs is the complete one from docs/getting-started.md ("Five minutes"), so the newcomer's path is what runs.
+awk '/^## Five minutes/ { section = 1 } section && /^```csharp$/ { inside = 1; next } inside && /^```$/ { exit } inside { print }' \
+  "$root/docs/getting-started.md" > Program.cs
+grep -q 'AddBeacon' Program.cs || { echo "consumer smoke: no Program.cs found in docs/getting-started.md"; exit 1; }
 dotnet build -nologo -v quiet >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5199)
 dotnet run --no-build --urls "http://127.0.0.1:$port" > run.log 2>&1 &
@@ -69,6 +62,11 @@ stats=$(curl -s "http://127.0.0.1:$port/beacon/api/stats?site_id=localhost&perio
 case "$stats" in
   *'"page":"/from-a-package","visitors":1,"pageviews":7'*) ;;
   *) echo "consumer smoke: unexpected stats: $stats"; tail -n 20 run.log; exit 1 ;;
+esac
+page=$(curl -s "http://127.0.0.1:$port/")
+case "$page" in
+  *'src="/beacon/hit.gif"'*) ;;
+  *) echo "consumer smoke: the getting-started page has no pixel: ${page:0:200}"; exit 1 ;;
 esac
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/beacon/script.js")
 [ "$status" = "200" ] || { echo "consumer smoke: script.js answered $status"; exit 1; }

@@ -1,6 +1,7 @@
 using FrancisBeacon.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -22,6 +23,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(pattern);
         BeaconApiRegistry.Add(endpoints, pattern);
         group.AddEndpointFilter<LocalRequestsOnlyFilter>();
+        group.AddEndpointFilter(new QueryDurationFilter(endpoints.ServiceProvider.GetRequiredService<BeaconQueryMetrics>(), pattern));
         group.MapGet("/stats", StatsEndpoint.HandleAsync);
         group.MapPost("/v2/query", QueryEndpoint.HandleAsync);
         group.MapGet("/export", ExportEndpoint.HandleAsync);

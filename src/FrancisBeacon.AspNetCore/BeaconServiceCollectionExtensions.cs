@@ -44,6 +44,7 @@ public static class BeaconServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<BeaconMetrics>();
         services.TryAddSingleton<HitSpool>();
+        services.TryAddSingleton<BeaconQueryMetrics>();
         services.TryAddSingleton<HitQueue>();
         services.TryAddSingleton<SiteResolver>();
         services.TryAddSingleton<VisitorIdHasher>();

@@ -257,13 +257,13 @@ internal sealed partial class ServerSideTracker : IDisposable
 
     private static string Base64UrlToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Debug, Message = "Server-side tracking dropped a response: {Reason}")]
+    [LoggerMessage(EventId = 700, Level = LogLevel.Debug, Message = "Server-side tracking dropped a response: {Reason}")]
     private static partial void LogDropped(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Debug, Message = "Server-side tracking could not record a response: {Error}")]
+    [LoggerMessage(EventId = 701, Level = LogLevel.Debug, Message = "Server-side tracking could not record a response: {Error}")]
     private static partial void LogNotRecorded(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "ServerSideTracking.RequireConfirmation is on, but an HTML page was answered without a confirmation image, so its page view is dropped (reason confirmation_missing). Add <beacon-confirm /> or TrackerScript.ConfirmationTag(context) to the page layout. (Logged once.)")]
+    [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "ServerSideTracking.RequireConfirmation is on, but an HTML page was answered without a confirmation image, so its page view is dropped (reason confirmation_missing). Add <beacon-confirm /> or TrackerScript.ConfirmationTag(context) to the page layout. (Logged once.)")]
     private static partial void LogConfirmationMissing(ILogger logger);
 }
 
