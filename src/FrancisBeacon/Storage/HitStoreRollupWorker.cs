@@ -77,9 +77,9 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
         }
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days.")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days.")]
     private static partial void LogRefreshed(ILogger logger, int days);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }
