@@ -71,7 +71,7 @@ internal sealed partial class BeaconMiddleware
     {
         var body = context.Request.ContentLength > _maxBodyBytes
             ? null
-            : await ReadBoundedAsync(context.Request.Body, _maxBodyBytes, context.RequestAborted);
+            : await ReadBoundedAsync(context.Request.Body, _maxBodyBytes, context.Request.ContentLength, context.RequestAborted);
         if (body is null)
         {
             _metrics.Dropped(DropReasons.TooLarge);

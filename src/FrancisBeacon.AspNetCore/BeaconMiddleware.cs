@@ -233,12 +233,28 @@ internal sealed partial class BeaconMiddleware
         return false;
     }
 
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads at most <paramref name="max"/> bytes (<see langword="null"/> when the body is longer). The buffer starts
+    /// at the announced <c>Content-Length</c> (or 512 bytes) plus one and doubles up to <paramref name="max"/> + 1, so
+    /// a small event does not cost a buffer of <see cref="BeaconOptions.MaxBodyBytes"/>.
+    /// </summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int max, long? contentLength, CancellationToken cancellationToken)
     {
-        var buffer = new byte[max + 1];
+        var initial = contentLength is { } announced and >= 0 && announced < max ? (int)announced + 1 : Math.Min(512, max + 1);
+        var buffer = new byte[Math.Max(initial, 1)];
         var total = 0;
-        while (total < buffer.Length)
+        while (true)
         {
+            if (total == buffer.Length)
+            {
+                if (buffer.Length > max)
+                {
+                    return null;
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, (long)max + 1));
+            }
+
             var read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken);
             if (read == 0)
             {

@@ -1,6 +1,5 @@
 using FrancisBeacon.Enrichment;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 
 namespace FrancisBeacon.AspNetCore;
 
@@ -123,7 +122,7 @@ internal sealed class HitFactory
             }
         }
 
-        var utmSource = Limit(query.GetValueOrDefault("utm_source") ?? query.GetValueOrDefault("ref") ?? query.GetValueOrDefault("source"));
+        var utmSource = Limit(query.Get(CampaignParameters.UtmSource) ?? query.Get(CampaignParameters.Ref) ?? query.Get(CampaignParameters.Source));
         var now = _time.GetUtcNow();
         var hit = new Hit
         {
@@ -135,10 +134,10 @@ internal sealed class HitFactory
             Referrer = referrer,
             ReferrerSource = referrerSource,
             UtmSource = utmSource,
-            UtmMedium = Limit(query.GetValueOrDefault("utm_medium")),
-            UtmCampaign = Limit(query.GetValueOrDefault("utm_campaign")),
-            UtmTerm = Limit(query.GetValueOrDefault("utm_term")),
-            UtmContent = Limit(query.GetValueOrDefault("utm_content")),
+            UtmMedium = Limit(query.Get(CampaignParameters.UtmMedium)),
+            UtmCampaign = Limit(query.Get(CampaignParameters.UtmCampaign)),
+            UtmTerm = Limit(query.Get(CampaignParameters.UtmTerm)),
+            UtmContent = Limit(query.Get(CampaignParameters.UtmContent)),
             ScreenWidth = input.ScreenWidth,
             Language = PrimaryLanguage(signals.Header("Accept-Language")),
             Properties = input.Properties ?? Hit.EmptyProperties,
@@ -165,20 +164,27 @@ internal sealed class HitFactory
         }
     }
 
-    private static Dictionary<string, string> ParseQuery(string query)
+    /// <summary>
+    /// The campaign parameters of a page's query string: for each name (case-insensitive), the first value, as
+    /// <c>QueryHelpers.ParseQuery</c> gives it — except that a name whose only value is empty counts as absent.
+    /// Scans the query once without building a dictionary; only the seven names read here are decoded.
+    /// </summary>
+    internal static CampaignParameters ParseQuery(string query)
     {
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var result = default(CampaignParameters);
         if (string.IsNullOrEmpty(query))
         {
             return result;
         }
 
-        foreach (var (key, values) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query))
+        foreach (var pair in new Microsoft.AspNetCore.WebUtilities.QueryStringEnumerable(query))
         {
-            if ((key.StartsWith("utm_", StringComparison.OrdinalIgnoreCase) || key.Equals("ref", StringComparison.OrdinalIgnoreCase) || key.Equals("source", StringComparison.OrdinalIgnoreCase)) &&
-                !StringValues.IsNullOrEmpty(values))
+            var encoded = pair.EncodedName.Span;
+            var name = encoded.ContainsAny('%', '+') ? pair.DecodeName().Span : encoded;
+            var slot = CampaignParameters.Slot(name);
+            if (slot >= 0)
             {
-                result[key] = values[0]!;
+                result.Add(slot, pair.DecodeValue().ToString());
             }
         }
 
@@ -218,5 +224,73 @@ internal sealed class HitFactory
         }
 
         return false;
+    }
+}
+
+/// <summary>The first value of each campaign parameter in a query string (see <see cref="HitFactory.ParseQuery"/>).</summary>
+internal struct CampaignParameters
+{
+    public const int UtmSource = 0;
+    public const int UtmMedium = 1;
+    public const int UtmCampaign = 2;
+    public const int UtmTerm = 3;
+    public const int UtmContent = 4;
+    public const int Ref = 5;
+    public const int Source = 6;
+
+    private Values _first;
+    private int _seen;
+    private int _repeated;
+
+    /// <summary>The slot of a decoded parameter name, or -1 when it is not one of the seven.</summary>
+    public static int Slot(ReadOnlySpan<char> name)
+    {
+        if (name.StartsWith("utm_", StringComparison.OrdinalIgnoreCase))
+        {
+            var rest = name[4..];
+            return rest.Equals("source", StringComparison.OrdinalIgnoreCase) ? UtmSource
+                : rest.Equals("medium", StringComparison.OrdinalIgnoreCase) ? UtmMedium
+                : rest.Equals("campaign", StringComparison.OrdinalIgnoreCase) ? UtmCampaign
+                : rest.Equals("term", StringComparison.OrdinalIgnoreCase) ? UtmTerm
+                : rest.Equals("content", StringComparison.OrdinalIgnoreCase) ? UtmContent
+                : -1;
+        }
+
+        return name.Equals("ref", StringComparison.OrdinalIgnoreCase) ? Ref
+            : name.Equals("source", StringComparison.OrdinalIgnoreCase) ? Source
+            : -1;
+    }
+
+    public void Add(int slot, string value)
+    {
+        var bit = 1 << slot;
+        if ((_seen & bit) == 0)
+        {
+            _first[slot] = value;
+            _seen |= bit;
+        }
+        else
+        {
+            _repeated |= bit;
+        }
+    }
+
+    /// <summary>The first value; <see langword="null"/> when absent or given once and empty.</summary>
+    public readonly string? Get(int slot)
+    {
+        var bit = 1 << slot;
+        if ((_seen & bit) == 0)
+        {
+            return null;
+        }
+
+        var value = _first[slot];
+        return (_repeated & bit) == 0 && string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(7)]
+    private struct Values
+    {
+        private string? _element;
     }
 }

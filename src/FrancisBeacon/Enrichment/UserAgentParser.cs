@@ -74,6 +74,12 @@ public static partial class UserAgentParser
             return UserAgentInfo.Unknown;
         }
 
+        return userAgent.Length <= MaxLength ? s_cache.GetOrParse(userAgent) : ParseUncached(userAgent);
+    }
+
+    /// <summary>The parse itself, without the cache (<paramref name="userAgent"/> is not blank).</summary>
+    internal static UserAgentInfo ParseUncached(string userAgent)
+    {
         var ua = userAgent.AsSpan();
         if (ua.Length > MaxLength)
         {

@@ -6,6 +6,7 @@
 //   append sqlite|postgresql [options]       batched AppendAsync throughput of a store
 //   count  sqlite PATH | postgresql CS SCHEMA   how many hits a store holds
 //   lock   PATH SECONDS                      holds an exclusive lock on a SQLite file: a stalled store
+//   hitpath [--hits N] [--rounds N]          in-process cost of one beacon request (allocations per hit, hits/s)
 using System.Diagnostics;
 using System.Globalization;
 using FrancisBeacon;
@@ -19,6 +20,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "append" => await AppendAsync(args[1..]),
     "count" => await CountAsync(args[1..]),
     "lock" => await LockAsync(args[1..]),
+    "hitpath" => await HitPathBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
