@@ -52,6 +52,10 @@ for trx in "${trx_files[@]}"; do
   get() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
   t=$(get total); p=$(get passed); f=$(get failed); e=$(get error); to=$(get timeout); a=$(get aborted)
   ne=$(get notExecuted)
+  # xunit v3's TRX logger leaves the notExecuted counter at 0 for skipped tests and marks each one
+  # outcome="NotExecuted" instead: count those results so that a skip is never hidden from the totals line.
+  nr=$(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$trx" | wc -l)
+  [ "$nr" -gt "$ne" ] && ne=$nr
   total=$((total + t)); passed=$((passed + p)); failed=$((failed + f + e + to + a)); skipped=$((skipped + ne))
 done
 
