@@ -684,7 +684,8 @@
   // Views the API may not offer yet (goals, event properties) are asked once per site; a 400 hides them. The tab a
   // panel shows is its own probe (its query's 400 hides it, see loadPanel); the other tabs are probed only after
   // everything on the page has loaded, so the probes never delay the numbers.
-  var probed = {};
+  var probed = {}; // asked (or being asked)
+  var known = {};  // answered: offered, or in unsupported
   function probeOptional(gen, signal) {
     var work = [];
     PANELS.forEach(function (p) {
@@ -693,17 +694,22 @@
         probed[state.site + " " + t.id] = true;
         var dimension = t.propKey ? "event:props:_" : t.dimension;
         work.push(api("v2/query", { site_id: state.site, date_range: "day", metrics: tabMetrics(t), dimensions: [dimension], pagination: { limit: 1, offset: 0 } }, signal)
-          .then(function () { delete unsupported[t.id]; }, function (error) { if (error.status === 400) { unsupported[t.id] = true; } else { delete probed[state.site + " " + t.id]; } })
+          .then(function () { delete unsupported[t.id]; known[state.site + " " + t.id] = true; }, function (error) {
+            if (error.status === 400) { unsupported[t.id] = true; known[state.site + " " + t.id] = true; } else { delete probed[state.site + " " + t.id]; }
+          })
           .then(function () { if (gen === generation) { showTabs(p, activeTab(p)); } }));
       });
     });
     return Promise.all(work);
   }
 
+  // A tab is hidden while the API is known not to offer it, and an optional one also until its probe has answered
+  // (so a tab appears late rather than disappearing under the pointer).
   function showTabs(p, t) {
     $("panel-" + p.id).querySelectorAll(".tab").forEach(function (b) {
       var id = b.getAttribute("data-tab");
-      b.hidden = !!unsupported[id];
+      var tab = p.tabs.filter(function (x) { return x.id === id; })[0];
+      b.hidden = !!unsupported[id] || (id !== t.id && tab && tab.optional && !known[state.site + " " + id]);
       b.setAttribute("aria-pressed", String(id === t.id));
     });
   }
@@ -746,6 +752,7 @@
       }
       article.removeAttribute("aria-busy");
       status.textContent = "";
+      if (t.optional) { known[state.site + " " + t.id] = true; }
       renderRows(tbody, t, metrics, json.results || [], true);
       article.setAttribute("data-loaded", "true");
     }, function (error) {
