@@ -218,6 +218,11 @@ static async Task<RunResult> MeasureAsync(IBrowser browser, string url)
     var page = await context.NewPageAsync();
     var finished = new List<(IRequest Request, int Status)>();
     var pending = new List<Task>();
+    // When each request was issued, on this process's clock from the navigation (Playwright's request.timing.startTime
+    // is a float of epoch milliseconds, too coarse for this).
+    var clock = new Stopwatch();
+    var issued = new System.Collections.Concurrent.ConcurrentDictionary<IRequest, double>();
+    page.Request += (_, request) => issued[request] = clock.Elapsed.TotalMilliseconds;
     page.RequestFinished += (_, request) => pending.Add(Task.Run(async () =>
     {
         var response = await request.ResponseAsync();
@@ -233,6 +238,7 @@ static async Task<RunResult> MeasureAsync(IBrowser browser, string url)
             finished.Add((request, -1));
         }
     };
+    clock.Start();
     await page.GotoAsync(url, new PageGotoOptions { WaitUntil = WaitUntilState.Commit, Timeout = 120_000 });
     var wait = new PageWaitForFunctionOptions { PollingInterval = 5, Timeout = 180_000 };
     var topRow = await (await page.WaitForFunctionAsync(
@@ -243,7 +249,6 @@ static async Task<RunResult> MeasureAsync(IBrowser browser, string url)
         "() => document.body.getAttribute('data-loaded') === 'true' ? performance.now() : false", null, wait)).JsonValueAsync<double>();
     var fcp = await page.EvaluateAsync<double>(
         "() => { const e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : -1; }");
-    var origin = await page.EvaluateAsync<double>("() => performance.timeOrigin");
     var errors = await page.EvaluateAsync<int>("() => document.querySelectorAll('.panel.error, .totals.error').length");
     await Task.Delay(300); // the last RequestFinished events (realtime) arrive after the page settles
     Task[] waiting;
@@ -256,6 +261,7 @@ static async Task<RunResult> MeasureAsync(IBrowser browser, string url)
     var requests = new List<RequestTiming>();
     lock (finished)
     {
+
         foreach (var (request, status) in finished)
         {
             if (!request.Url.Contains("/api/", StringComparison.Ordinal))
@@ -267,7 +273,7 @@ static async Task<RunResult> MeasureAsync(IBrowser browser, string url)
             var sent = t.RequestStart >= 0 ? t.RequestStart : 0;
             requests.Add(new RequestTiming(
                 Label(request),
-                t.StartTime - origin,
+                issued.GetValueOrDefault(request, double.NaN),
                 sent,
                 t.ResponseStart >= 0 ? t.ResponseStart - sent : double.NaN,
                 t.ResponseEnd >= 0 ? t.ResponseEnd : double.NaN,
