@@ -10,6 +10,7 @@
   var EVENT_TOTALS = ["visitors", "pageviews"];
   var DETAILS_PAGE = 50;
   var CSV_LIMIT = 10000;
+  var PANEL_DELAY = 1000;
 
   var number = new Intl.NumberFormat(undefined);
   var decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
@@ -931,8 +932,21 @@
     // 6 connections to the server and queues the rest in the order they were asked. The current-visitors count
     // waits for the top row, and the probes of tabs not shown wait for everything.
     var totals = loadTotals(gen, signal).catch(function () { return null; });
-    var work = [totals, loadChart(gen, signal).catch(function () { return null; })];
-    PANELS.forEach(function (p) { work.push(loadPanel(p, gen, signal)); });
+    var chartDone = loadChart(gen, signal).catch(function () { return null; });
+    var work = [totals, chartDone];
+    // The panels start once the top row and the chart have answered (or after PANEL_DELAY ms at most): the server
+    // has a few cores, and the top row is what is read first.
+    var topFirst = new Promise(function (resolve) {
+      Promise.all([totals, chartDone]).then(resolve);
+      setTimeout(resolve, PANEL_DELAY);
+    });
+    PANELS.forEach(function (p) {
+      var article = $("panel-" + p.id);
+      article.classList.add("loading");
+      article.setAttribute("aria-busy", "true");
+      article.querySelector(".status").textContent = "Loading…";
+      work.push(topFirst.then(function () { return gen === generation ? loadPanel(p, gen, signal) : undefined; }));
+    });
     Promise.all(work).then(function () {
       if (gen !== generation) { return; }
       document.body.setAttribute("data-loaded", "true");
@@ -1042,9 +1056,11 @@
     }
     // With the site in the address the queries start at once, and the site list (for the picker and the site's
     // time zone) arrives alongside; without it, or for "yesterday" (a date in the site's zone), they wait for it.
+    // The site list is asked first, so it is not queued behind the queries for a connection.
     var early = state.site && state.period !== "yesterday";
+    var siteList = api("sites").then(function (json) { return json.sites || []; }).catch(function () { return []; });
     if (early) { fillSites(); refresh(); }
-    api("sites").then(function (json) { return json.sites || []; }).catch(function () { return []; }).then(function (list) {
+    siteList.then(function (list) {
       sites = list;
       fillSites();
       if (state.site) { writeUrl(false); }
