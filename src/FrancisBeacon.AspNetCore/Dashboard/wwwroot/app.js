@@ -10,6 +10,7 @@
   var EVENT_TOTALS = ["visitors", "pageviews"];
   var DETAILS_PAGE = 50;
   var CSV_LIMIT = 10000;
+  var PANEL_DELAY = 1000;
 
   var number = new Intl.NumberFormat(undefined);
   var decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
@@ -141,15 +142,17 @@
 
   // ---------------------------------------------------------------- API
 
-  // The one place that talks to the API (share-link tokens and other headers belong here).
-  function api(path, body, signal) {
-    var init = { headers: { Accept: "application/json" }, credentials: "same-origin", signal: signal };
+  // The one place that talks to the API (share-link tokens and other headers belong here). With accept "text/csv"
+  // the answer is the response's text (the API's own CSV), otherwise its JSON.
+  function api(path, body, signal, accept) {
+    var init = { headers: { Accept: accept || "application/json" }, credentials: "same-origin", signal: signal };
     if (body !== undefined) {
       init.method = "POST";
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
     return fetch("api/" + path, init).then(function (response) {
+      if (accept && response.ok) { return response.text(); }
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (!response.ok) {
           var error = new Error(json.error || ("HTTP " + response.status));
@@ -174,12 +177,12 @@
     return list;
   }
 
-  function query(body, signal, extraFilters) {
+  function query(body, signal, extraFilters, accept) {
     body.site_id = state.site;
     if (!body.date_range) { body.date_range = dateRange(); }
     var filters = apiFilters(extraFilters);
     if (filters.length > 0) { body.filters = filters; }
-    return api("v2/query", body, signal);
+    return api(accept ? "v2/query?format=csv" : "v2/query", body, signal, accept);
   }
 
   // ---------------------------------------------------------------- dates
@@ -209,6 +212,31 @@
   }
 
   function siteToday() { return siteNowLabel().slice(0, 10); }
+
+  // The first and last day the API will resolve the current period to (QueryDateRange.Days: named periods end
+  // today, in the site's time zone). Only a guess until the site list has the zone; callers check the API's answer.
+  function expectedRange() {
+    if (state.period === "custom") { return [state.from, state.to]; }
+    var today = siteToday();
+    var monthStart = function (back) {
+      var d = new Date(today.slice(0, 7) + "-01T00:00:00Z");
+      d.setUTCMonth(d.getUTCMonth() - back);
+      return utcDay(d);
+    };
+    switch (state.period) {
+      case "day": return [today, today];
+      case "yesterday": var y = addDays(today, -1); return [y, y];
+      case "7d": return [addDays(today, -6), today];
+      case "28d": return [addDays(today, -27), today];
+      case "30d": return [addDays(today, -29), today];
+      case "month": return [monthStart(0), today];
+      case "6mo": return [monthStart(5), today];
+      case "12mo": return [monthStart(11), today];
+      case "year": return [today.slice(0, 4) + "-01-01", today];
+      case "all": return ["2000-01-01", today];
+      default: return null;
+    }
+  }
 
   // How many days the chosen range spans (approximately for named periods), to offer sensible intervals.
   function rangeDays() {
@@ -489,6 +517,16 @@
     var body = { metrics: ["visitors", "pageviews"], dimensions: ["time:" + interval], include: { time_labels: true } };
     $("chart-status").textContent = "Loading…";
     $("chart").setAttribute("aria-busy", "true");
+    var previousQuery = function (previousRange) {
+      return query({ metrics: ["visitors", "pageviews"], dimensions: ["time:" + interval], include: { time_labels: true }, date_range: previousRange }, signal)
+        .then(function (p) { return series(p.meta && p.meta.time_labels ? p.meta.time_labels : [], p.results); })
+        .catch(function (error) { if (error.name === "AbortError") { throw error; } return null; });
+    };
+    // The compared period is asked at the same time as the current one (no waterfall), from the range the API is
+    // expected to resolve; should the API's answer differ (a zone not known yet), it is asked again.
+    var guessedRange = comparisonRange(expectedRange());
+    var early = guessedRange ? previousQuery(guessedRange) : null;
+    if (early) { early.catch(function () { return null; }); }
     return query(body, signal).then(function (json) {
       if (gen !== generation) { return null; }
       var labels = json.meta && json.meta.time_labels && json.meta.time_labels.length ? json.meta.time_labels : (json.results || []).map(function (r) { return String(r.dimensions[0]); });
@@ -498,11 +536,9 @@
       // Buckets after "now" (the rest of Today) are not zero, they have not happened yet.
       labels.forEach(function (l, i) { if (l > now) { current.visitors[i] = null; current.pageviews[i] = null; } });
       var previousRange = comparisonRange(range);
-      var previous = previousRange
-        ? query({ metrics: ["visitors", "pageviews"], dimensions: ["time:" + interval], include: { time_labels: true }, date_range: previousRange }, signal)
-          .then(function (p) { return series(p.meta && p.meta.time_labels ? p.meta.time_labels : [], p.results); })
-          .catch(function (error) { if (error.name === "AbortError") { throw error; } return null; })
-        : Promise.resolve(null);
+      var previous = !previousRange ? Promise.resolve(null)
+        : early && guessedRange[0] === previousRange[0] && guessedRange[1] === previousRange[1] ? early
+        : previousQuery(previousRange);
       return previous.then(function (prev) {
         if (gen !== generation) { return; }
         $("chart").removeAttribute("aria-busy");
@@ -635,42 +671,57 @@
 
   // The details search ignores case (Plausible's {"case_sensitive": false}); an API without the modifier gets a plain contains.
   var caseModifier = true;
-  function panelQuery(t, metrics, limit, offset, search, signal) {
+  function panelQuery(t, metrics, limit, offset, search, signal, accept) {
     var dimension = tabDimension(t);
     var body = function () { return { metrics: metrics, dimensions: [dimension], pagination: { limit: limit, offset: offset || 0 } }; };
     var searchFilter = function (folded) { return search ? (folded ? ["contains", dimension, [search], { case_sensitive: false }] : ["contains", dimension, [search]]) : null; };
-    return query(body(), signal, [t.extraFilter, searchFilter(search && caseModifier)]).catch(function (error) {
+    return query(body(), signal, [t.extraFilter, searchFilter(search && caseModifier)], accept).catch(function (error) {
       if (!search || !caseModifier || error.status !== 400 || error.field !== "filters") { throw error; }
       caseModifier = false;
-      return query(body(), signal, [t.extraFilter, searchFilter(false)]);
+      return query(body(), signal, [t.extraFilter, searchFilter(false)], accept);
     });
   }
 
-  // Views the API may not offer yet (goals, event properties) are asked once per site; a 400 hides them.
-  var probed = {};
-  function probeOptional(p, signal) {
-    var work = p.tabs.filter(function (t) { return t.optional && !probed[state.site + " " + t.id]; }).map(function (t) {
-      probed[state.site + " " + t.id] = true;
-      var dimension = t.propKey ? "event:props:_" : t.dimension;
-      return api("v2/query", { site_id: state.site, date_range: "day", metrics: tabMetrics(t), dimensions: [dimension], pagination: { limit: 1, offset: 0 } }, signal)
-        .then(function () { delete unsupported[t.id]; }, function (error) { if (error.status === 400) { unsupported[t.id] = true; } else { delete probed[state.site + " " + t.id]; } });
+  // Views the API may not offer yet (goals, event properties) are asked once per site; a 400 hides them. The tab a
+  // panel shows is its own probe (its query's 400 hides it, see loadPanel); the other tabs are probed only after
+  // everything on the page has loaded, so the probes never delay the numbers.
+  var probed = {}; // asked (or being asked)
+  var known = {};  // answered: offered, or in unsupported
+  function probeOptional(gen, signal) {
+    var work = [];
+    PANELS.forEach(function (p) {
+      var shown = activeTab(p);
+      p.tabs.filter(function (t) { return t.optional && t !== shown && !probed[state.site + " " + t.id]; }).forEach(function (t) {
+        probed[state.site + " " + t.id] = true;
+        var dimension = t.propKey ? "event:props:_" : t.dimension;
+        work.push(api("v2/query", { site_id: state.site, date_range: "day", metrics: tabMetrics(t), dimensions: [dimension], pagination: { limit: 1, offset: 0 } }, signal)
+          .then(function () { delete unsupported[t.id]; known[state.site + " " + t.id] = true; }, function (error) {
+            if (error.status === 400) { unsupported[t.id] = true; known[state.site + " " + t.id] = true; } else { delete probed[state.site + " " + t.id]; }
+          })
+          .then(function () { if (gen === generation) { showTabs(p, activeTab(p)); } }));
+      });
     });
     return Promise.all(work);
   }
 
+  // A tab is hidden while the API is known not to offer it, and an optional one also until its probe has answered
+  // (so a tab appears late rather than disappearing under the pointer).
+  function showTabs(p, t) {
+    $("panel-" + p.id).querySelectorAll(".tab").forEach(function (b) {
+      var id = b.getAttribute("data-tab");
+      var tab = p.tabs.filter(function (x) { return x.id === id; })[0];
+      b.hidden = !!unsupported[id] || (id !== t.id && tab && tab.optional && !known[state.site + " " + id]);
+      b.setAttribute("aria-pressed", String(id === t.id));
+    });
+  }
+
   function loadPanel(p, gen, signal) {
-    if (p.tabs.some(function (t) { return t.optional && !probed[state.site + " " + t.id]; })) {
-      return probeOptional(p, signal).then(function () { return gen === generation ? loadPanel(p, gen, signal) : undefined; });
-    }
     var article = $("panel-" + p.id);
     article.hidden = p.tabs.every(function (t) { return unsupported[t.id]; });
     if (article.hidden) { return Promise.resolve(); }
     var t = activeTab(p);
-    article.querySelectorAll(".tab").forEach(function (b) {
-      var id = b.getAttribute("data-tab");
-      b.hidden = !!unsupported[id];
-      b.setAttribute("aria-pressed", String(id === t.id));
-    });
+    if (t.optional) { probed[state.site + " " + t.id] = true; }
+    showTabs(p, t);
     article.setAttribute("data-tab", t.id);
     var propForm = article.querySelector(".prop-form");
     if (propForm) {
@@ -683,6 +734,7 @@
     header(article.querySelector("thead"), t, metrics);
     article.classList.add("loading");
     article.classList.remove("error");
+    article.removeAttribute("data-loaded");
     status.textContent = "Loading…";
     status.removeAttribute("title");
     article.setAttribute("aria-busy", "true");
@@ -701,6 +753,7 @@
       }
       article.removeAttribute("aria-busy");
       status.textContent = "";
+      if (t.optional) { known[state.site + " " + t.id] = true; }
       renderRows(tbody, t, metrics, json.results || [], true);
       article.setAttribute("data-loaded", "true");
     }, function (error) {
@@ -813,29 +866,15 @@
 
   // ---------------------------------------------------------------- CSV
 
-  // One CSV cell: quoted when needed, and text that a spreadsheet would run as a formula is prefixed with '.
-  function csvCell(value) {
-    if (value === null || value === undefined) { return ""; }
-    var text = String(value);
-    if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) { text = "'" + text; }
-    return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? "\"" + text.replace(/"/g, "\"\"") + "\"" : text;
-  }
-
-  function toCsv(dimension, metrics, rows) {
-    var lines = [[dimension].concat(metrics).map(csvCell).join(",")];
-    rows.forEach(function (r) {
-      lines.push([r.dimensions[0] === null || r.dimensions[0] === undefined ? "(not set)" : String(r.dimensions[0])].concat(r.metrics).map(csvCell).join(","));
-    });
-    return lines.join("\r\n") + "\r\n";
-  }
-
+  // The panel's query as the API's own CSV (?format=csv: RFC 4180 quoting, and text a spreadsheet would run as a
+  // formula prefixed with ', see docs/query-api.md), saved with a byte-order mark so Excel reads it as UTF-8.
   function downloadCsv(p, t, search, button) {
     var metrics = tabDetails(t);
     var dimension = tabDimension(t);
     if (button) { button.disabled = true; }
-    return panelQuery(t, metrics, CSV_LIMIT, 0, search).then(function (json) {
-      var csv = toCsv(dimension, metrics, json.results || []);
-      var range = json.query && json.query.date_range ? String(json.query.date_range[0]).slice(0, 10) + "_" + String(json.query.date_range[1]).slice(0, 10) : state.period;
+    return panelQuery(t, metrics, CSV_LIMIT, 0, search, undefined, "text/csv").then(function (csv) {
+      var days = expectedRange();
+      var range = days ? days[0] + "_" + days[1] : state.period;
       var name = (state.site + "_" + dimension + "_" + range).replace(/[^A-Za-z0-9._-]+/g, "_") + ".csv";
       var blob = new Blob(["\uFEFF" + csv], { type: "text/csv;charset=utf-8" });
       var a = el("a");
@@ -889,14 +928,36 @@
     if (!state.site) { showMessage("No site is configured; add ?site=your.site to the address."); return; }
     showMessage("");
     document.body.removeAttribute("data-loaded");
-    var work = [loadTotals(gen, signal).catch(function () { return null; }), loadChart(gen, signal).catch(function () { return null; })];
-    PANELS.forEach(function (p) { work.push(loadPanel(p, gen, signal)); });
-    Promise.all(work).then(function () {
-      if (gen === generation) { document.body.setAttribute("data-loaded", "true"); }
+    // Every query starts now, in parallel, the top row and the chart first: over HTTP/1.1 the browser opens at most
+    // 6 connections to the server and queues the rest in the order they were asked. The current-visitors count
+    // waits for the top row, and the probes of tabs not shown wait for everything.
+    var totals = loadTotals(gen, signal).catch(function () { return null; });
+    var chartDone = loadChart(gen, signal).catch(function () { return null; });
+    var work = [totals, chartDone];
+    // The panels start once the top row and the chart have answered (or after PANEL_DELAY ms at most): the server
+    // has a few cores, and the top row is what is read first.
+    var topFirst = new Promise(function (resolve) {
+      Promise.all([totals, chartDone]).then(resolve);
+      setTimeout(resolve, PANEL_DELAY);
     });
-    loadRealtime();
+    PANELS.forEach(function (p) {
+      var article = $("panel-" + p.id);
+      article.classList.add("loading");
+      article.setAttribute("aria-busy", "true");
+      article.querySelector(".status").textContent = "Loading…";
+      work.push(topFirst.then(function () { return gen === generation ? loadPanel(p, gen, signal) : undefined; }));
+    });
+    Promise.all(work).then(function () {
+      if (gen !== generation) { return; }
+      document.body.setAttribute("data-loaded", "true");
+      probeOptional(gen, signal);
+    });
     clearInterval(realtimeTimer);
-    realtimeTimer = setInterval(loadRealtime, 30000);
+    totals.then(function () {
+      if (gen !== generation) { return; }
+      loadRealtime();
+      realtimeTimer = setInterval(loadRealtime, 30000);
+    });
   }
 
   function fillSites() {
@@ -993,16 +1054,22 @@
       var redraw = function () { drawChart(); };
       if (scheme.addEventListener) { scheme.addEventListener("change", redraw); }
     }
-    api("sites").then(function (json) { return json.sites || []; }).catch(function () { return []; }).then(function (list) {
+    // With the site in the address the queries start at once, and the site list (for the picker and the site's
+    // time zone) arrives alongside; without it, or for "yesterday" (a date in the site's zone), they wait for it.
+    // The site list is asked first, so it is not queued behind the queries for a connection.
+    var early = state.site && state.period !== "yesterday";
+    var siteList = api("sites").then(function (json) { return json.sites || []; }).catch(function () { return []; });
+    if (early) { fillSites(); refresh(); }
+    siteList.then(function (list) {
       sites = list;
       fillSites();
       if (state.site) { writeUrl(false); }
-      refresh();
+      if (!early) { refresh(); }
     });
   }
 
-  // Read-only hooks for the browser tests: the CSV rules and the data the chart was drawn from.
-  window.FrancisBeaconDashboard = { csvCell: csvCell, toCsv: toCsv, chartData: function () { return chartData; } };
+  // Read-only hook for the browser tests: the data the chart was drawn from.
+  window.FrancisBeaconDashboard = { chartData: function () { return chartData; } };
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+/// <summary>
+/// <c>POST v2/query?format=csv</c>, the dashboard's CSV download: values a visitor sent that a spreadsheet would run
+/// as a formula are defused, and CSV quoting holds.
+/// </summary>
+public sealed class QueryCsvTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Query_Csv_PrefixesFormulaTextWithAnApostrophe_AndQuotes()
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", TimeZone = "UTC" }),
+            store: b => b.UseInMemory());
+        var t0 = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture);
+        string[] names = ["=HYPERLINK(\"http://x\")", "+1,2", "@SUM(A1)", "-2", "\tTab", "plain"];
+        await host.Store.AppendAsync(
+            [.. names.Select((name, i) => new Hit { SiteId = "example.com", Path = "/", EventName = name, Timestamp = t0.AddMinutes(i), VisitorId = i + 1 })],
+            Ct);
+        using var content = new StringContent(
+            """{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-01","2026-03-31"],"dimensions":["event:name"],"order_by":[["event:name","asc"]]}""",
+            Encoding.UTF8,
+            "application/json");
+
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query?format=csv", content, Ct);
+        var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n");
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("event:name,visitors", lines[0]);
+        Assert.Contains("\"'=HYPERLINK(\"\"http://x\"\")\",1", lines);
+        Assert.Contains("\"'+1,2\",1", lines);
+        Assert.Contains("'@SUM(A1),1", lines);
+        Assert.Contains("'-2,1", lines);
+        Assert.Contains("'\tTab,1", lines);
+        Assert.Contains("plain,1", lines);
+    }
+}
