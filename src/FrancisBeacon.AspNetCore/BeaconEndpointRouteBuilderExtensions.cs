@@ -23,6 +23,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(pattern);
         BeaconApiRegistry.Add(endpoints, pattern);
         group.AddEndpointFilter<LocalRequestsOnlyFilter>();
+        group.AddEndpointFilter<StoreUnavailableFilter>();
         group.AddEndpointFilter(new QueryDurationFilter(endpoints.ServiceProvider.GetRequiredService<BeaconQueryMetrics>(), pattern));
         group.MapGet("/stats", StatsEndpoint.HandleAsync);
         group.MapPost("/v2/query", QueryEndpoint.HandleAsync);

@@ -36,6 +36,7 @@ internal static class ShareLinkEndpoints
         api.AllowAnonymous();
         api.ExcludeFromDescription();
         api.AddEndpointFilter<ShareTokenFilter>();
+        api.AddEndpointFilter<StoreUnavailableFilter>();
         api.MapGet("/stats", StatsEndpoint.HandleAsync);
         api.MapPost("/v2/query", QueryEndpoint.HandleAsync);
         api.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
