@@ -451,7 +451,7 @@ internal static class QueryEndpoint
     {
         if (depth > 8 || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String)
         {
-            throw new HitQueryException("filters", $"A filter is [operator, dimension, [values]], [\"and\"|\"or\", [filters]] or [\"not\", filter]; got {Show(value)}.");
+            throw new HitQueryException("filters", $"A filter is [operator, dimension, [values]], [\"and\"|\"or\", [filters]], [\"not\", filter] or [\"has_done\"|\"has_not_done\", filter]; got {Show(value)}.");
         }
 
         var op = value[0].GetString();
@@ -462,13 +462,23 @@ internal static class QueryEndpoint
                 return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);
             case "not":
                 return new HitFilterNot(ParseFilter(value[1], depth + 1));
+            case "has_done" or "has_not_done":
+                if (value.GetArrayLength() != 2)
+                {
+                    throw new HitQueryException("filters", $"{op} takes one filter: [\"{op}\", [\"is\", \"event:goal\", [\"Signup\"]]].");
+                }
+
+                var inner = ParseFilter(value[1], depth + 1);
+                return op == "has_done" ? HitFilter.HasDone(inner) : HitFilter.HasNotDone(inner);
             case "is" or "is_not" or "contains" or "contains_not" or "matches" or "matches_not":
                 if (value.GetArrayLength() is not (3 or 4) || value[1].ValueKind != JsonValueKind.String)
                 {
                     throw new HitQueryException("filters", $"{op} takes a dimension, a list of values and optionally modifiers: [\"{op}\", \"event:page\", [\"/blog\"], {{\"case_sensitive\": false}}].");
                 }
 
-                var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
+                var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d
+                    : value[1].GetString() == "segment" ? throw new HitQueryException("filters", "Saved segments ([\"is\", \"segment\", [id]]) are not supported: there are no saved segments here; put the segment's filters in the query.")
+                    : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
                 var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
                 var ignoreCase = false;
                 if (value.GetArrayLength() == 4)
@@ -497,7 +507,7 @@ internal static class QueryEndpoint
                 };
                 return new HitFilterCondition(kind, dimension, values) { IgnoreCase = ignoreCase };
             default:
-                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not.");
+                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not, has_done, has_not_done.");
         }
     }
 

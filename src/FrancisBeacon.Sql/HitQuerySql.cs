@@ -87,11 +87,17 @@ public sealed class HitQuerySql
                 // fsessions are the sessions with at least one kept hit, with the kept page views and events.
                 parameters.Add("not_set", HitDimension.NotSet);
                 var counter = 0;
-                var condition = FilterSql(query.Filter!, parameters, ref counter, d => layout.FilterValue(d));
+                var behaviors = new List<string>();
+                var condition = FilterSql(query.Filter!, parameters, ref counter, d => layout.FilterValue(d), behaviors);
                 sql.Append(", hit_root AS (SELECT f.*, COALESCE(p.t_vid, s0.visitor_id) AS r_vid, COALESCE(p.t_start, s0.start_ms) AS r_start")
                    .Append(" FROM framed f JOIN sessions0 s0 ON s0.visitor_id = f.visitor_id AND s0.sn = f.sn")
-                   .Append(" LEFT JOIN pairs p ON p.s_vid = s0.visitor_id AND p.s_start = s0.start_ms)")
-                   .Append(", kept AS (SELECT h.* FROM hit_root h")
+                   .Append(" LEFT JOIN pairs p ON p.s_vid = s0.visitor_id AND p.s_start = s0.start_ms)");
+                foreach (var behavior in behaviors)
+                {
+                    sql.Append(", ").Append(behavior);
+                }
+
+                sql.Append(", kept AS (SELECT h.* FROM hit_root h")
                    .Append(" JOIN sessions s ON s.visitor_id = h.r_vid AND s.start_ms = h.r_start WHERE ").Append(condition).Append(')')
                    .Append(", ksess AS (SELECT r_vid, r_start, COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS kpv, COUNT(*) AS kn FROM kept GROUP BY r_vid, r_start)")
                    .Append(", fsessions AS (SELECT s.*, k.kpv, k.kn FROM sessions s JOIN ksess k ON k.r_vid = s.visitor_id AND k.r_start = s.start_ms)");
@@ -180,8 +186,10 @@ public sealed class HitQuerySql
         return (sql.ToString(), parameters);
     }
 
-    // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression.
-    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter, Func<HitDimension, string> column)
+    // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression. Behavioural
+    // filters (has_done) need the session-filter path: each adds a CTE hd{i} of the (merged) sessions with a hit passing
+    // its inner filter to `behaviors`, and tests the hit's session (h.r_vid, h.r_start) against it.
+    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter, Func<HitDimension, string> column, List<string>? behaviors = null)
     {
         switch (filter)
         {
@@ -216,7 +224,7 @@ public sealed class HitQuerySql
                 var andParts = new List<string>();
                 foreach (var child in and.Filters)
                 {
-                    andParts.Add(FilterSql(child, parameters, ref counter, column));
+                    andParts.Add(FilterSql(child, parameters, ref counter, column, behaviors));
                 }
 
                 return "(" + string.Join(" AND ", andParts) + ")";
@@ -224,12 +232,22 @@ public sealed class HitQuerySql
                 var orParts = new List<string>();
                 foreach (var child in or.Filters)
                 {
-                    orParts.Add(FilterSql(child, parameters, ref counter, column));
+                    orParts.Add(FilterSql(child, parameters, ref counter, column, behaviors));
                 }
 
                 return "(" + string.Join(" OR ", orParts) + ")";
             case HitFilterNot not:
-                return "(NOT " + FilterSql(not.Filter, parameters, ref counter, column) + ")";
+                return "(NOT " + FilterSql(not.Filter, parameters, ref counter, column, behaviors) + ")";
+            case HitFilterHasDone done:
+                if (behaviors is null)
+                {
+                    throw new HitQueryException("filters", "has_done and has_not_done need sessions.");
+                }
+
+                var inner = FilterSql(done.Filter, parameters, ref counter, column, behaviors: null);
+                var cte = string.Create(CultureInfo.InvariantCulture, $"hd{behaviors.Count}");
+                behaviors.Add($"{cte} AS (SELECT DISTINCT h.r_vid, h.r_start FROM hit_root h JOIN sessions s ON s.visitor_id = h.r_vid AND s.start_ms = h.r_start WHERE {inner})");
+                return $"({(done.Negated ? "NOT " : string.Empty)}EXISTS (SELECT 1 FROM {cte} d WHERE d.r_vid = h.r_vid AND d.r_start = h.r_start))";
             default:
                 throw new HitQueryException("filters", "Unknown filter.");
         }

@@ -279,6 +279,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         HitFilterAnd and => and.Filters.All(f => Evaluate(f, hit, session)),
         HitFilterOr or => or.Filters.Any(f => Evaluate(f, hit, session)),
         HitFilterNot not => !Evaluate(not.Filter, hit, session),
+        // has_done / has_not_done: whether any hit of the hit's session (in the range) passes the inner filter.
+        HitFilterHasDone done => (session ?? throw new InvalidOperationException("has_done needs sessions.")).HasDone(done, h => Evaluate(done.Filter, h, session)) != done.Negated,
         _ => throw new HitQueryException("filters", "Unknown filter."),
     };
 
@@ -413,6 +415,21 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         public List<Hit> Hits { get; } = [];
 
         public List<Hit> KeptHits { get; private set; } = [];
+
+        private Dictionary<HitFilterHasDone, bool>? _done;
+
+        /// <summary>Whether some hit of the session passes <paramref name="test"/>, once per behavioural filter.</summary>
+        public bool HasDone(HitFilterHasDone filter, Func<Hit, bool> test)
+        {
+            _done ??= new Dictionary<HitFilterHasDone, bool>(ReferenceEqualityComparer.Instance);
+            if (!_done.TryGetValue(filter, out var done))
+            {
+                done = Hits.Any(test);
+                _done[filter] = done;
+            }
+
+            return done;
+        }
 
         public long KeptPageviews { get; private set; }
 
