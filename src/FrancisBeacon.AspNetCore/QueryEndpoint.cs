@@ -88,6 +88,7 @@ internal static class QueryEndpoint
         }
 
         IEnumerable<AggregateRow> rows = result.Rows;
+        var totalRowCount = result.Rows.Count;
         if (parsed.OrderBy.Count > 0)
         {
             rows = Sort(rows, parsed);
@@ -166,6 +167,11 @@ internal static class QueryEndpoint
 
         writer.WriteEndArray();
         writer.WriteStartObject("meta");
+        if (parsed.TotalRows)
+        {
+            writer.WriteNumber("total_rows", totalRowCount);
+        }
+
         if (parsed.TimeLabels is { } labels)
         {
             writer.WriteStartArray("time_labels");
@@ -240,6 +246,7 @@ internal static class QueryEndpoint
         JsonElement? dateRange = null;
         HitFilter? filter = null;
         var timeLabels = false;
+        var totalRows = false;
         string? comparison = null;
         var limit = DefaultLimit;
         var offset = 0;
@@ -265,7 +272,7 @@ internal static class QueryEndpoint
                         var name = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
                         dimensions.Add(name == "time" ? HitDimension.Day // resolved against the range below
                             : HitDimension.TryParse(name, out var dimension) ? dimension
-                            : throw new HitQueryException("dimensions", $"Unknown or unsupported dimension {Show(item)}."));
+                            : throw new HitQueryException("dimensions", UnsupportedDimension(name) ?? $"Unknown or unsupported dimension {Show(item)}."));
                     }
 
                     break;
@@ -330,7 +337,10 @@ internal static class QueryEndpoint
                                     ? mode
                                     : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
                                 break;
-                            case "total_rows" or "imports":
+                            case "total_rows":
+                                totalRows = option.Value.ValueKind == JsonValueKind.True;
+                                break;
+                            case "imports":
                                 // Accepted for Plausible compatibility: there is no imported data to include.
                                 break;
                             default:
@@ -427,7 +437,7 @@ internal static class QueryEndpoint
             }
         }
 
-        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous);
+        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous) { TotalRows = totalRows };
     }
 
     /// <summary>
@@ -478,7 +488,7 @@ internal static class QueryEndpoint
 
                 var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d
                     : value[1].GetString() == "segment" ? throw new HitQueryException("filters", "Saved segments ([\"is\", \"segment\", [id]]) are not supported: there are no saved segments here; put the segment's filters in the query.")
-                    : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
+                    : throw new HitQueryException("filters", UnsupportedDimension(value[1].GetString()) ?? $"Unknown filter dimension {Show(value[1])}.");
                 var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
                 var ignoreCase = false;
                 if (value.GetArrayLength() == 4)
@@ -511,6 +521,15 @@ internal static class QueryEndpoint
         }
     }
 
+    // Plausible dimensions this version knows and deliberately does not offer (docs/query-api.md, "Differences from Plausible").
+    private static string? UnsupportedDimension(string? name) => name switch
+    {
+        "visit:country_name" or "visit:region_name" or "visit:city_name" =>
+            $"{name} is not supported: hits keep ISO 3166 codes for countries and regions and the city name, so use visit:country (ISO 3166-1 alpha-2, e.g. \"DE\"), visit:region (ISO 3166-2, e.g. \"DE-BE\") or visit:city instead.",
+        "visit:country_code" => "Use visit:country (ISO 3166-1 alpha-2).",
+        _ => null,
+    };
+
     // ["2024-01-01T12:00:00+02:00", "2024-01-01T15:59:59+02:00"]: half-open [first, last + 1 s); null for anything else.
     private static (DateTimeOffset From, DateTimeOffset To)? DateTimes(JsonElement value)
     {
@@ -541,7 +560,7 @@ internal static class QueryEndpoint
     {
         if (value.ValueKind == JsonValueKind.String)
         {
-            return QueryDateRange.Named(value.GetString()) ?? throw new HitQueryException("date_range", $"Unknown date_range {Show(value)}; use day, 7d, 28d, 30d, month, 6mo, 12mo, year, all or two ISO dates.");
+            return QueryDateRange.Named(value.GetString()) ?? throw new HitQueryException("date_range", $"Unknown date_range {Show(value)}; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all or two ISO dates.");
         }
 
         if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2 && value[0].ValueKind == JsonValueKind.String && value[1].ValueKind == JsonValueKind.String)
@@ -651,7 +670,11 @@ internal static class QueryEndpoint
         int Offset,
         JsonElement? Filters,
         IReadOnlyList<string>? TimeLabels,
-        HitQuery? Previous);
+        HitQuery? Previous)
+    {
+        /// <summary>Whether <c>include.total_rows</c> asks for <c>meta.total_rows</c>.</summary>
+        public bool TotalRows { get; init; }
+    }
 
     private static List<string> LabelsOf(HitQuery query, int timeIndex) => Labels(query, query.Dimensions[timeIndex]);
 

@@ -101,4 +101,44 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             await store.QueryAsync(query with { Metrics = [HitMetric.ConversionRate], Filter = HitFilter.Not(signup) }, CancellationToken.None));
         Assert.Equal("metrics", error.Field);
     }
+
+    /// <summary>
+    /// Revenue metrics combine with sessions: grouped by a visit dimension they add up the revenue of each group's
+    /// sessions (their kept hits), in the query's currency only; with session metrics and a time dimension, that of the
+    /// bucket's hits; with a visit filter or has_done, that of the kept hits.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_RevenueWithSessions_SumsTheKeptHitsOfEachGroup()
+    {
+        var t0 = Utc(2026, 8, 3, 10, 0, 0);
+        var google = new HitBuilder().WithReferrer("https://www.google.com/", "Google");
+        var store = await CreateStoreWithAsync(
+        [
+            google.ByVisitor(1).OnPage("/").At(t0).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/checkout").WithEvent("Purchase").WithRevenue(10.5m, "EUR").At(t0.AddMinutes(1)).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/checkout").WithEvent("Purchase").WithRevenue(4m, "USD").At(t0.AddMinutes(2)).Build(),
+            new HitBuilder().ByVisitor(1).OnPage("/checkout").WithEvent("Purchase").WithRevenue(1.25m, "EUR").At(t0.AddMinutes(3)).Build(),
+            new HitBuilder().ByVisitor(2).OnPage("/checkout").WithEvent("Purchase").WithRevenue(2m, "EUR").At(t0.AddHours(1)).Build(),
+            new HitBuilder().ByVisitor(3).OnPage("/").At(t0.AddHours(2)).Build(),
+        ]);
+        var query = Query(Utc(2026, 8, 3, 0, 0, 0), Utc(2026, 8, 4, 0, 0, 0)) with
+        {
+            Metrics = [HitMetric.Visits, HitMetric.TotalRevenue, HitMetric.AverageRevenue],
+            RevenueCurrency = "EUR",
+        };
+
+        AssertRows(
+            [Row(["(not set)"], 2, 2, 2), Row(["Google"], 1, 11.75, 5.875)],
+            await store.QueryAsync(query with { Dimensions = [HitDimension.Source] }, CancellationToken.None));
+        AssertRows([Row(["2026-08-03"], 3, 13.75, 4.583333)], await store.QueryAsync(query with { Dimensions = [HitDimension.Day] }, CancellationToken.None));
+        AssertRows(
+            [Row([], 11.75, 1)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.TotalRevenue, HitMetric.Visitors], Filter = HitFilter.Is(HitDimension.Source, "Google") }, CancellationToken.None));
+        AssertRows(
+            [Row([], 2, 4)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue], RevenueCurrency = "USD", Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/")) }, CancellationToken.None));
+        AssertRows(
+            [Row(["/checkout"], 1, 2)],
+            await store.QueryAsync(query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue], Dimensions = [HitDimension.EntryPage], Filter = HitFilter.Is(HitDimension.EntryPage, "/checkout") }, CancellationToken.None));
+    }
 }

@@ -51,7 +51,7 @@ internal static class RandomQueries
         if (random.Next(5) < 2)
         {
             // Sessions: any metrics in any order (at least one), grouped by time and visit dimensions.
-            var all = Enum.GetValues<HitMetric>().Where(m => m is not (HitMetric.ConversionRate or HitMetric.TotalRevenue or HitMetric.AverageRevenue)).OrderBy(_ => random.Next()).ToArray();
+            var all = Enum.GetValues<HitMetric>().Where(m => m is not HitMetric.ConversionRate).OrderBy(_ => random.Next()).ToArray();
             var dimensions = SessionDimensionSets[random.Next(SessionDimensionSets.Length)];
             return new HitQuery
             {
@@ -62,6 +62,7 @@ internal static class RandomQueries
                 Metrics = all[..(1 + random.Next(all.Length))],
                 Dimensions = dimensions,
                 Filter = random.Next(2) == 0 ? RandomFilter(random, hits, 0) : null,
+                RevenueCurrency = random.Next(4) == 0 ? "USD" : "EUR",
                 SessionTimeout = SessionTimeouts[random.Next(SessionTimeouts.Length)],
                 Limit = random.Next(2) == 0 ? null : random.Next(13),
                 Offset = random.Next(5) < 3 ? 0 : random.Next(9),
@@ -103,7 +104,7 @@ internal static class RandomQueries
 
         HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
         var filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null;
-        var revenue = random.Next(4) == 0 && !(filter?.Conditions().Any(c => c.Dimension.IsVisit) ?? false) && !HitFilter.IsBehavioral(filter);
+        var revenue = random.Next(4) == 0;
         return new HitQuery
         {
             Filter = filter,

@@ -120,11 +120,6 @@ public sealed record HitQuery
 
         if (Metrics.Any(m => m is HitMetric.TotalRevenue or HitMetric.AverageRevenue))
         {
-            if (NeedsSessions)
-            {
-                throw new HitQueryException("metrics", "total_revenue and average_revenue cannot yet be combined with session metrics, visit dimensions or visit filters.");
-            }
-
             if (RevenueCurrency is not { Length: 3 } || !RevenueCurrency.All(char.IsAsciiLetterUpper))
             {
                 throw new HitQueryException("revenue_currency", "The revenue currency is a three-letter ISO 4217 code such as EUR.");

@@ -92,7 +92,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                 // Every metric over the matching sessions and their kept hits.
                 groups = sessions
                     .GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
-                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList())).ToArray()))
+                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList(), query)).ToArray()))
                     .ToList();
             }
             else
@@ -106,7 +106,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                     : new Dictionary<string[], List<Session>>(DimensionKeyComparer.Instance);
                 groups = byHits.Keys.Union(bySessions.Keys, DimensionKeyComparer.Instance)
                     .Select(key => (key, query.Metrics.Select(m => m.IsSessionMetric()
-                        ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [])
+                        ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [], query)
                         : Compute(m, byHits.GetValueOrDefault(key) ?? [], query)).ToArray()))
                     .ToList();
             }
@@ -246,11 +246,12 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         }
     }
 
-    private static double ComputeOverSessions(HitMetric metric, List<Session> sessions)
+    private static double ComputeOverSessions(HitMetric metric, List<Session> sessions, HitQuery query)
     {
         long visits = sessions.Count;
         switch (metric)
         {
+            case HitMetric.TotalRevenue or HitMetric.AverageRevenue: return Compute(metric, sessions.SelectMany(s => s.KeptHits), query);
             case HitMetric.Visitors: return sessions.Select(s => s.VisitorId).Distinct().Count();
             case HitMetric.Pageviews: return sessions.Sum(s => s.KeptPageviews);
             case HitMetric.Events: return sessions.Sum(s => s.KeptEvents);
