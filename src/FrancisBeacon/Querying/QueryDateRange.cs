@@ -147,7 +147,7 @@ public sealed record QueryDateRange
 
                 return Custom(ParseDay(parts[0]), ParseDay(parts[1]));
             default:
-                return Named(period) ?? throw new HitQueryException("period", "Unknown period; use day, 7d, 28d, 30d, month, 6mo, 12mo, year, all or custom.");
+                return Named(period) ?? throw new HitQueryException("period", "Unknown period; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all or custom.");
         }
     }
 
