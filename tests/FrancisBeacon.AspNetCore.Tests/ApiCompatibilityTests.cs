@@ -301,29 +301,110 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
     }
 
     [Fact]
-    public async Task LogicalOperatorExamples_AreAccepted()
+    public async Task CountryAndCity_ShowNamesAndSessionMetrics()
     {
-        // The logical-operator rows of docs/stats-api.md use visit:country_name, which this version refuses precisely.
-        var (status, field, text) = await site.PostRawAsync("""
-            { "site_id": "dummy.site", "metrics": ["visitors"], "date_range": "7d",
-              "filters": [["or", [["is", "visit:country_name", ["Germany"]], ["is", "visit:city_name", ["Tallinn"]]]]] }
-            """);
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("filters", field);
-        Assert.Contains("visit:country", text, StringComparison.Ordinal);
-
-        // The same shapes over the codes we keep.
         using var doc = await site.PostAsync("""
-            { "site_id": "dummy.site", "metrics": ["visitors"], "date_range": "7d",
-              "filters": [["not", ["is", "visit:country", ["DE"]]]] }
+            {
+              "site_id": "dummy.site",
+              "metrics": ["visitors", "pageviews", "bounce_rate"],
+              "date_range": "7d",
+              "filters": [
+                ["is_not", "visit:country_name", [""]]
+              ],
+              "dimensions": ["visit:country_name", "visit:city_name"]
+            }
             """);
-        AssertRows(doc, [([], [Visitors(site.InRange(site.Last7Days, v => v.Country != "DE"))])]);
+
+        var range = site.Last7Days;
+        var expected = site.Visits.Where(v => v.Hits.Any(range.Contains))
+            .GroupBy(v => (Country: v.CountryName, City: v.City ?? "(not set)"))
+            .Select(g => (Key: new[] { g.Key.Country, g.Key.City }, Metrics: new double[]
+            {
+                g.Select(v => v.Visitor).Distinct().Count(),
+                g.SelectMany(v => v.Hits).Count(h => h.EventName == "pageview"),
+                ((200L * g.Count(v => v.Hits.Count == 1 && v.Hits[0].EventName == "pageview")) + g.Count()) / (2L * g.Count()),
+            }))
+            .OrderByDescending(r => r.Metrics[0]).ThenBy(r => r.Key[0], StringComparer.Ordinal).ThenBy(r => r.Key[1], StringComparer.Ordinal)
+            .Select(r => (r.Key, r.Metrics)).ToList();
+        Assert.Contains(expected, r => r.Key[0] == "United States");
+        AssertRows(doc, expected);
+        AssertQueryEcho(doc, ["visitors", "pageviews", "bounce_rate"], ["visit:country_name", "visit:city_name"]);
+    }
+
+    [Fact]
+    public async Task FilteringByPageAndCountry_MatchesCountryNames()
+    {
+        using var doc = await site.PostAsync("""
+            {
+              "site_id": "dummy.site",
+              "metrics": ["visitors"],
+              "date_range": "7d",
+              "filters": [
+                ["contains", "event:page", ["/docs", "/pricing"]],
+                ["is", "visit:country_name", ["Estonia", "United States of America"]]
+              ]
+            }
+            """);
+
+        // ISO's common name is "United States" (as in Plausible's own country table), so only Estonia matches.
+        var hits = site.InRange(site.Last7Days, v => v.CountryName is "Estonia" or "United States of America")
+            .Where(h => h.Path.Contains("/docs", StringComparison.Ordinal) || h.Path.Contains("/pricing", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(hits);
+        AssertRows(doc, [([], [Visitors(hits)])]);
+    }
+
+    [Fact]
+    public async Task ImportsWithCountryFilter_FiltersByCountryName()
+    {
+        using var doc = await site.PostAsync("""
+            {
+              "site_id": "dummy.site",
+              "metrics": ["visitors"],
+              "date_range": "all",
+              "dimensions": ["visit:source"],
+              "filters": [["is", "visit:country_name", ["Estonia"]]],
+              "include": {
+                "imports": true
+              }
+            }
+            """);
+
+        var expected = site.Visits.Where(v => v.Country == "EE")
+            .GroupBy(v => v.Source ?? "(not set)")
+            .Select(g => (Key: g.Key, Visitors: (double)g.Select(v => v.Visitor).Distinct().Count()))
+            .OrderByDescending(r => r.Visitors).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => (new[] { r.Key }, new[] { r.Visitors })).ToList();
+        Assert.NotEmpty(expected);
+        AssertRows(doc, expected);
+    }
+
+    // The operator and logical-operator tables of docs/stats-api.md, each filter in a minimal query.
+    [Theory]
+    [InlineData("""["is", "visit:country_name", ["Germany", "Poland"]]""")]
+    [InlineData("""["and", [["is", "visit:country_name", ["Germany"]], ["is", "visit:city_name", ["Berlin"]]]]""")]
+    [InlineData("""["or", [["is", "visit:country_name", ["Germany"]], ["is", "visit:city_name", ["Tallinn"]]]]""")]
+    [InlineData("""["not", ["is", "visit:country_name", ["Germany"]]]""")]
+    [InlineData("""["contains", "visit:country_name", ["united", "EST"], { "case_sensitive": false }]""")]
+    public async Task LocationFilterExamples_FilterVisits(string filter)
+    {
+        using var doc = await site.PostAsync($$"""{ "site_id": "dummy.site", "metrics": ["visitors", "visits"], "date_range": "7d", "filters": [{{filter}}] }""");
+
+        Func<Visit, bool> test = filter switch
+        {
+            _ when filter.StartsWith("[\"is\"", StringComparison.Ordinal) => v => v.CountryName is "Germany" or "Poland",
+            _ when filter.StartsWith("[\"and\"", StringComparison.Ordinal) => v => v.CountryName == "Germany" && v.City == "Berlin",
+            _ when filter.StartsWith("[\"or\"", StringComparison.Ordinal) => v => v.CountryName == "Germany" || v.City == "Tallinn",
+            _ when filter.StartsWith("[\"not\"", StringComparison.Ordinal) => v => v.CountryName != "Germany",
+            _ => v => v.CountryName.Contains("united", StringComparison.OrdinalIgnoreCase) || v.CountryName.Contains("est", StringComparison.OrdinalIgnoreCase),
+        };
+        var visits = site.Visits.Where(v => v.Hits.Any(site.Last7Days.Contains) && test(v)).ToList();
+        Assert.NotEmpty(visits);
+        AssertRows(doc, [([], [visits.Select(v => v.Visitor).Distinct().Count(), visits.Count])]);
     }
 
     [Theory]
-    [InlineData("""{ "site_id": "dummy.site", "metrics": ["visitors", "pageviews", "bounce_rate"], "date_range": "7d", "filters": [ ["is_not", "visit:country_name", [""]] ], "dimensions": ["visit:country_name", "visit:city_name"] }""", "filters", "visit:country")]
-    [InlineData("""{ "site_id": "dummy.site", "metrics": ["visitors"], "date_range": "7d", "filters": [ ["contains", "event:page", ["/docs", "/pricing"]], ["is", "visit:country_name", ["Estonia", "United States of America"]] ] }""", "filters", "visit:country")]
-    [InlineData("""{ "site_id": "dummy.site", "metrics": ["visitors"], "date_range": "all", "dimensions": ["visit:source"], "filters": [["is", "visit:country_name", ["Estonia"]]], "include": { "imports": true } }""", "filters", "visit:country")]
+    [InlineData("""{ "site_id": "dummy.site", "metrics": ["visitors"], "date_range": "7d", "dimensions": ["visit:region_name"] }""", "dimensions", "visit:region")]
+    [InlineData("""{ "site_id": "dummy.site", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "visit:region_name", ["California"]]] }""", "filters", "visit:region")]
     [InlineData("""{ "site_id": "dummy.site", "metrics": ["visitors", "events"], "filters": [["is", "segment", [2]]], "date_range": "7d" }""", "filters", "segment")]
     public async Task UnsupportedExamples_AnswerAPrecise400(string body, string expectedField, string mention)
     {
@@ -376,7 +457,10 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
     }
 
     /// <summary>A visit as seeded: one visitor's hits minutes apart, with the session attributes on every hit.</summary>
-    public sealed record Visit(long Visitor, List<Hit> Hits, string? UtmMedium, string? UtmSource, string? Source, string Os, string? Country);
+    public sealed record Visit(long Visitor, List<Hit> Hits, string? UtmMedium, string? UtmSource, string? Source, string Os, string? Country, string? City)
+    {
+        public string CountryName => Country switch { null => "(not set)", "DE" => "Germany", "EE" => "Estonia", "US" => "United States", _ => Country };
+    }
 
     /// <summary>Half-open UTC range.</summary>
     public sealed record Range(DateTimeOffset From, DateTimeOffset To)
@@ -466,6 +550,7 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
                 var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(8 + random.Next(12), random.Next(60))), Zone.GetUtcOffset(day.ToDateTime(new TimeOnly(12, 0))));
                 var (medium, source, referrer, os, country) = (mediums[random.Next(mediums.Length)], sources[random.Next(sources.Length)],
                     referrers[random.Next(referrers.Length)], systems[random.Next(systems.Length)], countries[random.Next(countries.Length)]);
+                var city = random.Next(4) == 0 ? null : country switch { "DE" => random.Next(2) == 0 ? "Berlin" : "Hamburg", "EE" => "Tallinn", "US" => "San Francisco", _ => null };
                 var hits = new List<Hit>();
                 var t = start;
                 var page = Pages[random.Next(Pages.Length)];
@@ -494,6 +579,7 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
                         ReferrerSource = referrer,
                         OperatingSystem = os,
                         Country = country,
+                        City = city,
                         Properties = props,
                         RevenueAmount = name is "PurchaseUSD" or "PurchaseEUR" ? 10 + random.Next(90) + 0.25m : null,
                         RevenueCurrency = name == "PurchaseUSD" ? "USD" : name == "PurchaseEUR" ? "EUR" : null,
@@ -501,7 +587,7 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
                     t = t.AddMinutes(1 + random.Next(3));
                 }
 
-                Visits.Add(new Visit(visitor, hits, medium, source, referrer, os, country));
+                Visits.Add(new Visit(visitor, hits, medium, source, referrer, os, country, city));
             }
         }
     }
