@@ -2,6 +2,7 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
 
 namespace FrancisBeacon.Testing;
 
@@ -140,5 +141,40 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         AssertRows(
             [Row(["/checkout"], 1, 2)],
             await store.QueryAsync(query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue], Dimensions = [HitDimension.EntryPage], Filter = HitFilter.Is(HitDimension.EntryPage, "/checkout") }, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// With rollups built, queries that look like rollup queries but carry has_done / has_not_done or revenue metrics
+    /// with sessions still match the reference (a rollup planner must leave them to the raw path).
+    /// </summary>
+    [Fact]
+    public virtual async Task Rollups_BehavioralFiltersAndRevenue_MatchReference()
+    {
+        var (store, reference) = await LoadRollupDataAsync();
+        await ((IHitStoreRollups)store).RefreshRollupsAsync(RollupSites(), TestCancellationToken);
+        var query = new HitQuery
+        {
+            SiteId = SiteId,
+            From = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(-11), RollupZone),
+            To = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(1), RollupZone),
+            TimeZone = RollupZone,
+        };
+        HitMetric[] eventMetrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Events];
+        HitMetric[] allMetrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit, HitMetric.Events];
+        HitQuery[] queries =
+        [
+            query with { Metrics = eventMetrics, Dimensions = [HitDimension.Page], Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/pricing")) },
+            query with { Metrics = eventMetrics, Filter = HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/")) },
+            query with { Metrics = eventMetrics, Dimensions = [HitDimension.Day], Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/")) },
+            query with { Metrics = allMetrics, Dimensions = [HitDimension.Day], Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/pricing")) },
+            query with { Metrics = allMetrics, Dimensions = [HitDimension.Source], Filter = HitFilter.Not(HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/"))) },
+            query with { Metrics = allMetrics },
+            query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue, HitMetric.AverageRevenue], Dimensions = [HitDimension.Source] },
+            query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue], Dimensions = [HitDimension.Day] },
+        ];
+        foreach (var q in queries)
+        {
+            await AssertSameAnswerAsync(reference, store, q, "behavioural and revenue queries with rollups built");
+        }
     }
 }
