@@ -8,8 +8,8 @@ namespace FrancisBeacon.Testing;
 /// <content>Metrics and grouping by page and by day, on <see cref="HitScenario.SmallSite"/>.</content>
 public abstract partial class HitStoreConformanceTests<TFixture>
 {
-    private static readonly DateTimeOffset SmallSiteFrom = new(2025, 1, 10, 0, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset SmallSiteTo = new(2025, 1, 12, 0, 0, 0, TimeSpan.Zero);
+    private protected static readonly DateTimeOffset SmallSiteFrom = new(2025, 1, 10, 0, 0, 0, TimeSpan.Zero);
+    private protected static readonly DateTimeOffset SmallSiteTo = new(2025, 1, 12, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Without dimensions the answer is one totals row: distinct visitors over all events, and page views only.</summary>
     [Fact]

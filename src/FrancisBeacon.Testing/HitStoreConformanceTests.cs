@@ -179,15 +179,4 @@ public abstract partial class HitStoreConformanceTests<TFixture> : IClassFixture
             }
         }
     }
-
-    private static IHitStoreSchema RequireSchema(IHitStore store)
-    {
-        if (store is not IHitStoreSchema schema)
-        {
-            Assert.Skip("store has no schema capability");
-            throw new InvalidOperationException("unreachable");
-        }
-
-        return schema;
-    }
 }

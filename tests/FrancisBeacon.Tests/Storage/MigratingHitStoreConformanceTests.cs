@@ -10,4 +10,4 @@ namespace FrancisBeacon.Tests.Storage;
 /// migrate-before-data plumbing are exercised in this repository too.
 /// </summary>
 public sealed class MigratingHitStoreConformanceTests(MigratingHitStoreFixture fixture)
-    : HitStoreConformanceTests<MigratingHitStoreFixture>(fixture);
+    : HitStoreSchemaConformanceTests<MigratingHitStoreFixture>(fixture);

@@ -96,13 +96,13 @@ public sealed class HitStoreConformanceTestsTests
     }
 
     [Fact]
-    public async Task Kit_StoreWithoutSchema_SkipsSchemaTests()
+    public async Task SchemaKit_StoreWithoutSchema_FailsNamingTheBaseKit()
     {
-        await using var kit = Kit(Mutation.None);
+        await using var kit = new SchemaProbe(new MutantFixture(Mutation.None));
 
-        var skipped = await Assert.ThrowsAnyAsync<Exception>(kit.MigrateAsync_EmptyDatabase_ReachesLatestVersion);
+        var failure = await Assert.ThrowsAnyAsync<InvalidOperationException>(kit.MigrateAsync_EmptyDatabase_ReachesLatestVersion);
 
-        Assert.Contains("store has no schema capability", skipped.Message, StringComparison.Ordinal);
+        Assert.Contains("derive its tests from HitStoreConformanceTests<TFixture>", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class HitStoreConformanceTestsTests
     {
         var failure = await Assert.ThrowsAnyAsync<XunitException>(test);
 
-        Assert.DoesNotContain("no schema capability", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("IHitStoreSchema", failure.Message, StringComparison.Ordinal);
     }
 
     private enum Mutation
@@ -139,6 +139,8 @@ public sealed class HitStoreConformanceTestsTests
 
     // Not public, so xUnit does not discover it as a test class of its own.
     private sealed class Probe(MutantFixture fixture) : HitStoreConformanceTests<MutantFixture>(fixture);
+
+    private sealed class SchemaProbe(MutantFixture fixture) : HitStoreSchemaConformanceTests<MutantFixture>(fixture);
 
     private sealed class MutantFixture(Mutation mutation) : IHitStoreFixture
     {

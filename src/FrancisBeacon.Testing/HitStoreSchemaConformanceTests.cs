@@ -5,12 +5,22 @@ using FrancisBeacon.Storage;
 
 namespace FrancisBeacon.Testing;
 
-/// <content>
-/// Schema migration, for stores that are <see cref="IHitStoreSchema"/>. For other stores these tests report
-/// themselves skipped ("store has no schema capability").
-/// </content>
-public abstract partial class HitStoreConformanceTests<TFixture>
+/// <summary>
+/// The conformance kit plus schema migration, for stores that are <see cref="IHitStoreSchema"/> (the SQL stores):
+/// derive from this class instead of <see cref="HitStoreConformanceTests{TFixture}"/>. A store without a schema
+/// derives from the base class and runs no migration tests at all, rather than reporting them skipped.
+/// </summary>
+/// <typeparam name="TFixture">The fixture that creates the store under test.</typeparam>
+public abstract class HitStoreSchemaConformanceTests<TFixture> : HitStoreConformanceTests<TFixture>
+    where TFixture : class, IHitStoreFixture
 {
+    /// <summary>Creates the test class; xUnit passes the class fixture.</summary>
+    /// <param name="fixture">The fixture that creates the store under test.</param>
+    protected HitStoreSchemaConformanceTests(TFixture fixture)
+        : base(fixture)
+    {
+    }
+
     /// <summary>An empty database is at version 0; migrating brings it to <see cref="IHitStoreSchema.LatestVersion"/> (at least 1), and the store then works.</summary>
     [Fact]
     public virtual async Task MigrateAsync_EmptyDatabase_ReachesLatestVersion()
@@ -93,4 +103,9 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         HitAssert.Equal(hits.OrderBy(h => h.Timestamp).ToList(), await ReadAllAsync(reader, HitRange.All));
         AssertRows([Row([], 5, 6)], await reader.QueryAsync(Query(SmallSiteFrom, SmallSiteTo), TestCancellationToken));
     }
+
+    private static IHitStoreSchema RequireSchema(IHitStore store) =>
+        store as IHitStoreSchema
+        ?? throw new InvalidOperationException(
+            $"{store.GetType().Name} is not an {nameof(IHitStoreSchema)}: derive its tests from HitStoreConformanceTests<TFixture> instead.");
 }
