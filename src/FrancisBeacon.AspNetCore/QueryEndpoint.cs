@@ -64,7 +64,7 @@ internal static class QueryEndpoint
         AggregateResult result;
         try
         {
-            result = await store.QueryAsync(parsed.Query, ct);
+            result = WithCountryNames(await store.QueryAsync(parsed.Query, ct), parsed);
         }
         catch (HitQueryException ex)
         {
@@ -83,11 +83,12 @@ internal static class QueryEndpoint
                 previousLabels = LabelsOf(previousQuery, timeIndex);
             }
 
-            var previousResult = await store.QueryAsync(previousQuery, ct);
+            var previousResult = WithCountryNames(await store.QueryAsync(previousQuery, ct), parsed);
             previousRows = previousResult.Rows.ToDictionary(r => ComparisonKey(r.Dimensions, timeIndex, previousLabels), StringComparer.Ordinal);
         }
 
         IEnumerable<AggregateRow> rows = result.Rows;
+        var totalRowCount = result.Rows.Count;
         if (parsed.OrderBy.Count > 0)
         {
             rows = Sort(rows, parsed);
@@ -97,7 +98,7 @@ internal static class QueryEndpoint
 
         if (WantsCsv(context.Request))
         {
-            await WriteCsvAsync(context, parsed.Query, rows, ct);
+            await WriteCsvAsync(context, parsed, rows, ct);
             return;
         }
 
@@ -166,6 +167,11 @@ internal static class QueryEndpoint
 
         writer.WriteEndArray();
         writer.WriteStartObject("meta");
+        if (parsed.TotalRows)
+        {
+            writer.WriteNumber("total_rows", totalRowCount);
+        }
+
         if (parsed.TimeLabels is { } labels)
         {
             writer.WriteStartArray("time_labels");
@@ -200,9 +206,9 @@ internal static class QueryEndpoint
         writer.WriteStringValue(TimeZoneInfo.ConvertTime(parsed.Query.To.AddTicks(-TimeSpan.TicksPerSecond), parsed.Query.TimeZone).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
         writer.WriteEndArray();
         writer.WriteStartArray("dimensions");
-        foreach (var dimension in parsed.Query.Dimensions)
+        foreach (var name in parsed.DimensionNames)
         {
-            writer.WriteStringValue(dimension.Name);
+            writer.WriteStringValue(name);
         }
 
         writer.WriteEndArray();
@@ -236,10 +242,12 @@ internal static class QueryEndpoint
         string? siteId = null;
         var metrics = new List<HitMetric>();
         var dimensions = new List<HitDimension>();
+        var apiNames = new List<string?>();
         var orderBy = new List<(string Name, bool Descending)>();
         JsonElement? dateRange = null;
         HitFilter? filter = null;
         var timeLabels = false;
+        var totalRows = false;
         string? comparison = null;
         var limit = DefaultLimit;
         var offset = 0;
@@ -263,9 +271,11 @@ internal static class QueryEndpoint
                     foreach (var item in Array(property.Value, "dimensions"))
                     {
                         var name = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+                        apiNames.Add(name);
                         dimensions.Add(name == "time" ? HitDimension.Day // resolved against the range below
+                            : LocationNames.Dimension(name) is { } located ? located
                             : HitDimension.TryParse(name, out var dimension) ? dimension
-                            : throw new HitQueryException("dimensions", $"Unknown or unsupported dimension {Show(item)}."));
+                            : throw new HitQueryException("dimensions", UnsupportedDimension(name) ?? $"Unknown or unsupported dimension {Show(item)}."));
                     }
 
                     break;
@@ -330,7 +340,10 @@ internal static class QueryEndpoint
                                     ? mode
                                     : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
                                 break;
-                            case "total_rows" or "imports":
+                            case "total_rows":
+                                totalRows = option.Value.ValueKind == JsonValueKind.True;
+                                break;
+                            case "imports":
                                 // Accepted for Plausible compatibility: there is no imported data to include.
                                 break;
                             default:
@@ -387,7 +400,7 @@ internal static class QueryEndpoint
 
         foreach (var (name, _) in orderBy)
         {
-            if (!metrics.Any(m => m.ToApiName() == name) && !dimensions.Any(x => x.Name == name))
+            if (!metrics.Any(m => m.ToApiName() == name) && !dimensions.Any(x => x.Name == name) && !apiNames.Contains(name))
             {
                 throw new HitQueryException("order_by", $"order_by names {name}, which is neither a requested metric nor a dimension.");
             }
@@ -427,7 +440,11 @@ internal static class QueryEndpoint
             }
         }
 
-        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous);
+        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous)
+        {
+            TotalRows = totalRows,
+            DimensionNames = [.. dimensions.Select((x, i) => apiNames[i] is LocationNames.CountryName or LocationNames.CityName ? apiNames[i]! : x.Name)],
+        };
     }
 
     /// <summary>
@@ -451,7 +468,7 @@ internal static class QueryEndpoint
     {
         if (depth > 8 || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String)
         {
-            throw new HitQueryException("filters", $"A filter is [operator, dimension, [values]], [\"and\"|\"or\", [filters]] or [\"not\", filter]; got {Show(value)}.");
+            throw new HitQueryException("filters", $"A filter is [operator, dimension, [values]], [\"and\"|\"or\", [filters]], [\"not\", filter] or [\"has_done\"|\"has_not_done\", filter]; got {Show(value)}.");
         }
 
         var op = value[0].GetString();
@@ -462,13 +479,24 @@ internal static class QueryEndpoint
                 return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);
             case "not":
                 return new HitFilterNot(ParseFilter(value[1], depth + 1));
+            case "has_done" or "has_not_done":
+                if (value.GetArrayLength() != 2)
+                {
+                    throw new HitQueryException("filters", $"{op} takes one filter: [\"{op}\", [\"is\", \"event:goal\", [\"Signup\"]]].");
+                }
+
+                var inner = ParseFilter(value[1], depth + 1);
+                return op == "has_done" ? HitFilter.HasDone(inner) : HitFilter.HasNotDone(inner);
             case "is" or "is_not" or "contains" or "contains_not" or "matches" or "matches_not":
                 if (value.GetArrayLength() is not (3 or 4) || value[1].ValueKind != JsonValueKind.String)
                 {
                     throw new HitQueryException("filters", $"{op} takes a dimension, a list of values and optionally modifiers: [\"{op}\", \"event:page\", [\"/blog\"], {{\"case_sensitive\": false}}].");
                 }
 
-                var dimension = HitDimension.TryParse(value[1].GetString(), out var d) ? d : throw new HitQueryException("filters", $"Unknown filter dimension {Show(value[1])}.");
+                var dimension = LocationNames.Dimension(value[1].GetString()) is { } located ? located
+                    : HitDimension.TryParse(value[1].GetString(), out var d) ? d
+                    : value[1].GetString() == "segment" ? throw new HitQueryException("filters", "Saved segments ([\"is\", \"segment\", [id]]) are not supported: there are no saved segments here; put the segment's filters in the query.")
+                    : throw new HitQueryException("filters", UnsupportedDimension(value[1].GetString()) ?? $"Unknown filter dimension {Show(value[1])}.");
                 var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
                 var ignoreCase = false;
                 if (value.GetArrayLength() == 4)
@@ -495,11 +523,21 @@ internal static class QueryEndpoint
                     "matches" => HitFilterOperator.Matches,
                     _ => HitFilterOperator.MatchesNot,
                 };
-                return new HitFilterCondition(kind, dimension, values) { IgnoreCase = ignoreCase };
+                var condition = new HitFilterCondition(kind, dimension, values) { IgnoreCase = ignoreCase };
+                return value[1].GetString() == LocationNames.CountryName ? LocationNames.CountryFilter(condition) : condition;
             default:
-                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not.");
+                throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not, has_done, has_not_done.");
         }
     }
+
+    // Plausible dimensions this version knows and deliberately does not offer (docs/query-api.md, "Differences from Plausible").
+    private static string? UnsupportedDimension(string? name) => name switch
+    {
+        "visit:region_name" =>
+            $"{name} is not supported: hits keep ISO 3166-2 region codes, so use visit:region (e.g. \"DE-BE\") instead.",
+        "visit:country_code" => "Use visit:country (ISO 3166-1 alpha-2).",
+        _ => null,
+    };
 
     // ["2024-01-01T12:00:00+02:00", "2024-01-01T15:59:59+02:00"]: half-open [first, last + 1 s); null for anything else.
     private static (DateTimeOffset From, DateTimeOffset To)? DateTimes(JsonElement value)
@@ -531,7 +569,7 @@ internal static class QueryEndpoint
     {
         if (value.ValueKind == JsonValueKind.String)
         {
-            return QueryDateRange.Named(value.GetString()) ?? throw new HitQueryException("date_range", $"Unknown date_range {Show(value)}; use day, 7d, 28d, 30d, month, 6mo, 12mo, year, all or two ISO dates.");
+            return QueryDateRange.Named(value.GetString()) ?? throw new HitQueryException("date_range", $"Unknown date_range {Show(value)}; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all or two ISO dates.");
         }
 
         if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2 && value[0].ValueKind == JsonValueKind.String && value[1].ValueKind == JsonValueKind.String)
@@ -564,13 +602,42 @@ internal static class QueryEndpoint
                 continue;
             }
 
-            var dimensionIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.Name == name);
+            var dimensionIndex = parsed.DimensionNames.ToList().IndexOf(name) is >= 0 and var named ? named : parsed.Query.Dimensions.ToList().FindIndex(x => x.Name == name);
             ordered = ordered is null
                 ? descending ? rows.OrderByDescending(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance) : rows.OrderBy(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance)
                 : descending ? ordered.ThenByDescending(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance) : ordered.ThenBy(r => r.Dimensions[dimensionIndex], Utf8OrdinalComparer.Instance);
         }
 
         return ordered ?? rows;
+    }
+
+    /// <summary>
+    /// Shows country names for the codes of visit:country_name dimensions, re-ordering the rows as the store would have
+    /// ordered the names (time first: chronological; otherwise the first metric, largest first, then the values).
+    /// </summary>
+    private static AggregateResult WithCountryNames(AggregateResult result, ParsedQuery parsed)
+    {
+        if (!Enumerable.Range(0, parsed.Query.Dimensions.Count).Any(parsed.IsCountryName))
+        {
+            return result;
+        }
+
+        var rows = result.Rows.Select(r => new AggregateRow([.. r.Dimensions.Select((v, i) => parsed.IsCountryName(i) && v != HitDimension.NotSet ? LocationNames.NameOf(v) : v)], r.Metrics));
+        var byValues = Comparer<AggregateRow>.Create((a, b) =>
+        {
+            for (var i = 0; i < a.Dimensions.Count; i++)
+            {
+                var c = Utf8OrdinalComparer.Instance.Compare(a.Dimensions[i], b.Dimensions[i]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return 0;
+        });
+        var ordered = parsed.Query.Dimensions[0].IsTime ? rows.Order(byValues) : rows.OrderByDescending(r => r.Metrics[0]).ThenBy(r => r, byValues);
+        return new AggregateResult([.. ordered]);
     }
 
     // ?format=csv, or an Accept header naming text/csv.
@@ -582,13 +649,13 @@ internal static class QueryEndpoint
     /// RFC 4180 CSV: a header of dimension then metric names, one line per row. Text cells that a spreadsheet would
     /// run as a formula (starting with =, +, -, @, tab or carriage return) get a leading apostrophe.
     /// </summary>
-    private static async Task WriteCsvAsync(HttpContext context, HitQuery query, IEnumerable<AggregateRow> rows, CancellationToken ct)
+    private static async Task WriteCsvAsync(HttpContext context, ParsedQuery parsed, IEnumerable<AggregateRow> rows, CancellationToken ct)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";
         var text = new System.Text.StringBuilder();
-        text.AppendJoin(',', query.Dimensions.Select(d => Cell(d.Name)).Concat(query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
+        text.AppendJoin(',', parsed.DimensionNames.Select(Cell).Concat(parsed.Query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
         foreach (var row in rows)
         {
             text.AppendJoin(',', row.Dimensions.Select(Cell).Concat(row.Metrics.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))).Append("\r\n");
@@ -641,7 +708,17 @@ internal static class QueryEndpoint
         int Offset,
         JsonElement? Filters,
         IReadOnlyList<string>? TimeLabels,
-        HitQuery? Previous);
+        HitQuery? Previous)
+    {
+        /// <summary>Whether <c>include.total_rows</c> asks for <c>meta.total_rows</c>.</summary>
+        public bool TotalRows { get; init; }
+
+        /// <summary>The API name of each dimension as asked (visit:country_name for a visit:country shown by name).</summary>
+        public IReadOnlyList<string> DimensionNames { get; init; } = [];
+
+        /// <summary>Whether dimension <paramref name="index"/> shows country names for the store's codes.</summary>
+        public bool IsCountryName(int index) => index < DimensionNames.Count && DimensionNames[index] == LocationNames.CountryName;
+    }
 
     private static List<string> LabelsOf(HitQuery query, int timeIndex) => Labels(query, query.Dimensions[timeIndex]);
 

@@ -77,6 +77,11 @@ public sealed class HitQuerySql
         }
 
         var layout = new SessionLayout(query, HitColumn);
+        if (layout.Revenue)
+        {
+            parameters.Add("rev_currency", query.RevenueCurrency);
+        }
+
         if (visitMode || unionMode || keptMode)
         {
             parameters.Add("timeout_ms", (long)query.SessionTimeout.TotalMilliseconds);
@@ -87,21 +92,32 @@ public sealed class HitQuerySql
                 // fsessions are the sessions with at least one kept hit, with the kept page views and events.
                 parameters.Add("not_set", HitDimension.NotSet);
                 var counter = 0;
-                var condition = FilterSql(query.Filter!, parameters, ref counter, d => layout.FilterValue(d));
+                var behaviors = new List<string>();
+                var condition = FilterSql(query.Filter!, parameters, ref counter, d => layout.FilterValue(d), behaviors);
                 sql.Append(", hit_root AS (SELECT f.*, COALESCE(p.t_vid, s0.visitor_id) AS r_vid, COALESCE(p.t_start, s0.start_ms) AS r_start")
                    .Append(" FROM framed f JOIN sessions0 s0 ON s0.visitor_id = f.visitor_id AND s0.sn = f.sn")
-                   .Append(" LEFT JOIN pairs p ON p.s_vid = s0.visitor_id AND p.s_start = s0.start_ms)")
-                   .Append(", kept AS (SELECT h.* FROM hit_root h")
+                   .Append(" LEFT JOIN pairs p ON p.s_vid = s0.visitor_id AND p.s_start = s0.start_ms)");
+                foreach (var behavior in behaviors)
+                {
+                    sql.Append(", ").Append(behavior);
+                }
+
+                sql.Append(", kept AS (SELECT h.* FROM hit_root h")
                    .Append(" JOIN sessions s ON s.visitor_id = h.r_vid AND s.start_ms = h.r_start WHERE ").Append(condition).Append(')')
-                   .Append(", ksess AS (SELECT r_vid, r_start, COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS kpv, COUNT(*) AS kn FROM kept GROUP BY r_vid, r_start)")
-                   .Append(", fsessions AS (SELECT s.*, k.kpv, k.kn FROM sessions s JOIN ksess k ON k.r_vid = s.visitor_id AND k.r_start = s.start_ms)");
+                   .Append(", ksess AS (SELECT r_vid, r_start, COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS kpv, COUNT(*) AS kn")
+                   .Append(layout.Revenue ? $", {Sum(RevenueMicrosIn("rev_micros"))} AS krev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS krev_n" : string.Empty)
+                   .Append(" FROM kept GROUP BY r_vid, r_start)")
+                   .Append(", fsessions AS (SELECT s.*, k.kpv, k.kn").Append(layout.Revenue ? ", k.krev_sum, k.krev_n" : string.Empty)
+                   .Append(" FROM sessions s JOIN ksess k ON k.r_vid = s.visitor_id AND k.r_start = s.start_ms)");
             }
 
             if (unionMode)
             {
-                sql.Append(", rows_u AS (SELECT 0 AS kind, ts AS t, ms AS ms_t, visitor_id, event_name, 0 AS pv, 0 AS n, 0 AS dur FROM ")
+                sql.Append(", rows_u AS (SELECT 0 AS kind, ts AS t, ms AS ms_t, visitor_id, event_name, 0 AS pv, 0 AS n, 0 AS dur")
+                   .Append(layout.Revenue ? ", revenue_currency, rev_micros" : string.Empty).Append(" FROM ")
                    .Append(filtered ? "kept" : "base")
-                   .Append(" UNION ALL SELECT 1, start_ts, start_ms, visitor_id, NULL, pv, n, end_ms - start_ms FROM ")
+                   .Append(" UNION ALL SELECT 1, start_ts, start_ms, visitor_id, NULL, pv, n, end_ms - start_ms")
+                   .Append(layout.Revenue ? ", NULL, NULL" : string.Empty).Append(" FROM ")
                    .Append(filtered ? "fsessions" : "sessions")
                    .Append(')');
             }
@@ -139,7 +155,8 @@ public sealed class HitQuerySql
         {
             var metric = query.Metrics[i];
             var expression = metric is HitMetric.TotalRevenue or HitMetric.AverageRevenue
-                ? RevenueMetric(metric, query, parameters)
+                ? visitMode ? SessionRevenueMetric(metric, filtered)
+                    : RevenueMetric(metric, unionMode || keptMode ? RevenueMicrosIn("rev_micros") : RevenueMicrosIn(_dialect.RevenueMicros))
                 : visitMode ? SessionMetric(metric, filtered) : unionMode ? UnionMetric(metric) : HitMetricExpression(metric);
             select.Add($"{expression} AS m{i}");
         }
@@ -180,8 +197,10 @@ public sealed class HitQuerySql
         return (sql.ToString(), parameters);
     }
 
-    // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression.
-    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter, Func<HitDimension, string> column)
+    // Every value is a parameter; the column comes from the dimension's fixed allow-listed expression. Behavioural
+    // filters (has_done) need the session-filter path: each adds a CTE hd{i} of the (merged) sessions with a hit passing
+    // its inner filter to `behaviors`, and tests the hit's session (h.r_vid, h.r_start) against it.
+    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter, Func<HitDimension, string> column, List<string>? behaviors = null)
     {
         switch (filter)
         {
@@ -216,7 +235,7 @@ public sealed class HitQuerySql
                 var andParts = new List<string>();
                 foreach (var child in and.Filters)
                 {
-                    andParts.Add(FilterSql(child, parameters, ref counter, column));
+                    andParts.Add(FilterSql(child, parameters, ref counter, column, behaviors));
                 }
 
                 return "(" + string.Join(" AND ", andParts) + ")";
@@ -224,24 +243,43 @@ public sealed class HitQuerySql
                 var orParts = new List<string>();
                 foreach (var child in or.Filters)
                 {
-                    orParts.Add(FilterSql(child, parameters, ref counter, column));
+                    orParts.Add(FilterSql(child, parameters, ref counter, column, behaviors));
                 }
 
                 return "(" + string.Join(" OR ", orParts) + ")";
             case HitFilterNot not:
-                return "(NOT " + FilterSql(not.Filter, parameters, ref counter, column) + ")";
+                return "(NOT " + FilterSql(not.Filter, parameters, ref counter, column, behaviors) + ")";
+            case HitFilterHasDone done:
+                if (behaviors is null)
+                {
+                    throw new HitQueryException("filters", "has_done and has_not_done need sessions.");
+                }
+
+                var inner = FilterSql(done.Filter, parameters, ref counter, column, behaviors: null);
+                var cte = string.Create(CultureInfo.InvariantCulture, $"hd{behaviors.Count}");
+                behaviors.Add($"{cte} AS (SELECT DISTINCT h.r_vid, h.r_start FROM hit_root h JOIN sessions s ON s.visitor_id = h.r_vid AND s.start_ms = h.r_start WHERE {inner})");
+                return $"({(done.Negated ? "NOT " : string.Empty)}EXISTS (SELECT 1 FROM {cte} d WHERE d.r_vid = h.r_vid AND d.r_start = h.r_start))";
             default:
                 throw new HitQueryException("filters", "Unknown filter.");
         }
     }
 
-    // Over hits (revenue metrics need no sessions; HitQuery.Validate refuses them otherwise). Integer millionths.
-    private string RevenueMetric(HitMetric metric, HitQuery query, DynamicParameters parameters)
+    // The revenue of a hit row in the query's currency, in integer millionths; NULL for other currencies and no revenue.
+    private static string RevenueMicrosIn(string micros) => $"CASE WHEN revenue_currency = @rev_currency THEN {micros} END";
+
+    // Over hit rows (the hits table, or the kept / rows_u CTEs, which carry rev_micros). Integer millionths.
+    private static string RevenueMetric(HitMetric metric, string micros)
     {
-        parameters.Add("rev_currency", query.RevenueCurrency);
-        var micros = $"CASE WHEN revenue_currency = @rev_currency THEN {_dialect.RevenueMicros} END";
         var sum = Sum(micros);
         var count = $"COUNT({micros})";
+        return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE (2 * {sum} + {count}) / (2 * {count}) END";
+    }
+
+    // Over the sessions CTE (rev_sum / rev_n: the revenue of all its hits) or fsessions (krev_*: of its kept hits).
+    private static string SessionRevenueMetric(HitMetric metric, bool filtered)
+    {
+        var sum = Sum(filtered ? "krev_sum" : "rev_sum");
+        var count = Sum(filtered ? "krev_n" : "rev_n");
         return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE (2 * {sum} + {count}) / (2 * {count}) END";
     }
 
@@ -304,11 +342,16 @@ public sealed class HitQuerySql
         var framedAttributes = string.Concat(attributes.Select(i => $", FIRST_VALUE(va{i}) OVER (PARTITION BY visitor_id, sn ORDER BY ms, path{c}, event_name{c} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS fva{i}"));
         var sessionAttributes = string.Concat(attributes.Select(i => $", MIN(fva{i}) AS va{i}"));
         var mergedAttributes = string.Concat(attributes.Select(i => $", t.va{i}"));
+        // Revenue metrics: each hit's revenue in millionths (rev_micros) and currency; per session the sum and count in
+        // the query's currency (rev_sum, rev_n), added up when sessions join across midnight.
+        var baseRevenue = layout.Revenue ? $", {_dialect.RevenueMicros} AS rev_micros, revenue_currency" : string.Empty;
+        var sessionRevenue = layout.Revenue ? $", {Sum(RevenueMicrosIn("rev_micros"))} AS rev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS rev_n" : string.Empty;
+        var mergedRevenue = layout.Revenue ? ", t.rev_sum + COALESCE(s.rev_sum, 0) AS rev_sum, t.rev_n + COALESCE(s.rev_n, 0) AS rev_n" : string.Empty;
         var order = $"ORDER BY ms, path{c}, event_name{c}";
         var session = $"PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
         // sessions0: split by visitor and gap; sessions: the same after joining sessions that continue across the
         // site's midnight (see InMemoryHitStore.MergeAcrossMidnight, which this mirrors exactly).
-        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id{baseAttributes} FROM {_hitsTable}" +
+        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id{baseAttributes}{baseRevenue} FROM {_hitsTable}" +
                " WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts)," +
                $" marked AS (SELECT b.*, CASE WHEN LAG(ms) OVER (PARTITION BY visitor_id {order}) IS NULL" +
                $" OR ms - LAG(ms) OVER (PARTITION BY visitor_id {order}) >= @timeout_ms THEN 1 ELSE 0 END AS is_start FROM base b)," +
@@ -316,7 +359,7 @@ public sealed class HitQuerySql
                $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER ({session}) AS entry_path," +
                $" LAST_VALUE(path) OVER ({session}) AS exit_path, FIRST_VALUE(prev_visitor_id) OVER ({session}) AS link{framedAttributes} FROM numbered f)," +
                " sessions0 AS (SELECT visitor_id, sn, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
-               $" COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path, MIN(link) AS link{sessionAttributes}" +
+               $" COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS pv, COUNT(*) AS n, MIN(entry_path) AS entry_path, MIN(exit_path) AS exit_path, MIN(link) AS link{sessionAttributes}{sessionRevenue}" +
                " FROM framed GROUP BY visitor_id, sn)," +
                " raw_pairs AS (SELECT s.visitor_id AS s_vid, s.start_ms AS s_start, t.visitor_id AS t_vid, t.start_ms AS t_start" +
                " FROM sessions0 s JOIN sessions0 t ON t.visitor_id = s.link AND t.end_ms <= s.start_ms AND s.start_ms - t.end_ms < @timeout_ms" +
@@ -325,7 +368,7 @@ public sealed class HitQuerySql
                " ROW_NUMBER() OVER (PARTITION BY r.t_vid, r.t_start ORDER BY r.s_start, r.s_vid) AS pick FROM raw_pairs r" +
                " WHERE NOT EXISTS (SELECT 1 FROM raw_pairs q WHERE q.s_vid = r.t_vid AND q.s_start = r.t_start)) ranked WHERE pick = 1)," +
                " sessions AS (SELECT t.visitor_id, t.start_ts, t.start_ms, COALESCE(s.end_ms, t.end_ms) AS end_ms," +
-               $" t.pv + COALESCE(s.pv, 0) AS pv, t.n + COALESCE(s.n, 0) AS n, t.entry_path, COALESCE(s.exit_path, t.exit_path) AS exit_path{mergedAttributes}" +
+               $" t.pv + COALESCE(s.pv, 0) AS pv, t.n + COALESCE(s.n, 0) AS n, t.entry_path, COALESCE(s.exit_path, t.exit_path) AS exit_path{mergedAttributes}{mergedRevenue}" +
                " FROM sessions0 t LEFT JOIN pairs p ON p.t_vid = t.visitor_id AND p.t_start = t.start_ms" +
                " LEFT JOIN sessions0 s ON s.visitor_id = p.s_vid AND s.start_ms = p.s_start" +
                " WHERE NOT EXISTS (SELECT 1 FROM pairs q WHERE q.s_vid = t.visitor_id AND q.s_start = t.start_ms))";
@@ -455,7 +498,11 @@ public sealed class HitQuerySql
             var conditions = query.Filter?.Conditions().Select(x => x.Dimension).ToList() ?? [];
             Visit = query.Dimensions.Concat(conditions).Where(d => d.IsVisit && d.Column is not null).Distinct().ToList();
             Event = conditions.Concat(query.Dimensions).Where(d => !d.IsVisit && !d.IsTime).Distinct().ToList();
+            Revenue = query.Metrics.Any(m => m is HitMetric.TotalRevenue or HitMetric.AverageRevenue);
         }
+
+        /// <summary>Whether revenue metrics are asked, so the CTEs carry each hit's revenue.</summary>
+        public bool Revenue { get; }
 
         public List<HitDimension> Visit { get; }
 

@@ -51,7 +51,7 @@ internal static class RandomQueries
         if (random.Next(5) < 2)
         {
             // Sessions: any metrics in any order (at least one), grouped by time and visit dimensions.
-            var all = Enum.GetValues<HitMetric>().Where(m => m is not (HitMetric.ConversionRate or HitMetric.TotalRevenue or HitMetric.AverageRevenue)).OrderBy(_ => random.Next()).ToArray();
+            var all = Enum.GetValues<HitMetric>().Where(m => m is not HitMetric.ConversionRate).OrderBy(_ => random.Next()).ToArray();
             var dimensions = SessionDimensionSets[random.Next(SessionDimensionSets.Length)];
             return new HitQuery
             {
@@ -62,6 +62,7 @@ internal static class RandomQueries
                 Metrics = all[..(1 + random.Next(all.Length))],
                 Dimensions = dimensions,
                 Filter = random.Next(2) == 0 ? RandomFilter(random, hits, 0) : null,
+                RevenueCurrency = random.Next(4) == 0 ? "USD" : "EUR",
                 SessionTimeout = SessionTimeouts[random.Next(SessionTimeouts.Length)],
                 Limit = random.Next(2) == 0 ? null : random.Next(13),
                 Offset = random.Next(5) < 3 ? 0 : random.Next(9),
@@ -70,8 +71,23 @@ internal static class RandomQueries
 
         if (random.Next(8) == 0)
         {
-            // Goals: the goal dimension or a goal filter, with conversion rates and percentages.
+            // Goals: the goal dimension or a goal filter, with conversion rates and percentages; or goal conditions
+            // nested under or / not / has_done (no conversion rate then), beside a random filter.
             var byGoal = random.Next(2) == 0;
+            var nested = random.Next(3) == 0;
+            HitFilter goalFilter = HitFilter.Is(HitDimension.Goal, "Signup", "Visit /blog*");
+            if (nested)
+            {
+                var other = RandomFilter(random, hits, 1);
+                goalFilter = random.Next(4) switch
+                {
+                    0 => HitFilter.Or(HitFilter.Is(HitDimension.Goal, "Purchase"), other),
+                    1 => HitFilter.And(HitFilter.Not(HitFilter.Is(HitDimension.Goal, "Signup")), other),
+                    2 => HitFilter.HasDone(HitFilter.Is(HitDimension.Goal, "Visit /blog*")),
+                    _ => HitFilter.And(other, HitFilter.HasNotDone(HitFilter.Or(HitFilter.Is(HitDimension.Goal, "Signup"), HitFilter.Is(HitDimension.Page, "/")))),
+                };
+            }
+
             return new HitQuery
             {
                 SiteId = siteId,
@@ -79,16 +95,16 @@ internal static class RandomQueries
                 To = to,
                 TimeZone = zone,
                 Goals = [HitGoal.Event("Signup"), HitGoal.Page("/blog*"), HitGoal.Event("Purchase")],
-                Metrics = [HitMetric.Visitors, HitMetric.ConversionRate, HitMetric.Events, HitMetric.Percentage],
+                Metrics = nested && !byGoal ? [HitMetric.Visitors, HitMetric.Events, HitMetric.Percentage] : [HitMetric.Visitors, HitMetric.ConversionRate, HitMetric.Events, HitMetric.Percentage],
                 Dimensions = byGoal ? [HitDimension.Goal] : DimensionSets[random.Next(DimensionSets.Length)],
-                Filter = byGoal ? null : HitFilter.Is(HitDimension.Goal, "Signup", "Visit /blog*"),
+                Filter = byGoal ? (nested ? goalFilter : null) : goalFilter,
                 Limit = random.Next(2) == 0 ? null : random.Next(13),
             };
         }
 
         HitMetric[] metrics = random.Next(2) == 0 ? [HitMetric.Visitors, HitMetric.Pageviews] : [HitMetric.Pageviews, HitMetric.Visitors];
         var filter = random.Next(3) == 0 ? RandomFilter(random, hits, 0) : null;
-        var revenue = random.Next(4) == 0 && !(filter?.Conditions().Any(c => c.Dimension.IsVisit) ?? false);
+        var revenue = random.Next(4) == 0;
         return new HitQuery
         {
             Filter = filter,
@@ -104,12 +120,19 @@ internal static class RandomQueries
         };
     }
 
-    private static HitFilter RandomFilter(Random random, IReadOnlyList<Hit> hits, int depth)
+    private static HitFilter RandomFilter(Random random, IReadOnlyList<Hit> hits, int depth, bool behavior = true)
     {
-        var pick = depth < 2 ? random.Next(7) : random.Next(4);
+        var pick = depth < 2 ? random.Next(behavior ? 8 : 7) : random.Next(4);
+        if (pick == 7)
+        {
+            // has_done / has_not_done over a random filter (never nested in another).
+            var inner = RandomFilter(random, hits, depth + 1, behavior: false);
+            return random.Next(2) == 0 ? HitFilter.HasDone(inner) : HitFilter.HasNotDone(inner);
+        }
+
         if (pick >= 4)
         {
-            var children = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => RandomFilter(random, hits, depth + 1)).ToArray();
+            var children = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => RandomFilter(random, hits, depth + 1, behavior)).ToArray();
             return pick == 4 ? new HitFilterAnd(children) : pick == 5 ? new HitFilterOr(children) : new HitFilterNot(children[0]);
         }
 

@@ -37,12 +37,22 @@ public static class CompositeQueries
         var (goalConditions, rest) = SplitGoalConditions(query.Filter);
         if (query.Metrics.Contains(HitMetric.ConversionRate) && goalIndex < 0 && goalConditions.Count == 0)
         {
-            throw new HitQueryException("metrics", "conversion_rate needs an event:goal dimension or an event:goal filter.");
+            throw new HitQueryException(
+                "metrics",
+                "conversion_rate needs an event:goal dimension or an event:goal filter at the top level (alone or under \"and\"); goal conditions under or, not or has_done do not define the converting visitors.");
         }
 
-        if ((goalIndex >= 0 || goalConditions.Count > 0) && query.Goals.Count == 0)
+        var nestedGoals = rest?.Conditions().Any(c => c.Dimension == HitDimension.Goal) ?? false;
+        if ((goalIndex >= 0 || goalConditions.Count > 0 || nestedGoals) && query.Goals.Count == 0)
         {
             throw new HitQueryException(goalIndex >= 0 ? "dimensions" : "filters", "The site has no goals configured (BeaconSiteOptions.Goals).");
+        }
+
+        // Goal conditions elsewhere in the tree (under or, not, has_done) become the filters of the goals they name.
+        rest = ResolveGoals(rest, query.Goals);
+        if (goalIndex < 0 && goalConditions.Count == 0 && !query.Metrics.Any(m => m is HitMetric.ConversionRate or HitMetric.Percentage))
+        {
+            return await store.QueryAsync(query with { Filter = rest }, cancellationToken);
         }
 
         var otherDimensions = query.Dimensions.Where(d => d != HitDimension.Goal).ToList();
@@ -122,7 +132,8 @@ public static class CompositeQueries
         return new AggregateResult([.. ordered.Select(r => new AggregateRow(r.Key, r.Metrics))]);
     }
 
-    // Goal conditions may stand alone or under the top-level "and"; anywhere else they are refused.
+    // Goal conditions standing alone or under the top-level "and" define the converting visitors (conversion_rate's
+    // numerator); the others are left in the tree for ResolveGoals.
     private static (List<HitFilterCondition> Goals, HitFilter? Others) SplitGoalConditions(HitFilter? filter)
     {
         if (filter is null)
@@ -133,17 +144,40 @@ public static class CompositeQueries
         var parts = filter is HitFilterAnd and ? and.Filters.ToList() : [filter];
         var goals = parts.OfType<HitFilterCondition>().Where(c => c.Dimension == HitDimension.Goal).ToList();
         var rest = parts.Where(p => p is not HitFilterCondition c || c.Dimension != HitDimension.Goal).ToList();
-        if (rest.Any(p => p.Conditions().Any(c => c.Dimension == HitDimension.Goal)))
+        foreach (var goal in goals)
         {
-            throw new HitQueryException("filters", "event:goal filters must stand at the top level (alone or under \"and\"), not under \"or\" or \"not\".");
-        }
-
-        if (goals.Any(g => g.Operator is not (HitFilterOperator.Is or HitFilterOperator.Contains or HitFilterOperator.Matches)))
-        {
-            throw new HitQueryException("filters", "event:goal filters take is, contains or matches on goal names.");
+            CheckGoalOperator(goal);
         }
 
         return (goals, rest.Count == 0 ? null : rest.Count == 1 ? rest[0] : new HitFilterAnd(rest));
+    }
+
+    private static void CheckGoalOperator(HitFilterCondition goal)
+    {
+        if (goal.Operator is not (HitFilterOperator.Is or HitFilterOperator.Contains or HitFilterOperator.Matches))
+        {
+            throw new HitQueryException("filters", "event:goal filters take is, contains or matches on goal names (as in Plausible); for the opposite wrap them in [\"not\", …] or use has_not_done.");
+        }
+    }
+
+    /// <summary>Replaces every event:goal condition in the tree by the filter of the goals whose names pass it.</summary>
+    private static HitFilter? ResolveGoals(HitFilter? filter, IReadOnlyList<HitGoal> goals) => filter switch
+    {
+        null => null,
+        HitFilterCondition c when c.Dimension == HitDimension.Goal => GoalsFilter(c, goals),
+        HitFilterCondition c => c,
+        HitFilterAnd and => new HitFilterAnd([.. and.Filters.Select(f => ResolveGoals(f, goals)!)]),
+        HitFilterOr or => new HitFilterOr([.. or.Filters.Select(f => ResolveGoals(f, goals)!)]),
+        HitFilterNot not => new HitFilterNot(ResolveGoals(not.Filter, goals)!),
+        HitFilterHasDone done => done with { Filter = ResolveGoals(done.Filter, goals)! },
+        _ => throw new HitQueryException("filters", "Unknown filter."),
+    };
+
+    private static HitFilter GoalsFilter(HitFilterCondition condition, IReadOnlyList<HitGoal> goals)
+    {
+        CheckGoalOperator(condition);
+        var passing = goals.Where(g => condition.Test(g.Name)).ToList();
+        return passing.Count == 0 ? Nothing() : passing.Count == 1 ? passing[0].Filter : HitFilter.Or([.. passing.Select(g => g.Filter)]);
     }
 
     private static HitFilter And(HitFilter? a, HitFilter b) => a is null ? b : HitFilter.And(a, b);

@@ -39,6 +39,26 @@ public abstract record HitFilter
 
     /// <summary>The dimension's value contains one of <paramref name="values"/> (ordinal, case-sensitive).</summary>
     public static HitFilter Contains(HitDimension dimension, params string[] values) => new HitFilterCondition(HitFilterOperator.Contains, dimension, values);
+
+    /// <summary>
+    /// Plausible's <c>has_done</c>: hits of the sessions in which some hit in the range passes <paramref name="filter"/>
+    /// (see <see cref="HitFilterHasDone"/>).
+    /// </summary>
+    public static HitFilter HasDone(HitFilter filter) => new HitFilterHasDone(filter);
+
+    /// <summary>Plausible's <c>has_not_done</c>: hits of the sessions in which no hit in the range passes <paramref name="filter"/>.</summary>
+    public static HitFilter HasNotDone(HitFilter filter) => new HitFilterHasDone(filter) { Negated = true };
+
+    /// <summary>Whether the filter tree holds a <see cref="HitFilterHasDone"/> (has_done / has_not_done) anywhere.</summary>
+    public static bool IsBehavioral(HitFilter? filter) => filter switch
+    {
+        null or HitFilterCondition => false,
+        HitFilterHasDone => true,
+        HitFilterAnd and => and.Filters.Any(IsBehavioral),
+        HitFilterOr or => or.Filters.Any(IsBehavioral),
+        HitFilterNot not => IsBehavioral(not.Filter),
+        _ => false,
+    };
 }
 
 /// <summary>How a <see cref="HitFilterCondition"/> compares.</summary>
@@ -166,4 +186,29 @@ public sealed record HitFilterNot(HitFilter Filter) : HitFilter
 
     /// <inheritdoc />
     public override IEnumerable<HitFilterCondition> Conditions() => Filter.Conditions();
+}
+
+/// <summary>
+/// A behavioural filter, Plausible's <c>has_done</c> (or, <see cref="Negated"/>, <c>has_not_done</c>): it keeps the
+/// hits of every session in which at least one hit of the range passes <see cref="Filter"/> (for <c>has_not_done</c>:
+/// none does). Sessions are the query's (formed before filtering, joined across midnight), so
+/// <c>[["is", "event:goal", ["Signup"]], ["has_done", ["is", "event:page", ["/pricing"]]]]</c> counts the signups of
+/// sessions that also viewed <c>/pricing</c>, which a plain <c>and</c> of the two conditions (one hit both a signup and
+/// a view of /pricing) cannot express.
+/// </summary>
+/// <remarks>Behavioural filters cannot be nested in each other; the rollup tables never answer them.</remarks>
+/// <param name="Filter">The condition some hit of the session must pass (event and visit conditions, and/or/not).</param>
+public sealed record HitFilterHasDone(HitFilter Filter) : HitFilter
+{
+    /// <summary>Whether this is <c>has_not_done</c>: the session has no hit passing <see cref="Filter"/>.</summary>
+    public bool Negated { get; init; }
+
+    /// <summary>Judged on the hit alone, as if it were its session's only hit.</summary>
+    public override bool Matches(Hit hit) => Filter.Matches(hit) != Negated;
+
+    /// <inheritdoc />
+    public override IEnumerable<HitFilterCondition> Conditions() => Filter.Conditions();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{(Negated ? "HasNotDone" : "HasDone")}({Filter})";
 }

@@ -50,8 +50,11 @@ public sealed record HitQuery
     /// <summary>Whether any metric is computed from sessions, or any dimension describes a session.</summary>
     public bool NeedsSessions => Metrics.Any(m => m.IsSessionMetric()) || Dimensions.Any(d => d.IsVisit) || FilterNeedsSessions;
 
-    /// <summary>Whether the filter has a condition on a visit dimension (judged on the hit's session).</summary>
-    public bool FilterNeedsSessions => Filter is not null && Filter.Conditions().Any(c => c.Dimension is { IsVisit: true });
+    /// <summary>
+    /// Whether the filter has a condition on a visit dimension (judged on the hit's session) or a behavioural filter
+    /// (<see cref="HitFilterHasDone"/>, judged on all hits of the session).
+    /// </summary>
+    public bool FilterNeedsSessions => Filter is not null && (Filter.Conditions().Any(c => c.Dimension is { IsVisit: true }) || HitFilter.IsBehavioral(Filter));
 
     /// <summary>
     /// Checks the query and throws <see cref="HitQueryException"/> naming the offending field when it is invalid.
@@ -112,16 +115,11 @@ public sealed record HitQuery
 
         if (Filter is not null)
         {
-            ValidateFilter(Filter, 0);
+            ValidateFilter(Filter, 0, false);
         }
 
         if (Metrics.Any(m => m is HitMetric.TotalRevenue or HitMetric.AverageRevenue))
         {
-            if (NeedsSessions)
-            {
-                throw new HitQueryException("metrics", "total_revenue and average_revenue cannot yet be combined with session metrics, visit dimensions or visit filters.");
-            }
-
             if (RevenueCurrency is not { Length: 3 } || !RevenueCurrency.All(char.IsAsciiLetterUpper))
             {
                 throw new HitQueryException("revenue_currency", "The revenue currency is a three-letter ISO 4217 code such as EUR.");
@@ -144,7 +142,7 @@ public sealed record HitQuery
         }
     }
 
-    private static void ValidateFilter(HitFilter filter, int depth)
+    private static void ValidateFilter(HitFilter filter, int depth, bool inBehavior)
     {
         if (depth > 8)
         {
@@ -184,20 +182,28 @@ public sealed record HitQuery
 
                 break;
             case HitFilterAnd and:
-                ValidateChildren(and.Filters, depth);
+                ValidateChildren(and.Filters, depth, inBehavior);
                 break;
             case HitFilterOr or:
-                ValidateChildren(or.Filters, depth);
+                ValidateChildren(or.Filters, depth, inBehavior);
                 break;
             case HitFilterNot not:
-                ValidateFilter(not.Filter ?? throw new HitQueryException("filters", "not needs a filter."), depth + 1);
+                ValidateFilter(not.Filter ?? throw new HitQueryException("filters", "not needs a filter."), depth + 1, inBehavior);
+                break;
+            case HitFilterHasDone behavior:
+                if (inBehavior)
+                {
+                    throw new HitQueryException("filters", "has_done and has_not_done cannot be nested inside another has_done or has_not_done.");
+                }
+
+                ValidateFilter(behavior.Filter ?? throw new HitQueryException("filters", "has_done and has_not_done need a filter."), depth + 1, true);
                 break;
             default:
                 throw new HitQueryException("filters", "Unknown filter.");
         }
     }
 
-    private static void ValidateChildren(IReadOnlyList<HitFilter> filters, int depth)
+    private static void ValidateChildren(IReadOnlyList<HitFilter> filters, int depth, bool inBehavior)
     {
         if (filters is null || filters.Count == 0 || filters.Any(f => f is null))
         {
@@ -206,7 +212,7 @@ public sealed record HitQuery
 
         foreach (var child in filters)
         {
-            ValidateFilter(child, depth + 1);
+            ValidateFilter(child, depth + 1, inBehavior);
         }
     }
 }

@@ -40,6 +40,9 @@ public sealed record QueryDateRange
     /// <summary>The last 28 days including today.</summary>
     public static QueryDateRange Last28Days { get; } = new("28d", null, null);
 
+    /// <summary>The last 91 days including today (Plausible's <c>91d</c>).</summary>
+    public static QueryDateRange Last91Days { get; } = new("91d", null, null);
+
     /// <summary>The current calendar month, from its first day to today.</summary>
     public static QueryDateRange ThisMonth { get; } = new("month", null, null);
 
@@ -55,13 +58,14 @@ public sealed record QueryDateRange
     /// <summary>Everything, from 2000-01-01 to today.</summary>
     public static QueryDateRange AllTime { get; } = new("all", null, null);
 
-    /// <summary>Finds a named period (<c>day</c>, <c>7d</c>, <c>28d</c>, <c>30d</c>, <c>month</c>, <c>6mo</c>, <c>12mo</c>, <c>year</c>, <c>all</c>).</summary>
+    /// <summary>Finds a named period (<c>day</c>, <c>7d</c>, <c>28d</c>, <c>30d</c>, <c>91d</c>, <c>month</c>, <c>6mo</c>, <c>12mo</c>, <c>year</c>, <c>all</c>).</summary>
     public static QueryDateRange? Named(string? period) => period switch
     {
         "day" => Today,
         "7d" => Last7Days,
         "28d" => Last28Days,
         "30d" => Last30Days,
+        "91d" => Last91Days,
         "month" => ThisMonth,
         "6mo" => Last6Months,
         "12mo" => Last12Months,
@@ -143,7 +147,7 @@ public sealed record QueryDateRange
 
                 return Custom(ParseDay(parts[0]), ParseDay(parts[1]));
             default:
-                return Named(period) ?? throw new HitQueryException("period", "Unknown period; use day, 7d, 28d, 30d, month, 6mo, 12mo, year, all or custom.");
+                return Named(period) ?? throw new HitQueryException("period", "Unknown period; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all or custom.");
         }
     }
 
@@ -157,6 +161,7 @@ public sealed record QueryDateRange
             "7d" => (today.AddDays(-6), today),
             "28d" => (today.AddDays(-27), today),
             "30d" => (today.AddDays(-29), today),
+            "91d" => (today.AddDays(-90), today),
             "month" => (new DateOnly(today.Year, today.Month, 1), today),
             "6mo" => (new DateOnly(today.Year, today.Month, 1).AddMonths(-5), today),
             "12mo" => (new DateOnly(today.Year, today.Month, 1).AddMonths(-11), today),

@@ -92,7 +92,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                 // Every metric over the matching sessions and their kept hits.
                 groups = sessions
                     .GroupBy(s => SessionKey(s, query), DimensionKeyComparer.Instance)
-                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList())).ToArray()))
+                    .Select(g => (g.Key, query.Metrics.Select(m => ComputeOverSessions(m, g.ToList(), query)).ToArray()))
                     .ToList();
             }
             else
@@ -106,7 +106,7 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
                     : new Dictionary<string[], List<Session>>(DimensionKeyComparer.Instance);
                 groups = byHits.Keys.Union(bySessions.Keys, DimensionKeyComparer.Instance)
                     .Select(key => (key, query.Metrics.Select(m => m.IsSessionMetric()
-                        ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [])
+                        ? ComputeOverSessions(m, bySessions.GetValueOrDefault(key) ?? [], query)
                         : Compute(m, byHits.GetValueOrDefault(key) ?? [], query)).ToArray()))
                     .ToList();
             }
@@ -246,11 +246,12 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         }
     }
 
-    private static double ComputeOverSessions(HitMetric metric, List<Session> sessions)
+    private static double ComputeOverSessions(HitMetric metric, List<Session> sessions, HitQuery query)
     {
         long visits = sessions.Count;
         switch (metric)
         {
+            case HitMetric.TotalRevenue or HitMetric.AverageRevenue: return Compute(metric, sessions.SelectMany(s => s.KeptHits), query);
             case HitMetric.Visitors: return sessions.Select(s => s.VisitorId).Distinct().Count();
             case HitMetric.Pageviews: return sessions.Sum(s => s.KeptPageviews);
             case HitMetric.Events: return sessions.Sum(s => s.KeptEvents);
@@ -279,6 +280,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         HitFilterAnd and => and.Filters.All(f => Evaluate(f, hit, session)),
         HitFilterOr or => or.Filters.Any(f => Evaluate(f, hit, session)),
         HitFilterNot not => !Evaluate(not.Filter, hit, session),
+        // has_done / has_not_done: whether any hit of the hit's session (in the range) passes the inner filter.
+        HitFilterHasDone done => (session ?? throw new InvalidOperationException("has_done needs sessions.")).HasDone(done, h => Evaluate(done.Filter, h, session)) != done.Negated,
         _ => throw new HitQueryException("filters", "Unknown filter."),
     };
 
@@ -413,6 +416,21 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         public List<Hit> Hits { get; } = [];
 
         public List<Hit> KeptHits { get; private set; } = [];
+
+        private Dictionary<HitFilterHasDone, bool>? _done;
+
+        /// <summary>Whether some hit of the session passes <paramref name="test"/>, once per behavioural filter.</summary>
+        public bool HasDone(HitFilterHasDone filter, Func<Hit, bool> test)
+        {
+            _done ??= new Dictionary<HitFilterHasDone, bool>(ReferenceEqualityComparer.Instance);
+            if (!_done.TryGetValue(filter, out var done))
+            {
+                done = Hits.Any(test);
+                _done[filter] = done;
+            }
+
+            return done;
+        }
 
         public long KeptPageviews { get; private set; }
 

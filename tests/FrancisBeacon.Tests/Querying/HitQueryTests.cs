@@ -28,6 +28,9 @@ public sealed class HitQueryTests
         { "null time zone", "time_zone" },
         { "negative limit", "limit" },
         { "negative offset", "offset" },
+        { "nested has_done", "filters" },
+        { "has_done without filter", "filters" },
+        { "bad revenue currency", "revenue_currency" },
     };
 
     [Fact]
@@ -64,6 +67,9 @@ public sealed class HitQueryTests
             "null time zone" => Valid with { TimeZone = null! },
             "negative limit" => Valid with { Limit = -1 },
             "negative offset" => Valid with { Offset = -1 },
+            "nested has_done" => Valid with { Filter = HitFilter.HasNotDone(HitFilter.And(HitFilter.Is(HitDimension.Page, "/"), HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/a")))) },
+            "has_done without filter" => Valid with { Filter = new HitFilterHasDone(null!) },
+            "bad revenue currency" => Valid with { Metrics = [HitMetric.TotalRevenue, HitMetric.Visits], Dimensions = [HitDimension.Source], RevenueCurrency = "eur" },
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
 
@@ -71,6 +77,23 @@ public sealed class HitQueryTests
 
         Assert.Equal(field, error.Field);
         Assert.StartsWith(field + ": ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_BehavioralFiltersAndRevenueWithSessions_Pass()
+    {
+        var query = Valid with
+        {
+            Metrics = [HitMetric.Visits, HitMetric.TotalRevenue, HitMetric.AverageRevenue],
+            Dimensions = [HitDimension.Source],
+            Filter = HitFilter.Or(HitFilter.HasDone(HitFilter.Is(HitDimension.Goal, "Signup")), HitFilter.Not(HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/")))),
+        };
+
+        query.Validate();
+        Assert.True(query.NeedsSessions);
+        Assert.True(HitFilter.IsBehavioral(query.Filter));
+        Assert.False(HitFilter.IsBehavioral(HitFilter.Not(HitFilter.Is(HitDimension.Page, "/"))));
+        Assert.True((Valid with { Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/")) }).FilterNeedsSessions);
     }
 
     [Fact]

@@ -29,6 +29,15 @@ public sealed class QueryDateRangeTests
     }
 
     [Fact]
+    public void Parse_91d_IsNinetyOneDaysIncludingToday()
+    {
+        var range = QueryDateRange.Parse("91d", null);
+
+        Assert.Same(QueryDateRange.Last91Days, range);
+        Assert.Equal((new DateOnly(2025, 3, 17), new DateOnly(2025, 6, 15)), range.Days(TimeZoneInfo.Utc, Now));
+    }
+
+    [Fact]
     public void Parse_7d_IsSevenDaysIncludingToday()
     {
         var range = QueryDateRange.Parse("7d", null);
