@@ -22,7 +22,7 @@ namespace FrancisBeacon.Sql.Rollups;
 /// are cut per day; a session continued across midnight (linked by <see cref="Hit.PreviousVisitorId"/>) is stored as a
 /// link row that corrects the two days' counts when both are in the range.
 /// </remarks>
-public sealed class HitRollups
+public sealed partial class HitRollups
 {
     private const long TimeoutMs = 30 * 60 * 1000;
     private const int MaxOnTheFlyDays = 4;
@@ -112,6 +112,7 @@ public sealed class HitRollups
                     await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
+                await DeleteSiteMonthsAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 0)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -156,6 +157,7 @@ public sealed class HitRollups
             previous = computed;
         }
 
+        await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver) in dirty)
@@ -204,6 +206,8 @@ public sealed class HitRollups
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
+
+            await DeletePurgedMonthsAsync(connection, transaction, siteId, first, last, cancellationToken).ConfigureAwait(false);
 
             var marks = new List<long>();
             if (range.From != DateTimeOffset.MinValue)
@@ -281,7 +285,13 @@ public sealed class HitRollups
         }
 
         var acc = new RollupAccumulator(plan);
-        await ReadStoredAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, acc, cancellationToken).ConfigureAwait(false);
+        var months = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
+        await ReadMonthsAsync(connection, query.SiteId, plan, months, acc, cancellationToken).ConfigureAwait(false);
+        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, months))
+        {
+            await ReadStoredAsync(connection, query.SiteId, plan, segmentFirst, segmentEnd, unclean, acc, cancellationToken).ConfigureAwait(false);
+        }
+
         RollupDay? previous = null;
         foreach (var day in unclean)
         {
@@ -301,9 +311,7 @@ public sealed class HitRollups
 
         if (plan.NeedsLinks)
         {
-            var stored = await connection.QueryAsync<(long Day, string Data)>(new CommandDefinition(
-                $"SELECT day, data FROM {_links} WHERE site_id = @site_id AND day > @first AND day < @end",
-                new { site_id = query.SiteId, first = firstDay, end = endDay }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, months, cancellationToken).ConfigureAwait(false);
             foreach (var (day, data) in stored)
             {
                 if (unclean.Contains(day) && unclean.Contains(day - 1))
