@@ -102,6 +102,7 @@ public sealed partial class HitRollups
         var dirty = (await connection.QueryAsync<(long Hour, long Ver)>(new CommandDefinition(
             $"SELECT hour, ver FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         SortedSet<long> days;
+        var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
         var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
         if (initial)
         {
@@ -113,6 +114,7 @@ public sealed partial class HitRollups
                 }
 
                 await DeleteSiteMonthsAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
+                await DeleteHorizonAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 0)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -137,6 +139,11 @@ public sealed partial class HitRollups
             {
                 foreach (var d in DaysOfHour(hour, zone))
                 {
+                    if (d < horizon)
+                    {
+                        continue; // only rollups are left of that day: never rebuilt from what raw hits remain
+                    }
+
                     days.Add(d);
                     days.Add(d + 1); // the next day's links point into this one
                 }
@@ -183,11 +190,19 @@ public sealed partial class HitRollups
 
     /// <summary>
     /// After a purge: drops the rollup rows of the purged days and marks the days at the range's edges (and the day
-    /// after it, whose links pointed into it) for rebuilding. Call it after the hits were deleted.
+    /// after it, whose links pointed into it) for rebuilding. Call it after the hits were deleted. A raw-hit retention
+    /// purge (everything before a time, <see cref="HitRange.IncludeDerivedData"/> not set) keeps the rollups instead and
+    /// moves the sites' raw-hit horizon: the days before it are answered from rollups only and never rebuilt.
     /// </summary>
     public async ValueTask OnPurgedAsync(HitRange range, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(range);
+        if (IsRawRetention(range))
+        {
+            await OnRawRetentionAsync(range, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await using var connection = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
         var sites = (await connection.QueryAsync<(string SiteId, string TimeZone)>(new CommandDefinition(
             $"SELECT site_id, time_zone FROM {_sites}", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
@@ -261,7 +276,9 @@ public sealed partial class HitRollups
             return null;
         }
 
-        // Days with hits not rolled up yet (or being rebuilt), and their neighbours, whose links depend on them.
+        // Days with hits not rolled up yet (or being rebuilt), and their neighbours, whose links depend on them; days
+        // before the raw-hit horizon only have rollups, which stay the answer.
+        var horizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
         var hours = await connection.QueryAsync<long>(new CommandDefinition(
             $"SELECT hour FROM {_dirty} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var unclean = new SortedSet<long>();
@@ -271,7 +288,7 @@ public sealed partial class HitRollups
             {
                 for (var n = d - 1; n <= d + 1; n++)
                 {
-                    if (n >= firstDay && n < endDay)
+                    if (n >= firstDay && n < endDay && n >= horizon)
                     {
                         unclean.Add(n);
                     }

@@ -39,3 +39,10 @@ CREATE TABLE {prefix}rollup_month_visits (
     events INTEGER NOT NULL,
     PRIMARY KEY (site_id, dim, month, value, part)
 ) WITHOUT ROWID;
+
+-- Rollups kept longer than raw hits: per site, the first site-local day whose raw hits are complete; the days before
+-- it only have rollups (docs/performance.md, "Rollups kept longer than raw hits").
+CREATE TABLE {prefix}rollup_horizon (
+    site_id TEXT NOT NULL PRIMARY KEY,
+    first_day INTEGER NOT NULL
+);

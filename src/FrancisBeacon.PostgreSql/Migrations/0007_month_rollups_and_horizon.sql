@@ -39,3 +39,10 @@ CREATE TABLE {schema}.rollup_month_visits (
     events bigint NOT NULL,
     PRIMARY KEY (site_id, dim, month, value, part)
 );
+
+-- Rollups kept longer than raw hits: per site, the first site-local day whose raw hits are complete; the days before
+-- it only have rollups (docs/performance.md, "Rollups kept longer than raw hits").
+CREATE TABLE {schema}.rollup_horizon (
+    site_id text COLLATE "C" NOT NULL PRIMARY KEY,
+    first_day integer NOT NULL
+);
