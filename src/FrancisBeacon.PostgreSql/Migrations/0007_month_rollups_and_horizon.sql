@@ -46,3 +46,7 @@ CREATE TABLE {schema}.rollup_horizon (
     site_id text COLLATE "C" NOT NULL PRIMARY KEY,
     first_day integer NOT NULL
 );
+
+-- Covering indexes for the day tables: a range of days of one dimension can be read by an index-only scan.
+CREATE INDEX rollup_events_covering ON {schema}.rollup_events (site_id, dim, day, value) INCLUDE (visitors, pageviews, events);
+CREATE INDEX rollup_visits_covering ON {schema}.rollup_visits (site_id, dim, day, value) INCLUDE (visitors, visits, bounces, duration_ms, pageviews, events);

@@ -46,3 +46,7 @@ CREATE TABLE {prefix}rollup_horizon (
     site_id TEXT NOT NULL PRIMARY KEY,
     first_day INTEGER NOT NULL
 );
+
+-- Covering indexes for the day tables: a range of days of one dimension is read from the index alone.
+CREATE INDEX {prefix}rollup_events_covering ON {prefix}rollup_events (site_id, dim, day, value, visitors, pageviews, events);
+CREATE INDEX {prefix}rollup_visits_covering ON {prefix}rollup_visits (site_id, dim, day, value, visitors, visits, bounces, duration_ms, pageviews, events);
