@@ -7,13 +7,16 @@ namespace FrancisBeacon.AspNetCore;
 
 /// <summary>
 /// Deletes hits older than <see cref="BeaconOptions.RetentionPeriod"/> (of every site) shortly after start and then
-/// once an hour. Does nothing when the period is zero. Failures are logged and retried at the next round.
+/// once an hour, with the rollups of the same days unless <see cref="BeaconOptions.RollupRetentionPeriod"/> keeps them
+/// longer (they then go once older than that period). Does nothing when the period is zero. Failures are logged and
+/// retried at the next round.
 /// </summary>
 internal sealed partial class RetentionService(IServiceProvider services, IOptions<BeaconOptions> options, TimeProvider time, ILogger<RetentionService> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
     private readonly TimeSpan _period = options.Value.RetentionPeriod;
+    private readonly TimeSpan _rollupPeriod = options.Value.RollupRetentionPeriod ?? options.Value.RetentionPeriod;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,13 +42,20 @@ internal sealed partial class RetentionService(IServiceProvider services, IOptio
     internal async Task<long> PurgeOnceAsync(CancellationToken cancellationToken)
     {
         var store = (IHitStore)services.GetService(typeof(IHitStore))!;
-        var cutoff = time.GetUtcNow() - _period;
+        var now = time.GetUtcNow();
+        var cutoff = now - _period;
         try
         {
-            var deleted = await store.PurgeAsync(new HitRange { To = cutoff }, cancellationToken);
+            // Rollups as long as hits: one purge of both. Kept longer: raw hits only, then rollups past their own period.
+            var deleted = await store.PurgeAsync(new HitRange { To = cutoff, IncludeDerivedData = _rollupPeriod == _period }, cancellationToken);
             if (deleted > 0)
             {
                 LogPurged(logger, deleted, cutoff);
+            }
+
+            if (_rollupPeriod > _period)
+            {
+                await store.PurgeAsync(new HitRange { To = now - _rollupPeriod, IncludeDerivedData = true }, cancellationToken);
             }
 
             return deleted;

@@ -73,6 +73,14 @@ public sealed class BeaconOptions
     /// </summary>
     public TimeSpan RetentionPeriod { get; set; }
 
+    /// <summary>
+    /// How long the SQL stores' rollups (per-day and per-month aggregates) are kept: <see langword="null"/> (the default)
+    /// keeps them exactly as long as hits (<see cref="RetentionPeriod"/>); zero keeps them forever; otherwise at least
+    /// <see cref="RetentionPeriod"/>. Days older than <see cref="RetentionPeriod"/> but within this period are answered
+    /// from rollups only (see docs/performance.md for which queries that covers).
+    /// </summary>
+    public TimeSpan? RollupRetentionPeriod { get; set; }
+
     /// <summary>Record hits from detected bots instead of dropping them. Default: <see langword="false"/>.</summary>
     public bool IncludeBots { get; set; }
 

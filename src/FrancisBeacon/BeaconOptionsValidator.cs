@@ -65,6 +65,12 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"RetentionPeriod must be zero (keep forever) or at least one day (was {options.RetentionPeriod}).");
         }
 
+        if (options.RollupRetentionPeriod is { } rollups && rollups != TimeSpan.Zero &&
+            (rollups < TimeSpan.FromDays(1) || options.RetentionPeriod == TimeSpan.Zero || rollups < options.RetentionPeriod))
+        {
+            errors.Add($"RollupRetentionPeriod must be unset (as long as hits), zero (keep forever) or at least RetentionPeriod, which must then not be zero (was {rollups}).");
+        }
+
         if (options.BotLogSize is < 0 or > 100_000)
         {
             errors.Add($"BotLogSize must be between 0 and 100000 (was {options.BotLogSize}).");

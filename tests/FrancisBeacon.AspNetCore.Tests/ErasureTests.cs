@@ -178,7 +178,7 @@ public sealed class ErasureTests
         var store = new RecordingStore();
         await store.AppendAsync([new Hit { SiteId = "a", Path = "/old", Timestamp = now.AddDays(-31) }, new Hit { SiteId = "a", Path = "/new", Timestamp = now.AddDays(-1) }], Ct);
         var services = new ServiceCollection().AddSingleton<IHitStore>(store).BuildServiceProvider();
-        using var retention = new RetentionService(services, Options.Create(new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(30) }), time, NullLogger<RetentionService>.Instance);
+        using var retention = new RetentionService(services, Options.Create(new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(30), RollupRetentionPeriod = TimeSpan.Zero }), time, NullLogger<RetentionService>.Instance);
 
         await retention.StartAsync(Ct);
         // ExecuteAsync starts on another thread: step the clock until its first delay (10 s) has run out.

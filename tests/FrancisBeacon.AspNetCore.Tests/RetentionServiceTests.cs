@@ -31,11 +31,99 @@ public sealed class RetentionServiceTests
     }
 
     [Fact]
+    public async Task PurgeOnce_RollupsAsLongAsHits_PurgesBothAtTheSameCutoff()
+    {
+        var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        var store = new RecordingStore();
+        var retention = Retention(store, now, new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(90) });
+
+        await retention.PurgeOnceAsync(TestContext.Current.CancellationToken);
+
+        var purge = Assert.Single(store.Purges);
+        Assert.Equal(now.AddDays(-90), purge.To);
+        Assert.True(purge.IncludeDerivedData);
+    }
+
+    [Fact]
+    public async Task PurgeOnce_RollupsKeptLonger_PurgesRawHitsThenOlderRollups()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        var store = new RecordingStore();
+        await store.AppendAsync([new Hit { SiteId = "a", Path = "/old", Timestamp = now.AddDays(-91) }, new Hit { SiteId = "a", Path = "/kept", Timestamp = now.AddDays(-89) }], ct);
+        var retention = Retention(store, now, new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(90), RollupRetentionPeriod = TimeSpan.FromDays(730) });
+
+        Assert.Equal(1, await retention.PurgeOnceAsync(ct));
+
+        Assert.Equal(2, store.Purges.Count);
+        Assert.Equal((now.AddDays(-90), false), (store.Purges[0].To, store.Purges[0].IncludeDerivedData));
+        Assert.Equal((now.AddDays(-730), true), (store.Purges[1].To, store.Purges[1].IncludeDerivedData));
+    }
+
+    [Fact]
+    public async Task PurgeOnce_RollupsKeptForever_PurgesRawHitsOnly()
+    {
+        var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        var store = new RecordingStore();
+        var retention = Retention(store, now, new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(90), RollupRetentionPeriod = TimeSpan.Zero });
+
+        await retention.PurgeOnceAsync(TestContext.Current.CancellationToken);
+
+        var purge = Assert.Single(store.Purges);
+        Assert.False(purge.IncludeDerivedData);
+    }
+
+    [Theory]
+    [InlineData(90, 30)] // shorter than the hits' period
+    [InlineData(0, 30)] // hits kept forever
+    [InlineData(90, -1)]
+    public void Validator_BadRollupRetention_IsRejected(int hitDays, int rollupDays)
+    {
+        var result = new BeaconOptionsValidator().Validate(null, new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(hitDays), RollupRetentionPeriod = TimeSpan.FromDays(rollupDays) });
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("RollupRetentionPeriod", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(90, 90)]
+    [InlineData(90, 3650)]
+    [InlineData(90, 0)]
+    public void Validator_GoodRollupRetention_IsAccepted(int hitDays, int rollupDays)
+    {
+        var result = new BeaconOptionsValidator().Validate(null, new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(hitDays), RollupRetentionPeriod = TimeSpan.FromDays(rollupDays) });
+
+        Assert.False(result.Failed, result.FailureMessage);
+    }
+
+    [Fact]
     public void Validator_RetentionUnderADay_IsRejected()
     {
         var result = new BeaconOptionsValidator().Validate(null, new BeaconOptions { RetentionPeriod = TimeSpan.FromHours(2) });
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("RetentionPeriod", StringComparison.Ordinal));
+    }
+
+    private static RetentionService Retention(IHitStore store, DateTimeOffset now, BeaconOptions options) =>
+        new(new ServiceCollection().AddSingleton(store).BuildServiceProvider(), Options.Create(options), new FakeTimeProvider(now), NullLogger<RetentionService>.Instance);
+
+    private sealed class RecordingStore : IHitStore
+    {
+        private readonly InMemoryHitStore _inner = new();
+
+        public List<HitRange> Purges { get; } = [];
+
+        public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => _inner.AppendAsync(hits, cancellationToken);
+
+        public ValueTask<Querying.AggregateResult> QueryAsync(Querying.HitQuery query, CancellationToken cancellationToken) => _inner.QueryAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => _inner.ReadAsync(range, cancellationToken);
+
+        public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+        {
+            Purges.Add(range);
+            return _inner.PurgeAsync(range, cancellationToken);
+        }
     }
 }

@@ -22,7 +22,7 @@ namespace FrancisBeacon.Sql.Rollups;
 /// are cut per day; a session continued across midnight (linked by <see cref="Hit.PreviousVisitorId"/>) is stored as a
 /// link row that corrects the two days' counts when both are in the range.
 /// </remarks>
-public sealed class HitRollups
+public sealed partial class HitRollups
 {
     private const long TimeoutMs = 30 * 60 * 1000;
     private const int MaxOnTheFlyDays = 4;
@@ -102,6 +102,7 @@ public sealed class HitRollups
         var dirty = (await connection.QueryAsync<(long Hour, long Ver)>(new CommandDefinition(
             $"SELECT hour, ver FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         SortedSet<long> days;
+        var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
         var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
         if (initial)
         {
@@ -112,6 +113,8 @@ public sealed class HitRollups
                     await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
+                await DeleteSiteMonthsAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
+                await DeleteHorizonAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 0)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -136,6 +139,11 @@ public sealed class HitRollups
             {
                 foreach (var d in DaysOfHour(hour, zone))
                 {
+                    if (d < horizon)
+                    {
+                        continue; // only rollups are left of that day: never rebuilt from what raw hits remain
+                    }
+
                     days.Add(d);
                     days.Add(d + 1); // the next day's links point into this one
                 }
@@ -156,6 +164,7 @@ public sealed class HitRollups
             previous = computed;
         }
 
+        await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver) in dirty)
@@ -181,11 +190,19 @@ public sealed class HitRollups
 
     /// <summary>
     /// After a purge: drops the rollup rows of the purged days and marks the days at the range's edges (and the day
-    /// after it, whose links pointed into it) for rebuilding. Call it after the hits were deleted.
+    /// after it, whose links pointed into it) for rebuilding. Call it after the hits were deleted. A raw-hit retention
+    /// purge (everything before a time, <see cref="HitRange.IncludeDerivedData"/> not set) keeps the rollups instead and
+    /// moves the sites' raw-hit horizon: the days before it are answered from rollups only and never rebuilt.
     /// </summary>
     public async ValueTask OnPurgedAsync(HitRange range, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(range);
+        if (IsRawRetention(range))
+        {
+            await OnRawRetentionAsync(range, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await using var connection = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
         var sites = (await connection.QueryAsync<(string SiteId, string TimeZone)>(new CommandDefinition(
             $"SELECT site_id, time_zone FROM {_sites}", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
@@ -204,6 +221,8 @@ public sealed class HitRollups
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
+
+            await DeletePurgedMonthsAsync(connection, transaction, siteId, first, last, cancellationToken).ConfigureAwait(false);
 
             var marks = new List<long>();
             if (range.From != DateTimeOffset.MinValue)
@@ -257,7 +276,9 @@ public sealed class HitRollups
             return null;
         }
 
-        // Days with hits not rolled up yet (or being rebuilt), and their neighbours, whose links depend on them.
+        // Days with hits not rolled up yet (or being rebuilt), and their neighbours, whose links depend on them; days
+        // before the raw-hit horizon only have rollups, which stay the answer.
+        var horizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
         var hours = await connection.QueryAsync<long>(new CommandDefinition(
             $"SELECT hour FROM {_dirty} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var unclean = new SortedSet<long>();
@@ -267,7 +288,7 @@ public sealed class HitRollups
             {
                 for (var n = d - 1; n <= d + 1; n++)
                 {
-                    if (n >= firstDay && n < endDay)
+                    if (n >= firstDay && n < endDay && n >= horizon)
                     {
                         unclean.Add(n);
                     }
@@ -281,7 +302,13 @@ public sealed class HitRollups
         }
 
         var acc = new RollupAccumulator(plan);
-        await ReadStoredAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, acc, cancellationToken).ConfigureAwait(false);
+        var months = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
+        await ReadMonthsAsync(connection, query.SiteId, plan, months, acc, cancellationToken).ConfigureAwait(false);
+        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, months))
+        {
+            await ReadStoredAsync(connection, query.SiteId, plan, segmentFirst, segmentEnd, unclean, acc, cancellationToken).ConfigureAwait(false);
+        }
+
         RollupDay? previous = null;
         foreach (var day in unclean)
         {
@@ -301,9 +328,7 @@ public sealed class HitRollups
 
         if (plan.NeedsLinks)
         {
-            var stored = await connection.QueryAsync<(long Day, string Data)>(new CommandDefinition(
-                $"SELECT day, data FROM {_links} WHERE site_id = @site_id AND day > @first AND day < @end",
-                new { site_id = query.SiteId, first = firstDay, end = endDay }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, months, cancellationToken).ConfigureAwait(false);
             foreach (var (day, data) in stored)
             {
                 if (unclean.Contains(day) && unclean.Contains(day - 1))

@@ -12,6 +12,9 @@ internal sealed class RollupAccumulator(RollupPlan plan)
     private readonly Dictionary<string, EventCounts> _events = new(StringComparer.Ordinal);
     private readonly Dictionary<string, VisitCounts> _visits = new(StringComparer.Ordinal);
 
+    /// <summary>The visit counts added so far, per key (before buckets and filters).</summary>
+    public IReadOnlyDictionary<string, VisitCounts> VisitRows => _visits;
+
     public void AddEvents(string key, EventCounts counts)
     {
         _events.TryGetValue(key, out var existing);
