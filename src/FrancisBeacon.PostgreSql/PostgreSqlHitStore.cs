@@ -128,83 +128,124 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // Fast path: binary COPY straight into the hits table. A batch whose ids are all new (fresh version 7 GUIDs:
+        // the normal case) goes in with no temporary table and no merge. When any id is already stored or repeats
+        // within the batch (a batch retried after a commit whose answer was lost, a spool replayed after a crash, a
+        // client's re-sent id), the unique index refuses the COPY, which rolls back whole, and the batch takes the
+        // merge path below, where known ids are skipped. Either way the statement trigger marks only rows added.
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken))
+        {
+            try
+            {
+                await using (var writer = await connection.BeginBinaryImportAsync(_sql.CopyDirect, cancellationToken))
+                {
+                    await WriteRowsAsync(writer, hits, withOrdinal: false, cancellationToken);
+                    await writer.CompleteAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+            }
+        }
+
+        await MergeAsync(connection, hits, cancellationToken);
+    }
+
+    /// <summary>
+    /// The duplicate-tolerant path: COPY into a temporary table, then one <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c>
+    /// (first occurrence of an id in the batch wins, ids already stored are skipped).
+    /// </summary>
+    private async ValueTask MergeAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(_sql.CreateIncomingTable, transaction: transaction, cancellationToken: cancellationToken));
         await using (var writer = await connection.BeginBinaryImportAsync(PostgreSqlSql.Copy, cancellationToken))
         {
-            for (var i = 0; i < hits.Count; i++)
-            {
-                var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
-                await writer.WriteAsync(hit.Id, NpgsqlDbType.Uuid, cancellationToken);
-                await writer.WriteAsync(hit.SiteId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(PostgreSqlDialect.ToStored(hit.Timestamp), NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(hit.EventName, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(hit.Hostname, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(hit.Path, NpgsqlDbType.Text, cancellationToken);
-                await WriteTextAsync(writer, hit.Referrer, cancellationToken);
-                await WriteTextAsync(writer, hit.ReferrerSource, cancellationToken);
-                await WriteTextAsync(writer, hit.UtmSource, cancellationToken);
-                await WriteTextAsync(writer, hit.UtmMedium, cancellationToken);
-                await WriteTextAsync(writer, hit.UtmCampaign, cancellationToken);
-                await WriteTextAsync(writer, hit.UtmTerm, cancellationToken);
-                await WriteTextAsync(writer, hit.UtmContent, cancellationToken);
-                await writer.WriteAsync(hit.VisitorId, NpgsqlDbType.Bigint, cancellationToken);
-                await WriteTextAsync(writer, hit.Browser, cancellationToken);
-                await WriteTextAsync(writer, hit.BrowserVersion, cancellationToken);
-                await WriteTextAsync(writer, hit.OperatingSystem, cancellationToken);
-                await WriteTextAsync(writer, hit.OperatingSystemVersion, cancellationToken);
-                await WriteTextAsync(writer, hit.DeviceType, cancellationToken);
-                await WriteTextAsync(writer, hit.Country, cancellationToken);
-                await WriteTextAsync(writer, hit.Region, cancellationToken);
-                await WriteTextAsync(writer, hit.City, cancellationToken);
-                if (hit.ScreenWidth is { } width)
-                {
-                    await writer.WriteAsync(width, NpgsqlDbType.Integer, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-
-                await WriteTextAsync(writer, hit.Language, cancellationToken);
-                if (HitPropertiesJson.Serialize(hit.Properties) is { } json)
-                {
-                    await writer.WriteAsync(json, NpgsqlDbType.Jsonb, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-
-                await WriteTextAsync(writer, hit.Channel, cancellationToken);
-                if (hit.PreviousVisitorId is { } previous)
-                {
-                    await writer.WriteAsync(previous, NpgsqlDbType.Bigint, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-
-                if (hit.RevenueAmount is { } revenue)
-                {
-                    await writer.WriteAsync(decimal.Round(revenue, 6, MidpointRounding.AwayFromZero), NpgsqlDbType.Numeric, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-
-                await WriteTextAsync(writer, hit.RevenueCurrency, cancellationToken);
-            }
-
+            await WriteRowsAsync(writer, hits, withOrdinal: true, cancellationToken);
             await writer.CompleteAsync(cancellationToken);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(_sql.Merge, transaction: transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async ValueTask WriteRowsAsync(NpgsqlBinaryImporter writer, IReadOnlyList<Hit> hits, bool withOrdinal, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < hits.Count; i++)
+        {
+            var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
+            await writer.StartRowAsync(cancellationToken);
+            if (withOrdinal)
+            {
+                await writer.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
+            }
+
+            await writer.WriteAsync(hit.Id, NpgsqlDbType.Uuid, cancellationToken);
+            await writer.WriteAsync(hit.SiteId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(PostgreSqlDialect.ToStored(hit.Timestamp), NpgsqlDbType.TimestampTz, cancellationToken);
+            await writer.WriteAsync(hit.EventName, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(hit.Hostname, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(hit.Path, NpgsqlDbType.Text, cancellationToken);
+            await WriteTextAsync(writer, hit.Referrer, cancellationToken);
+            await WriteTextAsync(writer, hit.ReferrerSource, cancellationToken);
+            await WriteTextAsync(writer, hit.UtmSource, cancellationToken);
+            await WriteTextAsync(writer, hit.UtmMedium, cancellationToken);
+            await WriteTextAsync(writer, hit.UtmCampaign, cancellationToken);
+            await WriteTextAsync(writer, hit.UtmTerm, cancellationToken);
+            await WriteTextAsync(writer, hit.UtmContent, cancellationToken);
+            await writer.WriteAsync(hit.VisitorId, NpgsqlDbType.Bigint, cancellationToken);
+            await WriteTextAsync(writer, hit.Browser, cancellationToken);
+            await WriteTextAsync(writer, hit.BrowserVersion, cancellationToken);
+            await WriteTextAsync(writer, hit.OperatingSystem, cancellationToken);
+            await WriteTextAsync(writer, hit.OperatingSystemVersion, cancellationToken);
+            await WriteTextAsync(writer, hit.DeviceType, cancellationToken);
+            await WriteTextAsync(writer, hit.Country, cancellationToken);
+            await WriteTextAsync(writer, hit.Region, cancellationToken);
+            await WriteTextAsync(writer, hit.City, cancellationToken);
+            if (hit.ScreenWidth is { } width)
+            {
+                await writer.WriteAsync(width, NpgsqlDbType.Integer, cancellationToken);
+            }
+            else
+            {
+                await writer.WriteNullAsync(cancellationToken);
+            }
+
+            await WriteTextAsync(writer, hit.Language, cancellationToken);
+            if (HitPropertiesJson.Serialize(hit.Properties) is { } json)
+            {
+                await writer.WriteAsync(json, NpgsqlDbType.Jsonb, cancellationToken);
+            }
+            else
+            {
+                await writer.WriteNullAsync(cancellationToken);
+            }
+
+            await WriteTextAsync(writer, hit.Channel, cancellationToken);
+            if (hit.PreviousVisitorId is { } previous)
+            {
+                await writer.WriteAsync(previous, NpgsqlDbType.Bigint, cancellationToken);
+            }
+            else
+            {
+                await writer.WriteNullAsync(cancellationToken);
+            }
+
+            if (hit.RevenueAmount is { } revenue)
+            {
+                await writer.WriteAsync(decimal.Round(revenue, 6, MidpointRounding.AwayFromZero), NpgsqlDbType.Numeric, cancellationToken);
+            }
+            else
+            {
+                await writer.WriteNullAsync(cancellationToken);
+            }
+
+            await WriteTextAsync(writer, hit.RevenueCurrency, cancellationToken);
+        }
     }
 
     /// <inheritdoc />

@@ -40,6 +40,7 @@ internal sealed class PostgreSqlSql
         QuotedSchema = quoted;
         Hits = $"{quoted}.hits";
         History = $"{quoted}.beacon_schema_version";
+        CopyDirect = $"COPY {Hits} ({Columns}) FROM STDIN (FORMAT BINARY)";
         CreateSchema = $"CREATE SCHEMA IF NOT EXISTS {quoted}";
         CreateHistory = $"CREATE TABLE IF NOT EXISTS {History} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)";
         CurrentVersion = $"SELECT coalesce(max(version), 0) FROM {History}";
@@ -69,6 +70,9 @@ internal sealed class PostgreSqlSql
     public string Hits { get; }
 
     public string History { get; }
+
+    /// <summary>Binary COPY straight into the hits table (the fast path of a batch whose ids are all new).</summary>
+    public string CopyDirect { get; }
 
     public string CreateSchema { get; }
 

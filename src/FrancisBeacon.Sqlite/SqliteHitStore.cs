@@ -12,7 +12,7 @@ namespace FrancisBeacon.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
-/// statement; queries are translated by <see cref="HitQuerySql"/>.
+/// statement, bound by position; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
 public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups
 {
@@ -74,53 +74,9 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
 
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = _sql.Insert;
-        var parameters = new SqliteParameter[SqliteSql.InsertParameters.Length];
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            parameters[i] = command.CreateParameter();
-            parameters[i].ParameterName = SqliteSql.InsertParameters[i];
-            command.Parameters.Add(parameters[i]);
-        }
-
-        command.Prepare();
-        foreach (var hit in hits)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            parameters[0].Value = hit.Id;
-            parameters[1].Value = hit.SiteId;
-            parameters[2].Value = SqliteDialect.ToMilliseconds(TruncateToMillisecond(hit.Timestamp));
-            parameters[3].Value = hit.EventName;
-            parameters[4].Value = hit.Hostname;
-            parameters[5].Value = hit.Path;
-            parameters[6].Value = (object?)hit.Referrer ?? DBNull.Value;
-            parameters[7].Value = (object?)hit.ReferrerSource ?? DBNull.Value;
-            parameters[8].Value = (object?)hit.UtmSource ?? DBNull.Value;
-            parameters[9].Value = (object?)hit.UtmMedium ?? DBNull.Value;
-            parameters[10].Value = (object?)hit.UtmCampaign ?? DBNull.Value;
-            parameters[11].Value = (object?)hit.UtmTerm ?? DBNull.Value;
-            parameters[12].Value = (object?)hit.UtmContent ?? DBNull.Value;
-            parameters[13].Value = hit.VisitorId;
-            parameters[14].Value = (object?)hit.Browser ?? DBNull.Value;
-            parameters[15].Value = (object?)hit.BrowserVersion ?? DBNull.Value;
-            parameters[16].Value = (object?)hit.OperatingSystem ?? DBNull.Value;
-            parameters[17].Value = (object?)hit.OperatingSystemVersion ?? DBNull.Value;
-            parameters[18].Value = (object?)hit.DeviceType ?? DBNull.Value;
-            parameters[19].Value = (object?)hit.Country ?? DBNull.Value;
-            parameters[20].Value = (object?)hit.Region ?? DBNull.Value;
-            parameters[21].Value = (object?)hit.City ?? DBNull.Value;
-            parameters[22].Value = (object?)hit.ScreenWidth ?? DBNull.Value;
-            parameters[23].Value = (object?)hit.Language ?? DBNull.Value;
-            parameters[24].Value = (object?)HitPropertiesJson.Serialize(hit.Properties) ?? DBNull.Value;
-            parameters[25].Value = (object?)hit.Channel ?? DBNull.Value;
-            parameters[26].Value = (object?)hit.PreviousVisitorId ?? DBNull.Value;
-            parameters[27].Value = hit.RevenueAmount is { } amount ? (object)decimal.ToInt64(decimal.Round(amount * 1_000_000m, MidpointRounding.AwayFromZero)) : DBNull.Value;
-            parameters[28].Value = (object?)hit.RevenueCurrency ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        // Bound by position straight through SQLitePCLRaw, with the rollups' dirty hours marked once per batch in the
+        // same transaction (docs/performance.md, "Write path").
+        SqliteBatchWriter.Write(connection, _sql, hits, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -291,9 +247,6 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             throw;
         }
     }
-
-    private static DateTimeOffset TruncateToMillisecond(DateTimeOffset value) =>
-        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 
     private static void EnsureDirectory(string dataSource)
     {

@@ -19,6 +19,10 @@ internal sealed class SqliteSql
                 @utm_source, @utm_medium, @utm_campaign, @utm_term, @utm_content, @visitor_id, @browser, @browser_version,
                 @os, @os_version, @device_type, @country, @region, @city, @screen_width, @language, @props, @channel, @prev_visitor_id, @revenue_micros, @revenue_currency)
             """;
+        // The same statement with positional parameters (?1 … ?29), for SqliteBatchWriter's bind-by-position path.
+        InsertPositional = Insert[..Insert.IndexOf("VALUES", StringComparison.Ordinal)]
+            + "VALUES (" + string.Join(", ", Enumerable.Range(1, InsertParameters.Length).Select(i => "?" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
+        MarkDirtyPositional = $"INSERT INTO {prefix}rollup_dirty (site_id, hour, ver) VALUES (?1, ?2, 1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = ver + 1";
         Read = $"""
             SELECT id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
                 utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
@@ -47,6 +51,11 @@ internal sealed class SqliteSql
     public string InsertHistory { get; }
 
     public string Insert { get; }
+
+    public string InsertPositional { get; }
+
+    /// <summary>Marks hour <c>?2</c> of site <c>?1</c> dirty for the rollups (bumps its version).</summary>
+    public string MarkDirtyPositional { get; }
 
     public string Read { get; }
 

@@ -7,7 +7,8 @@
 # http    wrk over loopback against a bare ASP.NET Core app answering 204 and the sample's beacon (GET hit.gif,
 #         POST event), interleaved, with the SQLite store and with the PostgreSQL store; then p50/p99 at about half
 #         the beacon's rate; then counts the stored rows against the answered requests.
-# append  batched IHitStore.AppendAsync throughput of each store.
+# append  batched IHitStore.AppendAsync throughput of each store (dirty-hour marking included), then one rollup pass
+#         over the days written (RefreshRollupsAsync), reported as append + rollups.
 # flood   memory under a flood with the store stalled (an exclusive lock on the SQLite file), then the backlog.
 # kill    SIGKILL during a flood: hits lost without and with durable mode (Spool.Directory).
 #
