@@ -73,6 +73,9 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         await AssertRollupQueriesAsync(store, reference, "after purge and refresh");
     }
 
+    // How many random filtered session queries each range of the rollup checks asks.
+    private const int SessionRollupQueryCount = 15;
+
     private static Dictionary<string, TimeZoneInfo> RollupSites() => new(StringComparer.Ordinal) { [SiteId] = RollupZone };
 
     private async ValueTask<(IHitStore Store, InMemoryHitStore Reference)> LoadRollupDataAsync()
@@ -127,6 +130,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             (RollupLastDay.AddDays(-11), end), (RollupLastDay.AddDays(-8), RollupLastDay.AddDays(-3)),
             (RollupLastDay.AddDays(-5), RollupLastDay.AddDays(-4)), (RollupLastDay.AddDays(-7), end),
         ];
+        var hits = await ReadAllAsync(reference, HitRange.All);
         HitMetric[] eventMetrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Events];
         HitMetric[] allMetrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit, HitMetric.Events];
         foreach (var (fromDay, toDay) in ranges)
@@ -160,6 +164,13 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             foreach (var query in queries)
             {
                 await AssertSameAnswerAsync(reference, store, query, context);
+            }
+
+            // Filtered session queries (visit, event and mixed filters), which stores answer from session rollups.
+            var random = new Random(fromDay.DayNumber + (31 * toDay.DayNumber));
+            for (var i = 0; i < SessionRollupQueryCount; i++)
+            {
+                await AssertSameAnswerAsync(reference, store, SessionRollupQueries.Next(random, baseQuery, hits), context);
             }
         }
     }
