@@ -50,7 +50,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         ];
         await store.AppendAsync(more, TestCancellationToken);
         await reference.AppendAsync(more, TestCancellationToken);
-        await AssertRollupQueriesAsync(store, reference, "before refresh", extraDay: true);
+        await AssertRollupQueriesAsync(store, reference, "before refresh", extraDay: true, sessionQueries: false);
         await rollups.RefreshRollupsAsync(RollupSites(), TestCancellationToken);
         await AssertRollupQueriesAsync(store, reference, "after refresh", extraDay: true);
     }
@@ -68,7 +68,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             To = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(-6), RollupZone).AddHours(7),
         };
         Assert.Equal(await reference.PurgeAsync(range, TestCancellationToken), await store.PurgeAsync(range, TestCancellationToken));
-        await AssertRollupQueriesAsync(store, reference, "after purge");
+        await AssertRollupQueriesAsync(store, reference, "after purge", sessionQueries: false);
         await rollups.RefreshRollupsAsync(RollupSites(), TestCancellationToken);
         await AssertRollupQueriesAsync(store, reference, "after purge and refresh");
     }
@@ -122,7 +122,9 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     private static Hit Page(DateTimeOffset at, long visitor, string path) =>
         HitBuilder.Pageview(path).At(at).ByVisitor(visitor).Build() with { Country = "DE", ReferrerSource = "Google", Channel = "Organic Search" };
 
-    private static async ValueTask AssertRollupQueriesAsync(IHitStore store, InMemoryHitStore reference, string context, bool extraDay = false)
+    // sessionQueries: also the random filtered session queries; they take the raw path while days wait for a rebuild,
+    // which the other checks already cover.
+    private static async ValueTask AssertRollupQueriesAsync(IHitStore store, InMemoryHitStore reference, string context, bool extraDay = false, bool sessionQueries = true)
     {
         var end = RollupLastDay.AddDays(extraDay ? 2 : 1);
         (DateOnly From, DateOnly To)[] ranges =
@@ -168,7 +170,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
 
             // Filtered session queries (visit, event and mixed filters), which stores answer from session rollups.
             var random = new Random(fromDay.DayNumber + (31 * toDay.DayNumber));
-            for (var i = 0; i < SessionRollupQueryCount; i++)
+            for (var i = 0; sessionQueries && i < SessionRollupQueryCount; i++)
             {
                 await AssertSameAnswerAsync(reference, store, SessionRollupQueries.Next(random, baseQuery, hits), context);
             }

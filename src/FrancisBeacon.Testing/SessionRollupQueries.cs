@@ -81,14 +81,19 @@ internal static class SessionRollupQueries
         }
 
         var dimension = dimensions[random.Next(dimensions.Length)];
+        if (pick == 5)
+        {
+            string[] patterns = ["^/blog", "Google|Bing", "^/[a-z]+$", "e$", "^(DE|US)$", "[0-9]"];
+            return new HitFilterCondition(random.Next(2) == 0 ? HitFilterOperator.Matches : HitFilterOperator.MatchesNot, dimension, [patterns[random.Next(patterns.Length)]]);
+        }
+
         var values = Enumerable.Range(0, 1 + random.Next(2)).Select(_ => Value(random, dimension, hits[random.Next(hits.Count)])).ToArray();
         var op = pick switch
         {
             0 or 1 => HitFilterOperator.Is,
             2 => HitFilterOperator.IsNot,
             3 => HitFilterOperator.Contains,
-            4 => HitFilterOperator.ContainsNot,
-            _ => HitFilterOperator.Is,
+            _ => HitFilterOperator.ContainsNot,
         };
         if (op is HitFilterOperator.Contains or HitFilterOperator.ContainsNot)
         {
