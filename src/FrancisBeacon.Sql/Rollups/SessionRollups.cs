@@ -232,9 +232,9 @@ internal sealed class SessionRollups
         var sessionBase = $" FROM {_sessions} s {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end";
         var hitBase = plan.HasEventCondition
             ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +
-              " WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end AND s.day >= @first AND s.day < @end"
+              " WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end"
             : $" FROM {_sessions} s {linked} CROSS JOIN {_hits} h WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end" +
-              " AND h.site_id = s.site_id AND h.day = s.day AND h.vid = s.vid AND h.start_ms = s.start_ms AND h.day >= @first AND h.day < @end";
+              " AND h.site_id = s.site_id AND h.day = s.day AND h.vid = s.vid AND h.start_ms = s.start_ms";
         var rVid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
         var rStart = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
         var rDay = $"CASE WHEN {Absorbed} THEN s.day - 1 ELSE s.day END";
