@@ -137,17 +137,51 @@ internal sealed class SessionRollups
                 $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day", new { site_id = siteId, day = day.Day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
-        await InsertAsync(connection, transaction, _sessions, SessionColumns, sessionRows, cancellationToken).ConfigureAwait(false);
-        await InsertAsync(connection, transaction, _hits, HitColumns, hitRows, cancellationToken).ConfigureAwait(false);
+        // SQLite binds parameters by name with a linear search, so a statement with thousands of them costs quadratic
+        // time: one reused single-row statement there, multi-row statements elsewhere (each one a round trip).
+        var rowsPerInsert = _t.ArrayInsert ? RowsPerInsert : 1;
+        await InsertAsync(connection, transaction, _sessions, SessionColumns, sessionRows, rowsPerInsert, cancellationToken).ConfigureAwait(false);
+        await InsertAsync(connection, transaction, _hits, HitColumns, hitRows, rowsPerInsert, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    // Multi-row INSERTs of at most RowsPerInsert rows, every value a parameter.
-    private static async ValueTask InsertAsync(DbConnection connection, DbTransaction transaction, string table, string[] columns, List<object?[]> rows, CancellationToken cancellationToken)
+    // INSERTs of at most rowsPerInsert rows, every value a parameter; single-row statements are prepared once and reused.
+    private static async ValueTask InsertAsync(DbConnection connection, DbTransaction transaction, string table, string[] columns, List<object?[]> rows, int rowsPerInsert, CancellationToken cancellationToken)
     {
-        for (var offset = 0; offset < rows.Count; offset += RowsPerInsert)
+        if (rowsPerInsert == 1)
         {
-            var batch = rows.Skip(offset).Take(RowsPerInsert).ToList();
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            await using var single = connection.CreateCommand();
+            single.Transaction = transaction;
+            single.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => string.Create(CultureInfo.InvariantCulture, $"@p{c}")))})";
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var parameter = single.CreateParameter();
+                parameter.ParameterName = string.Create(CultureInfo.InvariantCulture, $"p{c}");
+                parameter.DbType = IsText(columns[c]) ? DbType.String : DbType.Int64;
+                single.Parameters.Add(parameter);
+            }
+
+            foreach (var row in rows)
+            {
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    single.Parameters[c].Value = row[c] ?? DBNull.Value;
+                }
+
+                await single.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        for (var offset = 0; offset < rows.Count; offset += rowsPerInsert)
+        {
+            var batch = rows.Skip(offset).Take(rowsPerInsert).ToList();
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
