@@ -33,7 +33,7 @@ internal sealed class SessionRollups
     private const string Absorbed = "(s.t_vid IS NOT NULL AND s.day > @first AND NOT (s.t_prev = 1 AND s.day - 1 > @first))";
 
     // This row's session T absorbs its continuation (the linked row n of the next day).
-    private const string Swallows = "(n.ntv IS NOT NULL AND NOT (s.prev = 1 AND s.day > @first))";
+    private const string Swallows = "(n.t_vid IS NOT NULL AND NOT (s.prev = 1 AND s.day > @first))";
 
     private static readonly string[] SessionColumns =
     [
@@ -261,8 +261,9 @@ internal sealed class SessionRollups
         var counter = 0;
         var sessionDriven = !plan.HasEventCondition && !plan.EventMode;
         var filter = plan.Filter is null ? "1 = 1" : FilterSql(plan.Filter, parameters, ref counter);
-        var linked = $"LEFT JOIN (SELECT day AS nday, t_vid AS ntv, t_start AS nts, exit_path AS nexit, end_ms AS nend, pv AS npv, n AS nn FROM {_sessions}" +
-                     " WHERE site_id = @site_id AND day > @first AND day < @end AND t_vid IS NOT NULL) n ON n.nday = s.day + 1 AND n.ntv = s.nx_vid AND n.nts = s.start_ms";
+        // A plain join (no derived table, which SQLite would scan for every row): the partial index on linked rows, and
+        // no probe at all for the rows whose nx_vid is NULL.
+        var linked = $"LEFT JOIN {_sessions} n ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND n.day < @end";
         var sessionBase = $" FROM {_sessions} s {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end";
         var hitBase = plan.HasEventCondition
             ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +
@@ -272,9 +273,9 @@ internal sealed class SessionRollups
         var rVid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
         var rStart = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
         var rDay = $"CASE WHEN {Absorbed} THEN s.day - 1 ELSE s.day END";
-        var rPv = $"(s.pv + CASE WHEN {Absorbed} THEN s.t_pv WHEN {Swallows} THEN n.npv ELSE 0 END)";
-        var rN = $"(s.n + CASE WHEN {Absorbed} THEN s.t_n WHEN {Swallows} THEN n.nn ELSE 0 END)";
-        var rEnd = $"CASE WHEN {Swallows} THEN n.nend ELSE s.end_ms END";
+        var rPv = $"(s.pv + CASE WHEN {Absorbed} THEN s.t_pv WHEN {Swallows} THEN n.pv ELSE 0 END)";
+        var rN = $"(s.n + CASE WHEN {Absorbed} THEN s.t_n WHEN {Swallows} THEN n.n ELSE 0 END)";
+        var rEnd = $"CASE WHEN {Swallows} THEN n.end_ms ELSE s.end_ms END";
 
         if (plan.EventMode)
         {
@@ -445,7 +446,7 @@ internal sealed class SessionRollups
 
         if (dimension == HitDimension.ExitPage)
         {
-            return $"CASE WHEN {Swallows} THEN n.nexit ELSE s.exit_path END";
+            return $"CASE WHEN {Swallows} THEN n.exit_path ELSE s.exit_path END";
         }
 
         var i = Array.IndexOf(RollupDimensions.Attributes, dimension);
