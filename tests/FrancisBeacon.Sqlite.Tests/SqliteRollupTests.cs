@@ -1,4 +1,5 @@
 using FrancisBeacon.Querying;
+using FrancisBeacon.Sql.Rollups;
 using FrancisBeacon.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -43,6 +44,42 @@ public sealed class SqliteRollupTests : IDisposable
         await store.AppendAsync([HitBuilder.Pageview("/new").At(new DateTimeOffset(2025, 3, 2, 23, 0, 0, TimeSpan.Zero)).ByVisitor(99).Build()], TestContext.Current.CancellationToken);
 
         Assert.Equal(7, await PageviewsAsync(store, DayAligned()));
+    }
+
+    [Fact]
+    public async Task QueryAsync_VisitFilterAfterRefresh_ReadsSessionRollups()
+    {
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        await store.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken);
+        var filtered = DayAligned() with { Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) };
+        Assert.Equal(6, await PageviewsAsync(store, filtered));
+
+        await using (var connection = new SqliteConnection(_database.ConnectionString))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE beacon_rollup_sessions SET pv = pv + 1000 WHERE vid = 1";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+        }
+
+        Assert.Equal(1006, await PageviewsAsync(store, filtered));
+        Assert.Equal(6, await PageviewsAsync(store, filtered with { To = DayAligned().To.AddHours(-1) }));
+    }
+
+    [Fact]
+    public void SessionRollupPlan_KitQueries_TakeTheSessionRoute()
+    {
+        // The conformance kit's random filtered session queries must reach the session rollups, or its
+        // differential checks would only test the raw path.
+        var random = new Random(5);
+        var hits = new RealisticHitGenerator(50) { Seed = 3 }.Generate(500, 5, new DateOnly(2025, 3, 5)).ToList();
+        for (var i = 0; i < 500; i++)
+        {
+            var query = SessionRollupQueries.Next(random, DayAligned(), hits);
+            query.Validate();
+            Assert.Null(RollupPlan.Create(query));
+            Assert.True(SessionRollupPlan.Create(query) is not null, $"Query #{i} would take the raw path: {query.Filter} by [{string.Join(", ", query.Dimensions)}]");
+        }
     }
 
     public void Dispose() => _database.Dispose();

@@ -57,6 +57,14 @@ public sealed partial class HitRollups
                 continue;
             }
 
+            // Session rollups hold visitor ids and each visit's pages: per-visit data, which retention treats like the raw
+            // hits it came from.
+            foreach (var table in _sessions.TableNames)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM {table} WHERE site_id = @site_id AND day < @first_day", new { site_id = siteId, first_day = firstDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
             // DELETE and INSERT rather than an upsert: the app's role needs only SELECT, INSERT and DELETE.
             await DeleteHorizonAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(

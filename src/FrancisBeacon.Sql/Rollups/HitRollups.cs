@@ -37,6 +37,7 @@ public sealed partial class HitRollups
     private readonly string _visits;
     private readonly string _links;
     private readonly string _readDay;
+    private readonly SessionRollups _sessions;
 
     /// <summary>Creates the rollups of a store.</summary>
     public HitRollups(RollupTables tables)
@@ -48,6 +49,7 @@ public sealed partial class HitRollups
         _events = tables.Prefix + "rollup_events";
         _visits = tables.Prefix + "rollup_visits";
         _links = tables.Prefix + "rollup_links";
+        _sessions = new SessionRollups(tables);
         var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
         _readDay = $"SELECT {tables.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}" +
                    $" FROM {tables.Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
@@ -108,7 +110,7 @@ public sealed partial class HitRollups
         {
             await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var table in new[] { _events, _visits, _links, _sites })
+                foreach (var table in new[] { _events, _visits, _links, _sites }.Concat(_sessions.TableNames))
                 {
                     await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
@@ -161,6 +163,7 @@ public sealed partial class HitRollups
 
             var computed = RollupDay.Compute(day, await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false), previous, TimeoutMs);
             await WriteDayAsync(connection, siteId, computed, cancellationToken).ConfigureAwait(false);
+            await _sessions.WriteDayAsync(connection, siteId, computed, previous, zone, cancellationToken).ConfigureAwait(false);
             previous = computed;
         }
 
@@ -216,7 +219,7 @@ public sealed partial class HitRollups
 
             var first = range.From == DateTimeOffset.MinValue ? long.MinValue / 4 : DayOf(range.From.ToUnixTimeMilliseconds(), zone);
             var last = range.To == DateTimeOffset.MaxValue ? long.MaxValue / 4 : DayOf(range.To.ToUnixTimeMilliseconds() - 1, zone);
-            foreach (var table in new[] { _events, _visits, _links })
+            foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames))
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -256,9 +259,25 @@ public sealed partial class HitRollups
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(query);
-        if (!Enabled || query.From < Earliest || query.To > Latest || RollupPlan.Create(query) is not { } plan)
+        if (!Enabled || query.From < Earliest || query.To > Latest)
         {
             return null;
+        }
+
+        if (RollupPlan.Create(query) is not { } plan)
+        {
+            // Sessions with filters: the session rollups (SessionRollups.cs), when they can. Session rows are per-visit
+            // data and go with the raw hits at a raw-hit retention purge, so a range reaching before the site's raw-hit
+            // horizon is not theirs to answer.
+            if (SessionRollupPlan.Create(query) is not { } sessionPlan)
+            {
+                return null;
+            }
+
+            var sessionHorizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
+            return DayOf(query.From.ToUnixTimeMilliseconds(), query.TimeZone) < sessionHorizon
+                ? null
+                : await _sessions.TryAnswerAsync(connection, query, sessionPlan, _sites, _dirty, cancellationToken).ConfigureAwait(false);
         }
 
         var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(

@@ -99,6 +99,9 @@ internal sealed class RollupSession
     public long Events { get; set; }
     public bool Bounce => Events == 1 && Pageviews == 1;
 
+    /// <summary>The session's hits in order (for the session rollups).</summary>
+    public List<RollupHit> Hits { get; } = [];
+
     public string[] Values()
     {
         var values = new string[RollupDimensions.Visit.Length];
@@ -159,6 +162,7 @@ internal sealed class RollupDay
                 }
 
                 current.End = hit.Ms;
+                current.Hits.Add(hit);
                 current.Exit = hit.Path;
                 current.Events++;
                 if (string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal))

@@ -9,6 +9,7 @@
 //       --store sqlite --connection "Data Source=/tmp/beacon-10m.db" [--time-zone Europe/Berlin] [--site example.com]
 //       [--iterations 15] [--naive-iterations 3] [--periods 30d,12mo] [--now 2026-11-28T12:00:00Z] [--skip-naive false]
 //       [--rollup-queries-only false]
+//       [--only "source is|page is"] (only the queries whose name contains one of the |-separated texts)
 using System.Diagnostics;
 using System.Globalization;
 using FrancisBeacon;
@@ -58,7 +59,8 @@ foreach (var period in options.Get("periods", "30d,12mo").Split(','))
     var naiveSetTimes = new double[naiveIterations];
     foreach (var (name, queries) in set)
     {
-        if (rollupQueriesOnly && name.StartsWith("visit:", StringComparison.Ordinal))
+        if ((rollupQueriesOnly && name.StartsWith("visit:", StringComparison.Ordinal))
+            || (options.TryGet("only") is { } only && !only.Split('|').Any(o => name.Contains(o, StringComparison.Ordinal))))
         {
             continue;
         }
@@ -168,6 +170,14 @@ internal static class DashboardQueries
             set.Add(($"{dimension.Name}, page is /pricing", [q with { Metrics = visitList, Dimensions = [dimension], Limit = 9, Filter = pricing }]));
         }
 
+        // After a click on a source row: a visit filter on every widget (answered from the session rollups).
+        var google = HitFilter.Is(HitDimension.Source, "Google");
+        set.Add(("top stats + previous, source is Google", [q with { Metrics = top, Filter = google }, previous with { Metrics = top, Filter = google }]));
+        set.Add(("visitors by day, source is Google", [q with { Metrics = list, Dimensions = [HitDimension.Day], Filter = google }]));
+        set.Add(("top pages, source is Google", [q with { Metrics = list, Dimensions = [HitDimension.Page], Limit = 9, Filter = google }]));
+        set.Add(("entry pages, source is Google", [q with { Metrics = visitList, Dimensions = [HitDimension.EntryPage], Limit = 9, Filter = google }]));
+        set.Add(("countries, source is Google", [q with { Metrics = visitList, Dimensions = [HitDimension.Country], Limit = 9, Filter = google }]));
+        set.Add(("top stats, page is /pricing and source is Google", [q with { Metrics = top, Filter = new HitFilterAnd([pricing, google]) }]));
         return set;
     }
 }

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <summary>
+/// Whether a query that needs sessions (a visit dimension, a session metric or a visit filter) can be answered from the
+/// session rollups (<c>rollup_sessions</c>, <c>rollup_session_hits</c>): the shape checks only; <see cref="SessionRollups"/>
+/// also needs a ready site, whole days in the site's zone and no day waiting for a rebuild. <see cref="Create"/>
+/// returns <see langword="null"/> for anything else.
+/// </summary>
+internal sealed class SessionRollupPlan
+{
+    private static readonly HashSet<HitMetric> Allowed =
+    [
+        HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Events, HitMetric.Visits, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit,
+    ];
+
+    /// <summary>The one dimension, or null for totals.</summary>
+    public HitDimension? Dimension { get; private init; }
+
+    /// <summary>The filter (conditions on visit dimensions and event page, name and hostname only).</summary>
+    public HitFilter? Filter { get; private init; }
+
+    /// <summary>Whether the filter tests an event value, so kept hits must be read per (page, name, host).</summary>
+    public bool HasEventCondition { get; private init; }
+
+    /// <summary>Grouped by a visit dimension: every metric over the matching sessions.</summary>
+    public bool VisitMode => Dimension is { IsVisit: true };
+
+    /// <summary>Grouped by an event dimension (page, name or hostname).</summary>
+    public bool EventMode => Dimension is { IsVisit: false, IsTime: false };
+
+    /// <summary>The query's shape, or null when the session rollups cannot answer it.</summary>
+    public static SessionRollupPlan? Create(HitQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) || query.Goals.Count > 0 ||
+            query.Metrics.Count == 0 || query.Metrics.Any(m => !Allowed.Contains(m)) || query.Dimensions.Count > 1)
+        {
+            return null;
+        }
+
+        var dimension = query.Dimensions.Count == 1 ? query.Dimensions[0] : null;
+        if (dimension is not null && !(dimension == HitDimension.Day || dimension == HitDimension.Week || dimension == HitDimension.Month ||
+                                       RollupDimensions.VisitCode(dimension) > 0 || RollupDimensions.EventCode(dimension) > 0))
+        {
+            return null;
+        }
+
+        var conditions = query.Filter?.Conditions().ToList() ?? [];
+        if (conditions.Any(c => RollupDimensions.VisitCode(c.Dimension) <= 0 && RollupDimensions.EventCode(c.Dimension) <= 0))
+        {
+            return null;
+        }
+
+        return new SessionRollupPlan
+        {
+            Dimension = dimension,
+            Filter = query.Filter,
+            HasEventCondition = conditions.Any(c => RollupDimensions.EventCode(c.Dimension) > 0),
+        };
+    }
+}
