@@ -15,10 +15,10 @@ namespace FrancisBeacon.Testing;
 /// </content>
 public abstract partial class HitStoreConformanceTests<TFixture>
 {
-    private static readonly TimeZoneInfo RollupZone = RandomQueries.FindZone("Europe/Berlin");
+    private protected static readonly TimeZoneInfo RollupZone = RandomQueries.FindZone("Europe/Berlin");
 
     // 12 days around the end of daylight saving time in Berlin (2025-10-26).
-    private static readonly DateOnly RollupLastDay = new(2025, 10, 31);
+    private protected static readonly DateOnly RollupLastDay = new(2025, 10, 31);
 
     /// <summary>After a refresh the dashboard's query set matches the reference on several day-aligned ranges.</summary>
     [Fact]
@@ -83,9 +83,9 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     // How many random filtered session queries each range of the rollup checks asks.
     private const int SessionRollupQueryCount = 15;
 
-    private static Dictionary<string, TimeZoneInfo> RollupSites() => new(StringComparer.Ordinal) { [SiteId] = RollupZone };
+    private protected static Dictionary<string, TimeZoneInfo> RollupSites() => new(StringComparer.Ordinal) { [SiteId] = RollupZone };
 
-    private async ValueTask<(IHitStore Store, InMemoryHitStore Reference)> LoadRollupDataAsync()
+    private protected async ValueTask<(IHitStore Store, InMemoryHitStore Reference)> LoadRollupDataAsync()
     {
         var store = await CreateStoreAsync();
         var generator = new RealisticHitGenerator(200) { SiteId = SiteId, TimeZone = RollupZone, Seed = 7 };
@@ -125,7 +125,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         return (store, await CreateReferenceAsync(hits));
     }
 
-    private static Hit Page(DateTimeOffset at, long visitor, string path) =>
+    private protected static Hit Page(DateTimeOffset at, long visitor, string path) =>
         HitBuilder.Pageview(path).At(at).ByVisitor(visitor).Build() with { Country = "DE", ReferrerSource = "Google", Channel = "Organic Search" };
 
     // sessionQueries: also the random filtered session queries; they take the raw path while days wait for a rebuild,

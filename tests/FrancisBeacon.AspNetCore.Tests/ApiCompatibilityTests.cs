@@ -534,7 +534,9 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
             new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Zone.GetUtcOffset(day.ToDateTime(TimeOnly.MinValue))).ToUniversalTime();
 
         // Visits of 1 to 6 hits one to three minutes apart, between 08:00 and 20:00 local time (no visit crosses
-        // midnight or meets another of its visitor within 30 minutes: a visitor's second visit is a day earlier).
+        // midnight or meets another of its visitor within 30 minutes: a visitor's second visit is a day earlier). As
+        // the beacon's ids do, a visitor id lives one site-local day: the person's second visit has another id (the
+        // SQL stores' rollups rely on that).
         private void Seed()
         {
             var random = new Random(20260305);
@@ -545,8 +547,9 @@ public sealed class ApiCompatibilityTests(ApiCompatibilityTests.Site site) : ICl
             string?[] countries = ["DE", "EE", "US", null];
             for (var v = 0; v < 160; v++)
             {
-                var visitor = 1 + (v / 2);
-                var day = Today.AddDays(-(visitor % 17) - (v % 2));
+                var person = 1 + (v / 2);
+                var day = Today.AddDays(-(person % 17) - (v % 2));
+                var visitor = (person * 100) + (v % 2);
                 var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(8 + random.Next(12), random.Next(60))), Zone.GetUtcOffset(day.ToDateTime(new TimeOnly(12, 0))));
                 var (medium, source, referrer, os, country) = (mediums[random.Next(mediums.Length)], sources[random.Next(sources.Length)],
                     referrers[random.Next(referrers.Length)], systems[random.Next(systems.Length)], countries[random.Next(countries.Length)]);

@@ -4,4 +4,4 @@ namespace FrancisBeacon.PostgreSql.Tests;
 
 /// <summary>The PostgreSQL store against the conformance kit, on a real server (a schema per test).</summary>
 public sealed class PostgreSqlHitStoreConformanceTests(PostgreSqlFixture fixture)
-    : HitStoreSchemaConformanceTests<PostgreSqlFixture>(fixture);
+    : HitStoreRollupConformanceTests<PostgreSqlFixture>(fixture);

@@ -7,7 +7,7 @@ namespace FrancisBeacon.Sqlite.Tests;
 
 /// <summary>The SQLite store against the conformance kit: one temporary database file per test.</summary>
 public sealed class SqliteHitStoreConformanceTests(SqliteHitStoreFixture fixture)
-    : HitStoreSchemaConformanceTests<SqliteHitStoreFixture>(fixture);
+    : HitStoreRollupConformanceTests<SqliteHitStoreFixture>(fixture);
 
 /// <summary>Gives each isolation key its own SQLite file, deleted when the test class is done.</summary>
 public sealed class SqliteHitStoreFixture : IHitStoreFixture, IAsyncDisposable

@@ -37,7 +37,8 @@ internal sealed class SessionRollupPlan
     public static SessionRollupPlan? Create(HitQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) || query.Goals.Count > 0 ||
+        // has_done / has_not_done (behavioural filters) need each visit's other hits: the raw path answers them.
+        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) || query.Goals.Count > 0 || HitFilter.IsBehavioral(query.Filter) ||
             query.Metrics.Count == 0 || query.Metrics.Any(m => !Allowed.Contains(m)) || query.Dimensions.Count > 1)
         {
             return null;

@@ -6,20 +6,33 @@ using FrancisBeacon.Storage;
 
 namespace FrancisBeacon.Testing;
 
-/// <content>
+/// <summary>
+/// The conformance kit plus schema migration plus rollups kept longer than raw hits, for stores that are both
+/// <see cref="IHitStoreSchema"/> and <see cref="IHitStoreRollups"/> (the SQL stores): derive from this class instead of
+/// <see cref="HitStoreSchemaConformanceTests{TFixture}"/>.
 /// Rollups kept longer than raw hits: after a raw-hit retention purge (everything before a time, derived data kept),
 /// the queries the rollups answer still count the deleted days exactly as before the purge, late hits for those days
 /// neither change them nor make them be rebuilt, newer days keep counting, and a later purge that includes derived
-/// data removes the old days' rollups. Skipped for stores without rollups.
-/// </content>
-public abstract partial class HitStoreConformanceTests<TFixture>
+/// data removes the old days' rollups.
+/// </summary>
+/// <typeparam name="TFixture">The fixture that creates the store under test.</typeparam>
+public abstract class HitStoreRollupConformanceTests<TFixture> : HitStoreSchemaConformanceTests<TFixture>
+    where TFixture : class, IHitStoreFixture
 {
+    /// <summary>Creates the test class; xUnit passes the class fixture.</summary>
+    /// <param name="fixture">The fixture that creates the store under test.</param>
+    protected HitStoreRollupConformanceTests(TFixture fixture)
+        : base(fixture)
+    {
+    }
+
     /// <summary>Raw hits purged, rollups kept: old days are answered from rollups, never rebuilt from what is left.</summary>
     [Fact]
     public virtual async Task Rollups_RawHitsPurgedRollupsKept_AnswerOldDaysFromRollups()
     {
         var (store, before) = await LoadRollupDataAsync();
-        var rollups = (IHitStoreRollups)store;
+        var rollups = store as IHitStoreRollups ?? throw new InvalidOperationException(
+            $"{store.GetType().Name} is not an {nameof(IHitStoreRollups)}: derive its tests from HitStoreSchemaConformanceTests<TFixture> instead.");
         await rollups.RefreshRollupsAsync(RollupSites(), TestCancellationToken);
         var hits = await ReadAllAsync(before, HitRange.All);
 
