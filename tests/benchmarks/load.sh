@@ -14,7 +14,8 @@
 #
 # Needs wrk (apt-get install -y wrk) and, for PostgreSQL, tests/postgres.sh (or FRANCISBEACON_TEST_POSTGRES).
 # Variables: DURATION (s, default 15), WARMUP (s, 5), CONNECTIONS (64), THREADS (2), CONFIGURATION (Release),
-# WARMUP_MAX (s, 60: each app is warmed up in WARMUP-second runs until its rate stops rising, at most this long),
+# WARMUP_MAX (s, 90: each app is warmed up in WARMUP-second runs until its CPU per request stops falling, at most
+# this long),
 # SAMPLE_DLL and BENCH_DLL (prebuilt FrancisBeacon.Sample.dll / FrancisBeacon.Benchmarks.dll to compare builds;
 # nothing is built when both are set).
 set -euo pipefail
@@ -23,7 +24,7 @@ root=$(pwd)
 what=${1:-all}
 duration=${DURATION:-15}
 warmup=${WARMUP:-5}
-warmup_max=${WARMUP_MAX:-60}
+warmup_max=${WARMUP_MAX:-90}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 configuration=${CONFIGURATION:-Release}
@@ -109,23 +110,27 @@ run_wrk() {
   if [ -n "${server_pid:-}" ] && [ "${requests:-0}" -gt 0 ]; then
     cpu=$(bc -l <<<"($(cpu_ticks "$server_pid") - $before) / $(getconf CLK_TCK) * 1000000 / $requests" | xargs printf '%.0f')
   fi
+  last_cpu=${cpu:-0}
   printf '%-34s %10s req/s  p50 %-8s p99 %-8s non-2xx %s%s %s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "${cpu:+  server CPU ${cpu} us/req}" "${errors:+socket errors: $errors}"
   last_rps=$rps
   [ -n "${accepted_file:-}" ] && echo $((requests - non2xx)) >>"$accepted_file"
   return 0
 }
 
-warm_up() { # name get-url post-url: WARMUP-second GET and POST runs until the GET rate rises by less than 10 %
-  local name=$1 get=$2 post=$3 spent=0 previous=0
+# warm_up NAME GET-URL POST-URL (server_pid set): WARMUP-second GET and POST runs until the server's CPU time per GET
+# falls by less than 10 % from one round to the next (the rate itself swings with the neighbours' load; the CPU per
+# request is what JIT and tiered compilation inflate), at least two rounds, at most WARMUP_MAX seconds.
+warm_up() {
+  local name=$1 get=$2 post=$3 spent=0 previous=0 trail=''
   while :; do
     run_wrk "warm-up $name GET" "$get" -t "$threads" -c "$connections" -d "$warmup" "${browser_headers[@]}" >/dev/null
-    local rate=${last_rps%.*}; rate=${rate:-0}
+    local cpu=$last_cpu
     run_wrk "warm-up $name POST" "$post" -t "$threads" -c "$connections" -d "$warmup" -s tests/benchmarks/event.lua "${browser_headers[@]}" >/dev/null
-    spent=$((spent + 2 * warmup))
-    if [ "$rate" -le $((previous * 11 / 10)) ] || [ "$spent" -ge "$warmup_max" ]; then break; fi
-    previous=$rate
+    spent=$((spent + 2 * warmup)); trail="$trail ${cpu}"
+    if { [ "$previous" -gt 0 ] && [ $((cpu * 10)) -ge $((previous * 9)) ]; } || [ "$spent" -ge "$warmup_max" ]; then break; fi
+    previous=$cpu
   done
-  echo "warm-up $name: ${spent}s (last GET ${rate} req/s)"
+  echo "warm-up $name: ${spent}s (server CPU per GET by round, us:${trail})"
 }
 
 http_store() { # store: sqlite|postgresql
@@ -144,7 +149,7 @@ http_store() { # store: sqlite|postgresql
   # Warm-up (JIT, tiered compilation, connection pools); the beacon's warm-up hits are counted too. Tiered
   # compilation finishes only after enough CPU time in the hot code: the beacon has far more of it than the bare
   # app, and on a busy 2-core machine it took 20-30 s (docs/performance.md, round 4), so each app is warmed up
-  # (GET and POST) until its rate stops rising.
+  # (GET and POST) until its CPU time per request stops falling.
   server_pid=$bare_pid accepted_file='' warm_up "bare" "$bare_url/" "$bare_url/"
   server_pid=$beacon_pid accepted_file="$work/accepted-$store" warm_up "beacon" "$beacon_url$pixel_path" "$beacon_url/beacon/event"
   server_pid=$bare_pid accepted_file='' run_wrk "bare GET / (204)" "$bare_url/" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local bare_get=$last_rps
