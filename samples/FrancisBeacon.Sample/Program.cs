@@ -53,6 +53,10 @@ beacon.AddTokens(builder.Configuration.GetSection("FrancisBeacon:Tokens"));
 
 var app = builder.Build();
 app.UseBeacon();
+// Authentication after the beacon: otherwise ASP.NET Core puts it first and every hit.gif and event request would
+// authenticate (AddTokens registers a scheme, which becomes the default) before the beacon answers it. The API,
+// dashboard and health endpoints below still run after it (docs/performance.md#ingestion, round 4).
+app.UseAuthentication();
 app.MapBeaconApi("/beacon/api");
 app.MapBeaconDashboard("/beacon");   // loopback only until given a policy: .RequireAuthorization("...")
 app.MapHealthChecks("/healthz");

@@ -13,13 +13,18 @@
 # kill    SIGKILL during a flood: hits lost without and with durable mode (Spool.Directory).
 #
 # Needs wrk (apt-get install -y wrk) and, for PostgreSQL, tests/postgres.sh (or FRANCISBEACON_TEST_POSTGRES).
-# Variables: DURATION (s, default 15), WARMUP (s, 5), CONNECTIONS (64), THREADS (2), CONFIGURATION (Release).
+# Variables: DURATION (s, default 15), WARMUP (s, 5), CONNECTIONS (64), THREADS (2), CONFIGURATION (Release),
+# WARMUP_MAX (s, 90: each app is warmed up in WARMUP-second runs until its CPU per request stops falling, at most
+# this long),
+# SAMPLE_DLL and BENCH_DLL (prebuilt FrancisBeacon.Sample.dll / FrancisBeacon.Benchmarks.dll to compare builds;
+# nothing is built when both are set).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
 what=${1:-all}
 duration=${DURATION:-15}
 warmup=${WARMUP:-5}
+warmup_max=${WARMUP_MAX:-90}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 configuration=${CONFIGURATION:-Release}
@@ -35,11 +40,16 @@ trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-echo "== build ($configuration)"
-dotnet build samples/FrancisBeacon.Sample -c "$configuration" -nologo -v q >/dev/null
-dotnet build tests/benchmarks/FrancisBeacon.Benchmarks -c "$configuration" -nologo -v q >/dev/null
-sample="$root/samples/FrancisBeacon.Sample/bin/$configuration/net10.0/FrancisBeacon.Sample.dll"
-bench="$root/tests/benchmarks/FrancisBeacon.Benchmarks/bin/$configuration/net10.0/FrancisBeacon.Benchmarks.dll"
+if [ -n "${SAMPLE_DLL:-}" ] && [ -n "${BENCH_DLL:-}" ]; then
+  sample=$(realpath "$SAMPLE_DLL"); bench=$(realpath "$BENCH_DLL")
+  echo "== prebuilt: $sample, $bench"
+else
+  echo "== build ($configuration)"
+  dotnet build samples/FrancisBeacon.Sample -c "$configuration" -nologo -v q >/dev/null
+  dotnet build tests/benchmarks/FrancisBeacon.Benchmarks -c "$configuration" -nologo -v q >/dev/null
+  sample="$root/samples/FrancisBeacon.Sample/bin/$configuration/net10.0/FrancisBeacon.Sample.dll"
+  bench="$root/tests/benchmarks/FrancisBeacon.Benchmarks/bin/$configuration/net10.0/FrancisBeacon.Benchmarks.dll"
+fi
 
 if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)$ ]]; then
   # shellcheck source=tests/postgres.sh
@@ -84,8 +94,10 @@ UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/1
 browser_headers=(-H "User-Agent: $UA" -H "Accept-Language: en-GB,en;q=0.8" -H "Accept: image/avif,image/webp,image/png,*/*;q=0.8"
   -H "Referer: http://localhost/pricing" -H "Sec-Fetch-Dest: image" -H "Sec-Fetch-Mode: no-cors" -H "Sec-Fetch-Site: same-origin")
 pixel_path='/beacon/hit.gif?u=http%3A%2F%2Flocalhost%2Fpricing%3Futm_source%3Dnewsletter&r=https%3A%2F%2Fwww.google.com%2F&w=1920'
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 run_wrk() {
   local label=$1 url=$2; shift 2
+  local before=0; [ -n "${server_pid:-}" ] && before=$(cpu_ticks "$server_pid")
   local out; out=$(wrk --latency "$@" "$url")
   local requests non2xx rps p50 p99 errors
   requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
@@ -93,10 +105,32 @@ run_wrk() {
   errors=$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' <<<"$out")
   rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  printf '%-34s %10s req/s  p50 %-8s p99 %-8s non-2xx %s %s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "${errors:+socket errors: $errors}"
+  # The server's CPU time per request (user + system, all its threads: requests, writer, GC, JIT, rollups).
+  local cpu=''
+  if [ -n "${server_pid:-}" ] && [ "${requests:-0}" -gt 0 ]; then
+    cpu=$(bc -l <<<"($(cpu_ticks "$server_pid") - $before) / $(getconf CLK_TCK) * 1000000 / $requests" | xargs printf '%.0f')
+  fi
+  last_cpu=${cpu:-0}
+  printf '%-34s %10s req/s  p50 %-8s p99 %-8s non-2xx %s%s %s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "${cpu:+  server CPU ${cpu} us/req}" "${errors:+socket errors: $errors}"
   last_rps=$rps
   [ -n "${accepted_file:-}" ] && echo $((requests - non2xx)) >>"$accepted_file"
   return 0
+}
+
+# warm_up NAME GET-URL POST-URL (server_pid set): WARMUP-second GET and POST runs until the server's CPU time per GET
+# falls by less than 10 % from one round to the next (the rate itself swings with the neighbours' load; the CPU per
+# request is what JIT and tiered compilation inflate), at least two rounds, at most WARMUP_MAX seconds.
+warm_up() {
+  local name=$1 get=$2 post=$3 spent=0 previous=0 trail=''
+  while :; do
+    run_wrk "warm-up $name GET" "$get" -t "$threads" -c "$connections" -d "$warmup" "${browser_headers[@]}" >/dev/null
+    local cpu=$last_cpu
+    run_wrk "warm-up $name POST" "$post" -t "$threads" -c "$connections" -d "$warmup" -s tests/benchmarks/event.lua "${browser_headers[@]}" >/dev/null
+    spent=$((spent + 2 * warmup)); trail="$trail ${cpu}"
+    if { [ "$previous" -gt 0 ] && [ $((cpu * 10)) -ge $((previous * 9)) ]; } || [ "$spent" -ge "$warmup_max" ]; then break; fi
+    previous=$cpu
+  done
+  echo "warm-up $name: ${spent}s (server CPU per GET by round, us:${trail})"
 }
 
 http_store() { # store: sqlite|postgresql
@@ -112,20 +146,23 @@ http_store() { # store: sqlite|postgresql
   start_app "sample-$store" "${args[@]}"; local beacon_pid=$app_pid beacon_url=$app_url
   accepted_file="$work/accepted-$store"; : >"$accepted_file"
   local common=(-t "$threads" -c "$connections")
-  # Warm-up (JIT, tiered compilation, connection pools); the beacon's warm-up hits are counted too.
-  accepted_file='' run_wrk "warm-up bare" "$bare_url/" "${common[@]}" -d "$warmup" "${browser_headers[@]}" >/dev/null
-  accepted_file="$work/accepted-$store" run_wrk "warm-up beacon" "$beacon_url$pixel_path" "${common[@]}" -d "$warmup" "${browser_headers[@]}" >/dev/null
-  accepted_file='' run_wrk "bare GET / (204)" "$bare_url/" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local bare_get=$last_rps
-  run_wrk "beacon GET hit.gif ($store)" "$beacon_url$pixel_path" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local beacon_get=$last_rps
-  accepted_file='' run_wrk "bare POST / (204)" "$bare_url/" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local bare_post=$last_rps
-  run_wrk "beacon POST event ($store)" "$beacon_url/beacon/event" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local beacon_post=$last_rps
+  # Warm-up (JIT, tiered compilation, connection pools); the beacon's warm-up hits are counted too. Tiered
+  # compilation finishes only after enough CPU time in the hot code: the beacon has far more of it than the bare
+  # app, and on a busy 2-core machine it took 20-30 s (docs/performance.md, round 4), so each app is warmed up
+  # (GET and POST) until its CPU time per request stops falling.
+  server_pid=$bare_pid accepted_file='' warm_up "bare" "$bare_url/" "$bare_url/"
+  server_pid=$beacon_pid accepted_file="$work/accepted-$store" warm_up "beacon" "$beacon_url$pixel_path" "$beacon_url/beacon/event"
+  server_pid=$bare_pid accepted_file='' run_wrk "bare GET / (204)" "$bare_url/" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local bare_get=$last_rps
+  server_pid=$beacon_pid run_wrk "beacon GET hit.gif ($store)" "$beacon_url$pixel_path" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local beacon_get=$last_rps
+  server_pid=$bare_pid accepted_file='' run_wrk "bare POST / (204)" "$bare_url/" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local bare_post=$last_rps
+  server_pid=$beacon_pid run_wrk "beacon POST event ($store)" "$beacon_url/beacon/event" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local beacon_post=$last_rps
   printf 'ratio beacon/bare: GET %.2f, POST %.2f\n' "$(bc -l <<<"$beacon_get/$bare_get")" "$(bc -l <<<"$beacon_post/$bare_post")"
   # About half the beacon's rate: C connections each pausing D ms (see paced.lua).
   local delay=4 half c
   half=$(bc <<<"$beacon_get/2"); c=$(( (half * delay + 999) / 1000 )); [ "$c" -lt 1 ] && c=1
-  WRK_DELAY_MS=$delay run_wrk "beacon GET at ~${half}/s target" "$beacon_url$pixel_path" -t 1 -c "$c" -d "$duration" -s tests/benchmarks/paced.lua "${browser_headers[@]}"
+  server_pid=$beacon_pid WRK_DELAY_MS=$delay run_wrk "beacon GET at ~${half}/s target" "$beacon_url$pixel_path" -t 1 -c "$c" -d "$duration" -s tests/benchmarks/paced.lua "${browser_headers[@]}"
   half=$(bc <<<"$beacon_post/2"); c=$(( (half * delay + 999) / 1000 )); [ "$c" -lt 1 ] && c=1
-  WRK_DELAY_MS=$delay WRK_BODY="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" tests/benchmarks/event.lua)" \
+  server_pid=$beacon_pid WRK_DELAY_MS=$delay WRK_BODY="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" tests/benchmarks/event.lua)" \
     run_wrk "beacon POST at ~${half}/s target" "$beacon_url/beacon/event" -t 1 -c "$c" -d "$duration" -s tests/benchmarks/paced.lua "${browser_headers[@]}"
   echo "peak RSS: beacon $(rss_mb "$beacon_pid") MB, bare $(rss_mb "$bare_pid") MB"
   stop_app "$bare_pid"; stop_app "$beacon_pid"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace FrancisBeacon.Enrichment;
@@ -103,7 +104,7 @@ public sealed class BotDetector
             return BotVerdict.Bot(BotReasons.HeadlessBrowser);
         }
 
-        if (MatchesPattern(userAgent) is { } patternReason)
+        if (PatternCache.Get(userAgent) is { } patternReason)
         {
             return BotVerdict.Bot(patternReason);
         }
@@ -144,6 +145,37 @@ public sealed class BotDetector
         }
 
         return BotVerdict.Human;
+    }
+
+    /// <summary>
+    /// The user-agent pattern checks (<see cref="MatchesPattern"/>) remembered per user agent, like
+    /// <see cref="UserAgentParser"/>'s cache: a bounded map in memory only, keyed by the user agent alone (at most
+    /// <see cref="UserAgentParser.MaxLength"/> characters here), cleared and refilled when it holds
+    /// <see cref="UserAgentParser.CacheCapacity"/> entries. The checks scan the string for about a hundred markers,
+    /// which cost more than the rest of the bot step for a browser's hit; the answer depends on the string only.
+    /// </summary>
+    internal static class PatternCache
+    {
+        private static readonly ConcurrentDictionary<string, string> s_entries = new(StringComparer.Ordinal);
+        private static int s_count;
+
+        /// <summary>How many entries the cache holds (approximately, while other threads add).</summary>
+        public static int Count => Volatile.Read(ref s_count);
+
+        public static string? Get(string userAgent)
+        {
+            if (!s_entries.TryGetValue(userAgent, out var reason))
+            {
+                reason = MatchesPattern(userAgent) ?? string.Empty; // "": no pattern matched
+                if (s_entries.TryAdd(userAgent, reason) && Interlocked.Increment(ref s_count) > UserAgentParser.CacheCapacity)
+                {
+                    s_entries.Clear();
+                    Volatile.Write(ref s_count, 0);
+                }
+            }
+
+            return reason.Length == 0 ? null : reason;
+        }
     }
 
     private static string? MatchesPattern(string userAgent)
