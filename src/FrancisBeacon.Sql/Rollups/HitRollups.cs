@@ -168,6 +168,7 @@ public sealed partial class HitRollups
         }
 
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
+        await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver) in dirty)
@@ -321,9 +322,11 @@ public sealed partial class HitRollups
         }
 
         var acc = new RollupAccumulator(plan);
-        var months = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
+        var wholeMonths = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
+        var (months, blocks, pieces) = await UsableBlocksAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, wholeMonths, cancellationToken).ConfigureAwait(false);
         await ReadMonthsAsync(connection, query.SiteId, plan, months, acc, cancellationToken).ConfigureAwait(false);
-        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, months))
+        await ReadBlocksAsync(connection, query.SiteId, plan, blocks, acc, cancellationToken).ConfigureAwait(false);
+        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, pieces))
         {
             await ReadStoredAsync(connection, query.SiteId, plan, segmentFirst, segmentEnd, unclean, acc, cancellationToken).ConfigureAwait(false);
         }
@@ -347,7 +350,7 @@ public sealed partial class HitRollups
 
         if (plan.NeedsLinks)
         {
-            var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, months, cancellationToken).ConfigureAwait(false);
+            var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, pieces, cancellationToken).ConfigureAwait(false);
             foreach (var (day, data) in stored)
             {
                 if (unclean.Contains(day) && unclean.Contains(day - 1))
