@@ -30,6 +30,21 @@ public sealed class SqliteBlockRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task QueryAsync_WholeRunOfMonthsOfAList_ReadsBlockTables()
+    {
+        var store = await CreateLoadedStoreAsync();
+        await store.RefreshRollupsAsync(Sites, Ct);
+        Assert.Equal(32, await PageviewsByPageAsync(store, Days(3, 1, 5, 1)));
+
+        // March and April 2025 are a run of two months (month number 24302).
+        await ExecuteAsync("UPDATE beacon_rollup_block_events SET pageviews = pageviews + 1000 WHERE dim = 1 AND value = '/p1' AND end_day - first_day = 61");
+
+        Assert.Equal(1032, await PageviewsByPageAsync(store, Days(3, 1, 5, 1))); // the run
+        Assert.Equal(1033, await PageviewsByPageAsync(store, Days(2, 28, 5, 1))); // an edge day and the run
+        Assert.Equal(32, await PageviewsAsync(store, Days(3, 1, 5, 1) with { Dimensions = [HitDimension.Month] })); // series read months
+    }
+
+    [Fact]
     public async Task RefreshRollupsAsync_RollupsWithoutBlocks_BuildsBlocks()
     {
         var store = await CreateLoadedStoreAsync();
