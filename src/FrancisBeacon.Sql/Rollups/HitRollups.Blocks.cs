@@ -332,6 +332,23 @@ public sealed partial class HitRollups
         return (monthPieces, blocks, pieces);
     }
 
+    /// <summary>
+    /// The GROUP BY clause and the event and visit columns of a read of day or month rows. Grouped by value, the rows
+    /// are summed in SQL only when <see cref="RollupTables.GroupValuesInSql"/> is set (PostgreSQL's hash aggregate):
+    /// SQLite sorts the groups through a temporary B-tree (30 days of pages at 2 M hits in the sqlite3 CLI: 226 ms
+    /// grouped, 12 ms for reading the same 50,000 rows ungrouped), so the accumulator sums them instead.
+    /// </summary>
+    private (string Group, string EventColumns, string VisitColumns) Grouping(RollupPlan plan, string timeColumn)
+    {
+        if (plan.ByValue && !_t.GroupValuesInSql)
+        {
+            return (string.Empty, "visitors, pageviews, events", "visitors, visits, bounces, duration_ms, pageviews, events");
+        }
+
+        return (plan.ByDay ? $" GROUP BY {timeColumn}" : plan.ByValue ? " GROUP BY value" : string.Empty,
+            "SUM(visitors), SUM(pageviews), SUM(events)", "SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events)");
+    }
+
     /// <summary>Adds the rows of <paramref name="blocks"/> (value and total plans only).</summary>
     private async ValueTask ReadBlocksAsync(DbConnection connection, string siteId, RollupPlan plan, List<(long First, long End)> blocks, RollupAccumulator acc, CancellationToken cancellationToken)
     {

@@ -293,7 +293,7 @@ public sealed partial class HitRollups
         }
 
         var key = plan.ByDay ? "month" : plan.ByValue ? "value" : "0";
-        var group = plan.ByDay ? " GROUP BY month" : plan.ByValue ? " GROUP BY value" : string.Empty;
+        var (group, e, v) = Grouping(plan, "month");
         foreach (var (first, end) in runs)
         {
             var parameters = new DynamicParameters();
@@ -306,7 +306,7 @@ public sealed partial class HitRollups
                 parameters.Add("edim", eventDim);
                 parameters.Add("evalue", plan.EventValue);
                 var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
-                var sql = $"SELECT {key}, SUM(visitors), SUM(pageviews), SUM(events) FROM {MonthEvents}{where} AND dim = @edim{valueFilter}{group}";
+                var sql = $"SELECT {key}, {e} FROM {MonthEvents}{where} AND dim = @edim{valueFilter}{group}";
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -320,7 +320,7 @@ public sealed partial class HitRollups
             if (plan.VisitDim is { } visitDim)
             {
                 parameters.Add("vdim", visitDim);
-                var sql = $"SELECT {key}, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events) FROM {MonthVisits}{where} AND dim = @vdim{group}";
+                var sql = $"SELECT {key}, {v} FROM {MonthVisits}{where} AND dim = @vdim{group}";
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {

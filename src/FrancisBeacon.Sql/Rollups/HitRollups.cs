@@ -385,14 +385,14 @@ public sealed partial class HitRollups
         }
 
         var key = plan.ByDay ? "day" : plan.ByValue ? "value" : "0";
-        var group = plan.ByDay ? " GROUP BY day" : plan.ByValue ? " GROUP BY value" : string.Empty;
+        var (group, e, v) = Grouping(plan, "day");
         var where = $" WHERE site_id = @site_id AND day >= @first AND day < @end{skipSql}";
         if (plan.EventDim is { } eventDim)
         {
             parameters.Add("edim", eventDim);
             var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
             parameters.Add("evalue", plan.EventValue);
-            var sql = $"SELECT {key}, SUM(visitors), SUM(pageviews), SUM(events) FROM {_events}{where} AND dim = @edim{valueFilter}{group}";
+            var sql = $"SELECT {key}, {e} FROM {_events}{where} AND dim = @edim{valueFilter}{group}";
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -408,7 +408,7 @@ public sealed partial class HitRollups
         if (plan.VisitDim is { } visitDim)
         {
             parameters.Add("vdim", visitDim);
-            var sql = $"SELECT {key}, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events) FROM {_visits}{where} AND dim = @vdim{group}";
+            var sql = $"SELECT {key}, {v} FROM {_visits}{where} AND dim = @vdim{group}";
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
