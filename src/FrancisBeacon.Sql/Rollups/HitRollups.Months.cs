@@ -43,6 +43,8 @@ public sealed partial class HitRollups
         {
             await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
+
+        await DeleteSiteBlocksAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -84,49 +86,7 @@ public sealed partial class HitRollups
     private async ValueTask BuildMonthAsync(DbConnection connection, string siteId, long first, long end, CancellationToken cancellationToken)
     {
         // Links inside the month: their corrections are pre-applied, per visit dimension, as part = 1 rows.
-        var links = new List<(long Day, RollupLink Link)>();
-        foreach (var (day, data) in await connection.QueryAsync<(long Day, string Data)>(new CommandDefinition(
-                     $"SELECT day, data FROM {_links} WHERE site_id = @site_id AND day > @first AND day < @end ORDER BY day, n",
-                     new { site_id = siteId, first, end }, cancellationToken: cancellationToken)).ConfigureAwait(false))
-        {
-            links.Add((day, JsonSerializer.Deserialize(data, RollupJsonContext.Default.RollupLink)!));
-        }
-
-        // A link whose earlier session itself continues one from the day before (a visit over two midnights), or an old
-        // link without membership fields, may make a day-based answer fall back to the raw path; such a month keeps no
-        // visit rows, so visit queries read its days (and fall back exactly as before).
-        var visitsExact = links.TrueForAll(l => l.Link.Version >= 2 && !l.Link.TLinked);
-        var corrections = new List<(int Dim, string Value, VisitCounts Counts)>();
-        if (visitsExact)
-        {
-            for (var dim = 0; dim <= RollupDimensions.Visit.Length; dim++)
-            {
-                var plan = RollupPlan.Create(new HitQuery
-                {
-                    SiteId = siteId,
-                    From = DateTimeOffset.UnixEpoch,
-                    To = DateTimeOffset.UnixEpoch.AddDays(1),
-                    Metrics = [HitMetric.Visits],
-                    Dimensions = dim == 0 ? [] : [RollupDimensions.Visit[dim - 1]],
-                })!;
-                var acc = new RollupAccumulator(plan);
-                foreach (var (day, link) in links)
-                {
-                    if (!acc.AddLink(day, link, first))
-                    {
-                        visitsExact = false;
-                    }
-                }
-
-                foreach (var (value, counts) in acc.VisitRows)
-                {
-                    if (counts.Visitors != 0 || counts.Visits != 0 || counts.Bounces != 0 || counts.DurationMs != 0 || counts.Pageviews != 0 || counts.Events != 0)
-                    {
-                        corrections.Add((dim, value, counts));
-                    }
-                }
-            }
-        }
+        var (visitsExact, corrections) = await LinkCorrectionsAsync(connection, siteId, first + 1, end, first, cancellationToken).ConfigureAwait(false);
 
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
         var key = new { site_id = siteId, month = first };
@@ -173,6 +133,68 @@ public sealed partial class HitRollups
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The corrections, per visit dimension and value, of the stored links of days [<paramref name="from"/>,
+    /// <paramref name="end"/>) for a range starting at <paramref name="first"/>, and whether they are exact (no visit
+    /// over two midnights, no old link without membership fields); a block pre-applies them.
+    /// </summary>
+    private async ValueTask<(bool Exact, List<(int Dim, string Value, VisitCounts Counts)> Corrections)> LinkCorrectionsAsync(
+        DbConnection connection, string siteId, long from, long end, long first, CancellationToken cancellationToken)
+    {
+        var links = new List<(long Day, RollupLink Link)>();
+        foreach (var (day, data) in await connection.QueryAsync<(long Day, string Data)>(new CommandDefinition(
+                     $"SELECT day, data FROM {_links} WHERE site_id = @site_id AND day >= @from AND day < @end ORDER BY day, n",
+                     new { site_id = siteId, from, end }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+        {
+            links.Add((day, JsonSerializer.Deserialize(data, RollupJsonContext.Default.RollupLink)!));
+        }
+
+        return LinkCorrections(siteId, links, first);
+    }
+
+    /// <summary>The corrections of <paramref name="links"/> for a range starting at <paramref name="first"/> (see <see cref="LinkCorrectionsAsync"/>).</summary>
+    private static (bool Exact, List<(int Dim, string Value, VisitCounts Counts)> Corrections) LinkCorrections(
+        string siteId, List<(long Day, RollupLink Link)> links, long first)
+    {
+        // A link whose earlier session itself continues one from the day before (a visit over two midnights), or an old
+        // link without membership fields, may make a day-based answer fall back to the raw path; such a block keeps no
+        // visit rows, so visit queries read its days (and fall back exactly as before).
+        var visitsExact = links.TrueForAll(l => l.Link.Version >= 2 && !l.Link.TLinked);
+        var corrections = new List<(int Dim, string Value, VisitCounts Counts)>();
+        if (visitsExact)
+        {
+            for (var dim = 0; dim <= RollupDimensions.Visit.Length; dim++)
+            {
+                var plan = RollupPlan.Create(new HitQuery
+                {
+                    SiteId = siteId,
+                    From = DateTimeOffset.UnixEpoch,
+                    To = DateTimeOffset.UnixEpoch.AddDays(1),
+                    Metrics = [HitMetric.Visits],
+                    Dimensions = dim == 0 ? [] : [RollupDimensions.Visit[dim - 1]],
+                })!;
+                var acc = new RollupAccumulator(plan);
+                foreach (var (day, link) in links)
+                {
+                    if (!acc.AddLink(day, link, first))
+                    {
+                        visitsExact = false;
+                    }
+                }
+
+                foreach (var (value, counts) in acc.VisitRows)
+                {
+                    if (counts.Visitors != 0 || counts.Visits != 0 || counts.Bounces != 0 || counts.DurationMs != 0 || counts.Pageviews != 0 || counts.Events != 0)
+                    {
+                        corrections.Add((dim, value, counts));
+                    }
+                }
+            }
+        }
+
+        return (visitsExact, corrections);
+    }
+
     /// <summary>Drops the month rows of every month overlapping days <paramref name="first"/> to <paramref name="last"/> (a purge).</summary>
     private async ValueTask DeletePurgedMonthsAsync(DbConnection connection, DbTransaction transaction, string siteId, long first, long last, CancellationToken cancellationToken)
     {
@@ -187,6 +209,8 @@ public sealed partial class HitRollups
                     $"DELETE FROM {table} WHERE site_id = @site_id AND month = @month", new { site_id = siteId, month }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
         }
+
+        await DeletePurgedBlocksAsync(connection, transaction, siteId, first, last, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -269,7 +293,7 @@ public sealed partial class HitRollups
         }
 
         var key = plan.ByDay ? "month" : plan.ByValue ? "value" : "0";
-        var group = plan.ByDay ? " GROUP BY month" : plan.ByValue ? " GROUP BY value" : string.Empty;
+        var (group, e, v) = Grouping(plan, "month");
         foreach (var (first, end) in runs)
         {
             var parameters = new DynamicParameters();
@@ -282,7 +306,7 @@ public sealed partial class HitRollups
                 parameters.Add("edim", eventDim);
                 parameters.Add("evalue", plan.EventValue);
                 var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
-                var sql = $"SELECT {key}, SUM(visitors), SUM(pageviews), SUM(events) FROM {MonthEvents}{where} AND dim = @edim{valueFilter}{group}";
+                var sql = $"SELECT {key}, {e} FROM {MonthEvents}{where} AND dim = @edim{valueFilter}{group}";
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -296,7 +320,7 @@ public sealed partial class HitRollups
             if (plan.VisitDim is { } visitDim)
             {
                 parameters.Add("vdim", visitDim);
-                var sql = $"SELECT {key}, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events) FROM {MonthVisits}{where} AND dim = @vdim{group}";
+                var sql = $"SELECT {key}, {v} FROM {MonthVisits}{where} AND dim = @vdim{group}";
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {

@@ -168,6 +168,7 @@ public sealed partial class HitRollups
         }
 
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
+        await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver) in dirty)
@@ -321,9 +322,11 @@ public sealed partial class HitRollups
         }
 
         var acc = new RollupAccumulator(plan);
-        var months = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
+        var wholeMonths = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
+        var (months, blocks, pieces) = await UsableBlocksAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, wholeMonths, cancellationToken).ConfigureAwait(false);
         await ReadMonthsAsync(connection, query.SiteId, plan, months, acc, cancellationToken).ConfigureAwait(false);
-        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, months))
+        await ReadBlocksAsync(connection, query.SiteId, plan, blocks, acc, cancellationToken).ConfigureAwait(false);
+        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, pieces))
         {
             await ReadStoredAsync(connection, query.SiteId, plan, segmentFirst, segmentEnd, unclean, acc, cancellationToken).ConfigureAwait(false);
         }
@@ -347,7 +350,7 @@ public sealed partial class HitRollups
 
         if (plan.NeedsLinks)
         {
-            var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, months, cancellationToken).ConfigureAwait(false);
+            var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, pieces, cancellationToken).ConfigureAwait(false);
             foreach (var (day, data) in stored)
             {
                 if (unclean.Contains(day) && unclean.Contains(day - 1))
@@ -382,14 +385,14 @@ public sealed partial class HitRollups
         }
 
         var key = plan.ByDay ? "day" : plan.ByValue ? "value" : "0";
-        var group = plan.ByDay ? " GROUP BY day" : plan.ByValue ? " GROUP BY value" : string.Empty;
+        var (group, e, v) = Grouping(plan, "day");
         var where = $" WHERE site_id = @site_id AND day >= @first AND day < @end{skipSql}";
         if (plan.EventDim is { } eventDim)
         {
             parameters.Add("edim", eventDim);
             var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
             parameters.Add("evalue", plan.EventValue);
-            var sql = $"SELECT {key}, SUM(visitors), SUM(pageviews), SUM(events) FROM {_events}{where} AND dim = @edim{valueFilter}{group}";
+            var sql = $"SELECT {key}, {e} FROM {_events}{where} AND dim = @edim{valueFilter}{group}";
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -405,7 +408,7 @@ public sealed partial class HitRollups
         if (plan.VisitDim is { } visitDim)
         {
             parameters.Add("vdim", visitDim);
-            var sql = $"SELECT {key}, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events) FROM {_visits}{where} AND dim = @vdim{group}";
+            var sql = $"SELECT {key}, {v} FROM {_visits}{where} AND dim = @vdim{group}";
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -30,6 +30,13 @@ public sealed class RollupTables
     public bool ArrayInsert { get; init; }
 
     /// <summary>
+    /// Whether a read of day or month rollup rows grouped by value sums them in SQL (<c>GROUP BY value</c>: PostgreSQL's
+    /// hash aggregate), rather than returning the rows for the planner to sum (SQLite, which sorts such groups through a
+    /// temporary B-tree). Default: false.
+    /// </summary>
+    public bool GroupValuesInSql { get; init; }
+
+    /// <summary>
     /// The statement that marks hour <c>@hour</c> of site <c>@site_id</c> dirty, given the rollup table prefix; default:
     /// an upsert into <c>rollup_dirty</c> that bumps its version.
     /// </summary>
