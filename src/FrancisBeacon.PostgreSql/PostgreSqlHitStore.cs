@@ -82,6 +82,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             Prefix = _sql.QuotedSchema + ".",
             WriteIsolation = IsolationLevel.ReadCommitted,
             ArrayInsert = true,
+            InsertRows = PostgreSqlRollupRowWriter.InsertAsync,
             MarkDirtySql = prefix => $"SELECT {prefix}rollup_mark_dirty(@site_id, @hour)",
             OpenAsync = async ct => await _dataSource.OpenConnectionAsync(ct),
             // One maintainer among all instances: a session advisory lock, keyed by the schema.
