@@ -33,15 +33,23 @@ public sealed partial class HitRollups
 
     private static readonly RollupColumnType[] LinkTypes = [RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text];
 
-    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, CancellationToken cancellationToken)
+    private ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, CancellationToken cancellationToken) =>
+        ReadDayAsync(connection, siteId, day, zone, null, cancellationToken);
+
+    // The day's hits, or those of the given visitors only.
+    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long[]? visitors, CancellationToken cancellationToken)
     {
         var from = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
         var to = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
         var hits = new List<RollupHit>();
+        var parameters = new DynamicParameters(new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet });
+        if (visitors is not null)
+        {
+            parameters.Add("visitors", visitors);
+        }
+
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            _readDay,
-            new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+            visitors is null ? _readDay : _readDay + " AND visitor_id IN @visitors", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var attributeCount = RollupDimensions.Attributes.Length;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -54,6 +62,31 @@ public sealed partial class HitRollups
             hits.Add(new RollupHit(
                 reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
                 reader.GetString(3), reader.GetString(4), reader.GetString(5), attributes));
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// Reads the hits of <paramref name="day"/> of the visitors that the hits of the next day (<paramref name="next"/>)
+    /// name as their previous visitor: all that the next day's links to sessions of this day depend on (the linked
+    /// sessions, and the other sessions of their visitors), when this day itself is not being rebuilt.
+    /// </summary>
+    private async ValueTask<List<RollupHit>> ReadLinkedVisitorsAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> next, CancellationToken cancellationToken)
+    {
+        var ids = new SortedSet<long>();
+        foreach (var hit in next)
+        {
+            if (hit.PreviousVisitorId is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+
+        var hits = new List<RollupHit>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            hits.AddRange(await ReadDayAsync(connection, siteId, day, zone, chunk, cancellationToken).ConfigureAwait(false));
         }
 
         return hits;

@@ -156,12 +156,14 @@ public sealed partial class HitRollups
         foreach (var day in days)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var rawDay = await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false);
             if (previous is null || previous.Day != day - 1)
             {
-                previous = RollupDay.Compute(day - 1, await ReadDayAsync(connection, siteId, day - 1, zone, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+                // Only what the day's links need of the day before: the sessions of the visitors its hits link to.
+                previous = RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, siteId, day - 1, zone, rawDay, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
             }
 
-            var computed = RollupDay.Compute(day, await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false), previous, TimeoutMs);
+            var computed = RollupDay.Compute(day, rawDay, previous, TimeoutMs);
             await WriteDayAsync(connection, siteId, computed, previous, zone, cancellationToken).ConfigureAwait(false);
             previous = computed;
         }
