@@ -2,6 +2,7 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using FrancisBeacon.Querying;
@@ -29,6 +30,10 @@ public sealed partial class HitRollups
         RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number,
     ];
 
+    private static readonly string EventDims = $" AND dim IN ({string.Join(", ", Enumerable.Range(0, RollupDimensions.Event.Length + 1))})";
+
+    private static readonly string VisitDims = $" AND dim IN ({string.Join(", ", Enumerable.Range(0, RollupDimensions.Visit.Length + 1))})";
+
     private static readonly string[] LinkColumns = ["site_id", "day", "n", "data"];
 
     private static readonly RollupColumnType[] LinkTypes = [RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text];
@@ -43,13 +48,19 @@ public sealed partial class HitRollups
         var to = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
         var hits = new List<RollupHit>();
         var parameters = new DynamicParameters(new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet });
+        var sql = _readDay;
         if (visitors is not null)
         {
-            parameters.Add("visitors", visitors);
+            // One parameter per id (Dapper would pass an array to Npgsql, which needs "= ANY" for it).
+            for (var i = 0; i < visitors.Length; i++)
+            {
+                parameters.Add(string.Create(CultureInfo.InvariantCulture, $"v{i}"), visitors[i]);
+            }
+
+            sql += " AND visitor_id IN (" + string.Join(", ", visitors.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@v{i}"))) + ")";
         }
 
-        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            visitors is null ? _readDay : _readDay + " AND visitor_id IN @visitors", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var attributeCount = RollupDimensions.Attributes.Length;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -97,9 +108,12 @@ public sealed partial class HitRollups
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
         var key = new { site_id = siteId, day = day.Day };
-        foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames))
+        // The day tables' keys start with (site_id, dim, day): with every dim listed, the delete seeks each (dim, day)
+        // instead of scanning all the site's rows (which made a first build quadratic in the number of days).
+        foreach (var (table, dims) in new[] { (_events, EventDims), (_visits, VisitDims), (_links, string.Empty) }.Concat(_sessions.TableNames.Select(t => (t, string.Empty))))
         {
-            await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM {table} WHERE site_id = @site_id{dims} AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
         var events = new RollupRows(_events, EventColumns, EventTypes, Math.Clamp(day.Events.Count, 1, 4096));
