@@ -83,6 +83,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             WriteIsolation = IsolationLevel.ReadCommitted,
             ArrayInsert = true,
             GroupValuesInSql = true,
+            InsertRows = PostgreSqlRollupRowWriter.InsertAsync,
             MarkDirtySql = prefix => $"SELECT {prefix}rollup_mark_dirty(@site_id, @hour)",
             OpenAsync = async ct => await _dataSource.OpenConnectionAsync(ct),
             // One maintainer among all instances: a session advisory lock, keyed by the schema.

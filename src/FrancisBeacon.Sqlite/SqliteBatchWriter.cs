@@ -84,7 +84,7 @@ internal static class SqliteBatchWriter
         return (ticks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMillisecond;
     }
 
-    private static sqlite3_stmt Prepare(sqlite3 db, string text)
+    internal static sqlite3_stmt Prepare(sqlite3 db, string text)
     {
         var rc = raw.sqlite3_prepare_v2(db, text, out var statement);
         if (rc != raw.SQLITE_OK)
@@ -136,7 +136,7 @@ internal static class SqliteBatchWriter
         BindText(db, s, 29, hit.RevenueCurrency, ref buffer);
     }
 
-    private static void BindText(sqlite3 db, sqlite3_stmt s, int index, string? value, ref byte[] buffer)
+    internal static void BindText(sqlite3 db, sqlite3_stmt s, int index, string? value, ref byte[] buffer)
     {
         int rc;
         if (value is null)
@@ -165,7 +165,7 @@ internal static class SqliteBatchWriter
         Check(db, rc, raw.SQLITE_OK);
     }
 
-    private static void Check(sqlite3 db, int rc, int expected)
+    internal static void Check(sqlite3 db, int rc, int expected)
     {
         if (rc != expected)
         {

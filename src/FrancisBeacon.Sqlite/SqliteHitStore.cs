@@ -55,6 +55,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             Dialect = SqliteDialect.Instance,
             Hits = _sql.Hits,
             Prefix = options.TablePrefix,
+            InsertRows = SqliteRollupRowWriter.InsertAsync,
             OpenAsync = async ct => await OpenAsync(ct),
         }) { Enabled = options.EnableRollups };
     }

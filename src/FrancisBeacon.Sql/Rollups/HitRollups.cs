@@ -156,14 +156,15 @@ public sealed partial class HitRollups
         foreach (var day in days)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var rawDay = await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false);
             if (previous is null || previous.Day != day - 1)
             {
-                previous = RollupDay.Compute(day - 1, await ReadDayAsync(connection, siteId, day - 1, zone, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+                // Only what the day's links need of the day before: the sessions of the visitors its hits link to.
+                previous = RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, siteId, day - 1, zone, rawDay, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
             }
 
-            var computed = RollupDay.Compute(day, await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false), previous, TimeoutMs);
-            await WriteDayAsync(connection, siteId, computed, cancellationToken).ConfigureAwait(false);
-            await _sessions.WriteDayAsync(connection, siteId, computed, previous, zone, cancellationToken).ConfigureAwait(false);
+            var computed = RollupDay.Compute(day, rawDay, previous, TimeoutMs);
+            await WriteDayAsync(connection, siteId, computed, previous, zone, cancellationToken).ConfigureAwait(false);
             previous = computed;
         }
 
@@ -430,88 +431,6 @@ public sealed partial class HitRollups
         plan.ByDay ? Long(reader, 0).ToString(CultureInfo.InvariantCulture) : plan.ByValue ? reader.GetString(0) : string.Empty;
 
     private static long Long(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
-
-    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, CancellationToken cancellationToken)
-    {
-        var from = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
-        var to = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
-        var hits = new List<RollupHit>();
-        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            _readDay,
-            new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var attributeCount = RollupDimensions.Attributes.Length;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var attributes = new string[attributeCount];
-            for (var i = 0; i < attributeCount; i++)
-            {
-                attributes[i] = reader.GetString(6 + i);
-            }
-
-            hits.Add(new RollupHit(
-                Long(reader, 0), Long(reader, 1), reader.IsDBNull(2) ? null : Long(reader, 2),
-                reader.GetString(3), reader.GetString(4), reader.GetString(5), attributes));
-        }
-
-        return hits;
-    }
-
-    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, CancellationToken cancellationToken)
-    {
-        await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
-        var key = new { site_id = siteId, day = day.Day };
-        foreach (var table in new[] { _events, _visits, _links })
-        {
-            await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-
-        if (_t.ArrayInsert)
-        {
-            var events = day.Events.ToList();
-            var visits = day.Visits.ToList();
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) SELECT @site_id, @day, * FROM unnest(@dims, @values, @visitors, @pageviews, @events)",
-                new
-                {
-                    site_id = siteId, day = day.Day, dims = events.Select(e => e.Key.Dim).ToArray(), values = events.Select(e => e.Key.Value).ToArray(),
-                    visitors = events.Select(e => e.Value.Visitors).ToArray(), pageviews = events.Select(e => e.Value.Pageviews).ToArray(),
-                    events = events.Select(e => e.Value.Events).ToArray(),
-                },
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) SELECT @site_id, @day, * FROM unnest(@dims, @values, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
-                new
-                {
-                    site_id = siteId, day = day.Day, dims = visits.Select(e => e.Key.Dim).ToArray(), values = visits.Select(e => e.Key.Value).ToArray(),
-                    visitors = visits.Select(e => e.Value.Visitors).ToArray(), visits = visits.Select(e => e.Value.Visits).ToArray(),
-                    bounces = visits.Select(e => e.Value.Bounces).ToArray(), duration_ms = visits.Select(e => e.Value.DurationMs).ToArray(),
-                    pageviews = visits.Select(e => e.Value.Pageviews).ToArray(), events = visits.Select(e => e.Value.Events).ToArray(),
-                },
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-        else
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {_events} (site_id, day, dim, value, visitors, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @pageviews, @events)",
-                day.Events.Select(e => new { site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, pageviews = e.Value.Pageviews, events = e.Value.Events }),
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {_visits} (site_id, day, dim, value, visitors, visits, bounces, duration_ms, pageviews, events) VALUES (@site_id, @day, @dim, @value, @visitors, @visits, @bounces, @duration_ms, @pageviews, @events)",
-                day.Visits.Select(e => new
-                {
-                    site_id = siteId, day = day.Day, dim = e.Key.Dim, value = e.Key.Value, visitors = e.Value.Visitors, visits = e.Value.Visits,
-                    bounces = e.Value.Bounces, duration_ms = e.Value.DurationMs, pageviews = e.Value.Pageviews, events = e.Value.Events,
-                }),
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {_links} (site_id, day, n, data) VALUES (@site_id, @day, @n, @data)",
-            day.Links.Select((l, n) => new { site_id = siteId, day = day.Day, n, data = JsonSerializer.Serialize(l, RollupJsonContext.Default.RollupLink) }),
-            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     internal static long DayOf(long ms, TimeZoneInfo zone)
     {

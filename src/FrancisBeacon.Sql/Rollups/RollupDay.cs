@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 FrancisBeacon authors
 
+using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 using FrancisBeacon.Querying;
 
@@ -128,36 +129,70 @@ internal sealed class RollupDay
     public List<RollupLink> Links { get; } = [];
 
     /// <summary>Computes a day from its hits; <paramref name="previous"/> (the day before, or null) gives the links.</summary>
+    /// <remarks>
+    /// One sort of the hits by (visitor, time, path, event name; then read order), then one pass per visitor: a visitor's
+    /// distinct values are counted once per value without a set of visitor ids per value, and the sessions come out in
+    /// (visitor id, start) order, the key order of the session rollup tables, so their rows are inserted in key order.
+    /// </remarks>
     public static RollupDay Compute(long day, List<RollupHit> hits, RollupDay? previous, long timeoutMs)
     {
         var result = new RollupDay { Day = day };
-        // Events: distinct visitors per value are exact per day.
-        var eventVisitors = new Dictionary<(int, string), HashSet<long>>();
-        foreach (var hit in hits)
+        var order = new (RollupHit Hit, int Index)[hits.Count];
+        for (var i = 0; i < order.Length; i++)
         {
-            var pageview = string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
-            AddEvent(result.Events, eventVisitors, (0, string.Empty), hit.VisitorId, pageview);
-            AddEvent(result.Events, eventVisitors, (1, hit.Path), hit.VisitorId, pageview);
-            AddEvent(result.Events, eventVisitors, (2, hit.EventName), hit.VisitorId, pageview);
-            AddEvent(result.Events, eventVisitors, (3, hit.Hostname), hit.VisitorId, pageview);
+            order[i] = (hits[i], i);
         }
 
-        foreach (var (key, set) in eventVisitors)
+        Array.Sort(order, static (x, y) =>
         {
-            var counts = result.Events[key];
-            counts.Visitors = set.Count;
-            result.Events[key] = counts;
-        }
-
-        // Sessions, as the raw query and the reference cut them: per visitor by (time, path, event), gap >= timeout.
-        foreach (var visitor in hits.GroupBy(h => h.VisitorId))
-        {
-            RollupSession? current = null;
-            foreach (var hit in visitor.OrderBy(h => h.Ms).ThenBy(h => h.Path, Utf8OrdinalComparer.Instance).ThenBy(h => h.EventName, Utf8OrdinalComparer.Instance))
+            var c = x.Hit.VisitorId.CompareTo(y.Hit.VisitorId);
+            if (c == 0)
             {
+                c = x.Hit.Ms.CompareTo(y.Hit.Ms);
+            }
+
+            if (c == 0)
+            {
+                c = Utf8OrdinalComparer.Instance.Compare(x.Hit.Path, y.Hit.Path);
+            }
+
+            if (c == 0)
+            {
+                c = Utf8OrdinalComparer.Instance.Compare(x.Hit.EventName, y.Hit.EventName);
+            }
+
+            return c == 0 ? x.Index.CompareTo(y.Index) : c;
+        });
+
+        // Values a visitor has already been counted for (events, visits), reset per visitor.
+        var seenEvents = new HashSet<(int, string)>();
+        var seenVisits = new HashSet<(int, string)>();
+        var values = new string[RollupDimensions.Visit.Length];
+        for (var start = 0; start < order.Length;)
+        {
+            var visitor = order[start].Hit.VisitorId;
+            var end = start + 1;
+            while (end < order.Length && order[end].Hit.VisitorId == visitor)
+            {
+                end++;
+            }
+
+            // Events: distinct visitors per value are exact per day. Sessions, as the raw query and the reference cut
+            // them: per visitor by (time, path, event), gap >= timeout.
+            seenEvents = Reset(seenEvents);
+            var firstSession = result.Sessions.Count;
+            RollupSession? current = null;
+            for (var i = start; i < end; i++)
+            {
+                var hit = order[i].Hit;
+                var pageview = string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
+                AddEvent(result.Events, seenEvents, (0, string.Empty), pageview);
+                AddEvent(result.Events, seenEvents, (1, hit.Path), pageview);
+                AddEvent(result.Events, seenEvents, (2, hit.EventName), pageview);
+                AddEvent(result.Events, seenEvents, (3, hit.Hostname), pageview);
                 if (current is null || hit.Ms - current.End >= timeoutMs)
                 {
-                    current = new RollupSession { VisitorId = visitor.Key, First = hit, End = hit.Ms };
+                    current = new RollupSession { VisitorId = visitor, First = hit, End = hit.Ms };
                     result.Sessions.Add(current);
                 }
 
@@ -165,29 +200,27 @@ internal sealed class RollupDay
                 current.Hits.Add(hit);
                 current.Exit = hit.Path;
                 current.Events++;
-                if (string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal))
+                if (pageview)
                 {
                     current.Pageviews++;
                 }
             }
-        }
 
-        var visitVisitors = new Dictionary<(int, string), HashSet<long>>();
-        foreach (var session in result.Sessions)
-        {
-            var values = session.Values();
-            AddVisit(result.Visits, visitVisitors, (0, string.Empty), session);
-            for (var i = 0; i < values.Length; i++)
+            seenVisits = Reset(seenVisits);
+            for (var n = firstSession; n < result.Sessions.Count; n++)
             {
-                AddVisit(result.Visits, visitVisitors, (i + 1, values[i]), session);
+                var session = result.Sessions[n];
+                values[0] = session.First.Path;
+                values[1] = session.Exit;
+                Array.Copy(session.First.Attributes, 0, values, 2, session.First.Attributes.Length);
+                AddVisit(result.Visits, seenVisits, (0, string.Empty), session);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    AddVisit(result.Visits, seenVisits, (i + 1, values[i]), session);
+                }
             }
-        }
 
-        foreach (var (key, set) in visitVisitors)
-        {
-            var counts = result.Visits[key];
-            counts.Visitors = set.Count;
-            result.Visits[key] = counts;
+            start = end;
         }
 
         if (previous is not null)
@@ -253,38 +286,44 @@ internal sealed class RollupDay
         }
     }
 
-    private static void AddEvent(Dictionary<(int, string), EventCounts> rows, Dictionary<(int, string), HashSet<long>> visitors, (int, string) key, long visitor, bool pageview)
+    // Clear keeps the capacity, and clearing costs the capacity: a set a heavy visitor grew is replaced instead.
+    private static HashSet<(int, string)> Reset(HashSet<(int, string)> set)
     {
-        rows.TryGetValue(key, out var counts);
+        if (set.Count > 256)
+        {
+            return [];
+        }
+
+        set.Clear();
+        return set;
+    }
+
+    private static void AddEvent(Dictionary<(int, string), EventCounts> rows, HashSet<(int, string)> seen, (int, string) key, bool pageview)
+    {
+        ref var counts = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
         counts.Events++;
         if (pageview)
         {
             counts.Pageviews++;
         }
 
-        rows[key] = counts;
-        if (!visitors.TryGetValue(key, out var set))
+        if (seen.Add(key))
         {
-            visitors[key] = set = [];
+            counts.Visitors++;
         }
-
-        set.Add(visitor);
     }
 
-    private static void AddVisit(Dictionary<(int, string), VisitCounts> rows, Dictionary<(int, string), HashSet<long>> visitors, (int, string) key, RollupSession session)
+    private static void AddVisit(Dictionary<(int, string), VisitCounts> rows, HashSet<(int, string)> seen, (int, string) key, RollupSession session)
     {
-        rows.TryGetValue(key, out var counts);
+        ref var counts = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
         counts.Visits++;
         counts.Bounces += session.Bounce ? 1 : 0;
         counts.DurationMs += session.End - session.Start;
         counts.Pageviews += session.Pageviews;
         counts.Events += session.Events;
-        rows[key] = counts;
-        if (!visitors.TryGetValue(key, out var set))
+        if (seen.Add(key))
         {
-            visitors[key] = set = [];
+            counts.Visitors++;
         }
-
-        set.Add(session.VisitorId);
     }
 }

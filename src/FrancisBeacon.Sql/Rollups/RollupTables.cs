@@ -37,6 +37,12 @@ public sealed class RollupTables
     public bool GroupValuesInSql { get; init; }
 
     /// <summary>
+    /// Inserts a chunk of rollup rows inside the given transaction in bulk (SQLite: one prepared statement bound by
+    /// position; PostgreSQL: binary <c>COPY</c>); <see langword="null"/>: one parameterised <c>INSERT</c> per row.
+    /// </summary>
+    public Func<DbConnection, DbTransaction, RollupRows, CancellationToken, ValueTask>? InsertRows { get; init; }
+
+    /// <summary>
     /// The statement that marks hour <c>@hour</c> of site <c>@site_id</c> dirty, given the rollup table prefix; default:
     /// an upsert into <c>rollup_dirty</c> that bumps its version.
     /// </summary>

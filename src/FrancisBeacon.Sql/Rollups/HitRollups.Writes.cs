@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <content>
+/// The build path of a day: reading its hits (typed reader access, no boxing) and writing all its rollup rows — day
+/// rows, links and session rows — in one transaction, in chunks the store inserts in bulk
+/// (<see cref="RollupTables.InsertRows"/>: SQLite binds a prepared statement by position, PostgreSQL uses binary
+/// <c>COPY</c>).
+/// </content>
+public sealed partial class HitRollups
+{
+    private static readonly string[] EventColumns = ["site_id", "day", "dim", "value", "visitors", "pageviews", "events"];
+
+    private static readonly RollupColumnType[] EventTypes =
+        [RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number];
+
+    private static readonly string[] VisitColumns = ["site_id", "day", "dim", "value", "visitors", "visits", "bounces", "duration_ms", "pageviews", "events"];
+
+    private static readonly RollupColumnType[] VisitTypes =
+    [
+        RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text, RollupColumnType.Number, RollupColumnType.Number,
+        RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number,
+    ];
+
+    private static readonly string EventDims = $" AND dim IN ({string.Join(", ", Enumerable.Range(0, RollupDimensions.Event.Length + 1))})";
+
+    private static readonly string VisitDims = $" AND dim IN ({string.Join(", ", Enumerable.Range(0, RollupDimensions.Visit.Length + 1))})";
+
+    private static readonly string[] LinkColumns = ["site_id", "day", "n", "data"];
+
+    private static readonly RollupColumnType[] LinkTypes = [RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text];
+
+    private ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, CancellationToken cancellationToken) =>
+        ReadDayAsync(connection, siteId, day, zone, null, cancellationToken);
+
+    // The day's hits, or those of the given visitors only.
+    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long[]? visitors, CancellationToken cancellationToken)
+    {
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
+        var to = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
+        var hits = new List<RollupHit>();
+        var parameters = new DynamicParameters(new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet });
+        var sql = _readDay;
+        if (visitors is not null)
+        {
+            // One parameter per id (Dapper would pass an array to Npgsql, which needs "= ANY" for it).
+            for (var i = 0; i < visitors.Length; i++)
+            {
+                parameters.Add(string.Create(CultureInfo.InvariantCulture, $"v{i}"), visitors[i]);
+            }
+
+            sql += " AND visitor_id IN (" + string.Join(", ", visitors.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@v{i}"))) + ")";
+        }
+
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var attributeCount = RollupDimensions.Attributes.Length;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var attributes = new string[attributeCount];
+            for (var i = 0; i < attributeCount; i++)
+            {
+                attributes[i] = reader.GetString(6 + i);
+            }
+
+            hits.Add(new RollupHit(
+                reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.GetString(3), reader.GetString(4), reader.GetString(5), attributes));
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// Reads the hits of <paramref name="day"/> of the visitors that the hits of the next day (<paramref name="next"/>)
+    /// name as their previous visitor: all that the next day's links to sessions of this day depend on (the linked
+    /// sessions, and the other sessions of their visitors), when this day itself is not being rebuilt.
+    /// </summary>
+    private async ValueTask<List<RollupHit>> ReadLinkedVisitorsAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> next, CancellationToken cancellationToken)
+    {
+        var ids = new SortedSet<long>();
+        foreach (var hit in next)
+        {
+            if (hit.PreviousVisitorId is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+
+        var hits = new List<RollupHit>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            hits.AddRange(await ReadDayAsync(connection, siteId, day, zone, chunk, cancellationToken).ConfigureAwait(false));
+        }
+
+        return hits;
+    }
+
+    /// <summary>Replaces every rollup row of <paramref name="day"/> (day rows, links, session rows) in one transaction.</summary>
+    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        var key = new { site_id = siteId, day = day.Day };
+        // The day tables' keys start with (site_id, dim, day): with every dim listed, the delete seeks each (dim, day)
+        // instead of scanning all the site's rows (which made a first build quadratic in the number of days).
+        foreach (var (table, dims) in new[] { (_events, EventDims), (_visits, VisitDims), (_links, string.Empty) }.Concat(_sessions.TableNames.Select(t => (t, string.Empty))))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM {table} WHERE site_id = @site_id{dims} AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        var events = new RollupRows(_events, EventColumns, EventTypes, Math.Clamp(day.Events.Count, 1, 4096));
+        foreach (var ((dim, value), counts) in day.Events)
+        {
+            var r = await events.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+            events.Set(r, 0, siteId);
+            events.Set(r, 1, day.Day);
+            events.Set(r, 2, dim);
+            events.Set(r, 3, value);
+            events.Set(r, 4, counts.Visitors);
+            events.Set(r, 5, counts.Pageviews);
+            events.Set(r, 6, counts.Events);
+        }
+
+        await events.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        var visits = new RollupRows(_visits, VisitColumns, VisitTypes, Math.Clamp(day.Visits.Count, 1, 4096));
+        foreach (var ((dim, value), counts) in day.Visits)
+        {
+            var r = await visits.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+            visits.Set(r, 0, siteId);
+            visits.Set(r, 1, day.Day);
+            visits.Set(r, 2, dim);
+            visits.Set(r, 3, value);
+            visits.Set(r, 4, counts.Visitors);
+            visits.Set(r, 5, counts.Visits);
+            visits.Set(r, 6, counts.Bounces);
+            visits.Set(r, 7, counts.DurationMs);
+            visits.Set(r, 8, counts.Pageviews);
+            visits.Set(r, 9, counts.Events);
+        }
+
+        await visits.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (day.Links.Count > 0)
+        {
+            var links = new RollupRows(_links, LinkColumns, LinkTypes, Math.Clamp(day.Links.Count, 1, 4096));
+            for (var n = 0; n < day.Links.Count; n++)
+            {
+                var r = await links.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+                links.Set(r, 0, siteId);
+                links.Set(r, 1, day.Day);
+                links.Set(r, 2, n);
+                links.Set(r, 3, JsonSerializer.Serialize(day.Links[n], RollupJsonContext.Default.RollupLink));
+            }
+
+            await links.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _sessions.WriteDayAsync(connection, transaction, siteId, day, previous, zone, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
