@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 FrancisBeacon authors
 
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
@@ -19,9 +20,14 @@ internal sealed partial class SessionRollups
 
     /// <summary>
     /// Answers <paramref name="query"/> (shape <paramref name="plan"/>) from the session rollups, or returns
-    /// <see langword="null"/> when they cannot (site not ready, other time zone, partial days, days waiting for a rebuild).
+    /// <see langword="null"/> when they cannot (site not ready, other time zone, partial days, days waiting for a rebuild
+    /// other than the last few of the range). The days at the end of the range that wait for a rebuild (and the day after
+    /// each, whose rows hold links into it) are cut into sessions from the raw hits (<paramref name="readDay"/>) and
+    /// evaluated in memory, together with the sessions starting on the last clean day (which may continue into them).
     /// </summary>
-    public async ValueTask<AggregateResult?> TryAnswerAsync(DbConnection connection, HitQuery query, SessionRollupPlan plan, string sitesTable, string dirtyTable, CancellationToken cancellationToken)
+    public async ValueTask<AggregateResult?> TryAnswerAsync(
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, string sitesTable, string dirtyTable,
+        Func<long, CancellationToken, ValueTask<List<RollupHit>>> readDay, CancellationToken cancellationToken)
     {
         var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
             $"SELECT time_zone, ready FROM {sitesTable} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -38,25 +44,77 @@ internal sealed partial class SessionRollups
             return null;
         }
 
-        // Any day of the range (or a neighbour, whose links point into it) with hits not rolled up yet: the raw path.
+        // Days whose rows are stale: a day with hits not rolled up yet, and the day after it (its rows hold links into
+        // it). Only those inside the range matter: the first day's rows are never joined to the day before, the last
+        // day's never to the day after. They must be the last days of the range (today, yesterday): the earlier days
+        // are read from the rows, the stale ones computed from the raw hits; anything else takes the raw path.
         var hours = await connection.QueryAsync<long>(new CommandDefinition(
             $"SELECT hour FROM {dirtyTable} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var stale = new SortedSet<long>();
         foreach (var hour in hours)
         {
             var first = HitRollups.DayOf(hour * 3_600_000, zone);
             var last = HitRollups.DayOf((hour * 3_600_000) + 3_599_999, zone);
-            if (last + 1 >= firstDay && first - 1 < endDay)
+            for (var d = first; d <= last + 1; d++)
             {
-                return null;
+                if (d >= firstDay && d < endDay)
+                {
+                    stale.Add(d);
+                }
             }
         }
 
-        var parameters = new DynamicParameters();
-        parameters.Add("site_id", query.SiteId);
-        parameters.Add("first", firstDay);
-        parameters.Add("end", endDay);
+        var cleanEnd = stale.Count == 0 ? endDay : stale.Min;
+        if (stale.Count > MaxStaleDays || stale.Count != endDay - cleanEnd)
+        {
+            return null;
+        }
+
+        // Sessions starting on the last clean day may continue into the first stale one: they are evaluated in memory
+        // too, so the stored rows answer for the sessions (and hits) of the days before `cut` only.
+        var cut = cleanEnd < endDay ? Math.Max(firstDay, cleanEnd - 1) : endDay;
+        var values = new Dictionary<string, Counts>(StringComparer.Ordinal);
         var groups = new Dictionary<long, Counts>();
-        var labels = new Dictionary<long, string>();
+        if (cut > firstDay)
+        {
+            await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, values, groups, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (cut < endDay)
+        {
+            await ComputeStaleAsync(connection, query, plan, firstDay, endDay, cut, readDay, values, groups, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (plan.Dimension is not { IsTime: true } && (plan.VisitMode || plan.EventMode))
+        {
+            return Result(query, plan, values);
+        }
+
+        var byLabel = new Dictionary<string, Counts>(StringComparer.Ordinal);
+        foreach (var (key, c) in groups)
+        {
+            if (plan.Dimension is not null && !c.HasEvents && c.Visits == 0)
+            {
+                continue;
+            }
+
+            byLabel[plan.Dimension is null ? string.Empty : TimeLabel(plan.Dimension, key)] = c;
+        }
+
+        return Result(query, plan, byLabel);
+    }
+
+    // The stored rows' part: sessions (merged across midnight as the range says) starting before `cut`, and the hits of
+    // the days before `cut`; rows of days up to `end` (exclusive) are read for the joins.
+    private async ValueTask ReadStoredAsync(
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut,
+        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("site_id", query.SiteId, DbType.String);
+        parameters.Add("first", firstDay, DbType.Int64);
+        parameters.Add("end", endDay, DbType.Int64);
+        parameters.Add("cut", cut, DbType.Int64);
         var counter = 0;
         var sessionDriven = !plan.HasEventCondition && !plan.EventMode;
         var filter = plan.Filter is null ? "1 = 1" : FilterSql(plan.Filter, parameters, ref counter);
@@ -80,11 +138,16 @@ internal sealed partial class SessionRollups
         var rN = $"(s.n + CASE WHEN {Absorbed} THEN s.t_n WHEN {Swallows} THEN n.n ELSE 0 END)";
         var rEnd = $"CASE WHEN {Swallows} THEN n.end_ms ELSE s.end_ms END";
 
+        // With stale days at the end, only the sessions starting before `cut` (with what they absorb of day `cut`) and
+        // the hits of the days before it are the stored rows' to count.
+        var cutting = cut < endDay;
+        var cutHits = cutting ? (sessionDriven ? " AND s.day < @cut" : " AND h.day < @cut") : string.Empty;
+        var cutSessions = cutting ? (sessionDriven ? " AND s.day < @cut" : $" AND {rDay} < @cut") : string.Empty;
+
         if (plan.EventMode)
         {
             var column = plan.Dimension == HitDimension.Page ? "h.path" : plan.Dimension == HitDimension.EventName ? "h.event_name" : "h.hostname";
-            var sql = $"SELECT {column} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase} AND {filter} GROUP BY {column}";
-            var values = new Dictionary<string, Counts>(StringComparer.Ordinal);
+            var sql = $"SELECT {column} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase}{cutHits} AND {filter} GROUP BY {column}";
             await ReadAsync(connection, sql, parameters, (reader, c) =>
             {
                 var key = reader.GetString(0);
@@ -93,7 +156,7 @@ internal sealed partial class SessionRollups
                 c.EvN = Long(reader, 3);
                 values[key] = c;
             }, cancellationToken).ConfigureAwait(false);
-            return Result(query, plan, values);
+            return;
         }
 
         if (plan.VisitMode)
@@ -103,16 +166,15 @@ internal sealed partial class SessionRollups
             if (sessionDriven)
             {
                 sql = $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
-                      $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed} AND {filter} GROUP BY {value}";
+                      $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}";
             }
             else
             {
                 sql = "SELECT g, COUNT(DISTINCT rv), COUNT(*), SUM(kpv), SUM(kn), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
                       $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
-                      $"{hitBase} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
+                      $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
             }
 
-            var values = new Dictionary<string, Counts>(StringComparer.Ordinal);
             await ReadAsync(connection, sql, parameters, (reader, c) =>
             {
                 c.Visitors = Long(reader, 1);
@@ -124,7 +186,7 @@ internal sealed partial class SessionRollups
                 c.SessionPv = Long(reader, 7);
                 values[reader.GetString(0)] = c;
             }, cancellationToken).ConfigureAwait(false);
-            return Result(query, plan, values);
+            return;
         }
 
         // Totals or a time series: event metrics over the kept hits by their own day, session metrics over the
@@ -137,8 +199,8 @@ internal sealed partial class SessionRollups
         string GroupBy(string expression) => plan.Dimension is null ? string.Empty : $" GROUP BY {expression}";
 
         var eventSql = sessionDriven
-            ? $"SELECT {Bucket("s.day")} AS g, COUNT(DISTINCT s.vid), SUM(s.pv), SUM(s.n){sessionBase} AND {filter}{GroupBy(Bucket("s.day"))}"
-            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase} AND {filter}{GroupBy(Bucket("h.day"))}";
+            ? $"SELECT {Bucket("s.day")} AS g, COUNT(DISTINCT s.vid), SUM(s.pv), SUM(s.n){sessionBase}{cutHits} AND {filter}{GroupBy(Bucket("s.day"))}"
+            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase}{cutHits} AND {filter}{GroupBy(Bucket("h.day"))}";
         await ReadAsync(connection, eventSql, parameters, (reader, _) =>
         {
             var key = Long(reader, 0);
@@ -153,10 +215,10 @@ internal sealed partial class SessionRollups
         {
             var sessionSql = sessionDriven
                 ? $"SELECT {Bucket("s.day")} AS g, COUNT(*), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END), SUM({rEnd} - s.start_ms), SUM({rPv})" +
-                  $"{sessionBase} AND NOT {Absorbed} AND {filter}{GroupBy(Bucket("s.day"))}"
+                  $"{sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter}{GroupBy(Bucket("s.day"))}"
                 : $"SELECT {Bucket("rd")} AS g, COUNT(*), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
                   $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({rDay}) AS rd, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend" +
-                  $"{hitBase} AND {filter} GROUP BY {rVid}, {rStart}) x{GroupBy(Bucket("rd"))}";
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x{GroupBy(Bucket("rd"))}";
             await ReadAsync(connection, sessionSql, parameters, (reader, _) =>
             {
                 var key = Long(reader, 0);
@@ -168,19 +230,6 @@ internal sealed partial class SessionRollups
                 groups[key] = c;
             }, cancellationToken).ConfigureAwait(false);
         }
-
-        var byLabel = new Dictionary<string, Counts>(StringComparer.Ordinal);
-        foreach (var (key, c) in groups)
-        {
-            if (plan.Dimension is not null && !c.HasEvents && c.Visits == 0)
-            {
-                continue;
-            }
-
-            byLabel[plan.Dimension is null ? string.Empty : TimeLabel(plan.Dimension, key)] = c;
-        }
-
-        return Result(query, plan, byLabel);
     }
 
     private static async ValueTask ReadAsync(DbConnection connection, string sql, DynamicParameters parameters, Action<DbDataReader, Counts> read, CancellationToken cancellationToken)
