@@ -118,13 +118,14 @@ internal sealed partial class SessionRollups
         var counter = 0;
         var sessionDriven = !plan.HasEventCondition && !plan.EventMode;
         var filter = plan.Filter is null ? "1 = 1" : FilterSql(plan.Filter, parameters, ref counter);
-        // A plain join (no derived table, which SQLite would scan for every row): the partial index on linked rows, and
-        // no probe at all for the rows whose nx_vid is NULL. The range bound is written on s, not n: on n.day SQLite
-        // would take it as the index range (day < @end) instead of the equality n.day = s.day + 1, scanning every linked
-        // row for each session (9x slower at 2 M hits). "n.t_vid IS NOT NULL" (implied by the equality) lets SQLite use
-        // the partial index on linked rows when the join reads n's other columns; without it, it reads the whole next day
-        // for each session (38x slower).
-        var linked = $"LEFT JOIN {_sessions} n ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end AND n.t_vid IS NOT NULL";
+        // The next day's linked row (the continuation of this row's session), through the partial index on linked rows.
+        // Written as a derived table holding the index's condition: SQLite flattens it into the join and then knows the
+        // partial index applies. As a plain LEFT JOIN with "n.t_vid IS NOT NULL" in the ON clause, SQLite 3.40 (the
+        // sqlite3 CLI) used the partial index, but the SQLite that Microsoft.Data.Sqlite bundles (3.53) reads the whole
+        // next day for every session instead: 30 s instead of 0.3 s for a 30-day range at 2 M hits. The range bound is
+        // written on s, not n: on n.day SQLite would take it as the index range instead of the equality.
+        var linked = $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {_sessions} WHERE t_vid IS NOT NULL) n" +
+                     " ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end";
         var sessionBase = $" FROM {_sessions} s {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end";
         var hitBase = plan.HasEventCondition
             ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +
