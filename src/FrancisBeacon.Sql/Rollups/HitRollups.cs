@@ -279,7 +279,8 @@ public sealed partial class HitRollups
             var sessionHorizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
             return DayOf(query.From.ToUnixTimeMilliseconds(), query.TimeZone) < sessionHorizon
                 ? null
-                : await _sessions.TryAnswerAsync(connection, query, sessionPlan, _sites, _dirty, cancellationToken).ConfigureAwait(false);
+                : await _sessions.TryAnswerAsync(connection, query, sessionPlan, _sites, _dirty,
+                    (day, ct) => ReadDayAsync(connection, query.SiteId, day, query.TimeZone, ct), cancellationToken).ConfigureAwait(false);
         }
 
         var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(

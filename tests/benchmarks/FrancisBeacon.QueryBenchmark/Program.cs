@@ -10,6 +10,8 @@
 //       [--iterations 15] [--naive-iterations 3] [--periods 30d,12mo] [--now 2026-11-28T12:00:00Z] [--skip-naive false]
 //       [--rollup-queries-only false]
 //       [--only "source is|page is"] (only the queries whose name contains one of the |-separated texts)
+//       [--live-hit false] (after the refresh, store one page view an hour before --now, so that today waits for a
+//       rebuild during the run, as it does on a live site between the rollup worker's passes)
 using System.Diagnostics;
 using System.Globalization;
 using FrancisBeacon;
@@ -41,6 +43,12 @@ var days = await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, ct);
 Console.WriteLine($"Rollup refresh: {days} days rebuilt in {watch.Elapsed.TotalSeconds:F1} s");
 watch.Restart();
 Console.WriteLine($"Second refresh (nothing new): {await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, ct)} days in {watch.Elapsed.TotalMilliseconds:F0} ms");
+if (bool.Parse(options.Get("live-hit", "false")))
+{
+    await store.AppendAsync([FrancisBeacon.Testing.HitBuilder.Pageview("/pricing").ForSite(siteId).ByVisitor(long.MaxValue - 1).At(now.AddHours(-1)).Build()], ct);
+    Console.WriteLine($"Stored one hit at {now.AddHours(-1):O}: today waits for a rebuild during the run.");
+}
+
 var total = (await store.QueryAsync(new HitQuery { SiteId = siteId, From = DateTimeOffset.UnixEpoch, To = now.AddDays(2), Metrics = [HitMetric.Events] }, ct)).Rows[0].Metrics[0];
 Console.WriteLine($"Store: {options.Get("store", "sqlite")}, {total:N0} hits, site {siteId} ({zone.Id}), now {now:O}, {Environment.ProcessorCount} cores");
 Console.WriteLine();

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <summary>The query side of the session rollups: answers filtered session queries from the stored rows.</summary>
+internal sealed partial class SessionRollups
+{
+    // Joined session T absorbs this row's session S (S is of day s.day, T of day s.day - 1).
+    private const string Absorbed = "(s.t_vid IS NOT NULL AND s.day > @first AND NOT (s.t_prev = 1 AND s.day - 1 > @first))";
+
+    // This row's session T absorbs its continuation (the linked row n of the next day).
+    private const string Swallows = "(n.t_vid IS NOT NULL AND NOT (s.prev = 1 AND s.day > @first))";
+
+    /// <summary>
+    /// Answers <paramref name="query"/> (shape <paramref name="plan"/>) from the session rollups, or returns
+    /// <see langword="null"/> when they cannot (site not ready, other time zone, partial days, days waiting for a rebuild
+    /// other than the last few of the range). The days at the end of the range that wait for a rebuild (and the day after
+    /// each, whose rows hold links into it) are cut into sessions from the raw hits (<paramref name="readDay"/>) and
+    /// evaluated in memory, together with the sessions starting on the last clean day (which may continue into them).
+    /// </summary>
+    public async ValueTask<AggregateResult?> TryAnswerAsync(
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, string sitesTable, string dirtyTable,
+        Func<long, CancellationToken, ValueTask<List<RollupHit>>> readDay, CancellationToken cancellationToken)
+    {
+        var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
+            $"SELECT time_zone, ready FROM {sitesTable} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, query.TimeZone.Id, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var zone = query.TimeZone;
+        var firstDay = HitRollups.DayOf(query.From.ToUnixTimeMilliseconds(), zone);
+        var endDay = HitRollups.DayOf(query.To.ToUnixTimeMilliseconds(), zone);
+        if (HitRollups.StartOfDayMs(firstDay, zone) != query.From.ToUnixTimeMilliseconds() || HitRollups.StartOfDayMs(endDay, zone) != query.To.ToUnixTimeMilliseconds() || endDay <= firstDay)
+        {
+            return null;
+        }
+
+        // Days whose rows are stale: a day with hits not rolled up yet, and the day after it (its rows hold links into
+        // it). Only those inside the range matter: the first day's rows are never joined to the day before, the last
+        // day's never to the day after. They must be the last days of the range (today, yesterday): the earlier days
+        // are read from the rows, the stale ones computed from the raw hits; anything else takes the raw path.
+        var hours = await connection.QueryAsync<long>(new CommandDefinition(
+            $"SELECT hour FROM {dirtyTable} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var stale = new SortedSet<long>();
+        foreach (var hour in hours)
+        {
+            var first = HitRollups.DayOf(hour * 3_600_000, zone);
+            var last = HitRollups.DayOf((hour * 3_600_000) + 3_599_999, zone);
+            for (var d = first; d <= last + 1; d++)
+            {
+                if (d >= firstDay && d < endDay)
+                {
+                    stale.Add(d);
+                }
+            }
+        }
+
+        var cleanEnd = stale.Count == 0 ? endDay : stale.Min;
+        if (stale.Count > MaxStaleDays || stale.Count != endDay - cleanEnd)
+        {
+            return null;
+        }
+
+        // Sessions starting on the last clean day may continue into the first stale one: they are evaluated in memory
+        // too, so the stored rows answer for the sessions (and hits) of the days before `cut` only.
+        var cut = cleanEnd < endDay ? Math.Max(firstDay, cleanEnd - 1) : endDay;
+        var values = new Dictionary<string, Counts>(StringComparer.Ordinal);
+        var groups = new Dictionary<long, Counts>();
+        if (cut > firstDay)
+        {
+            await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, values, groups, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (cut < endDay)
+        {
+            await ComputeStaleAsync(connection, query, plan, firstDay, endDay, cut, readDay, values, groups, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (plan.Dimension is not { IsTime: true } && (plan.VisitMode || plan.EventMode))
+        {
+            return Result(query, plan, values);
+        }
+
+        var byLabel = new Dictionary<string, Counts>(StringComparer.Ordinal);
+        foreach (var (key, c) in groups)
+        {
+            if (plan.Dimension is not null && !c.HasEvents && c.Visits == 0)
+            {
+                continue;
+            }
+
+            byLabel[plan.Dimension is null ? string.Empty : TimeLabel(plan.Dimension, key)] = c;
+        }
+
+        return Result(query, plan, byLabel);
+    }
+
+    // The stored rows' part: sessions (merged across midnight as the range says) starting before `cut`, and the hits of
+    // the days before `cut`; rows of days up to `end` (exclusive) are read for the joins.
+    private async ValueTask ReadStoredAsync(
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut,
+        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("site_id", query.SiteId, DbType.String);
+        parameters.Add("first", firstDay, DbType.Int64);
+        parameters.Add("end", endDay, DbType.Int64);
+        parameters.Add("cut", cut, DbType.Int64);
+        var counter = 0;
+        var sessionDriven = !plan.HasEventCondition && !plan.EventMode;
+        var filter = plan.Filter is null ? "1 = 1" : FilterSql(plan.Filter, parameters, ref counter);
+        // The next day's linked row (the continuation of this row's session), through the partial index on linked rows.
+        // Written as a derived table holding the index's condition AND with that condition in the ON clause: only with
+        // both does the SQLite that Microsoft.Data.Sqlite bundles (3.53) use the partial index; with either alone (or as
+        // a plain LEFT JOIN, which the sqlite3 CLI 3.40 planned well) it reads the whole next day for every session:
+        // 3.6 s instead of 0.075 s for the 30-day entry pages under a page filter (EXPLAIN QUERY PLAN through the bundled
+        // library; docs/performance.md). The range bound is written on s, not n: on n.day SQLite would take it as the
+        // index range instead of the equality.
+        var linked = $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {_sessions} WHERE t_vid IS NOT NULL) n" +
+                     " ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end AND n.t_vid IS NOT NULL";
+        var sessionBase = $" FROM {_sessions} s {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end";
+        var hitBase = plan.HasEventCondition
+            ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +
+              " WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end"
+            : $" FROM {_sessions} s {linked} CROSS JOIN {_hits} h WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end" +
+              " AND h.site_id = s.site_id AND h.day = s.day AND h.vid = s.vid AND h.start_ms = s.start_ms";
+        var rVid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
+        var rStart = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
+        var rDay = $"CASE WHEN {Absorbed} THEN s.day - 1 ELSE s.day END";
+        var rPv = $"(s.pv + CASE WHEN {Absorbed} THEN s.t_pv WHEN {Swallows} THEN n.pv ELSE 0 END)";
+        var rN = $"(s.n + CASE WHEN {Absorbed} THEN s.t_n WHEN {Swallows} THEN n.n ELSE 0 END)";
+        var rEnd = $"CASE WHEN {Swallows} THEN n.end_ms ELSE s.end_ms END";
+
+        // With stale days at the end, only the sessions starting before `cut` (with what they absorb of day `cut`) and
+        // the hits of the days before it are the stored rows' to count.
+        var cutting = cut < endDay;
+        var cutHits = cutting ? (sessionDriven ? " AND s.day < @cut" : " AND h.day < @cut") : string.Empty;
+        var cutSessions = cutting ? (sessionDriven ? " AND s.day < @cut" : $" AND {rDay} < @cut") : string.Empty;
+
+        if (plan.EventMode)
+        {
+            var column = plan.Dimension == HitDimension.Page ? "h.path" : plan.Dimension == HitDimension.EventName ? "h.event_name" : "h.hostname";
+            var sql = $"SELECT {column} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase}{cutHits} AND {filter} GROUP BY {column}";
+            await ReadAsync(connection, sql, parameters, (reader, c) =>
+            {
+                var key = reader.GetString(0);
+                c.EvVisitors = Long(reader, 1);
+                c.EvPv = Long(reader, 2);
+                c.EvN = Long(reader, 3);
+                values[key] = c;
+            }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (plan.VisitMode)
+        {
+            var value = VisitValue(plan.Dimension!);
+            string sql;
+            if (sessionDriven)
+            {
+                sql = $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
+                      $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}";
+            }
+            else
+            {
+                sql = "SELECT g, COUNT(DISTINCT rv), COUNT(*), SUM(kpv), SUM(kn), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
+                      $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
+                      $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
+            }
+
+            await ReadAsync(connection, sql, parameters, (reader, c) =>
+            {
+                c.Visitors = Long(reader, 1);
+                c.Visits = Long(reader, 2);
+                c.KeptPv = Long(reader, 3);
+                c.KeptN = Long(reader, 4);
+                c.Bounces = Long(reader, 5);
+                c.DurationMs = Long(reader, 6);
+                c.SessionPv = Long(reader, 7);
+                values[reader.GetString(0)] = c;
+            }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Totals or a time series: event metrics over the kept hits by their own day, session metrics over the
+        // sessions by their start.
+        string Bucket(string day) =>
+            plan.Dimension is null ? "0"
+            : plan.Dimension == HitDimension.Day ? day
+            : plan.Dimension == HitDimension.Week ? $"(({day} + 3) / 7)"
+            : _t.Dialect.MonthNumber(day);
+        string GroupBy(string expression) => plan.Dimension is null ? string.Empty : $" GROUP BY {expression}";
+
+        var eventSql = sessionDriven
+            ? $"SELECT {Bucket("s.day")} AS g, COUNT(DISTINCT s.vid), SUM(s.pv), SUM(s.n){sessionBase}{cutHits} AND {filter}{GroupBy(Bucket("s.day"))}"
+            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase}{cutHits} AND {filter}{GroupBy(Bucket("h.day"))}";
+        await ReadAsync(connection, eventSql, parameters, (reader, _) =>
+        {
+            var key = Long(reader, 0);
+            groups.TryGetValue(key, out var c);
+            c.EvVisitors = Long(reader, 1);
+            c.EvPv = Long(reader, 2);
+            c.EvN = Long(reader, 3);
+            c.HasEvents = c.EvN > 0;
+            groups[key] = c;
+        }, cancellationToken).ConfigureAwait(false);
+        if (query.Metrics.Any(m => m.IsSessionMetric()))
+        {
+            var sessionSql = sessionDriven
+                ? $"SELECT {Bucket("s.day")} AS g, COUNT(*), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END), SUM({rEnd} - s.start_ms), SUM({rPv})" +
+                  $"{sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter}{GroupBy(Bucket("s.day"))}"
+                : $"SELECT {Bucket("rd")} AS g, COUNT(*), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
+                  $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({rDay}) AS rd, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend" +
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x{GroupBy(Bucket("rd"))}";
+            await ReadAsync(connection, sessionSql, parameters, (reader, _) =>
+            {
+                var key = Long(reader, 0);
+                groups.TryGetValue(key, out var c);
+                c.Visits = Long(reader, 1);
+                c.Bounces = Long(reader, 2);
+                c.DurationMs = Long(reader, 3);
+                c.SessionPv = Long(reader, 4);
+                groups[key] = c;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask ReadAsync(DbConnection connection, string sql, DynamicParameters parameters, Action<DbDataReader, Counts> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            read(reader, default);
+        }
+    }
+
+    private static AggregateResult Result(HitQuery query, SessionRollupPlan plan, Dictionary<string, Counts> groups)
+    {
+        var rows = groups.Select(g => (Key: g.Key, Metrics: query.Metrics.Select(m => Metric(m, plan, g.Value)).ToArray())).ToList();
+        if (query.Dimensions.Count == 0 && rows.Count == 0)
+        {
+            rows.Add((string.Empty, query.Metrics.Select(_ => 0d).ToArray()));
+        }
+
+        IEnumerable<(string Key, double[] Metrics)> ordered = plan.Dimension is { IsTime: true }
+            ? rows.OrderBy(r => r.Key, Utf8OrdinalComparer.Instance)
+            : rows.OrderByDescending(r => r.Metrics[0]).ThenBy(r => r.Key, Utf8OrdinalComparer.Instance);
+        ordered = ordered.Skip(query.Offset);
+        if (query.Limit is { } limit)
+        {
+            ordered = ordered.Take(limit);
+        }
+
+        return new AggregateResult(ordered.Select(r => new AggregateRow(query.Dimensions.Count == 0 ? [] : [r.Key], r.Metrics)).ToList());
+    }
+
+    private static double Metric(HitMetric metric, SessionRollupPlan plan, Counts c)
+    {
+        var visits = c.Visits;
+        return metric switch
+        {
+            HitMetric.Visitors => plan.VisitMode ? c.Visitors : c.EvVisitors,
+            HitMetric.Pageviews => plan.VisitMode ? c.KeptPv : c.EvPv,
+            HitMetric.Events => plan.VisitMode ? c.KeptN : c.EvN,
+            HitMetric.Visits => visits,
+            HitMetric.BounceRate => visits == 0 ? 0 : ((200 * c.Bounces) + visits) / (2 * visits),
+            HitMetric.VisitDuration => visits == 0 ? 0 : (c.DurationMs + (500 * visits)) / (1000 * visits),
+            HitMetric.ViewsPerVisit => visits == 0 ? 0 : (((200 * c.SessionPv) + visits) / (2 * visits)) / 100.0,
+            _ => throw new HitQueryException("metrics", $"Unsupported metric {metric}."),
+        };
+    }
+
+    private static string TimeLabel(HitDimension dimension, long bucket)
+    {
+        var day = dimension == HitDimension.Day ? TimeZoneSegments.DayNumberToDate(bucket)
+            : dimension == HitDimension.Week ? TimeZoneSegments.DayNumberToDate((bucket * 7) - 3)
+            : new DateOnly((int)(bucket / 12), (int)(bucket % 12) + 1, 1);
+        return day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
+    private static long Long(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    // The value of a visit dimension for the merged session of row s (with its continuation n).
+    private static string VisitValue(HitDimension dimension)
+    {
+        if (dimension == HitDimension.EntryPage)
+        {
+            return $"CASE WHEN {Absorbed} THEN s.t_entry_path ELSE s.entry_path END";
+        }
+
+        if (dimension == HitDimension.ExitPage)
+        {
+            return $"CASE WHEN {Swallows} THEN n.exit_path ELSE s.exit_path END";
+        }
+
+        var i = Array.IndexOf(RollupDimensions.Attributes, dimension);
+        return i < 0
+            ? throw new HitQueryException("dimensions", $"Unsupported dimension {dimension.Name}.")
+            : string.Create(CultureInfo.InvariantCulture, $"CASE WHEN {Absorbed} THEN s.t_a{i} ELSE s.a{i} END");
+    }
+
+    private static string Column(HitDimension dimension) =>
+        dimension == HitDimension.Page ? "h.path"
+        : dimension == HitDimension.EventName ? "h.event_name"
+        : dimension == HitDimension.Hostname ? "h.hostname"
+        : VisitValue(dimension);
+
+    // As HitQuerySql's filter, over stored values that are never NULL (so an equality can use an index).
+    private string FilterSql(HitFilter filter, DynamicParameters parameters, ref int counter)
+    {
+        switch (filter)
+        {
+            case HitFilterCondition condition:
+                var value = Column(condition.Dimension);
+                var regex = condition.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot;
+                var fold = condition.IgnoreCase && !regex;
+                if (fold)
+                {
+                    value = _t.Dialect.FoldAsciiCase(value);
+                }
+
+                var names = new List<string>();
+                foreach (var v in condition.Values)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"f{counter++}");
+                    parameters.Add(name, regex ? _t.Dialect.RegexPatternValue(QueryRegex.Parse(v)) : fold ? HitFilterCondition.FoldAsciiCase(v) : v);
+                    names.Add("@" + name);
+                }
+
+                return condition.Operator switch
+                {
+                    HitFilterOperator.Matches => "(" + string.Join(" OR ", names.Select(n => _t.Dialect.RegexMatch(value, n))) + ")",
+                    HitFilterOperator.MatchesNot => "(NOT (" + string.Join(" OR ", names.Select(n => _t.Dialect.RegexMatch(value, n))) + "))",
+                    HitFilterOperator.Is => $"({value} IN ({string.Join(", ", names)}))",
+                    HitFilterOperator.IsNot => $"({value} NOT IN ({string.Join(", ", names)}))",
+                    HitFilterOperator.Contains => "(" + string.Join(" OR ", names.Select(n => _t.Dialect.Contains(value, n))) + ")",
+                    HitFilterOperator.ContainsNot => "(NOT (" + string.Join(" OR ", names.Select(n => _t.Dialect.Contains(value, n))) + "))",
+                    _ => throw new HitQueryException("filters", $"Unknown operator {condition.Operator}."),
+                };
+            case HitFilterAnd and:
+                var andParts = new List<string>();
+                foreach (var child in and.Filters)
+                {
+                    andParts.Add(FilterSql(child, parameters, ref counter));
+                }
+
+                return "(" + string.Join(" AND ", andParts) + ")";
+            case HitFilterOr or:
+                var orParts = new List<string>();
+                foreach (var child in or.Filters)
+                {
+                    orParts.Add(FilterSql(child, parameters, ref counter));
+                }
+
+                return "(" + string.Join(" OR ", orParts) + ")";
+            case HitFilterNot not:
+                return "(NOT " + FilterSql(not.Filter, parameters, ref counter) + ")";
+            default:
+                throw new HitQueryException("filters", "Unknown filter.");
+        }
+    }
+
+    /// <summary>What one group adds up to: event counts over kept hits, session counts over matching sessions.</summary>
+    private struct Counts
+    {
+        public long EvVisitors;
+        public long EvPv;
+        public long EvN;
+        public bool HasEvents;
+        public long Visitors;
+        public long Visits;
+        public long KeptPv;
+        public long KeptN;
+        public long Bounces;
+        public long DurationMs;
+        public long SessionPv;
+    }
+}
