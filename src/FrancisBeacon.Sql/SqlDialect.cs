@@ -46,6 +46,13 @@ public abstract class SqlDialect
     /// <summary>An integer expression of a hit's revenue in millionths (NULL without revenue). Default: <c>revenue_micros</c>.</summary>
     public virtual string RevenueMicros => "revenue_micros";
 
+    /// <summary>
+    /// What follows a table name in <c>FROM</c> to make the database read it through the index named
+    /// <paramref name="index"/> (SQLite: <c>INDEXED BY</c>), for statements whose good plan the planner does not find on
+    /// its own. Default: nothing (the planner chooses).
+    /// </summary>
+    public virtual string IndexHint(string index) => string.Empty;
+
     /// <summary>An expression folding the ASCII letters A–Z of <paramref name="expression"/> to lower case, and nothing else.</summary>
     public virtual string FoldAsciiCase(string expression) =>
         $"translate({expression}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";

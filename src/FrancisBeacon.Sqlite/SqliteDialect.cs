@@ -14,6 +14,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
 
+    /// <inheritdoc />
+    public override string IndexHint(string index) => $"INDEXED BY {index}";
+
     /// <summary>The function <see cref="SqliteHitStore"/> registers on every connection (see <see cref="RegexFunction"/>).</summary>
     public override string RegexMatch(string value, string pattern) => $"({RegexFunction}({pattern}, {value}) = 1)";
 

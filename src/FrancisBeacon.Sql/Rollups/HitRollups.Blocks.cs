@@ -363,8 +363,7 @@ public sealed partial class HitRollups
             if (plan.EventDim is { } eventDim)
             {
                 parameters.Add("edim", eventDim);
-                parameters.Add("evalue", plan.EventValue);
-                var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
+                var valueFilter = EventValueSql(plan, parameters);
                 var sql = $"SELECT {key}, SUM(visitors), SUM(pageviews), SUM(events) FROM {BlockEvents} WHERE site_id = @site_id AND dim = @edim AND first_day = @first AND end_day = @end{valueFilter}{group}";
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

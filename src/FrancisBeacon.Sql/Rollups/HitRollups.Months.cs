@@ -304,8 +304,7 @@ public sealed partial class HitRollups
             if (plan.EventDim is { } eventDim)
             {
                 parameters.Add("edim", eventDim);
-                parameters.Add("evalue", plan.EventValue);
-                var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
+                var valueFilter = EventValueSql(plan, parameters);
                 var sql = $"SELECT {key}, {e} FROM {MonthEvents}{where} AND dim = @edim{valueFilter}{group}";
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

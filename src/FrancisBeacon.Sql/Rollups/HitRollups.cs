@@ -392,8 +392,7 @@ public sealed partial class HitRollups
         if (plan.EventDim is { } eventDim)
         {
             parameters.Add("edim", eventDim);
-            var valueFilter = plan.EventValue is null ? string.Empty : " AND value = @evalue";
-            parameters.Add("evalue", plan.EventValue);
+            var valueFilter = EventValueSql(plan, parameters);
             var sql = $"SELECT {key}, {e} FROM {_events}{where} AND dim = @edim{valueFilter}{group}";
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -428,10 +427,70 @@ public sealed partial class HitRollups
         }
     }
 
+    // The rows of the event values a plan keeps: its single value (totals, time series), or its filter on the grouped
+    // dimension pushed down to the rows, so values the filter drops are never read (the accumulator still applies it).
+    private string EventValueSql(RollupPlan plan, DynamicParameters parameters)
+    {
+        if (plan.EventValue is { } value)
+        {
+            parameters.Add("evalue", value);
+            return " AND value = @evalue";
+        }
+
+        if (plan.ValueFilter is not { } filter)
+        {
+            return string.Empty;
+        }
+
+        var counter = 0;
+        return " AND " + ValueFilterSql(filter, parameters, ref counter);
+    }
+
+    private string ValueFilterSql(HitFilter filter, DynamicParameters parameters, ref int counter)
+    {
+        switch (filter)
+        {
+            case HitFilterCondition c:
+                var parts = new List<string>();
+                foreach (var v in c.Values)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"vf{counter++}");
+                    parameters.Add(name, v);
+                    parts.Add(c.Operator is HitFilterOperator.Is or HitFilterOperator.IsNot ? $"value = @{name}" : _t.Dialect.Contains("value", "@" + name));
+                }
+
+                var any = parts.Count == 0 ? "(1 = 0)" : "(" + string.Join(" OR ", parts) + ")";
+                return c.Operator is HitFilterOperator.IsNot or HitFilterOperator.ContainsNot ? $"(NOT {any})" : any;
+            case HitFilterAnd and:
+                var all = new List<string>();
+                foreach (var child in and.Filters)
+                {
+                    all.Add(ValueFilterSql(child, parameters, ref counter));
+                }
+
+                return all.Count == 0 ? "(1 = 1)" : "(" + string.Join(" AND ", all) + ")";
+            case HitFilterOr or:
+                var some = new List<string>();
+                foreach (var child in or.Filters)
+                {
+                    some.Add(ValueFilterSql(child, parameters, ref counter));
+                }
+
+                return some.Count == 0 ? "(1 = 0)" : "(" + string.Join(" OR ", some) + ")";
+            case HitFilterNot not:
+                return $"(NOT {ValueFilterSql(not.Filter, parameters, ref counter)})";
+            default:
+                return "(1 = 1)"; // not expected (the plan only takes these); the accumulator's check stays exact
+        }
+    }
+
     private static string KeyOf(DbDataReader reader, RollupPlan plan) =>
         plan.ByDay ? Long(reader, 0).ToString(CultureInfo.InvariantCulture) : plan.ByValue ? reader.GetString(0) : string.Empty;
 
-    private static long Long(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+    // Integer columns are read without boxing (SQLite's rows, PostgreSQL's bigint); sums PostgreSQL types as numeric
+    // take the general path.
+    private static long Long(DbDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(long) ? reader.GetInt64(ordinal) : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     internal static long DayOf(long ms, TimeZoneInfo zone)
     {

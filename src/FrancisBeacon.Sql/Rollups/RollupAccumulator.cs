@@ -2,6 +2,7 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using System.Globalization;
+using System.Runtime.InteropServices;
 using FrancisBeacon.Querying;
 
 namespace FrancisBeacon.Sql.Rollups;
@@ -15,19 +16,11 @@ internal sealed class RollupAccumulator(RollupPlan plan)
     /// <summary>The visit counts added so far, per key (before buckets and filters).</summary>
     public IReadOnlyDictionary<string, VisitCounts> VisitRows => _visits;
 
-    public void AddEvents(string key, EventCounts counts)
-    {
-        _events.TryGetValue(key, out var existing);
-        existing.Add(counts);
-        _events[key] = existing;
-    }
+    public void AddEvents(string key, EventCounts counts) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(_events, key, out _).Add(counts);
 
-    public void AddVisits(string key, VisitCounts counts)
-    {
-        _visits.TryGetValue(key, out var existing);
-        existing.Add(counts);
-        _visits[key] = existing;
-    }
+    public void AddVisits(string key, VisitCounts counts) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(_visits, key, out _).Add(counts);
 
     /// <summary>Adds a day computed from raw hits, taking the rows the plan reads.</summary>
     public void AddDay(RollupDay day)
@@ -131,22 +124,19 @@ internal sealed class RollupAccumulator(RollupPlan plan)
     public AggregateResult? Result(HitQuery query)
     {
         // Buckets: days fold into weeks or months; value groups pass the value filter.
-        var events = new Dictionary<string, EventCounts>(StringComparer.Ordinal);
-        var visits = new Dictionary<string, VisitCounts>(StringComparer.Ordinal);
-        foreach (var (key, counts) in _events)
+        var events = plan.ByDay ? new Dictionary<string, EventCounts>(StringComparer.Ordinal) : _events;
+        var visits = plan.ByDay ? new Dictionary<string, VisitCounts>(StringComparer.Ordinal) : _visits;
+        if (plan.ByDay)
         {
-            var label = Label(key);
-            events.TryGetValue(label, out var existing);
-            existing.Add(counts);
-            events[label] = existing;
-        }
+            foreach (var (key, counts) in _events)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(events, Label(key), out _).Add(counts);
+            }
 
-        foreach (var (key, counts) in _visits)
-        {
-            var label = Label(key);
-            visits.TryGetValue(label, out var existing);
-            existing.Add(counts);
-            visits[label] = existing;
+            foreach (var (key, counts) in _visits)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(visits, Label(key), out _).Add(counts);
+            }
         }
 
         var rows = new List<(string Key, double[] Metrics)>();
