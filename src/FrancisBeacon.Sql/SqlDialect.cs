@@ -53,6 +53,15 @@ public abstract class SqlDialect
     /// </summary>
     public virtual string IndexHint(string index) => string.Empty;
 
+    /// <summary>
+    /// A statement run on the connection before the session-rollup statements of a query (planner settings for their
+    /// joins), undone by <see cref="SessionQueryReset"/> afterwards; default: none.
+    /// </summary>
+    public virtual string? SessionQuerySetup => null;
+
+    /// <summary>The statement that undoes <see cref="SessionQuerySetup"/>; default: none.</summary>
+    public virtual string? SessionQueryReset => null;
+
     /// <summary>An expression folding the ASCII letters A–Z of <paramref name="expression"/> to lower case, and nothing else.</summary>
     public virtual string FoldAsciiCase(string expression) =>
         $"translate({expression}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";

@@ -77,7 +77,22 @@ internal sealed partial class SessionRollups
         var groups = new Dictionary<long, Counts>();
         if (cut > firstDay)
         {
-            await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, values, groups, cancellationToken).ConfigureAwait(false);
+            if (_t.Dialect.SessionQuerySetup is { } setup)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(setup, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, values, groups, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (_t.Dialect.SessionQueryReset is { } reset)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(reset, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                }
+            }
         }
 
         if (cut < endDay)
