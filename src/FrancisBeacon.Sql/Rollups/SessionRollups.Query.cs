@@ -77,7 +77,10 @@ internal sealed partial class SessionRollups
         var groups = new Dictionary<long, Counts>();
         if (cut > firstDay)
         {
-            if (_t.Dialect.SessionQuerySetup is { } setup)
+            // Only for statements driven by the sessions (visit conditions only, no event dimension): with a page or
+            // event condition the hits' index drives, and nested loops are the good plan (PostgreSQL, 10 M hits).
+            var tuned = !plan.HasEventCondition && !plan.EventMode;
+            if (tuned && _t.Dialect.SessionQuerySetup is { } setup)
             {
                 await connection.ExecuteAsync(new CommandDefinition(setup, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
@@ -88,7 +91,7 @@ internal sealed partial class SessionRollups
             }
             finally
             {
-                if (_t.Dialect.SessionQueryReset is { } reset)
+                if (tuned && _t.Dialect.SessionQueryReset is { } reset)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(reset, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
                 }
