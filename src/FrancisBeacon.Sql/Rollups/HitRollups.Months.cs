@@ -5,6 +5,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using FrancisBeacon.Querying;
+using static FrancisBeacon.Sql.Rollups.RollupReader;
 
 namespace FrancisBeacon.Sql.Rollups;
 

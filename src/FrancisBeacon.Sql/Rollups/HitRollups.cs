@@ -8,6 +8,7 @@ using System.Text.Json;
 using Dapper;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
+using static FrancisBeacon.Sql.Rollups.RollupReader;
 
 namespace FrancisBeacon.Sql.Rollups;
 
@@ -486,11 +487,6 @@ public sealed partial class HitRollups
 
     private static string KeyOf(DbDataReader reader, RollupPlan plan) =>
         plan.ByDay ? Long(reader, 0).ToString(CultureInfo.InvariantCulture) : plan.ByValue ? reader.GetString(0) : string.Empty;
-
-    // Integer columns are read without boxing (SQLite's rows, PostgreSQL's bigint); sums PostgreSQL types as numeric
-    // take the general path.
-    private static long Long(DbDataReader reader, int ordinal) =>
-        reader.GetFieldType(ordinal) == typeof(long) ? reader.GetInt64(ordinal) : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     internal static long DayOf(long ms, TimeZoneInfo zone)
     {

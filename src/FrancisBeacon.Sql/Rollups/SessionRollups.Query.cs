@@ -6,6 +6,7 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using FrancisBeacon.Querying;
+using static FrancisBeacon.Sql.Rollups.RollupReader;
 
 namespace FrancisBeacon.Sql.Rollups;
 
@@ -308,9 +309,6 @@ internal sealed partial class SessionRollups
             : new DateOnly((int)(bucket / 12), (int)(bucket % 12) + 1, 1);
         return day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
-
-    private static long Long(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     // The value of a visit dimension for the merged session of row s (with its continuation n).
     private static string VisitValue(HitDimension dimension)

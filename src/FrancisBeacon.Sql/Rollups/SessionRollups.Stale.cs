@@ -6,6 +6,7 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using FrancisBeacon.Querying;
+using static FrancisBeacon.Sql.Rollups.RollupReader;
 
 namespace FrancisBeacon.Sql.Rollups;
 
