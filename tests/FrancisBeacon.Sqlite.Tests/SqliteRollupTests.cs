@@ -51,7 +51,8 @@ public sealed class SqliteRollupTests : IDisposable
     {
         var store = await CreateLoadedStoreAsync(enableRollups: true);
         await store.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken);
-        var filtered = DayAligned() with { Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) };
+        // Region is no segment dimension (RollupDimensions.Segment): every session is read from rollup_sessions.
+        var filtered = DayAligned() with { Filter = HitFilter.Is(HitDimension.Region, HitDimension.NotSet) };
         Assert.Equal(6, await PageviewsAsync(store, filtered));
 
         await using (var connection = new SqliteConnection(_database.ConnectionString))
@@ -64,6 +65,40 @@ public sealed class SqliteRollupTests : IDisposable
 
         Assert.Equal(1006, await PageviewsAsync(store, filtered));
         Assert.Equal(6, await PageviewsAsync(store, filtered with { To = DayAligned().To.AddHours(-1) }));
+    }
+
+    [Fact]
+    public async Task QueryAsync_SegmentFilterAfterRefresh_ReadsSegmentRowsAndTouchedSessions()
+    {
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        // A visit ending ten minutes before midnight: its visitor is touched (a visit of the next day could continue it).
+        await store.AppendAsync([HitBuilder.Pageview("/late").At(new DateTimeOffset(2025, 3, 2, 23, 50, 0, TimeSpan.Zero)).ByVisitor(50).Build()], TestContext.Current.CancellationToken);
+        await store.RefreshRollupsAsync(Sites, TestContext.Current.CancellationToken);
+        var filtered = DayAligned() with { Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) };
+        Assert.Equal(7, await PageviewsAsync(store, filtered));
+
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        async Task<long> ExecuteAsync(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return sql.StartsWith("SELECT", StringComparison.Ordinal)
+                ? (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!
+                : await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, await ExecuteAsync("SELECT COUNT(*) FROM beacon_rollup_sessions WHERE touched = 1"));
+        // The untouched visitors' sessions count from the segment rows: the session rows no longer matter for them.
+        Assert.Equal(6, await ExecuteAsync("UPDATE beacon_rollup_sessions SET pv = pv + 1000 WHERE touched = 0"));
+        Assert.Equal(7, await PageviewsAsync(store, filtered));
+        Assert.Equal(1, await ExecuteAsync("UPDATE beacon_rollup_segment_events SET pageviews = pageviews + 1000 WHERE fdim = 3 AND dim = 0 AND day = (SELECT MIN(day) FROM beacon_rollup_segment_events)"));
+        Assert.Equal(1007, await PageviewsAsync(store, filtered));
+        // The touched visitor's session is read from its session row.
+        Assert.Equal(1, await ExecuteAsync("UPDATE beacon_rollup_sessions SET pv = pv + 100 WHERE touched = 1"));
+        Assert.Equal(1107, await PageviewsAsync(store, filtered));
+        // Another segment dimension's rows are untouched by the first change.
+        Assert.Equal(107, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Source, HitDimension.NotSet) }));
     }
 
     [Fact]

@@ -23,7 +23,19 @@ internal static class RollupDimensions
     /// <summary>Visit attribute dimensions read from a session's first hit (all but entry and exit page).</summary>
     public static readonly HitDimension[] Attributes = Visit[2..];
 
+    /// <summary>
+    /// Segment dimensions of the segment rollups (<c>rollup_segment_events</c>, <c>rollup_segment_visits</c>): a visit
+    /// filter <c>is</c> one value of one of these reads the counts pre-aggregated per value; code (<c>fdim</c>) = index + 1.
+    /// </summary>
+    public static readonly HitDimension[] Segment =
+    [
+        HitDimension.Source, HitDimension.Channel, HitDimension.Country, HitDimension.Device, HitDimension.Browser, HitDimension.OperatingSystem,
+        HitDimension.UtmSource, HitDimension.UtmMedium, HitDimension.UtmCampaign,
+    ];
+
     public static int EventCode(HitDimension dimension) => Array.IndexOf(Event, dimension) + 1;
 
     public static int VisitCode(HitDimension dimension) => Array.IndexOf(Visit, dimension) + 1;
+
+    public static int SegmentCode(HitDimension dimension) => Array.IndexOf(Segment, dimension) + 1;
 }

@@ -27,6 +27,13 @@ internal sealed class SessionRollupPlan
     /// <summary>Whether the filter tests an event value, so kept hits must be read per (page, name, host).</summary>
     public bool HasEventCondition { get; private init; }
 
+    /// <summary>
+    /// The segment (code in <see cref="RollupDimensions.Segment"/>, value) when the filter is exactly one case-sensitive
+    /// <c>is</c> condition with one value on a segment dimension: the segment rollups can answer for the sessions that
+    /// are never merged across midnight; null otherwise.
+    /// </summary>
+    public (int Code, string Value)? Segment { get; private init; }
+
     /// <summary>Grouped by a visit dimension: every metric over the matching sessions.</summary>
     public bool VisitMode => Dimension is { IsVisit: true };
 
@@ -62,6 +69,20 @@ internal sealed class SessionRollupPlan
             Dimension = dimension,
             Filter = query.Filter,
             HasEventCondition = conditions.Any(c => RollupDimensions.EventCode(c.Dimension) > 0),
+            Segment = SegmentOf(query.Filter),
         };
+    }
+
+    private static (int Code, string Value)? SegmentOf(HitFilter? filter)
+    {
+        if (filter is HitFilterAnd { Filters.Count: 1 } and)
+        {
+            filter = and.Filters[0];
+        }
+
+        return filter is HitFilterCondition { Operator: HitFilterOperator.Is, IgnoreCase: false, Values.Count: 1 } condition &&
+               RollupDimensions.SegmentCode(condition.Dimension) is var code and > 0
+            ? (code, condition.Values[0])
+            : null;
     }
 }

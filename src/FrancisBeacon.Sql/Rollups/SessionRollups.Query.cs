@@ -88,7 +88,14 @@ internal sealed partial class SessionRollups
 
             try
             {
-                await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, values, groups, cancellationToken).ConfigureAwait(false);
+                // A segment filter: the touched visitors' sessions through the statements below, the others from the
+                // segment rows (SessionRollups.Segments.cs); the two are disjoint in visitors, so their counts add.
+                var segment = plan.Segment is not null;
+                await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, segment, values, groups, cancellationToken).ConfigureAwait(false);
+                if (segment)
+                {
+                    await ReadSegmentsAsync(connection, query, plan, firstDay, cut, values, groups, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -124,9 +131,10 @@ internal sealed partial class SessionRollups
     }
 
     // The stored rows' part: sessions (merged across midnight as the range says) starting before `cut`, and the hits of
-    // the days before `cut`; rows of days up to `end` (exclusive) are read for the joins.
+    // the days before `cut`; rows of days up to `end` (exclusive) are read for the joins. With `touchedOnly`, only the
+    // touched visitors' rows (touched = 1, through their partial index): a continuation row is always touched.
     private async ValueTask ReadStoredAsync(
-        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut,
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut, bool touchedOnly,
         Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
@@ -150,11 +158,13 @@ internal sealed partial class SessionRollups
         var hint = _t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_linked");
         var linked = $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {_sessions} {hint} WHERE t_vid IS NOT NULL) n" +
                      " ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end AND n.t_vid IS NOT NULL";
-        var sessionBase = $" FROM {_sessions} s {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end";
+        var touched = touchedOnly ? " AND s.touched = 1" : string.Empty;
+        var sessionsTable = touchedOnly ? $"{_sessions} s {_t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_touched")}" : $"{_sessions} s";
+        var sessionBase = $" FROM {sessionsTable} {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end{touched}";
         var hitBase = plan.HasEventCondition
             ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +
-              " WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end"
-            : $" FROM {_sessions} s {linked} CROSS JOIN {_hits} h WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end" +
+              $" WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end{touched}"
+            : $" FROM {sessionsTable} {linked} CROSS JOIN {_hits} h WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end{touched}" +
               " AND h.site_id = s.site_id AND h.day = s.day AND h.vid = s.vid AND h.start_ms = s.start_ms";
         var rVid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
         var rStart = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";

@@ -24,6 +24,7 @@ internal sealed partial class SessionRollups
         .. Enumerable.Range(0, RollupDimensions.Attributes.Length).Select(i => string.Create(CultureInfo.InvariantCulture, $"a{i}")),
         "prev", "nx_vid", "t_vid", "t_start", "t_prev", "t_pv", "t_n", "t_entry_path",
         .. Enumerable.Range(0, RollupDimensions.Attributes.Length).Select(i => string.Create(CultureInfo.InvariantCulture, $"t_a{i}")),
+        "touched",
     ];
 
     private static readonly RollupColumnType[] SessionTypes = [.. SessionColumns.Select(TypeOf)];
@@ -34,6 +35,8 @@ internal sealed partial class SessionRollups
 
     // Ordinals of the session row's columns after the attributes.
     private static readonly int PrevColumn = 9 + AttributeCount;
+
+    private static readonly int TouchedColumn = PrevColumn + 8 + AttributeCount;
 
     /// <summary>
     /// Writes the session rows of <paramref name="day"/>, with its links to <paramref name="previous"/> (the day before),
@@ -92,6 +95,7 @@ internal sealed partial class SessionRollups
         }
 
         var nextDayStart = HitRollups.StartOfDayMs(day.Day + 1, zone);
+        var touched = TouchedVisitors(day, chosen, nextDayStart);
         var sessionRows = new RollupRows(_sessions, SessionColumns, SessionTypes, Math.Clamp(day.Sessions.Count, 1, ChunkRows));
         var hitRows = new RollupRows(_hits, HitColumns, HitTypes, ChunkRows);
         var folded = new List<(RollupHit Hit, long Pageviews, long Events)>();
@@ -113,6 +117,7 @@ internal sealed partial class SessionRollups
             }
 
             sessionRows.Set(r, PrevColumn, hasPrevious.Contains(s) ? 1L : 0L);
+            sessionRows.Set(r, TouchedColumn, touched.Contains(s.VisitorId) ? 1L : 0L);
             if (s.End > nextDayStart - TimeoutMs)
             {
                 sessionRows.Set(r, PrevColumn + 1, s.VisitorId);
@@ -150,6 +155,7 @@ internal sealed partial class SessionRollups
 
         await sessionRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         await hitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await WriteSegmentsAsync(connection, transaction, siteId, day, touched, cancellationToken).ConfigureAwait(false);
     }
 
     // A session's hits per distinct (page, event name, host): a linear scan for the usual few hits, a map for many.
@@ -217,7 +223,7 @@ internal sealed partial class SessionRollups
     }
 
     private static RollupColumnType TypeOf(string column) =>
-        column is "day" or "prev" or "t_prev" ? RollupColumnType.ShortNumber
+        column is "day" or "prev" or "t_prev" or "touched" ? RollupColumnType.ShortNumber
         : column is "site_id" or "entry_path" or "exit_path" or "t_entry_path" or "path" or "event_name" or "hostname" ||
           (column.StartsWith('a') && column.Length <= 3) || column.StartsWith("t_a", StringComparison.Ordinal) ? RollupColumnType.Text
         : RollupColumnType.Number;

@@ -24,14 +24,21 @@ internal sealed partial class SessionRollups
     private readonly RollupTables _t;
     private readonly string _sessions;
     private readonly string _hits;
+    private readonly string _segmentEvents;
+    private readonly string _segmentVisits;
 
     public SessionRollups(RollupTables tables)
     {
         _t = tables;
         _sessions = tables.Prefix + "rollup_sessions";
         _hits = tables.Prefix + "rollup_session_hits";
+        _segmentEvents = tables.Prefix + "rollup_segment_events";
+        _segmentVisits = tables.Prefix + "rollup_segment_visits";
     }
 
-    /// <summary>The tables to clear with the other rollups (a site's rebuild, a purge).</summary>
-    public IReadOnlyList<string> TableNames => [_sessions, _hits];
+    /// <summary>
+    /// The tables to clear with the other rollups (a site's rebuild, a purge, a day's rebuild, the raw-hit retention):
+    /// the session rows and the segment rows (SessionRollups.Segments.cs), which a query only uses together.
+    /// </summary>
+    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits];
 }
