@@ -16,6 +16,14 @@ internal sealed class RollupAccumulator(RollupPlan plan)
     /// <summary>The visit counts added so far, per key (before buckets and filters).</summary>
     public IReadOnlyDictionary<string, VisitCounts> VisitRows => _visits;
 
+    /// <summary>The keys added so far, event and visit rows together.</summary>
+    public HashSet<string> Keys()
+    {
+        var keys = new HashSet<string>(_events.Keys, StringComparer.Ordinal);
+        keys.UnionWith(_visits.Keys);
+        return keys;
+    }
+
     public void AddEvents(string key, EventCounts counts) =>
         CollectionsMarshal.GetValueRefOrAddDefault(_events, key, out _).Add(counts);
 
