@@ -61,20 +61,35 @@ public sealed partial class HitRollups
         parameters.Add("take", take);
         var top = $"SELECT value, {sums} FROM ({rows}) r GROUP BY value HAVING SUM({(visits ? "visits" : "events")}) > 0" +
                   $" ORDER BY SUM({orderColumn}) DESC, value LIMIT @take";
-        await ReadGroupsAsync(connection, top, parameters, visits, corrected, acc, cancellationToken).ConfigureAwait(false);
-        if (corrected.Count > 0)
+        if (_t.Dialect.ListQuerySetup is { } setup)
         {
-            var names = new List<string>(corrected.Count);
-            foreach (var value in corrected)
-            {
-                var name = string.Create(CultureInfo.InvariantCulture, $"c{names.Count}");
-                parameters.Add(name, value);
-                names.Add("@" + name);
-            }
+            await connection.ExecuteAsync(new CommandDefinition(setup, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
 
-            var only = $" AND value IN ({string.Join(", ", names)})";
-            var exact = $"SELECT value, {sums} FROM ({RowsSql(visits, columns, months, blocks, segments, unclean, parameters, only)}) r GROUP BY value";
-            await ReadGroupsAsync(connection, exact, parameters, visits, null, acc, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReadGroupsAsync(connection, top, parameters, visits, corrected, acc, cancellationToken).ConfigureAwait(false);
+            if (corrected.Count > 0)
+            {
+                var names = new List<string>(corrected.Count);
+                foreach (var value in corrected)
+                {
+                    var name = string.Create(CultureInfo.InvariantCulture, $"c{names.Count}");
+                    parameters.Add(name, value);
+                    names.Add("@" + name);
+                }
+
+                var only = $" AND value IN ({string.Join(", ", names)})";
+                var exact = $"SELECT value, {sums} FROM ({RowsSql(visits, columns, months, blocks, segments, unclean, parameters, only)}) r GROUP BY value";
+                await ReadGroupsAsync(connection, exact, parameters, visits, null, acc, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (_t.Dialect.ListQueryReset is { } reset)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(reset, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+            }
         }
 
         return true;
