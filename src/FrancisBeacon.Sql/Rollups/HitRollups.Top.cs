@@ -41,12 +41,12 @@ public sealed partial class HitRollups
         }
 
         var corrected = acc.Keys();
-        if (corrected.Count > MaxTopCorrected)
+        var visits = plan.VisitDim is not null;
+        if (visits && corrected.Count > MaxTopCorrected)
         {
             return false;
         }
 
-        var visits = plan.VisitDim is not null;
         var columns = visits ? "visitors, visits, bounces, duration_ms, pageviews, events" : "visitors, pageviews, events";
         var sums = visits
             ? "SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events)"
@@ -57,7 +57,8 @@ public sealed partial class HitRollups
         var rows = RowsSql(visits, columns, months, blocks, segments, unclean, parameters);
 
         // Groups with no events (event rows) or no visits (visit rows) are no rows of the answer (RollupAccumulator.Result).
-        var take = (long)query.Offset + limit + corrected.Count;
+        var wanted = (long)query.Offset + limit;
+        var take = wanted + Math.Min(corrected.Count, MaxTopCorrected);
         parameters.Add("take", take);
         var top = $"SELECT value, {sums} FROM ({rows}) r GROUP BY value HAVING SUM({(visits ? "visits" : "events")}) > 0" +
                   $" ORDER BY SUM({orderColumn}) DESC, value LIMIT @take";
@@ -68,11 +69,32 @@ public sealed partial class HitRollups
 
         try
         {
-            await ReadGroupsAsync(connection, top, parameters, visits, corrected, acc, cancellationToken).ConfigureAwait(false);
-            if (corrected.Count > 0)
+            var groups = await ReadGroupsAsync(connection, top, parameters, visits, cancellationToken).ConfigureAwait(false);
+            HashSet<string> exact;
+            if (visits)
             {
-                var names = new List<string>(corrected.Count);
-                foreach (var value in corrected)
+                // Every corrected value is read with its exact stored sums (take holds room for all of them).
+                exact = corrected;
+                groups.RemoveAll(g => corrected.Contains(g.Value));
+            }
+            else if (EventsToRead(groups, corrected, acc, orderColumn, wanted, take) is { } needed)
+            {
+                exact = needed;
+            }
+            else
+            {
+                return false;
+            }
+
+            if (exact.Count > MaxTopCorrected)
+            {
+                return false;
+            }
+
+            if (exact.Count > 0)
+            {
+                var names = new List<string>(exact.Count);
+                foreach (var value in exact)
                 {
                     var name = string.Create(CultureInfo.InvariantCulture, $"c{names.Count}");
                     parameters.Add(name, value);
@@ -80,8 +102,20 @@ public sealed partial class HitRollups
                 }
 
                 var only = $" AND value IN ({string.Join(", ", names)})";
-                var exact = $"SELECT value, {sums} FROM ({RowsSql(visits, columns, months, blocks, segments, unclean, parameters, only)}) r GROUP BY value";
-                await ReadGroupsAsync(connection, exact, parameters, visits, null, acc, cancellationToken).ConfigureAwait(false);
+                var sql = $"SELECT value, {sums} FROM ({RowsSql(visits, columns, months, blocks, segments, unclean, parameters, only)}) r GROUP BY value";
+                groups.AddRange(await ReadGroupsAsync(connection, sql, parameters, visits, cancellationToken).ConfigureAwait(false));
+            }
+
+            foreach (var (value, e, v) in groups)
+            {
+                if (visits)
+                {
+                    acc.AddVisits(value, v);
+                }
+                else
+                {
+                    acc.AddEvents(value, e);
+                }
             }
         }
         finally
@@ -94,6 +128,55 @@ public sealed partial class HitRollups
 
         return true;
     }
+
+    /// <summary>
+    /// For an event list, whose corrections (days computed from raw hits) only add: the corrected values outside the
+    /// returned <paramref name="groups"/> that can still reach the top, or null when the groups returned cannot prove
+    /// it (the full read answers). A value the statement did not return has at most the last returned group's stored
+    /// sum when <paramref name="take"/> groups came back, and none at all otherwise (its events summed to 0, so all its
+    /// counts did); it can reach the top only if that bound plus its correction reaches the
+    /// <paramref name="wanted"/>-th best answer among the values known exactly.
+    /// </summary>
+    private static HashSet<string>? EventsToRead(
+        List<(string Value, EventCounts Events, VisitCounts Visits)> groups, HashSet<string> corrected, RollupAccumulator acc, string orderColumn, long wanted, long take)
+    {
+        // The values outside the corrected set rank among themselves as returned; `wanted` of them must be there.
+        if (groups.Count == take && groups.Count(g => !corrected.Contains(g.Value)) < wanted)
+        {
+            return null;
+        }
+
+        var bound = groups.Count == take ? Ordered(groups[^1].Events, orderColumn) : 0;
+        var returned = new HashSet<string>(StringComparer.Ordinal);
+        var finals = new List<long>(groups.Count);
+        foreach (var (value, events, _) in groups)
+        {
+            returned.Add(value);
+            var total = events;
+            total.Add(acc.EventsOf(value));
+            if (total.Events > 0)
+            {
+                finals.Add(Ordered(total, orderColumn));
+            }
+        }
+
+        finals.Sort((a, b) => b.CompareTo(a));
+        var threshold = wanted == 0 ? long.MaxValue : finals.Count >= wanted ? finals[(int)(wanted - 1)] : long.MinValue;
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var value in corrected)
+        {
+            // At the threshold a value may still win on the tie-break by value: read it too.
+            if (!returned.Contains(value) && bound + Ordered(acc.EventsOf(value), orderColumn) >= threshold)
+            {
+                needed.Add(value);
+            }
+        }
+
+        return needed;
+    }
+
+    private static long Ordered(EventCounts counts, string column) =>
+        column == "visitors" ? counts.Visitors : column == "pageviews" ? counts.Pageviews : counts.Events;
 
     /// <summary>The column a list ordered by <paramref name="metric"/> sums, or null when the metric is not additive.</summary>
     private static string? TopColumn(RollupPlan plan, HitMetric metric) =>
@@ -162,30 +245,23 @@ public sealed partial class HitRollups
         return parts.Count == 0 ? $"SELECT value, {columns} FROM {dayTable} WHERE 1 = 0" : string.Join(" UNION ALL ", parts);
     }
 
-    private static async ValueTask ReadGroupsAsync(
-        DbConnection connection, string sql, DynamicParameters parameters, bool visits, HashSet<string>? skip, RollupAccumulator acc, CancellationToken cancellationToken)
+    private static async ValueTask<List<(string Value, EventCounts Events, VisitCounts Visits)>> ReadGroupsAsync(
+        DbConnection connection, string sql, DynamicParameters parameters, bool visits, CancellationToken cancellationToken)
     {
+        var groups = new List<(string Value, EventCounts Events, VisitCounts Visits)>();
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var value = reader.GetString(0);
-            if (skip is not null && skip.Contains(value))
-            {
-                continue; // read with its exact stored sums by the second statement
-            }
-
-            if (visits)
-            {
-                acc.AddVisits(value, new VisitCounts
+            groups.Add(visits
+                ? (value, default, new VisitCounts
                 {
                     Visitors = Long(reader, 1), Visits = Long(reader, 2), Bounces = Long(reader, 3),
                     DurationMs = Long(reader, 4), Pageviews = Long(reader, 5), Events = Long(reader, 6),
-                });
-            }
-            else
-            {
-                acc.AddEvents(value, new EventCounts { Visitors = Long(reader, 1), Pageviews = Long(reader, 2), Events = Long(reader, 3) });
-            }
+                })
+                : (value, new EventCounts { Visitors = Long(reader, 1), Pageviews = Long(reader, 2), Events = Long(reader, 3) }, default));
         }
+
+        return groups;
     }
 }

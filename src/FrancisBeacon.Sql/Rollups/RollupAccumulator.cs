@@ -24,6 +24,9 @@ internal sealed class RollupAccumulator(RollupPlan plan)
         return keys;
     }
 
+    /// <summary>The event counts added so far for <paramref name="key"/> (zero when none).</summary>
+    public EventCounts EventsOf(string key) => _events.GetValueOrDefault(key);
+
     public void AddEvents(string key, EventCounts counts) =>
         CollectionsMarshal.GetValueRefOrAddDefault(_events, key, out _).Add(counts);
 
