@@ -41,6 +41,17 @@ internal sealed class PostgreSqlDialect : SqlDialect
     /// <inheritdoc />
     public override string? SessionQueryReset => "RESET enable_nestloop";
 
+    /// <summary>
+    /// No parallel workers for the top-k list statements: one hash aggregate over 40,000–80,000 index-only rows takes
+    /// about 50 ms serially, and the parallel plan (partial aggregates, a sort per worker, a gather merge) was no faster
+    /// for `30d` and slower for `12mo` on the 2-core machine at load 4–5 (`12mo` top pages at 10 M hits: 66–76 ms
+    /// parallel, 52 ms serial; docs/performance.md, "Top-k list reads").
+    /// </summary>
+    public override string? ListQuerySetup => "SET max_parallel_workers_per_gather = 0";
+
+    /// <inheritdoc />
+    public override string? ListQueryReset => "RESET max_parallel_workers_per_gather";
+
     /// <inheritdoc />
     /// <remarks>The value is compared under the "C" collation so that ranges and classes never depend on a locale.</remarks>
     public override string RegexMatch(string value, string pattern) => $"(({value}) COLLATE \"C\" ~ {pattern})";

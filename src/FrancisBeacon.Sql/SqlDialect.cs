@@ -62,6 +62,15 @@ public abstract class SqlDialect
     /// <summary>The statement that undoes <see cref="SessionQuerySetup"/>; default: none.</summary>
     public virtual string? SessionQueryReset => null;
 
+    /// <summary>
+    /// A statement run on the connection before a top-k list statement over the rollup tables (planner settings for
+    /// one aggregate over tens of thousands of rows), undone by <see cref="ListQueryReset"/> afterwards; default: none.
+    /// </summary>
+    public virtual string? ListQuerySetup => null;
+
+    /// <summary>The statement that undoes <see cref="ListQuerySetup"/>; default: none.</summary>
+    public virtual string? ListQueryReset => null;
+
     /// <summary>An expression folding the ASCII letters A–Z of <paramref name="expression"/> to lower case, and nothing else.</summary>
     public virtual string FoldAsciiCase(string expression) =>
         $"translate({expression}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";

@@ -327,13 +327,9 @@ public sealed partial class HitRollups
         var acc = new RollupAccumulator(plan);
         var wholeMonths = await UsableMonthsAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, cancellationToken).ConfigureAwait(false);
         var (months, blocks, pieces) = await UsableBlocksAsync(connection, query.SiteId, plan, firstDay, endDay, unclean, wholeMonths, cancellationToken).ConfigureAwait(false);
-        await ReadMonthsAsync(connection, query.SiteId, plan, months, acc, cancellationToken).ConfigureAwait(false);
-        await ReadBlocksAsync(connection, query.SiteId, plan, blocks, acc, cancellationToken).ConfigureAwait(false);
-        foreach (var (segmentFirst, segmentEnd) in DaySegments(firstDay, endDay, pieces))
-        {
-            await ReadStoredAsync(connection, query.SiteId, plan, segmentFirst, segmentEnd, unclean, acc, cancellationToken).ConfigureAwait(false);
-        }
 
+        // The days computed from raw hits and the link corrections first: the stored rows are added after them, in full
+        // or (a list ordered by an additive metric) only the groups that can reach the top (HitRollups.Top.cs).
         RollupDay? previous = null;
         foreach (var day in unclean)
         {
@@ -366,6 +362,17 @@ public sealed partial class HitRollups
                 {
                     return null;
                 }
+            }
+        }
+
+        var segments = DaySegments(firstDay, endDay, pieces);
+        if (!await TryReadTopAsync(connection, query, plan, months, blocks, segments, unclean, acc, cancellationToken).ConfigureAwait(false))
+        {
+            await ReadMonthsAsync(connection, query.SiteId, plan, months, acc, cancellationToken).ConfigureAwait(false);
+            await ReadBlocksAsync(connection, query.SiteId, plan, blocks, acc, cancellationToken).ConfigureAwait(false);
+            foreach (var (segmentFirst, segmentEnd) in segments)
+            {
+                await ReadStoredAsync(connection, query.SiteId, plan, segmentFirst, segmentEnd, unclean, acc, cancellationToken).ConfigureAwait(false);
             }
         }
 

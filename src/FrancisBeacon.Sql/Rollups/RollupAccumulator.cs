@@ -16,6 +16,17 @@ internal sealed class RollupAccumulator(RollupPlan plan)
     /// <summary>The visit counts added so far, per key (before buckets and filters).</summary>
     public IReadOnlyDictionary<string, VisitCounts> VisitRows => _visits;
 
+    /// <summary>The keys added so far, event and visit rows together.</summary>
+    public HashSet<string> Keys()
+    {
+        var keys = new HashSet<string>(_events.Keys, StringComparer.Ordinal);
+        keys.UnionWith(_visits.Keys);
+        return keys;
+    }
+
+    /// <summary>The event counts added so far for <paramref name="key"/> (zero when none).</summary>
+    public EventCounts EventsOf(string key) => _events.GetValueOrDefault(key);
+
     public void AddEvents(string key, EventCounts counts) =>
         CollectionsMarshal.GetValueRefOrAddDefault(_events, key, out _).Add(counts);
 

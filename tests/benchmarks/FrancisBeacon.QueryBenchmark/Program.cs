@@ -9,7 +9,7 @@
 //       --store sqlite --connection "Data Source=/tmp/beacon-10m.db" [--time-zone Europe/Berlin] [--site example.com]
 //       [--iterations 15] [--naive-iterations 3] [--periods 30d,12mo] [--now 2026-11-28T12:00:00Z] [--skip-naive false]
 //       [--rollup-queries-only false]
-//       [--only "source is|page is"] (only the queries whose name contains one of the |-separated texts)
+//       [--only "source is|page is"] (only the queries whose name contains one of the |-separated texts; "=top pages": exactly that name)
 //       [--live-hit false] (after the refresh, store one page view an hour before --now, so that today waits for a
 //       rebuild during the run, as it does on a live site between the rollup worker's passes)
 using System.Diagnostics;
@@ -68,7 +68,7 @@ foreach (var period in options.Get("periods", "30d,12mo").Split(','))
     foreach (var (name, queries) in set)
     {
         if ((rollupQueriesOnly && name.StartsWith("visit:", StringComparison.Ordinal))
-            || (options.TryGet("only") is { } only && !only.Split('|').Any(o => name.Contains(o, StringComparison.Ordinal))))
+            || (options.TryGet("only") is { } only && !only.Split('|').Any(o => o.StartsWith('=') ? name == o[1..] : name.Contains(o, StringComparison.Ordinal))))
         {
             continue;
         }
