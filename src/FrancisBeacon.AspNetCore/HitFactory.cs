@@ -208,15 +208,25 @@ internal sealed class HitFactory
         return value.Length > HitLimits.MaxShortTextLength ? value[..HitLimits.MaxShortTextLength] : value;
     }
 
-    private static string? PrimaryLanguage(string? header)
+    internal static string? PrimaryLanguage(string? header)
     {
         if (string.IsNullOrWhiteSpace(header))
         {
             return null;
         }
 
-        var first = header.Split(',', 2)[0].Split(';', 2)[0].Trim();
-        return first.Length is > 0 and <= 35 && first != "*" && !HasControlCharacters(first) ? first : null;
+        // The first entry without its weight, as header.Split(',')[0].Split(';')[0].Trim(), allocating only the result.
+        var first = header.AsSpan();
+        var comma = first.IndexOf(',');
+        first = comma >= 0 ? first[..comma] : first;
+        var semicolon = first.IndexOf(';');
+        first = (semicolon >= 0 ? first[..semicolon] : first).Trim();
+        if (first.Length is 0 or > 35 || first is "*" || first.ContainsAnyInRange('\0', '\u001F') || first.ContainsAnyInRange('\u007F', '\u009F'))
+        {
+            return null;
+        }
+
+        return first.Length == header.Length ? header : first.ToString();
     }
 
     private static bool HasControlCharacters(string value)
