@@ -145,19 +145,19 @@ internal sealed partial class BeaconMiddleware
     private async Task PixelAsync(HttpContext context)
     {
         var request = context.Request;
-        var url = request.Query["u"].ToString();
+        var (url, referrer, w) = PixelQuery.Read(request.QueryString.Value);
         if (url.Length == 0)
         {
             url = request.Headers.Referer.ToString();
         }
 
         int? width = null;
-        if (request.Query.TryGetValue("w", out var w) && int.TryParse(w.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        if (int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
         {
             width = parsed;
         }
 
-        var input = new HitInput(url, request.Query["r"].ToString(), null, width, null);
+        var input = new HitInput(url, referrer, null, width, null);
         if (!Accept(input, context, HitSource.Pixel, out var error))
         {
             await RejectAsync(context, error);

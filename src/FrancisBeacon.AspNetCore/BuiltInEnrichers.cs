@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.AspNetCore;
 
 /// <summary>The built-in first step: drops crawlers, headless browsers, automation and prefetches.</summary>
-internal sealed class BotEnricher : IHitEnricher
+internal sealed class BotEnricher : IBuiltInHitEnricher
 {
     private readonly BotDetector _detector;
     private readonly bool _includeBots;
@@ -21,17 +21,20 @@ internal sealed class BotEnricher : IHitEnricher
 
     public int Order => HitEnricherOrder.Bots;
 
-    public void Enrich(HitEnrichmentContext context)
+    public void Enrich(HitEnrichmentContext context) => BuiltInHitEnricher.Run(this, context);
+
+    public void Enrich(HitDraft draft)
     {
-        if (context.Request.Source == HitSource.Tracker)
+        if (draft.Signals.Source == HitSource.Tracker)
         {
             return; // events from the app's own code are not bot traffic
         }
 
-        var request = context.Request;
+        var request = draft.Signals;
+        var userAgent = draft.UserAgent;
         var verdict = _detector.Classify(new BotSignals
         {
-            UserAgent = request.UserAgent,
+            UserAgent = userAgent,
             AcceptLanguage = request.Header("Accept-Language"),
             Accept = request.Header("Accept"),
             Purpose = request.Header("Purpose"),
@@ -43,64 +46,69 @@ internal sealed class BotEnricher : IHitEnricher
             IsScriptRequest = request.Source == HitSource.Script,
             IsHttps = request.IsHttps,
         });
-        context.Items["bot"] = verdict;
+        draft.Bot = verdict;
         if (!verdict.IsBot || _includeBots)
         {
             return;
         }
 
         var reason = "bot_" + (verdict.Reason ?? "unknown");
-        _log.Add(new BotLogEntry(_time.GetUtcNow(), context.Hit.SiteId, context.Hit.Path, reason, UserAgentParser.Parse(request.UserAgent).Browser));
-        context.Drop(reason);
+        _log.Add(new BotLogEntry(_time.GetUtcNow(), draft.SiteId, draft.Path, reason, UserAgentParser.Parse(userAgent).Browser));
+        draft.DropReason = reason;
     }
 }
 
 /// <summary>The built-in referrer step: a readable source name from the referrer and campaign parameters.</summary>
-internal sealed class ReferrerEnricher : IHitEnricher
+internal sealed class ReferrerEnricher : IBuiltInHitEnricher
 {
     public int Order => HitEnricherOrder.Referrer;
 
-    public void Enrich(HitEnrichmentContext context)
+    public void Enrich(HitEnrichmentContext context) => BuiltInHitEnricher.Run(this, context);
+
+    public void Enrich(HitDraft draft)
     {
-        var hit = context.Hit;
-        if (hit.Referrer is { } referrer && ReferrerSpam.IsSpam(referrer))
+        // The host HitFactory already parsed from this referrer URL gives the same answers as the URL (both checks
+        // take a bare host), without parsing the URL twice more.
+        var referrer = draft.ParsedReferrerHost ?? draft.Referrer;
+        if (referrer is not null && ReferrerSpam.IsSpam(referrer))
         {
-            context.Drop("referrer_spam");
+            draft.DropReason = "referrer_spam";
             return;
         }
 
         var source = ReferrerClassifier.Classify(new ReferrerSignals
         {
-            Referrer = hit.Referrer,
-            PageHost = hit.Hostname,
-            UtmSource = hit.UtmSource,
-            UtmMedium = hit.UtmMedium,
-            UtmCampaign = hit.UtmCampaign,
+            Referrer = referrer,
+            PageHost = draft.Hostname,
+            UtmSource = draft.UtmSource,
+            UtmMedium = draft.UtmMedium,
+            UtmCampaign = draft.UtmCampaign,
         });
-        context.Hit = hit with { ReferrerSource = source.Source, Channel = source.Channel };
+        (draft.ReferrerSource, draft.Channel) = (source.Source, source.Channel);
     }
 }
 
 /// <summary>The built-in user-agent step: browser, operating system and device. The user agent itself is not kept.</summary>
-internal sealed class UserAgentEnricher : IHitEnricher
+internal sealed class UserAgentEnricher : IBuiltInHitEnricher
 {
     public int Order => HitEnricherOrder.UserAgent;
 
-    public void Enrich(HitEnrichmentContext context)
+    public void Enrich(HitEnrichmentContext context) => BuiltInHitEnricher.Run(this, context);
+
+    public void Enrich(HitDraft draft)
     {
-        var request = context.Request;
-        var hints = request.Header("Sec-CH-UA") is null && request.Header("Sec-CH-UA-Platform") is null
+        var request = draft.Signals;
+        var brands = request.Header("Sec-CH-UA");
+        var platform = request.Header("Sec-CH-UA-Platform");
+        var hints = brands is null && platform is null
             ? null
-            : new ClientHints(request.Header("Sec-CH-UA"), request.Header("Sec-CH-UA-Mobile"), request.Header("Sec-CH-UA-Platform"), request.Header("Sec-CH-UA-Platform-Version"));
-        var info = UserAgentParser.Parse(request.UserAgent, hints);
-        context.Hit = context.Hit with
-        {
-            Browser = info.Browser,
-            BrowserVersion = info.BrowserVersion,
-            OperatingSystem = info.OperatingSystem,
-            OperatingSystemVersion = info.OperatingSystemVersion,
-            DeviceType = info.DeviceType,
-        };
+            : new ClientHints(brands, request.Header("Sec-CH-UA-Mobile"), platform, request.Header("Sec-CH-UA-Platform-Version"));
+        var info = UserAgentParser.Parse(draft.UserAgent, hints);
+        draft.Browser = info.Browser;
+        draft.BrowserVersion = info.BrowserVersion;
+        draft.OperatingSystem = info.OperatingSystem;
+        draft.OperatingSystemVersion = info.OperatingSystemVersion;
+        draft.DeviceType = info.DeviceType;
     }
 }
 

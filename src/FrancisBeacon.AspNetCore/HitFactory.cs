@@ -110,21 +110,23 @@ internal sealed class HitFactory
         var query = ParseQuery(page.Query);
         string? referrer = null;
         string? referrerSource = null;
+        string? referrerHost = null;
         if (!string.IsNullOrWhiteSpace(input.Referrer) && input.Referrer.Length <= HitLimits.MaxUrlLength &&
             Uri.TryCreate(input.Referrer, UriKind.Absolute, out var referrerUri) &&
             (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps) &&
-            IdnHost(referrerUri) is { } referrerHost)
+            IdnHost(referrerUri) is { } parsedHost)
         {
-            if (!string.Equals(referrerHost, hostname, StringComparison.Ordinal))
+            if (!string.Equals(parsedHost, hostname, StringComparison.Ordinal))
             {
                 referrer = input.Referrer;
-                referrerSource = referrerHost.StartsWith("www.", StringComparison.Ordinal) ? referrerHost[4..] : referrerHost;
+                referrerHost = parsedHost;
+                referrerSource = parsedHost.StartsWith("www.", StringComparison.Ordinal) ? parsedHost[4..] : parsedHost;
             }
         }
 
         var utmSource = Limit(query.Get(CampaignParameters.UtmSource) ?? query.Get(CampaignParameters.Ref) ?? query.Get(CampaignParameters.Source));
         var now = _time.GetUtcNow();
-        var hit = new Hit
+        var draft = new HitDraft(signals, site.TimeZone)
         {
             SiteId = site.Id,
             Timestamp = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero),
@@ -144,11 +146,15 @@ internal sealed class HitFactory
             RevenueAmount = revenueAmount,
             RevenueCurrency = revenueAmount is null ? null : input.RevenueCurrency,
         };
-        var enrichment = new HitEnrichmentContext(hit, signals, site.TimeZone);
-        _pipeline.Run(enrichment);
-        return enrichment.DropReason is { } reason
-            ? new HitBuildResult(null, null, reason)
-            : new HitBuildResult(enrichment.Hit, null, null);
+        if (referrer is not null)
+        {
+            draft.SetParsedReferrer(referrer, referrerHost!);
+        }
+
+        var hit = _pipeline.Run(draft);
+        return hit is null
+            ? new HitBuildResult(null, null, draft.DropReason)
+            : new HitBuildResult(hit, null, null);
     }
 
     /// <summary>The lower-case punycode host, or <see langword="null"/> when the host breaks the IDN rules (Uri throws for those).</summary>
@@ -202,15 +208,25 @@ internal sealed class HitFactory
         return value.Length > HitLimits.MaxShortTextLength ? value[..HitLimits.MaxShortTextLength] : value;
     }
 
-    private static string? PrimaryLanguage(string? header)
+    internal static string? PrimaryLanguage(string? header)
     {
         if (string.IsNullOrWhiteSpace(header))
         {
             return null;
         }
 
-        var first = header.Split(',', 2)[0].Split(';', 2)[0].Trim();
-        return first.Length is > 0 and <= 35 && first != "*" && !HasControlCharacters(first) ? first : null;
+        // The first entry without its weight, as header.Split(',')[0].Split(';')[0].Trim(), allocating only the result.
+        var first = header.AsSpan();
+        var comma = first.IndexOf(',');
+        first = comma >= 0 ? first[..comma] : first;
+        var semicolon = first.IndexOf(';');
+        first = (semicolon >= 0 ? first[..semicolon] : first).Trim();
+        if (first.Length is 0 or > 35 || first is "*" || first.ContainsAnyInRange('\0', '\u001F') || first.ContainsAnyInRange('\u007F', '\u009F'))
+        {
+            return null;
+        }
+
+        return first.Length == header.Length ? header : first.ToString();
     }
 
     private static bool HasControlCharacters(string value)

@@ -21,7 +21,7 @@ public sealed record Hit
     /// (time-ordered) GUID, so the stores' unique id indexes grow at their end instead of at random places (a random
     /// id costs a cache miss per insert once the index outgrows memory).
     /// </summary>
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = HitIds.NewVersion7();
 
     /// <summary>The site the hit belongs to (usually its domain).</summary>
     public required string SiteId { get; init; }
