@@ -230,9 +230,13 @@ internal sealed partial class SessionRollups
             : _t.Dialect.MonthNumber(day);
         string GroupBy(string expression) => plan.Dimension is null ? string.Empty : $" GROUP BY {expression}";
 
+        // With conditions on pages, names and hosts only, which hits are kept does not depend on their sessions: they are
+        // counted from the session-hit rows alone (through the covering path index), without joining the sessions.
+        var hitsOnly = !sessionDriven && plan.Filter is not null && !plan.Filter.Conditions().Any(c => c.Dimension.IsVisit);
+        var eventBase = hitsOnly ? $" FROM {_hits} h WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end" : hitBase;
         var eventSql = sessionDriven
             ? $"SELECT {Bucket("s.day")} AS g, COUNT(DISTINCT s.vid), SUM(s.pv), SUM(s.n){sessionBase}{cutHits} AND {filter}{GroupBy(Bucket("s.day"))}"
-            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase}{cutHits} AND {filter}{GroupBy(Bucket("h.day"))}";
+            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){eventBase}{cutHits} AND {filter}{GroupBy(Bucket("h.day"))}";
         await ReadAsync(connection, eventSql, parameters, (reader, _) =>
         {
             var key = Long(reader, 0);
