@@ -187,10 +187,11 @@ internal sealed partial class SessionRollups
         if (plan.VisitMode)
         {
             var value = VisitValue(plan.Dimension!);
-            if (!sessionDriven)
+            if (!sessionDriven && !_t.GroupValuesInSql)
             {
                 // Driven by the hits: one row per kept (page, name, host) row of a matching session, folded into merged
-                // sessions here rather than by two GROUP BYs in the database (SessionHitRows).
+                // sessions here rather than by two GROUP BYs in the database (SessionHitRows; SQLite groups through
+                // temporary B-trees, PostgreSQL's hash aggregate is faster than shipping the rows).
                 var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, {value}, {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
                     parameters, cancellationToken).ConfigureAwait(false);
                 foreach (var (key, m) in merged.ByValue())
@@ -205,8 +206,12 @@ internal sealed partial class SessionRollups
                 return;
             }
 
-            var sql = $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
-                      $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}";
+            var sql = sessionDriven
+                ? $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
+                  $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}"
+                : "SELECT g, COUNT(DISTINCT rv), COUNT(*), SUM(kpv), SUM(kn), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
+                  $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
             await ReadAsync(connection, sql, parameters, (reader, c) =>
             {
                 c.Visitors = Long(reader, 1);
@@ -247,7 +252,7 @@ internal sealed partial class SessionRollups
             c.HasEvents = c.EvN > 0;
             groups[key] = c;
         }, cancellationToken).ConfigureAwait(false);
-        if (query.Metrics.Any(m => m.IsSessionMetric()) && !sessionDriven)
+        if (query.Metrics.Any(m => m.IsSessionMetric()) && !sessionDriven && !_t.GroupValuesInSql)
         {
             var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, '', {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
                 parameters, cancellationToken).ConfigureAwait(false);
@@ -263,8 +268,12 @@ internal sealed partial class SessionRollups
         }
         else if (query.Metrics.Any(m => m.IsSessionMetric()))
         {
-            var sessionSql = $"SELECT {Bucket("s.day")} AS g, COUNT(*), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END), SUM({rEnd} - s.start_ms), SUM({rPv})" +
-                             $"{sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter}{GroupBy(Bucket("s.day"))}";
+            var sessionSql = sessionDriven
+                ? $"SELECT {Bucket("s.day")} AS g, COUNT(*), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END), SUM({rEnd} - s.start_ms), SUM({rPv})" +
+                  $"{sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter}{GroupBy(Bucket("s.day"))}"
+                : $"SELECT {Bucket("rd")} AS g, COUNT(*), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
+                  $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({rDay}) AS rd, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend" +
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x{GroupBy(Bucket("rd"))}";
             await ReadAsync(connection, sessionSql, parameters, (reader, _) =>
             {
                 var key = Long(reader, 0);
