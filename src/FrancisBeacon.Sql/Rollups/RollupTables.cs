@@ -32,7 +32,8 @@ public sealed class RollupTables
     /// <summary>
     /// Whether a read of day or month rollup rows grouped by value sums them in SQL (<c>GROUP BY value</c>: PostgreSQL's
     /// hash aggregate), rather than returning the rows for the planner to sum (SQLite, which sorts such groups through a
-    /// temporary B-tree). Default: false.
+    /// temporary B-tree). The session route's statements driven by kept session-hit rows follow the same choice: grouped
+    /// into merged sessions in SQL, or read row by row and folded in memory (<c>SessionHitRows</c>). Default: false.
     /// </summary>
     public bool GroupValuesInSql { get; init; }
 

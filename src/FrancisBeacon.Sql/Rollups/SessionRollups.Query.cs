@@ -197,19 +197,31 @@ internal sealed partial class SessionRollups
         if (plan.VisitMode)
         {
             var value = VisitValue(plan.Dimension!);
-            string sql;
-            if (sessionDriven)
+            if (!sessionDriven && !_t.GroupValuesInSql)
             {
-                sql = $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
-                      $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}";
-            }
-            else
-            {
-                sql = "SELECT g, COUNT(DISTINCT rv), COUNT(*), SUM(kpv), SUM(kn), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
-                      $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
-                      $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
+                // Driven by the hits: one row per kept (page, name, host) row of a matching session, folded into merged
+                // sessions here rather than by two GROUP BYs in the database (SessionHitRows; SQLite groups through
+                // temporary B-trees, PostgreSQL's hash aggregate is faster than shipping the rows).
+                var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, {value}, {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
+                    parameters, cancellationToken).ConfigureAwait(false);
+                foreach (var (key, m) in merged.ByValue())
+                {
+                    values[key] = new Counts
+                    {
+                        Visitors = m.Visitors, Visits = m.Visits, KeptPv = m.KeptPageviews, KeptN = m.KeptEvents, Bounces = m.Bounces,
+                        DurationMs = m.DurationMs, SessionPv = m.SessionPageviews,
+                    };
+                }
+
+                return;
             }
 
+            var sql = sessionDriven
+                ? $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
+                  $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}"
+                : "SELECT g, COUNT(DISTINCT rv), COUNT(*), SUM(kpv), SUM(kn), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
+                  $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
             await ReadAsync(connection, sql, parameters, (reader, c) =>
             {
                 c.Visitors = Long(reader, 1);
@@ -233,9 +245,13 @@ internal sealed partial class SessionRollups
             : _t.Dialect.MonthNumber(day);
         string GroupBy(string expression) => plan.Dimension is null ? string.Empty : $" GROUP BY {expression}";
 
+        // With conditions on pages, names and hosts only, which hits are kept does not depend on their sessions: they are
+        // counted from the session-hit rows alone (through the covering path index), without joining the sessions.
+        var hitsOnly = !sessionDriven && plan.Filter is not null && !plan.Filter.Conditions().Any(c => c.Dimension.IsVisit);
+        var eventBase = hitsOnly ? $" FROM {_hits} h WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end" : hitBase;
         var eventSql = sessionDriven
             ? $"SELECT {Bucket("s.day")} AS g, COUNT(DISTINCT s.vid), SUM(s.pv), SUM(s.n){sessionBase}{cutHits} AND {filter}{GroupBy(Bucket("s.day"))}"
-            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){hitBase}{cutHits} AND {filter}{GroupBy(Bucket("h.day"))}";
+            : $"SELECT {Bucket("h.day")} AS g, COUNT(DISTINCT h.vid), SUM(h.pv), SUM(h.n){eventBase}{cutHits} AND {filter}{GroupBy(Bucket("h.day"))}";
         await ReadAsync(connection, eventSql, parameters, (reader, _) =>
         {
             var key = Long(reader, 0);
@@ -246,7 +262,21 @@ internal sealed partial class SessionRollups
             c.HasEvents = c.EvN > 0;
             groups[key] = c;
         }, cancellationToken).ConfigureAwait(false);
-        if (query.Metrics.Any(m => m.IsSessionMetric()))
+        if (query.Metrics.Any(m => m.IsSessionMetric()) && !sessionDriven && !_t.GroupValuesInSql)
+        {
+            var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, '', {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
+                parameters, cancellationToken).ConfigureAwait(false);
+            foreach (var (key, counts) in merged.ByBucket(plan.Dimension))
+            {
+                groups.TryGetValue(key, out var c);
+                c.Visits = counts.Visits;
+                c.Bounces = counts.Bounces;
+                c.DurationMs = counts.DurationMs;
+                c.SessionPv = counts.SessionPageviews;
+                groups[key] = c;
+            }
+        }
+        else if (query.Metrics.Any(m => m.IsSessionMetric()))
         {
             var sessionSql = sessionDriven
                 ? $"SELECT {Bucket("s.day")} AS g, COUNT(*), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END), SUM({rEnd} - s.start_ms), SUM({rPv})" +
@@ -265,6 +295,20 @@ internal sealed partial class SessionRollups
                 groups[key] = c;
             }, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Reads rows of (merged visitor, merged start, merged day, group value, merged pageviews, merged events, merged end,
+    // kept pageviews, kept events), one per kept session-hit row, and folds them into merged sessions.
+    private static async ValueTask<SessionHitRows> ReadSessionHitsAsync(DbConnection connection, string sql, DynamicParameters parameters, CancellationToken cancellationToken)
+    {
+        var rows = new SessionHitRows();
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(Long(reader, 0), Long(reader, 1), Long(reader, 2), reader.GetString(3), Long(reader, 4), Long(reader, 5), Long(reader, 6), Long(reader, 7), Long(reader, 8));
+        }
+
+        return rows;
     }
 
     private static async ValueTask ReadAsync(DbConnection connection, string sql, DynamicParameters parameters, Action<DbDataReader, Counts> read, CancellationToken cancellationToken)
