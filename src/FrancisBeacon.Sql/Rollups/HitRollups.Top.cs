@@ -19,7 +19,8 @@ namespace FrancisBeacon.Sql.Rollups;
 /// is the set of values the planner already holds corrections for (link corrections, days computed from raw hits). A
 /// second statement reads the stored sums of the values in C. Exact: a value outside C keeps its stored sum, so the
 /// values outside C rank among themselves as the database ranked them, and at most |C| of the returned groups are in
-/// C; every value that can end up in the top <c>offset + limit</c> was therefore read.
+/// C; every value that can end up in the top <c>offset + limit</c> was therefore read. Event lists, whose corrections
+/// only add, read only the values of C that can still reach the top (<see cref="EventsToRead"/>).
 /// </content>
 public sealed partial class HitRollups
 {
@@ -28,7 +29,8 @@ public sealed partial class HitRollups
 
     /// <summary>
     /// Reads only the groups that can reach the top of the list into <paramref name="acc"/> and returns true, or
-    /// returns false without reading anything when the query is not such a list.
+    /// returns false with <paramref name="acc"/> unchanged when the query is not such a list or the top cannot be
+    /// proven from what the statement returned (the caller then reads every group).
     /// </summary>
     private async ValueTask<bool> TryReadTopAsync(
         DbConnection connection, HitQuery query, RollupPlan plan, List<(long First, long End)> months, List<(long First, long End)> blocks,
