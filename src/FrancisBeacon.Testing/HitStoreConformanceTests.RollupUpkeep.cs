@@ -37,4 +37,26 @@ public abstract partial class HitStoreConformanceTests<TFixture>
 
         await AssertRollupQueriesAsync(store, reference, "after rebuilding days with links");
     }
+
+    /// <summary>
+    /// The same late hits, queried before any refresh: each changed day is computed from its raw hits at query time while
+    /// the clean day before it is read from its stored rows, and the links between the two (a visit continued across
+    /// midnight, whose visitor also had another visit that day) are computed from the visitors the changed day links to.
+    /// </summary>
+    [Fact]
+    public virtual async Task Rollups_LateHitOnDayWithLinks_MatchReferenceBeforeRefresh()
+    {
+        var (store, reference) = await LoadRollupDataAsync();
+        await RefreshRollupsAsync(store);
+        List<Hit> more = [];
+        foreach (var back in new[] { 2, 5, 8 })
+        {
+            var day = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(-back), RollupZone);
+            more.Add(Page(day.AddHours(14), 9_200_000 + back, "/late"));
+        }
+
+        await store.AppendAsync(more, TestCancellationToken);
+        await reference.AppendAsync(more, TestCancellationToken);
+        await AssertRollupQueriesAsync(store, reference, "with changed days next to clean days with links");
+    }
 }

@@ -299,8 +299,11 @@ public sealed partial class HitRollups
             return null;
         }
 
-        // Days with hits not rolled up yet (or being rebuilt), and their neighbours, whose links depend on them; days
-        // before the raw-hit horizon only have rollups, which stay the answer.
+        // Days with hits not rolled up yet (or being rebuilt), and the day after each, whose links point into it; days
+        // before the raw-hit horizon only have rollups, which stay the answer. The day before a changed day keeps its
+        // stored rows: only the links between the two depend on the change, and those are computed below from the
+        // sessions of the visitors the changed day's hits link to (as the rollup worker's pass does). On a live site
+        // today always has such hits, so this keeps yesterday out of the on-the-fly work.
         var horizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
         var hours = await connection.QueryAsync<long>(new CommandDefinition(
             $"SELECT hour FROM {_dirty} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -309,7 +312,7 @@ public sealed partial class HitRollups
         {
             foreach (var d in DaysOfHour(hour, zone))
             {
-                for (var n = d - 1; n <= d + 1; n++)
+                for (var n = d; n <= d + 1; n++)
                 {
                     if (n >= firstDay && n < endDay && n >= horizon)
                     {
@@ -331,10 +334,24 @@ public sealed partial class HitRollups
         // The days computed from raw hits and the link corrections first: the stored rows are added after them, in full
         // or (a list ordered by an additive metric) only the groups that can reach the top (HitRollups.Top.cs).
         RollupDay? previous = null;
+        var linksComputed = new HashSet<long>();
         foreach (var day in unclean)
         {
             var hits = await ReadDayAsync(connection, query.SiteId, day, zone, cancellationToken).ConfigureAwait(false);
-            var computed = RollupDay.Compute(day, hits, previous is not null && previous.Day == day - 1 ? previous : null, TimeoutMs);
+            var before = previous is not null && previous.Day == day - 1 ? previous : null;
+            if (before is null && day - 1 >= firstDay && day - 1 >= horizon)
+            {
+                // The day before is clean and read from its stored rows; for the links only the sessions of the visitors
+                // this day's hits link to are cut (never added to the answer themselves).
+                before = RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, query.SiteId, day - 1, zone, hits, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+            }
+
+            if (before is not null)
+            {
+                linksComputed.Add(day);
+            }
+
+            var computed = RollupDay.Compute(day, hits, before, TimeoutMs);
             acc.AddDay(computed);
             foreach (var link in computed.Links)
             {
@@ -352,7 +369,7 @@ public sealed partial class HitRollups
             var stored = await ReadLinksAsync(connection, query.SiteId, firstDay, endDay, pieces, cancellationToken).ConfigureAwait(false);
             foreach (var (day, data) in stored)
             {
-                if (unclean.Contains(day) && unclean.Contains(day - 1))
+                if (linksComputed.Contains(day))
                 {
                     continue; // computed above from the raw hits
                 }
