@@ -12,18 +12,6 @@ internal sealed class HitPipeline
 
     public IReadOnlyList<IHitEnricher> Steps => _steps;
 
-    public void Run(HitEnrichmentContext context)
-    {
-        foreach (var step in _steps)
-        {
-            step.Enrich(context);
-            if (context.DropReason is not null)
-            {
-                return;
-            }
-        }
-    }
-
     /// <summary>
     /// Runs the steps on a draft and returns the hit, or <see langword="null"/> when a step dropped it
     /// (<see cref="HitDraft.DropReason"/>). Built-in steps fill the draft in place; a custom step gets a
