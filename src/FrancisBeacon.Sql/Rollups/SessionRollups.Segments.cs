@@ -124,8 +124,10 @@ internal sealed partial class SessionRollups
             start = end;
         }
 
+        // In key order: a day's rows are one new key range, and inserting them in order appends to it (in random order
+        // the range's pages outgrow SQLite's page cache and every insert touches a cold page).
         var eventRows = new RollupRows(_segmentEvents, SegmentEventColumns, SegmentEventTypes, Math.Clamp(events.Count, 1, ChunkRows));
-        foreach (var (key, c) in events)
+        foreach (var (key, c) in Sorted(events))
         {
             var r = await eventRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             eventRows.Set(r, 0, siteId);
@@ -141,7 +143,7 @@ internal sealed partial class SessionRollups
 
         await eventRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         var visitRows = new RollupRows(_segmentVisits, SegmentVisitColumns, SegmentVisitTypes, Math.Clamp(visits.Count, 1, ChunkRows));
-        foreach (var (key, c) in visits)
+        foreach (var (key, c) in Sorted(visits))
         {
             var r = await visitRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             visitRows.Set(r, 0, siteId);
@@ -159,6 +161,27 @@ internal sealed partial class SessionRollups
         }
 
         await visitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static KeyValuePair<SegmentKey, T>[] Sorted<T>(Dictionary<SegmentKey, T> rows)
+    {
+        var sorted = rows.ToArray();
+        Array.Sort(sorted, static (x, y) =>
+        {
+            var c = x.Key.Fdim.CompareTo(y.Key.Fdim);
+            if (c == 0)
+            {
+                c = Utf8OrdinalComparer.Instance.Compare(x.Key.Fvalue, y.Key.Fvalue);
+            }
+
+            if (c == 0)
+            {
+                c = x.Key.Dim.CompareTo(y.Key.Dim);
+            }
+
+            return c == 0 ? Utf8OrdinalComparer.Instance.Compare(x.Key.Value, y.Key.Value) : c;
+        });
+        return sorted;
     }
 
     private static void AddEvent(Dictionary<SegmentKey, EventCounts> rows, HashSet<SegmentKey> seen, SegmentKey key, bool pageview)
