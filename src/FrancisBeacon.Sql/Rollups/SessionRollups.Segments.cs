@@ -54,6 +54,9 @@ internal sealed partial class SessionRollups
     // Index in RollupDimensions.Attributes of each segment dimension (code = position + 1).
     private static readonly int[] SegmentAttributes = [.. RollupDimensions.Segment.Select(d => Array.IndexOf(RollupDimensions.Attributes, d))];
 
+    // Whether each segment dimension keeps its "(not set)" segment (RollupDimensions.KeepsSegment).
+    private static readonly bool[] KeptSegments = [.. Enumerable.Range(1, RollupDimensions.Segment.Length).Select(code => RollupDimensions.KeepsSegment(code, HitDimension.NotSet))];
+
     /// <summary>The visitors of <paramref name="day"/> whose sessions the session route may merge across midnight.</summary>
     private static HashSet<long> TouchedVisitors(RollupDay day, Dictionary<RollupSession, RollupSession> chosen, long nextDayStart)
     {
@@ -103,6 +106,11 @@ internal sealed partial class SessionRollups
                     {
                         var code = f + 1;
                         var fvalue = s.First.Attributes[SegmentAttributes[f]];
+                        if (!KeptSegments[f] && string.Equals(fvalue, HitDimension.NotSet, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
                         AddVisit(visits, seenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s);
                         for (var i = 0; i < values.Length; i++)
                         {
