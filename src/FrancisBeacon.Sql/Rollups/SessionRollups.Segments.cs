@@ -51,6 +51,9 @@ internal sealed partial class SessionRollups
         RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number,
     ];
 
+    // The longest range (in days) read as one index range per day.
+    private const int MaxSegmentDayList = 800;
+
     // Index in RollupDimensions.Attributes of each segment dimension (code = position + 1).
     private static readonly int[] SegmentAttributes = [.. RollupDimensions.Segment.Select(d => Array.IndexOf(RollupDimensions.Attributes, d))];
 
@@ -235,16 +238,30 @@ internal sealed partial class SessionRollups
         parameters.Add("site_id", query.SiteId, DbType.String);
         parameters.Add("fdim", fdim, DbType.Int32);
         parameters.Add("fvalue", fvalue, DbType.String);
-        var days = new List<string>();
-        for (var d = firstDay; d < cut; d++)
+        // One equality range per day: the key is (site_id, day, fdim, fvalue, dim, value). Past MaxSegmentDayList days
+        // (a range of years) a plain day range instead, which scans those days' rows but stays under the stores'
+        // parameter limits.
+        string days;
+        if (cut - firstDay <= MaxSegmentDayList)
         {
-            var name = string.Create(CultureInfo.InvariantCulture, $"d{d - firstDay}");
-            parameters.Add(name, d, DbType.Int64);
-            days.Add("@" + name);
+            var names = new List<string>();
+            for (var d = firstDay; d < cut; d++)
+            {
+                var name = string.Create(CultureInfo.InvariantCulture, $"d{d - firstDay}");
+                parameters.Add(name, d, DbType.Int64);
+                names.Add("@" + name);
+            }
+
+            days = $"day IN ({string.Join(", ", names)})";
+        }
+        else
+        {
+            parameters.Add("first", firstDay, DbType.Int64);
+            parameters.Add("cut", cut, DbType.Int64);
+            days = "day >= @first AND day < @cut";
         }
 
-        // One equality range per day: the key is (site_id, day, fdim, fvalue, dim, value).
-        var where = $" WHERE site_id = @site_id AND day IN ({string.Join(", ", days)}) AND fdim = @fdim AND fvalue = @fvalue AND dim = @dim";
+        var where = $" WHERE site_id = @site_id AND {days} AND fdim = @fdim AND fvalue = @fvalue AND dim = @dim";
         if (plan.EventMode || plan.VisitMode)
         {
             var code = plan.EventMode ? RollupDimensions.EventCode(plan.Dimension!) : RollupDimensions.VisitCode(plan.Dimension!);
