@@ -38,6 +38,8 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             // Whole data; starting on a day whose visits continue ones of the day before; one day; a middle stretch.
             (RollupLastDay.AddDays(-11), RollupLastDay.AddDays(1)), (RollupLastDay.AddDays(-4), RollupLastDay.AddDays(1)),
             (RollupLastDay.AddDays(-4), RollupLastDay.AddDays(-3)), (RollupLastDay.AddDays(-8), RollupLastDay.AddDays(-2)),
+            // Longer than the stores list day by day (years: a plain day range).
+            (RollupLastDay.AddDays(-1000), RollupLastDay.AddDays(1)),
         ];
         await AssertSegmentQueriesAsync(store, reference, ranges, "segments after refresh");
     }

@@ -81,7 +81,7 @@ internal sealed class SessionRollupPlan
         }
 
         return filter is HitFilterCondition { Operator: HitFilterOperator.Is, IgnoreCase: false, Values.Count: 1 } condition &&
-               RollupDimensions.SegmentCode(condition.Dimension) is var code and > 0
+               RollupDimensions.SegmentCode(condition.Dimension) is var code and > 0 && RollupDimensions.KeepsSegment(code, condition.Values[0])
             ? (code, condition.Values[0])
             : null;
     }

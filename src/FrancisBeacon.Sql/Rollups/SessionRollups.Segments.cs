@@ -51,8 +51,14 @@ internal sealed partial class SessionRollups
         RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number,
     ];
 
+    // The longest range (in days) read as one index range per day.
+    private const int MaxSegmentDayList = 800;
+
     // Index in RollupDimensions.Attributes of each segment dimension (code = position + 1).
     private static readonly int[] SegmentAttributes = [.. RollupDimensions.Segment.Select(d => Array.IndexOf(RollupDimensions.Attributes, d))];
+
+    // Whether each segment dimension keeps its "(not set)" segment (RollupDimensions.KeepsSegment).
+    private static readonly bool[] KeptSegments = [.. Enumerable.Range(1, RollupDimensions.Segment.Length).Select(code => RollupDimensions.KeepsSegment(code, HitDimension.NotSet))];
 
     /// <summary>The visitors of <paramref name="day"/> whose sessions the session route may merge across midnight.</summary>
     private static HashSet<long> TouchedVisitors(RollupDay day, Dictionary<RollupSession, RollupSession> chosen, long nextDayStart)
@@ -103,6 +109,11 @@ internal sealed partial class SessionRollups
                     {
                         var code = f + 1;
                         var fvalue = s.First.Attributes[SegmentAttributes[f]];
+                        if (!KeptSegments[f] && string.Equals(fvalue, HitDimension.NotSet, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
                         AddVisit(visits, seenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s);
                         for (var i = 0; i < values.Length; i++)
                         {
@@ -124,8 +135,10 @@ internal sealed partial class SessionRollups
             start = end;
         }
 
+        // In key order: a day's rows are one new key range, and inserting them in order appends to it (in random order
+        // the range's pages outgrow SQLite's page cache and every insert touches a cold page).
         var eventRows = new RollupRows(_segmentEvents, SegmentEventColumns, SegmentEventTypes, Math.Clamp(events.Count, 1, ChunkRows));
-        foreach (var (key, c) in events)
+        foreach (var (key, c) in Sorted(events))
         {
             var r = await eventRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             eventRows.Set(r, 0, siteId);
@@ -141,7 +154,7 @@ internal sealed partial class SessionRollups
 
         await eventRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         var visitRows = new RollupRows(_segmentVisits, SegmentVisitColumns, SegmentVisitTypes, Math.Clamp(visits.Count, 1, ChunkRows));
-        foreach (var (key, c) in visits)
+        foreach (var (key, c) in Sorted(visits))
         {
             var r = await visitRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             visitRows.Set(r, 0, siteId);
@@ -159,6 +172,27 @@ internal sealed partial class SessionRollups
         }
 
         await visitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static KeyValuePair<SegmentKey, T>[] Sorted<T>(Dictionary<SegmentKey, T> rows)
+    {
+        var sorted = rows.ToArray();
+        Array.Sort(sorted, static (x, y) =>
+        {
+            var c = x.Key.Fdim.CompareTo(y.Key.Fdim);
+            if (c == 0)
+            {
+                c = Utf8OrdinalComparer.Instance.Compare(x.Key.Fvalue, y.Key.Fvalue);
+            }
+
+            if (c == 0)
+            {
+                c = x.Key.Dim.CompareTo(y.Key.Dim);
+            }
+
+            return c == 0 ? Utf8OrdinalComparer.Instance.Compare(x.Key.Value, y.Key.Value) : c;
+        });
+        return sorted;
     }
 
     private static void AddEvent(Dictionary<SegmentKey, EventCounts> rows, HashSet<SegmentKey> seen, SegmentKey key, bool pageview)
@@ -204,16 +238,30 @@ internal sealed partial class SessionRollups
         parameters.Add("site_id", query.SiteId, DbType.String);
         parameters.Add("fdim", fdim, DbType.Int32);
         parameters.Add("fvalue", fvalue, DbType.String);
-        var days = new List<string>();
-        for (var d = firstDay; d < cut; d++)
+        // One equality range per day: the key is (site_id, day, fdim, fvalue, dim, value). Past MaxSegmentDayList days
+        // (a range of years) a plain day range instead, which scans those days' rows but stays under the stores'
+        // parameter limits.
+        string days;
+        if (cut - firstDay <= MaxSegmentDayList)
         {
-            var name = string.Create(CultureInfo.InvariantCulture, $"d{d - firstDay}");
-            parameters.Add(name, d, DbType.Int64);
-            days.Add("@" + name);
+            var names = new List<string>();
+            for (var d = firstDay; d < cut; d++)
+            {
+                var name = string.Create(CultureInfo.InvariantCulture, $"d{d - firstDay}");
+                parameters.Add(name, d, DbType.Int64);
+                names.Add("@" + name);
+            }
+
+            days = $"day IN ({string.Join(", ", names)})";
+        }
+        else
+        {
+            parameters.Add("first", firstDay, DbType.Int64);
+            parameters.Add("cut", cut, DbType.Int64);
+            days = "day >= @first AND day < @cut";
         }
 
-        // One equality range per day: the key is (site_id, day, fdim, fvalue, dim, value).
-        var where = $" WHERE site_id = @site_id AND day IN ({string.Join(", ", days)}) AND fdim = @fdim AND fvalue = @fvalue AND dim = @dim";
+        var where = $" WHERE site_id = @site_id AND {days} AND fdim = @fdim AND fvalue = @fvalue AND dim = @dim";
         if (plan.EventMode || plan.VisitMode)
         {
             var code = plan.EventMode ? RollupDimensions.EventCode(plan.Dimension!) : RollupDimensions.VisitCode(plan.Dimension!);
