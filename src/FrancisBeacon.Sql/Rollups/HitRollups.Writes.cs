@@ -79,6 +79,14 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
+    /// The part of the day before <paramref name="day"/> that its links need: the sessions of the visitors that
+    /// <paramref name="hits"/> (the day's hits) name as their previous visitor, cut from their raw hits. Only for linking;
+    /// its counts are not the day's.
+    /// </summary>
+    private async ValueTask<RollupDay> LinkedDayBeforeAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> hits, CancellationToken cancellationToken) =>
+        RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, siteId, day - 1, zone, hits, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+
+    /// <summary>
     /// Reads the hits of <paramref name="day"/> of the visitors that the hits of the next day (<paramref name="next"/>)
     /// name as their previous visitor: all that the next day's links to sessions of this day depend on (the linked
     /// sessions, and the other sessions of their visitors), when this day itself is not being rebuilt.

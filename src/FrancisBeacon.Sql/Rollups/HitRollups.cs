@@ -161,7 +161,7 @@ public sealed partial class HitRollups
             if (previous is null || previous.Day != day - 1)
             {
                 // Only what the day's links need of the day before: the sessions of the visitors its hits link to.
-                previous = RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, siteId, day - 1, zone, rawDay, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+                previous = await LinkedDayBeforeAsync(connection, siteId, day, zone, rawDay, cancellationToken).ConfigureAwait(false);
             }
 
             var computed = RollupDay.Compute(day, rawDay, previous, TimeoutMs);
@@ -343,7 +343,7 @@ public sealed partial class HitRollups
             {
                 // The day before is clean and read from its stored rows; for the links only the sessions of the visitors
                 // this day's hits link to are cut (never added to the answer themselves).
-                before = RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, query.SiteId, day - 1, zone, hits, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+                before = await LinkedDayBeforeAsync(connection, query.SiteId, day, zone, hits, cancellationToken).ConfigureAwait(false);
             }
 
             if (before is not null)

@@ -3,6 +3,7 @@
 
 using System.Runtime.InteropServices;
 using FrancisBeacon.Querying;
+using Counts = FrancisBeacon.Sql.Rollups.SessionRollups.Counts;
 
 namespace FrancisBeacon.Sql.Rollups;
 
@@ -106,23 +107,11 @@ internal sealed class SessionHitRows
     private static void Add(ref Counts c, long start, Session s)
     {
         c.Visits++;
-        c.KeptPageviews += s.KeptPageviews;
-        c.KeptEvents += s.KeptEvents;
+        c.KeptPv += s.KeptPageviews;
+        c.KeptN += s.KeptEvents;
         c.Bounces += s.Events == 1 && s.Pageviews == 1 ? 1 : 0;
         c.DurationMs += s.End - start;
-        c.SessionPageviews += s.Pageviews;
-    }
-
-    /// <summary>What a group of merged sessions adds up to.</summary>
-    public struct Counts
-    {
-        public long Visitors;
-        public long Visits;
-        public long KeptPageviews;
-        public long KeptEvents;
-        public long Bounces;
-        public long DurationMs;
-        public long SessionPageviews;
+        c.SessionPv += s.Pageviews;
     }
 
     private struct Session

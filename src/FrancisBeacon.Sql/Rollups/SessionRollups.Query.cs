@@ -204,13 +204,9 @@ internal sealed partial class SessionRollups
                 // temporary B-trees, PostgreSQL's hash aggregate is faster than shipping the rows).
                 var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, {value}, {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
                     parameters, cancellationToken).ConfigureAwait(false);
-                foreach (var (key, m) in merged.ByValue())
+                foreach (var (key, c) in merged.ByValue())
                 {
-                    values[key] = new Counts
-                    {
-                        Visitors = m.Visitors, Visits = m.Visits, KeptPv = m.KeptPageviews, KeptN = m.KeptEvents, Bounces = m.Bounces,
-                        DurationMs = m.DurationMs, SessionPv = m.SessionPageviews,
-                    };
+                    values[key] = c;
                 }
 
                 return;
@@ -272,7 +268,7 @@ internal sealed partial class SessionRollups
                 c.Visits = counts.Visits;
                 c.Bounces = counts.Bounces;
                 c.DurationMs = counts.DurationMs;
-                c.SessionPv = counts.SessionPageviews;
+                c.SessionPv = counts.SessionPv;
                 groups[key] = c;
             }
         }
@@ -445,7 +441,7 @@ internal sealed partial class SessionRollups
     }
 
     /// <summary>What one group adds up to: event counts over kept hits, session counts over matching sessions.</summary>
-    private struct Counts
+    internal struct Counts
     {
         public long EvVisitors;
         public long EvPv;
