@@ -25,6 +25,9 @@ internal sealed class PostgreSqlDialect : SqlDialect
     public override string EpochMilliseconds(string column) => $"(extract(epoch from {column}) * 1000)::bigint";
 
     /// <inheritdoc />
+    public override string NowMilliseconds => "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+    /// <inheritdoc />
     public override string RevenueMicros => "((revenue * 1000000)::bigint)";
 
     /// <inheritdoc />

@@ -85,13 +85,14 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             GroupValuesInSql = true,
             InsertRows = PostgreSqlRollupRowWriter.InsertAsync,
             MarkDirtySql = prefix => $"SELECT {prefix}rollup_mark_dirty(@site_id, @hour)",
+            SettleDirtySql = prefix => $"SELECT {prefix}rollup_settle_dirty(@site_id, @hour, @ver, @read_since, @since)",
             OpenAsync = async ct => await _dataSource.OpenConnectionAsync(ct),
             // One maintainer among all instances: a session advisory lock, keyed by the schema.
             TryLock = async (c, ct) => await c.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT pg_try_advisory_lock(hashtext(@key))", new { key = "francisbeacon.rollups." + _schema }, cancellationToken: ct)),
             Unlock = async (c, ct) => await c.ExecuteAsync(new CommandDefinition(
                 "SELECT pg_advisory_unlock(hashtext(@key))", new { key = "francisbeacon.rollups." + _schema }, cancellationToken: ct)),
-        }) { Enabled = options.EnableRollups };
+        }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag };
     }
 
     /// <summary>The PostgreSQL schema holding the store's tables.</summary>
@@ -323,8 +324,10 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         {
             // Read committed: after waiting for the lock, every statement sees what the previous holder committed.
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            // No command timeout for the lock and the scripts: another instance may hold the lock while it builds an
+            // index over a large table, which takes minutes (the token still cancels).
             await connection.ExecuteAsync(new CommandDefinition(
-                PostgreSqlSql.TakeMigrationLock, new { key = PostgreSqlSql.MigrationLockKey }, transaction, cancellationToken: cancellationToken));
+                PostgreSqlSql.TakeMigrationLock, new { key = PostgreSqlSql.MigrationLockKey }, transaction, commandTimeout: 0, cancellationToken: cancellationToken));
             if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                     PostgreSqlSql.SchemaExists, new { schema = _schema }, transaction, cancellationToken: cancellationToken)))
             {
@@ -341,7 +344,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             }
 
             var migration = _migrations[version];
-            await connection.ExecuteAsync(new CommandDefinition(migration.Script, transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(migration.Script, transaction: transaction, commandTimeout: 0, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(
                 _sql.InsertHistory, new { version = migration.Version, name = migration.Name }, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);

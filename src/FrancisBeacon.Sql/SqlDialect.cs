@@ -8,6 +8,12 @@ public abstract class SqlDialect
     /// <summary>An expression giving the Unix time in milliseconds of the timestamp column <paramref name="column"/>.</summary>
     public abstract string EpochMilliseconds(string column);
 
+    /// <summary>
+    /// An expression giving the database server's current Unix time in milliseconds (the clock the rollups' dirty marks
+    /// are written with, so that their age is judged on one clock).
+    /// </summary>
+    public abstract string NowMilliseconds { get; }
+
     /// <summary>The value to bind for a timestamp compared with the timestamp column.</summary>
     public abstract object TimestampValue(DateTimeOffset value);
 

@@ -12,6 +12,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string EpochMilliseconds(string column) => column;
 
+    public override string NowMilliseconds => SqliteSql.NowMilliseconds;
+
     public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
 
     /// <inheritdoc />

@@ -57,7 +57,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             Prefix = options.TablePrefix,
             InsertRows = SqliteRollupRowWriter.InsertAsync,
             OpenAsync = async ct => await OpenAsync(ct),
-        }) { Enabled = options.EnableRollups };
+        }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag };
     }
 
     /// <inheritdoc />

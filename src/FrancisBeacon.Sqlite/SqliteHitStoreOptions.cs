@@ -25,4 +25,15 @@ public sealed class SqliteHitStoreOptions
     /// docs/performance.md). Default: <see langword="true"/>.
     /// </summary>
     public bool EnableRollups { get; set; } = true;
+
+    /// <summary>
+    /// How long new hits may take to show in the answers the rollups give. A day with hits not rolled up yet is still
+    /// answered from its stored rollup rows while its oldest such change is younger than this (the rollup worker folds
+    /// it in every few seconds), and cut from the raw hits by each query once it is older. Purged days never wait.
+    /// <see cref="TimeSpan.Zero"/> makes every answer include every stored hit at once, at the price of cutting today
+    /// from the raw hits in every query on a live site. Default: 10 seconds (docs/performance.md, "Ranges ending today
+    /// on a live site").
+    /// </summary>
+    public TimeSpan MaxRollupLag { get; set; } = TimeSpan.FromSeconds(10);
 }
+

@@ -3,6 +3,9 @@ namespace FrancisBeacon.Sqlite;
 /// <summary>Every SQL statement of the SQLite store. <c>{prefix}</c> is replaced by the validated table prefix.</summary>
 internal sealed class SqliteSql
 {
+    /// <summary>The current Unix time in milliseconds (SQLite's clock: <c>'now'</c> is fixed for one step of a statement).</summary>
+    public const string NowMilliseconds = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+
     public SqliteSql(string prefix)
     {
         Hits = prefix + "hits";
@@ -22,7 +25,8 @@ internal sealed class SqliteSql
         // The same statement with positional parameters (?1 … ?29), for SqliteBatchWriter's bind-by-position path.
         InsertPositional = Insert[..Insert.IndexOf("VALUES", StringComparison.Ordinal)]
             + "VALUES (" + string.Join(", ", Enumerable.Range(1, InsertParameters.Length).Select(i => "?" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
-        MarkDirtyPositional = $"INSERT INTO {prefix}rollup_dirty (site_id, hour, ver) VALUES (?1, ?2, 1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = ver + 1";
+        // A new dirty hour records when (on the database's clock) its oldest change not rolled up yet was made; a bump keeps it.
+        MarkDirtyPositional = $"INSERT INTO {prefix}rollup_dirty (site_id, hour, ver, since) VALUES (?1, ?2, 1, {NowMilliseconds}) ON CONFLICT (site_id, hour) DO UPDATE SET ver = ver + 1";
         Read = $"""
             SELECT id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
                 utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,

@@ -59,7 +59,13 @@ internal sealed class BeaconTestHost : IAsyncDisposable
         if (store is null)
         {
             path = databasePath ?? NewDatabasePath();
-            beacon.UseSqlite(ConnectionString(path));
+            // No rollup lag: tests that store hits and query at once see every hit (RollupLagTests cover the default).
+            var connectionString = ConnectionString(path);
+            beacon.UseSqlite(o =>
+            {
+                o.ConnectionString = connectionString;
+                o.MaxRollupLag = TimeSpan.Zero;
+            });
         }
         else
         {

@@ -82,7 +82,7 @@ public sealed class PostgreSqlFixture : IAsyncLifetime, FrancisBeacon.Testing.IH
     public async ValueTask<PostgreSqlHitStore> CreatePostgreSqlStoreAsync(string isolationKey, CancellationToken cancellationToken)
     {
         var schema = await PrepareSchemaAsync(isolationKey, cancellationToken);
-        return new PostgreSqlHitStore(DataSource, new PostgreSqlHitStoreOptions { Schema = schema });
+        return new PostgreSqlHitStore(DataSource, new PostgreSqlHitStoreOptions { Schema = schema, MaxRollupLag = TimeSpan.Zero });
     }
 
     /// <summary>A store over a fresh schema of its own, already migrated.</summary>

@@ -77,7 +77,7 @@ public sealed class SqliteBlockRollupTests : IDisposable
 
     private async Task<SqliteHitStore> CreateLoadedStoreAsync()
     {
-        var store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = _database.ConnectionString });
+        var store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = _database.ConnectionString, MaxRollupLag = TimeSpan.Zero });
         await store.MigrateAsync(Ct);
         // One page view a day from 2025-02-28 to 2025-04-01.
         var hits = Enumerable.Range(0, 33)

@@ -19,7 +19,7 @@ public sealed class SqliteHitStoreFixture : IHitStoreFixture, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var file = _files.GetOrAdd(isolationKey, key => Path.Combine(_directory, key + ".db"));
-        IHitStore store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={file}" });
+        IHitStore store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={file}", MaxRollupLag = TimeSpan.Zero });
         return ValueTask.FromResult(store);
     }
 

@@ -129,7 +129,7 @@ public sealed class SqliteRollupTests : IDisposable
 
     private async Task<SqliteHitStore> CreateLoadedStoreAsync(bool enableRollups)
     {
-        var store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = _database.ConnectionString, EnableRollups = enableRollups });
+        var store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = _database.ConnectionString, EnableRollups = enableRollups, MaxRollupLag = TimeSpan.Zero });
         await store.MigrateAsync(TestContext.Current.CancellationToken);
         var hits = Enumerable.Range(0, 6)
             .Select(i => HitBuilder.Pageview("/p" + i).At(new DateTimeOffset(2025, 3, 1 + (i / 2), 10, i, 0, TimeSpan.Zero)).ByVisitor(i + 1).Build())

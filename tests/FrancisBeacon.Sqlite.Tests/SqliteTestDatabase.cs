@@ -16,7 +16,7 @@ internal sealed class SqliteTestDatabase : IDisposable
     public string ConnectionString => $"Data Source={Path};Pooling=False";
 
     public SqliteHitStore CreateStore(string prefix = "beacon_") =>
-        new(new SqliteHitStoreOptions { ConnectionString = ConnectionString, TablePrefix = prefix });
+        new(new SqliteHitStoreOptions { ConnectionString = ConnectionString, TablePrefix = prefix, MaxRollupLag = TimeSpan.Zero });
 
     public void Dispose()
     {

@@ -60,6 +60,15 @@ public sealed partial class HitRollups
     public bool Enabled { get; init; } = true;
 
     /// <summary>
+    /// How long new hits may wait for the rollup worker before answers include them: a day with hits not rolled up yet is
+    /// still answered from its stored rows while its oldest such change is younger than this (on the database's clock),
+    /// and cut from the raw hits at query time once it is older. <see cref="TimeSpan.Zero"/>: every answer includes every
+    /// stored hit at once (each query then cuts such days itself); so does a negative value. Purged days never wait.
+    /// Default: <see cref="TimeSpan.Zero"/> (the SQLite and PostgreSQL stores pass their options' <c>MaxRollupLag</c>).
+    /// </summary>
+    public TimeSpan MaxLag { get; init; }
+
+    /// <summary>
     /// Brings the rollups of the given sites up to date: a site seen for the first time (or whose time zone changed) is
     /// built from all its hits; afterwards only the days with new or purged hits are rebuilt. Returns the number of
     /// days rebuilt, or 0 when another instance holds the maintainer lock.
@@ -102,8 +111,10 @@ public sealed partial class HitRollups
         await using var connection = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
         var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
             $"SELECT time_zone, ready FROM {_sites} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var dirty = (await connection.QueryAsync<(long Hour, long Ver)>(new CommandDefinition(
-            $"SELECT hour, ver FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        // With each mark the database's time now: whatever is still dirty after this pass was changed after it.
+        var dirty = (await connection.QueryAsync<(long Hour, long Ver, long Since, long Now)>(new CommandDefinition(
+            $"SELECT hour, ver, since, {_t.Dialect.NowMilliseconds} FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        var passStart = dirty.Count == 0 ? 0 : dirty.Min(d => d.Now);
         SortedSet<long> days;
         var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
         var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
@@ -138,7 +149,7 @@ public sealed partial class HitRollups
         else
         {
             days = [];
-            foreach (var (hour, _) in dirty)
+            foreach (var (hour, _, _, _) in dirty)
             {
                 foreach (var d in DaysOfHour(hour, zone))
                 {
@@ -173,11 +184,15 @@ public sealed partial class HitRollups
         await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var (hour, ver) in dirty)
+            foreach (var (hour, ver, since, _) in dirty)
             {
-                // Only the version read: a hit that arrived meanwhile bumped it, so its hour stays dirty.
+                // Only the version read is done: a hit that arrived meanwhile bumped it, so its hour stays dirty, marked
+                // with this pass's start (its change came later), unless a purge marked it meanwhile (overdue).
                 await connection.ExecuteAsync(new CommandDefinition(
-                    $"DELETE FROM {_dirty} WHERE site_id = @site_id AND hour = @hour AND ver = @ver", new { site_id = siteId, hour, ver }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    _t.SettleDirtySql?.Invoke(_t.Prefix) ??
+                    $"DELETE FROM {_dirty} WHERE site_id = @site_id AND hour = @hour AND ver = @ver; " +
+                    $"UPDATE {_dirty} SET since = @since WHERE site_id = @site_id AND hour = @hour AND (since > 0 OR since = @read_since) AND since < @since",
+                    new { site_id = siteId, hour, ver, read_since = since, since = passStart }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
             if (initial)
@@ -246,7 +261,8 @@ public sealed partial class HitRollups
             {
                 var hour = (StartOfDayMs(day, zone) + 3_600_000) / 3_600_000;
                 await connection.ExecuteAsync(new CommandDefinition(
-                    _t.MarkDirtySql?.Invoke(_t.Prefix) ?? $"INSERT INTO {_dirty} AS d (site_id, hour, ver) VALUES (@site_id, @hour, 1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1",
+                    _t.MarkDirtySql?.Invoke(_t.Prefix) ??
+                    $"INSERT INTO {_dirty} AS d (site_id, hour, ver, since) VALUES (@site_id, @hour, 1, -1) ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1, since = min(d.since, 0) - 1",
                     new { site_id = siteId, hour }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
         }
@@ -280,7 +296,7 @@ public sealed partial class HitRollups
             var sessionHorizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
             return DayOf(query.From.ToUnixTimeMilliseconds(), query.TimeZone) < sessionHorizon
                 ? null
-                : await _sessions.TryAnswerAsync(connection, query, sessionPlan, _sites, _dirty,
+                : await _sessions.TryAnswerAsync(connection, query, sessionPlan, _sites, OverdueHoursAsync,
                     (day, ct) => ReadDayAsync(connection, query.SiteId, day, query.TimeZone, ct), cancellationToken).ConfigureAwait(false);
         }
 
@@ -299,14 +315,13 @@ public sealed partial class HitRollups
             return null;
         }
 
-        // Days with hits not rolled up yet (or being rebuilt), and the day after each, whose links point into it; days
+        // Days with hits not rolled up yet (or being rebuilt) for MaxLag or longer, and the day after each, whose links point into it; days
         // before the raw-hit horizon only have rollups, which stay the answer. The day before a changed day keeps its
         // stored rows: only the links between the two depend on the change, and those are computed below from the
         // sessions of the visitors the changed day's hits link to (as the rollup worker's pass does). On a live site
         // today always has such hits, so this keeps yesterday out of the on-the-fly work.
         var horizon = await HorizonAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
-        var hours = await connection.QueryAsync<long>(new CommandDefinition(
-            $"SELECT hour FROM {_dirty} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var hours = await OverdueHoursAsync(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
         var unclean = new SortedSet<long>();
         foreach (var hour in hours)
         {
@@ -395,6 +410,17 @@ public sealed partial class HitRollups
 
         return acc.Result(query);
     }
+
+    /// <summary>
+    /// The hours of a site whose changes are not rolled up yet and have waited <see cref="MaxLag"/> or longer: a query cuts
+    /// their days from the raw hits; the other dirty hours' days are still answered from their stored rows.
+    /// </summary>
+    private async ValueTask<IEnumerable<long>> OverdueHoursAsync(DbConnection connection, string siteId, CancellationToken cancellationToken) =>
+        await connection.QueryAsync<long>(new CommandDefinition(
+            MaxLag <= TimeSpan.Zero
+                ? $"SELECT hour FROM {_dirty} WHERE site_id = @site_id"
+                : $"SELECT hour FROM {_dirty} WHERE site_id = @site_id AND since <= {_t.Dialect.NowMilliseconds} - @lag_ms",
+            new { site_id = siteId, lag_ms = (long)MaxLag.TotalMilliseconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
     private async ValueTask ReadStoredAsync(DbConnection connection, string siteId, RollupPlan plan, long firstDay, long endDay, SortedSet<long> skip, RollupAccumulator acc, CancellationToken cancellationToken)
     {

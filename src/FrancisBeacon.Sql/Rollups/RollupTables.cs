@@ -49,6 +49,14 @@ public sealed class RollupTables
     /// </summary>
     public Func<string, string>? MarkDirtySql { get; init; }
 
+    /// <summary>
+    /// The statement run after a rollup pass for each dirty hour it read, given the rollup table prefix: deletes the mark
+    /// of hour <c>@hour</c> of site <c>@site_id</c> when its version is still <c>@ver</c>, and otherwise moves its time to
+    /// <c>@since</c> (the pass's start) unless a purge marked it meanwhile (its mark is no longer <c>@read_since</c> and
+    /// not positive). Default: a <c>DELETE</c> and an <c>UPDATE</c> of <c>rollup_dirty</c>.
+    /// </summary>
+    public Func<string, string>? SettleDirtySql { get; init; }
+
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
 

@@ -27,7 +27,8 @@ internal sealed partial class SessionRollups
     /// evaluated in memory, together with the sessions starting on the last clean day (which may continue into them).
     /// </summary>
     public async ValueTask<AggregateResult?> TryAnswerAsync(
-        DbConnection connection, HitQuery query, SessionRollupPlan plan, string sitesTable, string dirtyTable,
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, string sitesTable,
+        Func<DbConnection, string, CancellationToken, ValueTask<IEnumerable<long>>> overdueHours,
         Func<long, CancellationToken, ValueTask<List<RollupHit>>> readDay, CancellationToken cancellationToken)
     {
         var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
@@ -45,12 +46,12 @@ internal sealed partial class SessionRollups
             return null;
         }
 
-        // Days whose rows are stale: a day with hits not rolled up yet, and the day after it (its rows hold links into
+        // Days whose rows are stale: a day with hits not rolled up yet for longer than the rollups' MaxLag (younger
+        // changes may wait for the worker), and the day after it (its rows hold links into
         // it). Only those inside the range matter: the first day's rows are never joined to the day before, the last
         // day's never to the day after. They must be the last days of the range (today, yesterday): the earlier days
         // are read from the rows, the stale ones computed from the raw hits; anything else takes the raw path.
-        var hours = await connection.QueryAsync<long>(new CommandDefinition(
-            $"SELECT hour FROM {dirtyTable} WHERE site_id = @site_id", new { site_id = query.SiteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var hours = await overdueHours(connection, query.SiteId, cancellationToken).ConfigureAwait(false);
         var stale = new SortedSet<long>();
         foreach (var hour in hours)
         {

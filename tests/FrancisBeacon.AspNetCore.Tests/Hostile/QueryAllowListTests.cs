@@ -183,6 +183,8 @@ public sealed partial class QueryAllowListTests
 
         public override string EpochMilliseconds(string column) => column;
 
+        public override string NowMilliseconds => "now_ms()";
+
         public override object TimestampValue(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
         public override string MonthNumber(string dayNumber) => $"month_of({dayNumber})";

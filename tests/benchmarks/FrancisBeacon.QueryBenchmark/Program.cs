@@ -12,6 +12,9 @@
 //       [--only "source is|page is"] (only the queries whose name contains one of the |-separated texts; "=top pages": exactly that name)
 //       [--live-hit false] (after the refresh, store one page view an hour before --now, so that today waits for a
 //       rebuild during the run, as it does on a live site between the rollup worker's passes)
+//       [--live-site false] (during the whole run, store a page view of today every 200 ms and run a rollup pass every
+//       5 s, as the beacon and the rollup worker do on a live site; implies --skip-naive true)
+//       [--max-rollup-lag 10] (seconds: the store's MaxRollupLag; 0 = every query cuts the days not rolled up yet)
 using System.Diagnostics;
 using System.Globalization;
 using FrancisBeacon;
@@ -25,7 +28,8 @@ var zone = SiteTimeZones.TryFind(options.Get("time-zone", "Europe/Berlin"), out 
 var siteId = options.Get("site", "example.com");
 var iterations = int.Parse(options.Get("iterations", "15"), CultureInfo.InvariantCulture);
 var naiveIterations = int.Parse(options.Get("naive-iterations", "3"), CultureInfo.InvariantCulture);
-var skipNaive = bool.Parse(options.Get("skip-naive", "false"));
+var liveSite = bool.Parse(options.Get("live-site", "false"));
+var skipNaive = liveSite || bool.Parse(options.Get("skip-naive", "false"));
 // Leaves out the visit:* queries with a page filter, which no rollup answers (both columns are the raw path).
 var rollupQueriesOnly = bool.Parse(options.Get("rollup-queries-only", "false"));
 var now = options.TryGet("now") is { } nowText ? DateTimeOffset.Parse(nowText, CultureInfo.InvariantCulture) : TimeProvider.System.GetUtcNow();
@@ -49,6 +53,8 @@ if (bool.Parse(options.Get("live-hit", "false")))
     Console.WriteLine($"Stored one hit at {now.AddHours(-1):O}: today waits for a rebuild during the run.");
 }
 
+using var liveStop = new CancellationTokenSource();
+var live = liveSite ? LiveSite.RunAsync(store, sites, siteId, now, liveStop.Token) : Task.FromResult("");
 var total = (await store.QueryAsync(new HitQuery { SiteId = siteId, From = DateTimeOffset.UnixEpoch, To = now.AddDays(2), Metrics = [HitMetric.Events] }, ct)).Rows[0].Metrics[0];
 Console.WriteLine($"Store: {options.Get("store", "sqlite")}, {total:N0} hits, site {siteId} ({zone.Id}), now {now:O}, {Environment.ProcessorCount} cores");
 Console.WriteLine();
@@ -116,6 +122,12 @@ foreach (var period in options.Get("periods", "30d,12mo").Split(','))
 
     Console.WriteLine(Row("**whole set**", setTimes, skipNaive ? [] : naiveSetTimes));
     Console.WriteLine();
+}
+
+await liveStop.CancelAsync();
+if (liveSite)
+{
+    Console.WriteLine(await live);
 }
 
 Console.WriteLine(mismatches == 0 ? "Answers: rollups and naive path agree on every query." : $"Answers: {mismatches} queries differ between rollups and the naive path.");
@@ -220,16 +232,54 @@ internal sealed class Arguments
     public string? TryGet(string name) => _values.GetValueOrDefault(name);
 }
 
+/// <summary>A live site during the run: a page view of today every 200 ms, a rollup pass every 5 s.</summary>
+internal static class LiveSite
+{
+    public static async Task<string> RunAsync(IHitStore store, Dictionary<string, TimeZoneInfo> sites, string siteId, DateTimeOffset now, CancellationToken stop)
+    {
+        await Task.Yield();
+        var passes = new List<double>();
+        var hits = 0;
+        var lastPass = Stopwatch.StartNew();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var at = now.AddMinutes(-30).AddMilliseconds(hits);
+                await store.AppendAsync([FrancisBeacon.Testing.HitBuilder.Pageview("/live").ForSite(siteId).ByVisitor(long.MaxValue - 1000 - hits).At(at).Build()], CancellationToken.None);
+                hits++;
+                if (lastPass.Elapsed >= TimeSpan.FromSeconds(5))
+                {
+                    var w = Stopwatch.StartNew();
+                    await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
+                    passes.Add(w.Elapsed.TotalMilliseconds);
+                    lastPass.Restart();
+                }
+
+                await Task.Delay(200, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        passes.Sort();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Live site: {hits} hits stored during the run, {passes.Count} rollup passes (ms: p50 {(passes.Count == 0 ? 0 : passes[passes.Count / 2]):F0}, max {(passes.Count == 0 ? 0 : passes[^1]):F0}).");
+    }
+}
+
 /// <summary>Opens the store named by --store and --connection, with or without rollups.</summary>
 internal static class StoreFactory
 {
     public static IHitStore Create(Arguments options, bool rollups)
     {
         var connection = options.TryGet("connection") ?? throw new ArgumentException("--connection is required.");
+        var lag = TimeSpan.FromSeconds(double.Parse(options.Get("max-rollup-lag", "10"), CultureInfo.InvariantCulture));
         return options.Get("store", "sqlite") switch
         {
-            "sqlite" => new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = connection, EnableRollups = rollups }),
-            "postgres" => new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = options.Get("schema", "bench"), EnableRollups = rollups }),
+            "sqlite" => new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = connection, EnableRollups = rollups, MaxRollupLag = lag }),
+            "postgres" => new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = options.Get("schema", "bench"), EnableRollups = rollups, MaxRollupLag = lag }),
             var other => throw new ArgumentException($"Unknown --store '{other}' (sqlite or postgres)."),
         };
     }
