@@ -113,7 +113,12 @@ public static class ReferrerClassifier
                 return null;
             }
 
-            host = uri.IdnHost;
+            if (UriHosts.IdnHostOrNull(uri) is not { } idnHost)
+            {
+                return null; // a host that breaks the IDN rules: no host to report
+            }
+
+            host = idnHost;
         }
         else
         {

@@ -49,7 +49,12 @@ public static class ReferrerSpam
                 return false;
             }
 
-            host = uri.IdnHost.AsSpan();
+            if (UriHosts.IdnHostOrNull(uri) is not { } idnHost)
+            {
+                return false; // a host that breaks the IDN rules names no listed domain
+            }
+
+            host = idnHost.AsSpan();
         }
         else if (!Ascii.IsValid(host))
         {
