@@ -65,7 +65,7 @@ foreach (var period in options.Get("periods", "30d,12mo").Split(','))
     var range = QueryDateRange.Named(period) ?? throw new ArgumentException($"Unknown period {period}.");
     var (from, to) = range.Resolve(zone, now);
     var set = DashboardQueries.For(siteId, zone, from, to);
-    Console.WriteLine($"## {period} ({from:yyyy-MM-dd} .. {to:yyyy-MM-dd}), {iterations} runs with rollups, {naiveIterations} naive");
+    Console.WriteLine($"## {period} ({from:yyyy-MM-dd} .. {to:yyyy-MM-dd}), {iterations} runs with rollups, {(skipNaive ? "naive skipped" : $"{naiveIterations} naive")}");
     Console.WriteLine();
     Console.WriteLine("| query | rollups p50 ms | rollups p95 ms | naive p50 ms | naive p95 ms | naive/rollups (p95) | rollups CPU p50 ms |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
