@@ -80,10 +80,8 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     {
         (DateOnly From, DateOnly To)[] ranges =
         [
-            (new DateOnly(2025, 5, 1), new DateOnly(2025, 9, 1)), // May-August
-            (new DateOnly(2025, 3, 1), new DateOnly(2025, 10, 1)), // March-September, the first days without hits
+            (new DateOnly(2025, 3, 1), new DateOnly(2025, 9, 1)), // March-August, the first days without hits
             (new DateOnly(2025, 4, 17), new DateOnly(2025, 9, 23)), // partial months at both ends, weeks, months, runs
-            (new DateOnly(2025, 6, 9), new DateOnly(2025, 6, 23)), // two whole weeks
             (new DateOnly(2025, 6, 4), new DateOnly(2025, 7, 4)), // 30 days: edge days and weeks
             (new DateOnly(2025, 8, 27), new DateOnly(2025, 10, 16)), // to the last day: its month and week incomplete
         ];
@@ -91,8 +89,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         HitMetric[] allMetrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit, HitMetric.Events];
         HitFilter[] filters =
         [
-            HitFilter.Is(HitDimension.Source, "Google"), HitFilter.Is(HitDimension.Country, "FR"), HitFilter.Is(HitDimension.Channel, "Direct"),
-            HitFilter.Is(HitDimension.Device, "Mobile"),
+            HitFilter.Is(HitDimension.Source, "Google"), HitFilter.Is(HitDimension.Country, "FR"), HitFilter.Is(HitDimension.Device, "Mobile"),
         ];
         foreach (var (fromDay, toDay) in ranges)
         {
@@ -108,7 +105,6 @@ public abstract partial class HitStoreConformanceTests<TFixture>
                 List<HitQuery> queries =
                 [
                     baseQuery with { Metrics = allMetrics, Filter = filter },
-                    baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Visits], Dimensions = [HitDimension.Month], Filter = filter },
                     // Lists cut to the top (the dashboard's panels) and in full, ordered by each additive metric.
                     baseQuery with { Metrics = eventMetrics, Dimensions = [HitDimension.Page], Filter = filter, Limit = 5 },
                     baseQuery with { Metrics = [HitMetric.Pageviews, HitMetric.Visitors], Dimensions = [HitDimension.Page], Filter = filter, Limit = 3, Offset = 2 },
@@ -116,7 +112,6 @@ public abstract partial class HitStoreConformanceTests<TFixture>
                     baseQuery with { Metrics = allMetrics, Dimensions = [HitDimension.EntryPage], Filter = filter, Limit = 4 },
                     baseQuery with { Metrics = [HitMetric.Visits, HitMetric.Visitors], Dimensions = [HitDimension.ExitPage], Filter = filter, Limit = 4 },
                     baseQuery with { Metrics = allMetrics, Dimensions = [HitDimension.Country], Filter = filter, Limit = 2 },
-                    baseQuery with { Metrics = [HitMetric.BounceRate, HitMetric.Visitors], Dimensions = [HitDimension.Browser], Filter = filter, Limit = 2 },
                 ];
                 foreach (var query in queries)
                 {
