@@ -65,6 +65,8 @@ public sealed partial class HitRollups
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day < @first_day", new { site_id = siteId, first_day = firstDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
+            await _sessions.DeleteSegmentBlocksBeforeAsync(connection, transaction, siteId, firstDay, cancellationToken).ConfigureAwait(false);
+
             // DELETE and INSERT rather than an upsert: the app's role needs only SELECT, INSERT and DELETE.
             await DeleteHorizonAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(

@@ -128,6 +128,7 @@ public sealed partial class HitRollups
                 }
 
                 await DeleteSiteMonthsAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
+                await _sessions.DeleteSiteSegmentBlocksAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
                 await DeleteHorizonAsync(connection, transaction, siteId, cancellationToken).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO {_sites} (site_id, time_zone, ready) VALUES (@site_id, @zone, 0)", new { site_id = siteId, zone = zone.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -182,6 +183,7 @@ public sealed partial class HitRollups
 
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
+        await _sessions.RefreshSegmentBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver, since, _) in dirty)
@@ -244,6 +246,7 @@ public sealed partial class HitRollups
             }
 
             await DeletePurgedMonthsAsync(connection, transaction, siteId, first, last, cancellationToken).ConfigureAwait(false);
+            await _sessions.DeletePurgedSegmentBlocksAsync(connection, transaction, siteId, first, last, cancellationToken).ConfigureAwait(false);
 
             var marks = new List<long>();
             if (range.From != DateTimeOffset.MinValue)

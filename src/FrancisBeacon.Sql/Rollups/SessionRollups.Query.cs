@@ -90,13 +90,9 @@ internal sealed partial class SessionRollups
             try
             {
                 // A segment filter: the touched visitors' sessions through the statements below, the others from the
-                // segment rows (SessionRollups.Segments.cs); the two are disjoint in visitors, so their counts add.
+                // segment rows (SessionRollups.Segments.cs, read last); the two are disjoint in visitors, so their counts add.
                 var segment = plan.Segment is not null;
                 await ReadStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, segment, values, groups, cancellationToken).ConfigureAwait(false);
-                if (segment)
-                {
-                    await ReadSegmentsAsync(connection, query, plan, firstDay, cut, values, groups, cancellationToken).ConfigureAwait(false);
-                }
             }
             finally
             {
@@ -110,6 +106,12 @@ internal sealed partial class SessionRollups
         if (cut < endDay)
         {
             await ComputeStaleAsync(connection, query, plan, firstDay, endDay, cut, readDay, values, groups, cancellationToken).ConfigureAwait(false);
+        }
+
+        // After every other count: a list's top-k read of the segment rows takes them as corrections (SegmentQuery.cs).
+        if (plan.Segment is not null && cut > firstDay)
+        {
+            await ReadSegmentsAsync(connection, query, plan, firstDay, cut, values, groups, cancellationToken).ConfigureAwait(false);
         }
 
         if (plan.Dimension is not { IsTime: true } && (plan.VisitMode || plan.EventMode))

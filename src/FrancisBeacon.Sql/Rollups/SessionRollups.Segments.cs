@@ -3,11 +3,8 @@
 
 using System.Data;
 using System.Data.Common;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using Dapper;
 using FrancisBeacon.Querying;
-using static FrancisBeacon.Sql.Rollups.RollupReader;
 
 namespace FrancisBeacon.Sql.Rollups;
 
@@ -50,9 +47,6 @@ internal sealed partial class SessionRollups
         RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.Text,
         RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number, RollupColumnType.Number,
     ];
-
-    // The longest range (in days) read as one index range per day.
-    private const int MaxSegmentDayList = 800;
 
     // Index in RollupDimensions.Attributes of each segment dimension (code = position + 1).
     private static readonly int[] SegmentAttributes = [.. RollupDimensions.Segment.Select(d => Array.IndexOf(RollupDimensions.Attributes, d))];
@@ -221,111 +215,6 @@ internal sealed partial class SessionRollups
         if (seen.Add(key))
         {
             counts.Visitors++;
-        }
-    }
-
-    /// <summary>
-    /// Adds the segment rows of the days [<paramref name="firstDay"/>, <paramref name="cut"/>) to the groups, as the
-    /// session route's stored part would count the untouched visitors' sessions and hits (the caller has read the touched
-    /// ones into the same groups).
-    /// </summary>
-    private async ValueTask ReadSegmentsAsync(
-        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long cut,
-        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
-    {
-        var (fdim, fvalue) = plan.Segment!.Value;
-        var parameters = new DynamicParameters();
-        parameters.Add("site_id", query.SiteId, DbType.String);
-        parameters.Add("fdim", fdim, DbType.Int32);
-        parameters.Add("fvalue", fvalue, DbType.String);
-        // One equality range per day: the key is (site_id, day, fdim, fvalue, dim, value). Past MaxSegmentDayList days
-        // (a range of years) a plain day range instead, which scans those days' rows but stays under the stores'
-        // parameter limits.
-        string days;
-        if (cut - firstDay <= MaxSegmentDayList)
-        {
-            var names = new List<string>();
-            for (var d = firstDay; d < cut; d++)
-            {
-                var name = string.Create(CultureInfo.InvariantCulture, $"d{d - firstDay}");
-                parameters.Add(name, d, DbType.Int64);
-                names.Add("@" + name);
-            }
-
-            days = $"day IN ({string.Join(", ", names)})";
-        }
-        else
-        {
-            parameters.Add("first", firstDay, DbType.Int64);
-            parameters.Add("cut", cut, DbType.Int64);
-            days = "day >= @first AND day < @cut";
-        }
-
-        var where = $" WHERE site_id = @site_id AND {days} AND fdim = @fdim AND fvalue = @fvalue AND dim = @dim";
-        if (plan.EventMode || plan.VisitMode)
-        {
-            var code = plan.EventMode ? RollupDimensions.EventCode(plan.Dimension!) : RollupDimensions.VisitCode(plan.Dimension!);
-            parameters.Add("dim", code, DbType.Int32);
-            var grouped = _t.GroupValuesInSql;
-            var sql = plan.EventMode
-                ? (grouped ? $"SELECT value, SUM(visitors), SUM(pageviews), SUM(events) FROM {_segmentEvents}{where} GROUP BY value"
-                           : $"SELECT value, visitors, pageviews, events FROM {_segmentEvents}{where}")
-                : (grouped ? $"SELECT value, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events) FROM {_segmentVisits}{where} GROUP BY value"
-                           : $"SELECT value, visitors, visits, bounces, duration_ms, pageviews, events FROM {_segmentVisits}{where}");
-            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var key = reader.GetString(0);
-                ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(values, key, out _);
-                if (plan.EventMode)
-                {
-                    c.EvVisitors += Long(reader, 1);
-                    c.EvPv += Long(reader, 2);
-                    c.EvN += Long(reader, 3);
-                }
-                else
-                {
-                    // As the session route counts a visit dimension: the kept hits of a matching session are all its hits.
-                    c.Visitors += Long(reader, 1);
-                    c.Visits += Long(reader, 2);
-                    c.Bounces += Long(reader, 3);
-                    c.DurationMs += Long(reader, 4);
-                    c.SessionPv += Long(reader, 5);
-                    c.KeptPv += Long(reader, 5);
-                    c.KeptN += Long(reader, 6);
-                }
-            }
-
-            return;
-        }
-
-        // Totals or a time series: the day totals (dim 0) by day, bucketed as the session route buckets them.
-        parameters.Add("dim", 0, DbType.Int32);
-        await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            $"SELECT day, visitors, pageviews, events FROM {_segmentEvents}{where}", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, Bucket(plan, Long(reader, 0)), out _);
-                c.EvVisitors += Long(reader, 1);
-                c.EvPv += Long(reader, 2);
-                c.EvN += Long(reader, 3);
-                c.HasEvents |= c.EvN > 0;
-            }
-        }
-
-        if (query.Metrics.Any(m => m.IsSessionMetric()))
-        {
-            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                $"SELECT day, visits, bounces, duration_ms, pageviews FROM {_segmentVisits}{where}", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, Bucket(plan, Long(reader, 0)), out _);
-                c.Visits += Long(reader, 1);
-                c.Bounces += Long(reader, 2);
-                c.DurationMs += Long(reader, 3);
-                c.SessionPv += Long(reader, 4);
-            }
         }
     }
 
