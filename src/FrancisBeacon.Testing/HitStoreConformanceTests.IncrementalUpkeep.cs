@@ -28,12 +28,12 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         var nextDay = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(1), RollupZone);
         var all = await ReadAllAsync(reference, HitRange.All);
         // Visitors of the last day with their last hit, earliest first (the generator's visitors, not the linked ones).
-        var lastDayVisitors = all.Where(h => h.Timestamp >= lastDay && h.Timestamp < nextDay && h.VisitorId < 7_000_000)
+        var lastDayVisitors = all.Where(h => h.Timestamp >= lastDay && h.Timestamp < nextDay && h.VisitorId is < 7_000_000 or > 7_000_100)
             .GroupBy(h => h.VisitorId).Select(g => (Visitor: g.Key, Last: g.Max(h => h.Timestamp), First: g.First()))
             .OrderBy(v => v.Last).ThenBy(v => v.Visitor).ToList();
         Assert.True(lastDayVisitors.Count >= 6, "the data set needs visitors on its last day");
         var oldDay = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(-4), RollupZone);
-        var oldVisitor = all.Where(h => h.Timestamp >= oldDay && h.Timestamp < oldDay.AddDays(1) && h.VisitorId < 7_000_000)
+        var oldVisitor = all.Where(h => h.Timestamp >= oldDay && h.Timestamp < oldDay.AddDays(1) && h.VisitorId is < 7_000_000 or > 7_000_100)
             .GroupBy(h => h.VisitorId).Select(g => (Visitor: g.Key, Last: g.Max(h => h.Timestamp))).OrderBy(v => v.Last).First();
         var lateVisitor = lastDayVisitors[^1];
         List<List<Hit>> batches =
@@ -84,7 +84,8 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             await store.AppendAsync(batches[i], TestCancellationToken);
             await reference.AppendAsync(batches[i], TestCancellationToken);
             await RefreshRollupsAsync(store);
-            await AssertRollupQueriesAsync(store, reference, $"after batch {i + 1} and its refresh", extraDay: true);
+            // The random filtered session queries after the batches that change links and session rows most.
+            await AssertRollupQueriesAsync(store, reference, $"after batch {i + 1} and its refresh", extraDay: true, sessionQueries: i is 1 or 2 or 4);
         }
 
         // Nothing is left to do, and the answers still match.

@@ -25,7 +25,7 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
     public async Task RefreshAsync_BatchesAfterFirstBuild_SameRowsAsOneWholeBuild()
     {
         var ct = TestContext.Current.CancellationToken;
-        var hits = new RealisticHitGenerator(300) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 5 }.Generate(4_000, 3, LastDay).OrderBy(h => h.Timestamp).ToList();
+        var hits = new RealisticHitGenerator(300) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 5 }.Generate(2_000, 3, LastDay).OrderBy(h => h.Timestamp).ToList();
         // The first 60 % build the rollups; the rest arrive in ten batches, in time order, a pass after each.
         var first = hits.Count * 6 / 10;
         var incremental = _incremental.CreateStore();
@@ -57,26 +57,26 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
     public async Task PurgeAsync_AfterIncrementalPasses_ForgetsMarksAndRebuildsWhole()
     {
         var ct = TestContext.Current.CancellationToken;
-        var hits = new RealisticHitGenerator(100) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 9 }.Generate(1_500, 2, LastDay).OrderBy(h => h.Timestamp).ToList();
+        var hits = new RealisticHitGenerator(100) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 9 }.Generate(800, 2, LastDay).OrderBy(h => h.Timestamp).ToList();
         var store = _incremental.CreateStore();
         await store.MigrateAsync(ct);
-        await store.AppendAsync(hits[..1_000], ct);
+        await store.AppendAsync(hits[..500], ct);
         await store.RefreshRollupsAsync(Sites, ct);
-        await store.AppendAsync(hits[1_000..1_100], ct);
+        await store.AppendAsync(hits[500..560], ct);
         await store.RefreshRollupsAsync(Sites, ct);
         Assert.True(await MarksAsync() > 0);
 
         // Purging the newest hits frees the top rowids, which the next hits are given again.
-        var purgeFrom = hits[1_050].Timestamp;
+        var purgeFrom = hits[530].Timestamp;
         await store.PurgeAsync(new() { From = purgeFrom, To = DateTimeOffset.MaxValue }, ct);
         Assert.Equal(0, await MarksAsync());
-        var rest = hits[1_100..].Where(h => h.Timestamp >= purgeFrom).ToList();
+        var rest = hits[560..].Where(h => h.Timestamp >= purgeFrom).ToList();
         await store.AppendAsync(rest, ct);
         await store.RefreshRollupsAsync(Sites, ct);
 
         var whole = _whole.CreateStore();
         await whole.MigrateAsync(ct);
-        await whole.AppendAsync([.. hits[..1_100].Where(h => h.Timestamp < purgeFrom), .. rest], ct);
+        await whole.AppendAsync([.. hits[..560].Where(h => h.Timestamp < purgeFrom), .. rest], ct);
         await whole.RefreshRollupsAsync(Sites, ct);
         foreach (var table in Tables)
         {
