@@ -58,7 +58,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             InsertRows = SqliteRollupRowWriter.InsertAsync,
             InsertionOrder = "seq",
             OpenAsync = async ct => await OpenAsync(ct),
-        }) { Enabled = options.EnableRollups };
+        }) { Enabled = options.EnableRollups, Incremental = options.IncrementalRollups };
     }
 
     /// <inheritdoc />

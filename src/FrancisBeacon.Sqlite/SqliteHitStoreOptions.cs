@@ -25,4 +25,11 @@ public sealed class SqliteHitStoreOptions
     /// docs/performance.md). Default: <see langword="true"/>.
     /// </summary>
     public bool EnableRollups { get; set; } = true;
+
+    /// <summary>
+    /// Whether the rollup worker applies only the hits added since a day's last pass to that day's rollup rows, rather
+    /// than rebuilding every changed day whole (docs/storage.md, "Incremental upkeep"); the answers are the same either
+    /// way. Default: <see langword="true"/>.
+    /// </summary>
+    public bool IncrementalRollups { get; set; } = true;
 }

@@ -25,6 +25,12 @@ namespace FrancisBeacon.Sql.Rollups;
 /// </remarks>
 public sealed partial class HitRollups
 {
+    /// <summary>
+    /// Whether a pass applies only the new hits of a day that has an upkeep mark (with <see cref="RollupTables.InsertionOrder"/>
+    /// set), rather than rebuilding every changed day whole; the marks are kept either way. Default: true.
+    /// </summary>
+    public bool Incremental { get; init; } = true;
+
     private IEnumerable<string> UpkeepTables => _t.InsertionOrder is null ? [] : [_upkeep];
 
     /// <summary>How many days the worker brought up to date incrementally (tests and benchmarks read it).</summary>

@@ -165,7 +165,7 @@ public sealed partial class HitRollups
             cancellationToken.ThrowIfCancellationRequested();
             // A day whose day before was rebuilt whole is rebuilt whole too (its links point into that day); otherwise
             // the hits added since its last pass are applied to its stored rows when that is exact (HitRollups.Upkeep.cs).
-            if (watermark is { } top && !initial && !whole.Contains(day - 1) &&
+            if (watermark is { } top && Incremental && !initial && !whole.Contains(day - 1) &&
                 await TryUpdateDayAsync(connection, siteId, day, zone, top, cancellationToken).ConfigureAwait(false))
             {
                 previous = null;

@@ -3,7 +3,6 @@
 
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using Dapper;
 using FrancisBeacon.Querying;
 
@@ -110,8 +109,6 @@ internal sealed class UpkeepHit
 /// </content>
 internal sealed partial class SessionRollups
 {
-    private const int KeyChunk = 200;
-
     /// <summary>The stored sessions of <paramref name="visitors"/> on <paramref name="day"/>, per visitor in start order.</summary>
     public async ValueTask<Dictionary<long, List<UpkeepSession>>> ReadVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors, CancellationToken cancellationToken)
     {
@@ -308,81 +305,70 @@ internal sealed partial class SessionRollups
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
         var firstValue = segment ? 6 : 4;
         var valueCount = columns.Length - firstValue;
-        var changed = delta.Where(d => d.Value.Any(v => v != 0)).Select(d => d.Key).ToList();
         var rows = new List<(SegmentKey Key, long[] Values)>();
-        var keyColumns = segment ? "fdim, fvalue, dim, value" : "dim, value";
-        var valueColumns = string.Join(", ", columns.Skip(firstValue));
-        foreach (var chunk in changed.Chunk(KeyChunk))
-        {
-            var parameters = new DynamicParameters(new { site_id = siteId, day });
-            var where = new StringBuilder();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var k = chunk[i];
-                where.Append(i == 0 ? "(" : " OR (");
-                if (segment)
-                {
-                    parameters.Add(string.Create(CultureInfo.InvariantCulture, $"f{i}"), k.Fdim);
-                    parameters.Add(string.Create(CultureInfo.InvariantCulture, $"g{i}"), k.Fvalue);
-                    where.Append(CultureInfo.InvariantCulture, $"fdim = @f{i} AND fvalue = @g{i} AND ");
-                }
 
-                parameters.Add(string.Create(CultureInfo.InvariantCulture, $"m{i}"), k.Dim);
-                parameters.Add(string.Create(CultureInfo.InvariantCulture, $"v{i}"), k.Value);
-                where.Append(CultureInfo.InvariantCulture, $"dim = @m{i} AND value = @v{i})");
+        // One statement per changed key, prepared once: it seeks the key (an OR of many keys made SQLite scan the
+        // site's rows) and returns the row it deletes, whose sums are inserted again below.
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day{(segment ? " AND fdim = @fdim AND fvalue = @fvalue" : string.Empty)}" +
+                              $" AND dim = @dim AND value = @value RETURNING {string.Join(", ", columns.Skip(firstValue))}";
+        Parameter(command, "site_id", siteId);
+        Parameter(command, "day", day);
+        var fdim = segment ? Parameter(command, "fdim", 0L) : null;
+        var fvalue = segment ? Parameter(command, "fvalue", string.Empty) : null;
+        var dim = Parameter(command, "dim", 0L);
+        var value = Parameter(command, "value", string.Empty);
+        foreach (var (key, d) in delta)
+        {
+            if (Array.TrueForAll(d, v => v == 0))
+            {
+                continue;
             }
 
-            var condition = $" WHERE site_id = @site_id AND day = @day AND ({where})";
-            var current = new Dictionary<SegmentKey, long[]>();
-            await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                $"SELECT {keyColumns}, {valueColumns} FROM {table}{condition}", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            if (segment)
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                fdim!.Value = (long)key.Fdim;
+                fvalue!.Value = key.Fvalue;
+            }
+
+            dim.Value = (long)key.Dim;
+            value.Value = key.Value;
+            var sums = new long[valueCount];
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var key = segment
-                        ? new SegmentKey((int)RollupReader.Long(reader, 0), reader.GetString(1), (int)RollupReader.Long(reader, 2), reader.GetString(3))
-                        : new SegmentKey(-1, string.Empty, (int)RollupReader.Long(reader, 0), reader.GetString(1));
-                    var offset = segment ? 4 : 2;
-                    var values = new long[valueCount];
                     for (var i = 0; i < valueCount; i++)
                     {
-                        values[i] = RollupReader.Long(reader, offset + i);
+                        sums[i] = RollupReader.Long(reader, i);
                     }
-
-                    current[key] = values;
                 }
             }
 
-            foreach (var key in chunk)
+            var any = false;
+            for (var i = 0; i < valueCount; i++)
             {
-                var sums = current.TryGetValue(key, out var stored) ? stored : new long[valueCount];
-                var d = delta[key];
-                var any = false;
-                for (var i = 0; i < valueCount; i++)
+                sums[i] += d[i];
+                if (sums[i] < 0)
                 {
-                    sums[i] += d[i];
-                    if (sums[i] < 0)
-                    {
-                        return false;
-                    }
-
-                    any |= sums[i] != 0;
+                    return false;
                 }
 
-                if (sums[countColumn] == 0)
-                {
-                    if (any)
-                    {
-                        return false;
-                    }
-
-                    continue;
-                }
-
-                rows.Add((key, sums));
+                any |= sums[i] != 0;
             }
 
-            await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table}{condition}", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (sums[countColumn] == 0)
+            {
+                if (any)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            rows.Add((key, sums));
         }
 
         if (rows.Count == 0)
@@ -413,6 +399,15 @@ internal sealed partial class SessionRollups
 
         await insert.FlushAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    private static DbParameter Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 
     private static (string InList, DynamicParameters Parameters) VisitorList(string siteId, long day, long[] visitors)
