@@ -404,7 +404,7 @@ internal sealed partial class SessionRollups
     private static DbParameter Parameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        parameter.ParameterName = "@" + name; // with its prefix: Microsoft.Data.Sqlite binds it without trying prefixes
         parameter.Value = value;
         command.Parameters.Add(parameter);
         return parameter;
