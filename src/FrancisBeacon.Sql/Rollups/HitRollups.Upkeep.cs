@@ -62,6 +62,10 @@ public sealed partial class HitRollups
         return await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"SELECT MAX({order}) FROM {_t.Hits}", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
     }
 
+    private async ValueTask<long?> StoredMarkAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, CancellationToken cancellationToken) =>
+        _t.InsertionOrder is null ? null : await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT seq FROM {_upkeep} WHERE site_id = @site_id AND day = @day", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
     private async ValueTask SetMarkAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, long seq, CancellationToken cancellationToken)
     {
         if (_t.InsertionOrder is null)
@@ -81,9 +85,7 @@ public sealed partial class HitRollups
     private async ValueTask<bool> TryUpdateDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long top, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
-        var mark = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
-            $"SELECT seq FROM {_upkeep} WHERE site_id = @site_id AND day = @day", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (mark is not { } from)
+        if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from)
         {
             return false;
         }

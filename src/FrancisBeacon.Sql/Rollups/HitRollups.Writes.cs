@@ -128,6 +128,11 @@ public sealed partial class HitRollups
     private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, long? mark, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        if (mark is { } read && await StoredMarkAsync(connection, transaction, siteId, day.Day, cancellationToken).ConfigureAwait(false) > read)
+        {
+            return; // another worker stored this day from a later read (its dirty marks may be cleared already): keep it
+        }
+
         var key = new { site_id = siteId, day = day.Day };
         // The day tables' keys start with (site_id, dim, day): with every dim listed, the delete seeks each (dim, day)
         // instead of scanning all the site's rows (which made a first build quadratic in the number of days).
