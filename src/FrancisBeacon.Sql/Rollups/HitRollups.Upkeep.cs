@@ -31,6 +31,8 @@ public sealed partial class HitRollups
     /// </summary>
     public bool Incremental { get; init; } = true;
 
+    private const long EpochDay = long.MinValue;
+
     private IEnumerable<string> UpkeepTables => _t.InsertionOrder is null ? [] : [_upkeep];
 
     /// <summary>How many days the worker brought up to date incrementally (tests and benchmarks read it).</summary>
@@ -49,8 +51,17 @@ public sealed partial class HitRollups
             return;
         }
 
+        // And a new epoch (the row of site '' and the lowest day): a pass that read the old one writes no mark.
+        var epoch = await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_upkeep}", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {_upkeep} (site_id, day, seq) VALUES ('', @day, @seq)", new { day = EpochDay, seq = epoch + 1 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
+
+    /// <summary>The purge epoch: a pass reads it before its top insertion order and writes marks only while it is unchanged.</summary>
+    private async ValueTask<long> EpochAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
+        _t.InsertionOrder is null ? 0 : await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT seq FROM {_upkeep} WHERE site_id = '' AND day = @day", new { day = EpochDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
 
     private async ValueTask<long?> WatermarkAsync(DbConnection connection, CancellationToken cancellationToken)
     {
@@ -82,10 +93,11 @@ public sealed partial class HitRollups
     /// Brings <paramref name="day"/> up to insertion order <paramref name="top"/> by applying only its new hits, or returns
     /// false (nothing written) when the day must be rebuilt whole.
     /// </summary>
-    private async ValueTask<bool> TryUpdateDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long top, CancellationToken cancellationToken)
+    private async ValueTask<bool> TryUpdateDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long top, long epoch, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
-        if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from)
+        if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from ||
+            await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != epoch)
         {
             return false;
         }

@@ -123,9 +123,10 @@ public sealed partial class HitRollups
 
     /// <summary>
     /// Replaces every rollup row of <paramref name="day"/> (day rows, links, session rows) in one transaction; with
-    /// <paramref name="mark"/> (the insertion order its hits were read up to), records it as the day's upkeep mark.
+    /// <paramref name="mark"/> (the insertion order its hits were read up to), records it as the day's upkeep mark unless a
+    /// purge changed the upkeep epoch since the pass read <paramref name="epoch"/>.
     /// </summary>
-    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, long? mark, CancellationToken cancellationToken)
+    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, long? mark, long epoch, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
         if (mark is { } read && await StoredMarkAsync(connection, transaction, siteId, day.Day, cancellationToken).ConfigureAwait(false) > read)
@@ -189,7 +190,8 @@ public sealed partial class HitRollups
         }
 
         await _sessions.WriteDayAsync(connection, transaction, siteId, day, previous, zone, cancellationToken).ConfigureAwait(false);
-        if (mark is { } seq)
+        // No mark after a purge since the pass began (its top may count hits handed a freed rowid): rebuilt whole next time.
+        if (mark is { } seq && await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) == epoch)
         {
             await SetMarkAsync(connection, transaction, siteId, day.Day, seq, cancellationToken).ConfigureAwait(false);
         }

@@ -108,6 +108,8 @@ public sealed partial class HitRollups
             $"SELECT hour, ver FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         // The hits this pass reads: those up to the insertion order's top now, read after the dirty list, so every hit
         // whose dirty mark this pass clears is included (HitRollups.Upkeep.cs).
+        // The purge epoch first: a purge after it makes this pass write no upkeep marks.
+        var epoch = await EpochAsync(connection, null, cancellationToken).ConfigureAwait(false);
         var watermark = await WatermarkAsync(connection, cancellationToken).ConfigureAwait(false);
         SortedSet<long> days;
         var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
@@ -166,7 +168,7 @@ public sealed partial class HitRollups
             // A day whose day before was rebuilt whole is rebuilt whole too (its links point into that day); otherwise
             // the hits added since its last pass are applied to its stored rows when that is exact (HitRollups.Upkeep.cs).
             if (watermark is { } top && Incremental && !initial && !whole.Contains(day - 1) &&
-                await TryUpdateDayAsync(connection, siteId, day, zone, top, cancellationToken).ConfigureAwait(false))
+                await TryUpdateDayAsync(connection, siteId, day, zone, top, epoch, cancellationToken).ConfigureAwait(false))
             {
                 previous = null;
                 continue;
@@ -181,7 +183,7 @@ public sealed partial class HitRollups
             }
 
             var computed = RollupDay.Compute(day, rawDay, previous, TimeoutMs);
-            await WriteDayAsync(connection, siteId, computed, previous, zone, watermark, cancellationToken).ConfigureAwait(false);
+            await WriteDayAsync(connection, siteId, computed, previous, zone, watermark, epoch, cancellationToken).ConfigureAwait(false);
             previous = computed;
         }
 
