@@ -56,12 +56,16 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             Hits = _sql.Hits,
             Prefix = options.TablePrefix,
             InsertRows = SqliteRollupRowWriter.InsertAsync,
+            InsertionOrder = "seq",
             OpenAsync = async ct => await OpenAsync(ct),
-        }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag };
+        }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag, Incremental = options.IncrementalRollups };
     }
 
     /// <inheritdoc />
     public int LatestVersion => _migrations.Count;
+
+    /// <summary>The store's rollups (tests read their upkeep counters).</summary>
+    internal HitRollups Rollups => _rollups;
 
     /// <inheritdoc />
     public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
@@ -110,7 +114,15 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
         ArgumentNullException.ThrowIfNull(range);
         cancellationToken.ThrowIfCancellationRequested();
         await using var connection = await OpenAsync(cancellationToken);
-        var purged = await connection.ExecuteAsync(new CommandDefinition(_sql.Purge, RangeParameters(range), cancellationToken: cancellationToken));
+        long purged;
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken))
+        {
+            // The rollups' upkeep marks go in the same transaction: a freed top rowid may be handed to the next hit.
+            purged = await connection.ExecuteAsync(new CommandDefinition(_sql.Purge, RangeParameters(range), transaction, cancellationToken: cancellationToken));
+            await _rollups.ForgetUpkeepMarksAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         await _rollups.OnPurgedAsync(range, cancellationToken);
         return purged;
     }

@@ -35,5 +35,12 @@ public sealed class SqliteHitStoreOptions
     /// on a live site").
     /// </summary>
     public TimeSpan MaxRollupLag { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether the rollup worker applies only the hits added since a day's last pass to that day's rollup rows, rather
+    /// than rebuilding every changed day whole (docs/storage.md, "Incremental upkeep"); the answers are the same either
+    /// way. Default: <see langword="true"/>.
+    /// </summary>
+    public bool IncrementalRollups { get; set; } = true;
 }
 

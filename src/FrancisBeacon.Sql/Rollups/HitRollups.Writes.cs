@@ -39,16 +39,23 @@ public sealed partial class HitRollups
     private static readonly RollupColumnType[] LinkTypes = [RollupColumnType.Text, RollupColumnType.ShortNumber, RollupColumnType.ShortNumber, RollupColumnType.Text];
 
     private ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, CancellationToken cancellationToken) =>
-        ReadDayAsync(connection, siteId, day, zone, null, cancellationToken);
+        ReadDayAsync(connection, siteId, day, zone, null, null, cancellationToken);
 
-    // The day's hits, or those of the given visitors only.
-    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long[]? visitors, CancellationToken cancellationToken)
+    // The day's hits, or those of the given visitors only; with maxSeq, only the hits up to that insertion order (the
+    // rollup worker's pass: HitRollups.Upkeep.cs).
+    private async ValueTask<List<RollupHit>> ReadDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long[]? visitors, long? maxSeq, CancellationToken cancellationToken)
     {
         var from = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
         var to = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
         var hits = new List<RollupHit>();
         var parameters = new DynamicParameters(new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(from), to_ts = _t.Dialect.TimestampValue(to), not_set = HitDimension.NotSet });
         var sql = _readDay;
+        if (maxSeq is { } top && _t.InsertionOrder is { } order)
+        {
+            parameters.Add("max_seq", top);
+            sql += $" AND {order} <= @max_seq";
+        }
+
         if (visitors is not null)
         {
             // One parameter per id (Dapper would pass an array to Npgsql, which needs "= ANY" for it).
@@ -83,15 +90,18 @@ public sealed partial class HitRollups
     /// <paramref name="hits"/> (the day's hits) name as their previous visitor, cut from their raw hits. Only for linking;
     /// its counts are not the day's.
     /// </summary>
-    private async ValueTask<RollupDay> LinkedDayBeforeAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> hits, CancellationToken cancellationToken) =>
-        RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, siteId, day - 1, zone, hits, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
+    private ValueTask<RollupDay> LinkedDayBeforeAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> hits, CancellationToken cancellationToken) =>
+        LinkedDayBeforeAsync(connection, siteId, day, zone, hits, null, cancellationToken);
+
+    private async ValueTask<RollupDay> LinkedDayBeforeAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> hits, long? maxSeq, CancellationToken cancellationToken) =>
+        RollupDay.Compute(day - 1, await ReadLinkedVisitorsAsync(connection, siteId, day - 1, zone, hits, maxSeq, cancellationToken).ConfigureAwait(false), null, TimeoutMs);
 
     /// <summary>
     /// Reads the hits of <paramref name="day"/> of the visitors that the hits of the next day (<paramref name="next"/>)
     /// name as their previous visitor: all that the next day's links to sessions of this day depend on (the linked
     /// sessions, and the other sessions of their visitors), when this day itself is not being rebuilt.
     /// </summary>
-    private async ValueTask<List<RollupHit>> ReadLinkedVisitorsAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> next, CancellationToken cancellationToken)
+    private async ValueTask<List<RollupHit>> ReadLinkedVisitorsAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, List<RollupHit> next, long? maxSeq, CancellationToken cancellationToken)
     {
         var ids = new SortedSet<long>();
         foreach (var hit in next)
@@ -105,16 +115,25 @@ public sealed partial class HitRollups
         var hits = new List<RollupHit>();
         foreach (var chunk in ids.Chunk(500))
         {
-            hits.AddRange(await ReadDayAsync(connection, siteId, day, zone, chunk, cancellationToken).ConfigureAwait(false));
+            hits.AddRange(await ReadDayAsync(connection, siteId, day, zone, chunk, maxSeq, cancellationToken).ConfigureAwait(false));
         }
 
         return hits;
     }
 
-    /// <summary>Replaces every rollup row of <paramref name="day"/> (day rows, links, session rows) in one transaction.</summary>
-    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces every rollup row of <paramref name="day"/> (day rows, links, session rows) in one transaction; with
+    /// <paramref name="mark"/> (the insertion order its hits were read up to), records it as the day's upkeep mark unless a
+    /// purge changed the upkeep epoch since the pass read <paramref name="epoch"/>.
+    /// </summary>
+    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, long? mark, long epoch, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        if (mark is { } read && await StoredMarkAsync(connection, transaction, siteId, day.Day, cancellationToken).ConfigureAwait(false) > read)
+        {
+            return; // another worker stored this day from a later read (its dirty marks may be cleared already): keep it
+        }
+
         var key = new { site_id = siteId, day = day.Day };
         // The day tables' keys start with (site_id, dim, day): with every dim listed, the delete seeks each (dim, day)
         // instead of scanning all the site's rows (which made a first build quadratic in the number of days).
@@ -171,6 +190,12 @@ public sealed partial class HitRollups
         }
 
         await _sessions.WriteDayAsync(connection, transaction, siteId, day, previous, zone, cancellationToken).ConfigureAwait(false);
+        // No mark after a purge since the pass began (its top may count hits handed a freed rowid): rebuilt whole next time.
+        if (mark is { } seq && await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) == epoch)
+        {
+            await SetMarkAsync(connection, transaction, siteId, day.Day, seq, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -38,6 +38,7 @@ public sealed partial class HitRollups
     private readonly string _visits;
     private readonly string _links;
     private readonly string _readDay;
+    private readonly string _upkeep;
     private readonly SessionRollups _sessions;
 
     /// <summary>Creates the rollups of a store.</summary>
@@ -51,6 +52,7 @@ public sealed partial class HitRollups
         _visits = tables.Prefix + "rollup_visits";
         _links = tables.Prefix + "rollup_links";
         _sessions = new SessionRollups(tables);
+        _upkeep = tables.Prefix + "rollup_upkeep";
         var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
         _readDay = $"SELECT {tables.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}" +
                    $" FROM {tables.Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
@@ -115,6 +117,11 @@ public sealed partial class HitRollups
         var dirty = (await connection.QueryAsync<(long Hour, long Ver, long Since, long Now)>(new CommandDefinition(
             $"SELECT hour, ver, since, {_t.Dialect.NowMilliseconds} FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         var passStart = dirty.Count == 0 ? 0 : dirty.Min(d => d.Now);
+        // The hits this pass reads: those up to the insertion order's top now, read after the dirty list, so every hit
+        // whose dirty mark this pass clears is included (HitRollups.Upkeep.cs).
+        // The purge epoch first: a purge after it makes this pass write no upkeep marks.
+        var epoch = await EpochAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        var watermark = await WatermarkAsync(connection, cancellationToken).ConfigureAwait(false);
         SortedSet<long> days;
         var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
         var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
@@ -122,7 +129,7 @@ public sealed partial class HitRollups
         {
             await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var table in new[] { _events, _visits, _links, _sites }.Concat(_sessions.TableNames))
+                foreach (var table in new[] { _events, _visits, _links, _sites }.Concat(_sessions.TableNames).Concat(UpkeepTables))
                 {
                     await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
@@ -166,18 +173,29 @@ public sealed partial class HitRollups
         }
 
         RollupDay? previous = null;
+        var whole = new HashSet<long>();
         foreach (var day in days)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var rawDay = await ReadDayAsync(connection, siteId, day, zone, cancellationToken).ConfigureAwait(false);
+            // A day whose day before was rebuilt whole is rebuilt whole too (its links point into that day); otherwise
+            // the hits added since its last pass are applied to its stored rows when that is exact (HitRollups.Upkeep.cs).
+            if (watermark is { } top && Incremental && !initial && !whole.Contains(day - 1) &&
+                await TryUpdateDayAsync(connection, siteId, day, zone, top, epoch, cancellationToken).ConfigureAwait(false))
+            {
+                previous = null;
+                continue;
+            }
+
+            whole.Add(day);
+            var rawDay = await ReadDayAsync(connection, siteId, day, zone, null, watermark, cancellationToken).ConfigureAwait(false);
             if (previous is null || previous.Day != day - 1)
             {
                 // Only what the day's links need of the day before: the sessions of the visitors its hits link to.
-                previous = await LinkedDayBeforeAsync(connection, siteId, day, zone, rawDay, cancellationToken).ConfigureAwait(false);
+                previous = await LinkedDayBeforeAsync(connection, siteId, day, zone, rawDay, watermark, cancellationToken).ConfigureAwait(false);
             }
 
             var computed = RollupDay.Compute(day, rawDay, previous, TimeoutMs);
-            await WriteDayAsync(connection, siteId, computed, previous, zone, cancellationToken).ConfigureAwait(false);
+            await WriteDayAsync(connection, siteId, computed, previous, zone, watermark, epoch, cancellationToken).ConfigureAwait(false);
             previous = computed;
         }
 
@@ -220,6 +238,13 @@ public sealed partial class HitRollups
     public async ValueTask OnPurgedAsync(HitRange range, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(range);
+        if (_t.InsertionOrder is not null)
+        {
+            // Deleted hits may free the top insertion order (a store should also do this in its delete's transaction).
+            await using var marks = await _t.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ForgetUpkeepMarksAsync(marks, null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (IsRawRetention(range))
         {
             await OnRawRetentionAsync(range, cancellationToken).ConfigureAwait(false);
@@ -239,7 +264,7 @@ public sealed partial class HitRollups
 
             var first = range.From == DateTimeOffset.MinValue ? long.MinValue / 4 : DayOf(range.From.ToUnixTimeMilliseconds(), zone);
             var last = range.To == DateTimeOffset.MaxValue ? long.MaxValue / 4 : DayOf(range.To.ToUnixTimeMilliseconds() - 1, zone);
-            foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames))
+            foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames).Concat(UpkeepTables))
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -57,6 +57,14 @@ public sealed class RollupTables
     /// </summary>
     public Func<string, string>? SettleDirtySql { get; init; }
 
+    /// <summary>
+    /// A column of the hits table that every insert gives a higher value than any committed row (SQLite: <c>seq</c>, the
+    /// rowid, with writers serialised), or <see langword="null"/>. When set, the store has a <c>rollup_upkeep</c> table
+    /// and the rollup worker applies only the hits added since a day's last pass to that day's rows (HitRollups.Upkeep.cs);
+    /// otherwise every dirty day is rebuilt whole. Default: null.
+    /// </summary>
+    public string? InsertionOrder { get; init; }
+
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
 

@@ -219,5 +219,5 @@ internal sealed partial class SessionRollups
     }
 
     /// <summary>A segment row's key within a site and day.</summary>
-    private readonly record struct SegmentKey(int Fdim, string Fvalue, int Dim, string Value);
+    internal readonly record struct SegmentKey(int Fdim, string Fvalue, int Dim, string Value);
 }

@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -47,6 +47,9 @@ static async Task<int> AppendAsync(string[] args)
     var kind = args[0];
     var hits = int.Parse(Option(args, "--hits") ?? "200000", CultureInfo.InvariantCulture);
     var batch = int.Parse(Option(args, "--batch") ?? "1000", CultureInfo.InvariantCulture);
+    // Steady mode: a rollup pass after every N batches, as the worker does on a live site (0: one pass at the end).
+    var passEvery = int.Parse(Option(args, "--pass-every") ?? "0", CultureInfo.InvariantCulture);
+    var incremental = !string.Equals(Option(args, "--incremental"), "false", StringComparison.Ordinal);
     var data = Hits(hits);
     IHitStore store;
     string? file = null;
@@ -55,7 +58,7 @@ static async Task<int> AppendAsync(string[] args)
     if (kind == "sqlite")
     {
         file = Path.Combine(Path.GetTempPath(), $"fb-append-{Guid.NewGuid():N}.db");
-        store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={file}" });
+        store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={file}", IncrementalRollups = incremental });
     }
     else
     {
@@ -70,15 +73,44 @@ static async Task<int> AppendAsync(string[] args)
         await ((IHitStoreSchema)store).MigrateAsync(CancellationToken.None);
         // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
         await store.AppendAsync(Hits(batch), CancellationToken.None);
+        var sites = new Dictionary<string, TimeZoneInfo> { ["example.com"] = TimeZoneInfo.Utc, ["shop.example"] = TimeZoneInfo.Utc };
+        if (passEvery > 0)
+        {
+            // The warm-up batch's days are built first, so that every pass below is upkeep of a built site.
+            await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
+        }
+
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        var passCpu = TimeSpan.Zero;
+        var passClock = TimeSpan.Zero;
+        var passes = 0;
         for (var i = 0; i < data.Count; i += batch)
         {
             await store.AppendAsync(data.GetRange(i, Math.Min(batch, data.Count - i)), CancellationToken.None);
+            if (passEvery > 0 && ((i / batch) + 1) % passEvery == 0)
+            {
+                var c0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var w0 = clock.Elapsed;
+                await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
+                passCpu += Process.GetCurrentProcess().TotalProcessorTime - c0;
+                passClock += clock.Elapsed - w0;
+                passes++;
+            }
         }
 
         var elapsed = clock.Elapsed;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        if (passEvery > 0)
+        {
+            // Steady: appends and passes interleaved; the appends' share is the total minus the passes.
+            var appendCpu = cpu - passCpu;
+            var appendClock = elapsed - passClock;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"steady {kind} (incremental {incremental}): {data.Count} hits in batches of {batch}, a pass every {passEvery} batches ({passes} passes): appends {appendClock.TotalSeconds:F2} s, {appendCpu.TotalSeconds:F2} s CPU = {data.Count / appendCpu.TotalSeconds:F0} hits per CPU-second; passes {passClock.TotalSeconds:F2} s, {passCpu.TotalSeconds:F2} s CPU; append + upkeep = {data.Count / elapsed.TotalSeconds:F0} hits/s wall clock, {data.Count / cpu.TotalSeconds:F0} hits per CPU-second"));
+            return 0;
+        }
+
         // On a shared machine the wall-clock rate says more about the neighbours than about the store; the rate per
         // second of this process's CPU time is what one otherwise idle core would give (for SQLite, where all the
         // work is in-process; PostgreSQL's server-side work is not in it).
@@ -89,8 +121,7 @@ static async Task<int> AppendAsync(string[] args)
         // them, once; the worker runs every 5 s and rebuilds whole days, see docs/performance.md).
         var rollupCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var rollupClock = Stopwatch.StartNew();
-        var days = await ((IHitStoreRollups)store).RefreshRollupsAsync(
-            new Dictionary<string, TimeZoneInfo> { ["example.com"] = TimeZoneInfo.Utc, ["shop.example"] = TimeZoneInfo.Utc }, CancellationToken.None);
+        var days = await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
         var rollupElapsed = rollupClock.Elapsed;
         rollupCpu = Process.GetCurrentProcess().TotalProcessorTime - rollupCpu;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data.Common;
+using Dapper;
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <content>
+/// Incremental upkeep (docs/storage.md, "Incremental upkeep"): a store that names an insertion order for its hits
+/// (<see cref="RollupTables.InsertionOrder"/>; SQLite's rowid) keeps per site-local day the highest insertion order
+/// its stored rows contain (<c>rollup_upkeep</c>). A pass then reads only the day's hits after that mark, takes the
+/// visitors they belong to, subtracts those visitors' stored contribution (their session rows and folded session hits
+/// say everything they counted in the day rows and the segment rows), adds their new one, and rewrites their session
+/// rows — all in one write transaction with the new mark, so two passes never apply the same hits twice.
+/// </content>
+/// <remarks>
+/// The day rows are per-visitor additive (a visitor id lives one site-local day), which is what makes this exact. The
+/// pass falls back to rebuilding the day whole when the shortcut could differ from a rebuild: no mark (first build, a
+/// purge, a time-zone change), changed visitors making up more than half of the day's visitors, a changed visitor with a
+/// session linked across midnight (or a new session that might be), hits of a visitor that do not sort after all of that
+/// visitor's stored hits, rows of the next day already stored (its links point into this day), or a stored row that does
+/// not hold what the delta was taken against.
+/// </remarks>
+public sealed partial class HitRollups
+{
+    /// <summary>
+    /// Whether a pass applies only the new hits of a day that has an upkeep mark (with <see cref="RollupTables.InsertionOrder"/>
+    /// set), rather than rebuilding every changed day whole; the marks are kept either way. Default: true.
+    /// </summary>
+    public bool Incremental { get; init; } = true;
+
+    private const long EpochDay = long.MinValue;
+
+    private IEnumerable<string> UpkeepTables => _t.InsertionOrder is null ? [] : [_upkeep];
+
+    /// <summary>How many days the worker brought up to date incrementally (tests and benchmarks read it).</summary>
+    internal int IncrementalDays { get; private set; }
+
+    /// <summary>
+    /// Forgets every day's upkeep mark inside <paramref name="transaction"/>, so that the next pass rebuilds each day it
+    /// touches whole. A store calls it in the transaction that deletes hits: a deleted top insertion order can be given
+    /// to a new hit, which a mark would then wrongly count as already applied.
+    /// </summary>
+    public async ValueTask ForgetUpkeepMarksAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (_t.InsertionOrder is null)
+        {
+            return;
+        }
+
+        // And a new epoch (the row of site '' and the lowest day): a pass that read the old one writes no mark.
+        var epoch = await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_upkeep}", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {_upkeep} (site_id, day, seq) VALUES ('', @day, @seq)", new { day = EpochDay, seq = epoch + 1 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>The purge epoch: a pass reads it before its top insertion order and writes marks only while it is unchanged.</summary>
+    private async ValueTask<long> EpochAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
+        _t.InsertionOrder is null ? 0 : await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT seq FROM {_upkeep} WHERE site_id = '' AND day = @day", new { day = EpochDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+
+    private async ValueTask<long?> WatermarkAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (_t.InsertionOrder is not { } order)
+        {
+            return null;
+        }
+
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"SELECT MAX({order}) FROM {_t.Hits}", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+    }
+
+    private async ValueTask<long?> StoredMarkAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, CancellationToken cancellationToken) =>
+        _t.InsertionOrder is null ? null : await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT seq FROM {_upkeep} WHERE site_id = @site_id AND day = @day", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+    private async ValueTask SetMarkAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, long seq, CancellationToken cancellationToken)
+    {
+        if (_t.InsertionOrder is null)
+        {
+            return;
+        }
+
+        var key = new { site_id = siteId, day, seq };
+        await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_upkeep} WHERE site_id = @site_id AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition($"INSERT INTO {_upkeep} (site_id, day, seq) VALUES (@site_id, @day, @seq)", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Brings <paramref name="day"/> up to insertion order <paramref name="top"/> by applying only its new hits, or returns
+    /// false (nothing written) when the day must be rebuilt whole.
+    /// </summary>
+    private async ValueTask<bool> TryUpdateDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long top, long epoch, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from ||
+            await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != epoch)
+        {
+            return false;
+        }
+
+        if (from >= top)
+        {
+            return true; // another pass got here first, or nothing new
+        }
+
+        var fresh = await ReadNewHitsAsync(connection, transaction, siteId, day, zone, from, top, cancellationToken).ConfigureAwait(false);
+        if (fresh.Count > 0 && !await ApplyNewHitsAsync(connection, transaction, siteId, day, zone, fresh, cancellationToken).ConfigureAwait(false))
+        {
+            return false; // disposing the transaction rolls back whatever was written
+        }
+
+        await SetMarkAsync(connection, transaction, siteId, day, top, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (fresh.Count > 0)
+        {
+            IncrementalDays++;
+        }
+
+        return true;
+    }
+
+    private async ValueTask<bool> ApplyNewHitsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, TimeZoneInfo zone,
+        List<(RollupHit Hit, long Seq)> fresh, CancellationToken cancellationToken)
+    {
+        var byVisitor = new Dictionary<long, List<(RollupHit Hit, long Seq)>>();
+        foreach (var h in fresh)
+        {
+            if (!byVisitor.TryGetValue(h.Hit.VisitorId, out var list))
+            {
+                byVisitor[h.Hit.VisitorId] = list = [];
+            }
+
+            list.Add(h);
+        }
+
+        // The day's visitors (dim 0 of the visit rows); a day without stored rows, or with a large share of changed
+        // visitors, is cheaper (or only possible) to rebuild whole. Stored rows of the next day hold links into this one.
+        var dayVisitors = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT visitors FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (dayVisitors is not { } visitorCount || byVisitor.Count * 2L > visitorCount)
+        {
+            return false;
+        }
+
+        var nextDay = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT visitors FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day = day + 1 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (nextDay is not null)
+        {
+            return false;
+        }
+
+        var visitors = byVisitor.Keys.Order().ToList();
+        var stored = await _sessions.ReadVisitorSessionsAsync(connection, transaction, siteId, day, visitors, cancellationToken).ConfigureAwait(false);
+        var dayStart = StartOfDayMs(day, zone);
+        var nextDayStart = StartOfDayMs(day + 1, zone);
+        var delta = new SessionRollups.UpkeepDelta();
+        var sessions = new List<UpkeepSession>();
+        var touched = new HashSet<long>();
+        foreach (var visitor in visitors)
+        {
+            var old = stored.GetValueOrDefault(visitor) ?? [];
+            var hits = byVisitor[visitor];
+            // The order RollupDay.Compute cuts a visitor's hits in (then read order: the insertion order).
+            hits.Sort(static (x, y) =>
+            {
+                var c = x.Hit.Ms.CompareTo(y.Hit.Ms);
+                if (c == 0)
+                {
+                    c = Utf8OrdinalComparer.Instance.Compare(x.Hit.Path, y.Hit.Path);
+                }
+
+                if (c == 0)
+                {
+                    c = Utf8OrdinalComparer.Instance.Compare(x.Hit.EventName, y.Hit.EventName);
+                }
+
+                return c == 0 ? x.Seq.CompareTo(y.Seq) : c;
+            });
+            if (old.Any(s => s.Linked) || (old.Count > 0 && hits[0].Hit.Ms <= old.Max(s => s.End)))
+            {
+                return false;
+            }
+
+            var now = old.Select(s => s.Clone()).ToList();
+            var current = now.Count > 0 ? now[^1] : null;
+            foreach (var (hit, _) in hits)
+            {
+                if (current is null || hit.Ms - current.End >= TimeoutMs)
+                {
+                    if (hit.PreviousVisitorId is not null && hit.Ms < dayStart + TimeoutMs)
+                    {
+                        return false; // may continue a session of the day before: links are the whole rebuild's
+                    }
+
+                    current = new UpkeepSession { VisitorId = visitor, Start = hit.Ms, End = hit.Ms, Entry = hit.Path, Attributes = hit.Attributes };
+                    now.Add(current);
+                }
+
+                current.Append(hit);
+            }
+
+            // Touched as the session writer decides it: no session of these visitors continues the day before.
+            var wasTouched = old.Any(s => s.Touched);
+            var isTouched = now.Any(s => s.End > nextDayStart - TimeoutMs);
+            if (isTouched)
+            {
+                touched.Add(visitor);
+            }
+
+            SessionRollups.AddContribution(delta, old, wasTouched, -1);
+            SessionRollups.AddContribution(delta, now, isTouched, +1);
+            sessions.AddRange(now);
+        }
+
+        if (!await SessionRollups.ApplyDeltaAsync(_t, connection, transaction, _events, EventColumns, EventTypes, siteId, day, delta.Events, 2, cancellationToken).ConfigureAwait(false) ||
+            !await SessionRollups.ApplyDeltaAsync(_t, connection, transaction, _visits, VisitColumns, VisitTypes, siteId, day, delta.Visits, 1, cancellationToken).ConfigureAwait(false) ||
+            !await _sessions.ApplySegmentDeltaAsync(connection, transaction, siteId, day, delta, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, visitors, sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    // The day's hits with an insertion order in (from, top], with it.
+    private async ValueTask<List<(RollupHit Hit, long Seq)>> ReadNewHitsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, TimeZoneInfo zone, long from, long top, CancellationToken cancellationToken)
+    {
+        var order = _t.InsertionOrder!;
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
+        var end = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
+        var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
+        var sql = $"SELECT {_t.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}, {order}" +
+                  $" FROM {_t.Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts AND {order} > @lo AND {order} <= @hi";
+        var parameters = new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(start), to_ts = _t.Dialect.TimestampValue(end), not_set = HitDimension.NotSet, lo = from, hi = top };
+        var hits = new List<(RollupHit, long)>();
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var attributeCount = RollupDimensions.Attributes.Length;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var values = new string[attributeCount];
+            for (var i = 0; i < attributeCount; i++)
+            {
+                values[i] = reader.GetString(6 + i);
+            }
+
+            hits.Add((new RollupHit(
+                reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.GetString(3), reader.GetString(4), reader.GetString(5), values), reader.GetInt64(6 + attributeCount)));
+        }
+
+        return hits;
+    }
+}

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using FrancisBeacon.Querying;
+
+namespace FrancisBeacon.Sql.Rollups;
+
+/// <summary>
+/// A session of one visitor and day as the incremental upkeep handles it: read back from its stored rows
+/// (<c>rollup_sessions</c> and its folded hits in <c>rollup_session_hits</c>), or extended or started by new hits.
+/// Everything a visitor contributes to the day rows and the segment rows follows from these fields.
+/// </summary>
+internal sealed class UpkeepSession
+{
+    public required long VisitorId { get; init; }
+
+    public required long Start { get; init; }
+
+    public long End { get; set; }
+
+    public long Pageviews { get; set; }
+
+    public long Events { get; set; }
+
+    public required string Entry { get; init; }
+
+    public string Exit { get; set; } = string.Empty;
+
+    public required string[] Attributes { get; init; }
+
+    /// <summary>Stored with a link to the day before (<c>prev</c> = 1 or <c>t_vid</c> set): the upkeep leaves such visitors to a whole rebuild.</summary>
+    public bool Linked { get; init; }
+
+    /// <summary>Stored <c>touched</c> flag (SessionRollups.Segments.cs).</summary>
+    public bool Touched { get; init; }
+
+    /// <summary>The session's hits folded per distinct (page, event name, host), as in <c>rollup_session_hits</c>.</summary>
+    public List<UpkeepHit> Hits { get; } = [];
+
+    public UpkeepSession Clone()
+    {
+        var copy = new UpkeepSession
+        {
+            VisitorId = VisitorId, Start = Start, End = End, Pageviews = Pageviews, Events = Events, Entry = Entry, Exit = Exit,
+            Attributes = Attributes, Linked = Linked, Touched = Touched,
+        };
+        foreach (var h in Hits)
+        {
+            copy.Hits.Add(new UpkeepHit { Path = h.Path, EventName = h.EventName, Hostname = h.Hostname, Pageviews = h.Pageviews, Events = h.Events });
+        }
+
+        return copy;
+    }
+
+    /// <summary>Adds one hit at the session's end (the caller checked it sorts after every hit of the session).</summary>
+    public void Append(RollupHit hit)
+    {
+        var pageview = string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal) ? 1 : 0;
+        End = hit.Ms;
+        Exit = hit.Path;
+        Events++;
+        Pageviews += pageview;
+        foreach (var h in Hits)
+        {
+            if (string.Equals(h.Path, hit.Path, StringComparison.Ordinal) && string.Equals(h.EventName, hit.EventName, StringComparison.Ordinal) &&
+                string.Equals(h.Hostname, hit.Hostname, StringComparison.Ordinal))
+            {
+                h.Events++;
+                h.Pageviews += pageview;
+                return;
+            }
+        }
+
+        Hits.Add(new UpkeepHit { Path = hit.Path, EventName = hit.EventName, Hostname = hit.Hostname, Pageviews = pageview, Events = 1 });
+    }
+
+    public string[] Values()
+    {
+        var values = new string[RollupDimensions.Visit.Length];
+        values[0] = Entry;
+        values[1] = Exit;
+        Array.Copy(Attributes, 0, values, 2, Attributes.Length);
+        return values;
+    }
+}
+
+/// <summary>One folded session-hit row: a distinct (page, event name, host) of a session with its counts.</summary>
+internal sealed class UpkeepHit
+{
+    public required string Path { get; init; }
+
+    public required string EventName { get; init; }
+
+    public required string Hostname { get; init; }
+
+    public long Pageviews { get; set; }
+
+    public long Events { get; set; }
+}
+
+/// <content>
+/// The incremental upkeep's share of the session rollups (HitRollups.Upkeep.cs): reading the stored sessions of the
+/// visitors with new hits, the signed contributions of a visitor's sessions to the day rows and the segment rows, the
+/// rewrite of those visitors' session rows, and applying a delta to a table of additive rows (DELETE and INSERT of the
+/// changed keys: the app's role needs no UPDATE).
+/// </content>
+internal sealed partial class SessionRollups
+{
+    /// <summary>The stored sessions of <paramref name="visitors"/> on <paramref name="day"/>, per visitor in start order.</summary>
+    public async ValueTask<Dictionary<long, List<UpkeepSession>>> ReadVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<long, List<UpkeepSession>>();
+        var byKey = new Dictionary<(long, long), UpkeepSession>();
+        var attributes = string.Concat(Enumerable.Range(0, AttributeCount).Select(i => string.Create(CultureInfo.InvariantCulture, $", a{i}")));
+        foreach (var chunk in visitors.Chunk(500))
+        {
+            var (inList, parameters) = VisitorList(siteId, day, chunk);
+            await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                $"SELECT vid, start_ms, end_ms, pv, n, entry_path, exit_path{attributes}, prev, t_vid, touched FROM {_sessions} WHERE site_id = @site_id AND day = @day AND vid IN ({inList}) ORDER BY vid, start_ms",
+                parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var values = new string[AttributeCount];
+                    for (var i = 0; i < AttributeCount; i++)
+                    {
+                        values[i] = reader.GetString(7 + i);
+                    }
+
+                    var s = new UpkeepSession
+                    {
+                        VisitorId = reader.GetInt64(0), Start = reader.GetInt64(1), End = reader.GetInt64(2), Pageviews = reader.GetInt64(3), Events = reader.GetInt64(4),
+                        Entry = reader.GetString(5), Exit = reader.GetString(6), Attributes = values,
+                        Linked = reader.GetInt64(7 + AttributeCount) != 0 || !reader.IsDBNull(8 + AttributeCount),
+                        Touched = reader.GetInt64(9 + AttributeCount) != 0,
+                    };
+                    if (!result.TryGetValue(s.VisitorId, out var list))
+                    {
+                        result[s.VisitorId] = list = [];
+                    }
+
+                    list.Add(s);
+                    byKey[(s.VisitorId, s.Start)] = s;
+                }
+            }
+
+            await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                $"SELECT vid, start_ms, path, event_name, hostname, pv, n FROM {_hits} WHERE site_id = @site_id AND day = @day AND vid IN ({inList})",
+                parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (byKey.TryGetValue((reader.GetInt64(0), reader.GetInt64(1)), out var s))
+                    {
+                        s.Hits.Add(new UpkeepHit
+                        {
+                            Path = reader.GetString(2), EventName = reader.GetString(3), Hostname = reader.GetString(4), Pageviews = reader.GetInt64(5), Events = reader.GetInt64(6),
+                        });
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Replaces the session rows of <paramref name="visitors"/> on <paramref name="day"/> with <paramref name="sessions"/>
+    /// (none of them linked across midnight: the upkeep leaves those to a whole rebuild).
+    /// </summary>
+    public async ValueTask WriteVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors,
+        List<UpkeepSession> sessions, HashSet<long> touched, long nextDayStart, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in visitors.Chunk(500))
+        {
+            var (inList, parameters) = VisitorList(siteId, day, chunk);
+            foreach (var table in new[] { _sessions, _hits })
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day AND vid IN ({inList})", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        sessions.Sort(static (x, y) => x.VisitorId != y.VisitorId ? x.VisitorId.CompareTo(y.VisitorId) : x.Start.CompareTo(y.Start));
+        var sessionRows = new RollupRows(_sessions, SessionColumns, SessionTypes, Math.Clamp(sessions.Count, 1, ChunkRows));
+        var hitRows = new RollupRows(_hits, HitColumns, HitTypes, ChunkRows);
+        foreach (var s in sessions)
+        {
+            var r = await sessionRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+            sessionRows.Set(r, 0, siteId);
+            sessionRows.Set(r, 1, day);
+            sessionRows.Set(r, 2, s.VisitorId);
+            sessionRows.Set(r, 3, s.Start);
+            sessionRows.Set(r, 4, s.End);
+            sessionRows.Set(r, 5, s.Pageviews);
+            sessionRows.Set(r, 6, s.Events);
+            sessionRows.Set(r, 7, s.Entry);
+            sessionRows.Set(r, 8, s.Exit);
+            for (var i = 0; i < AttributeCount; i++)
+            {
+                sessionRows.Set(r, 9 + i, s.Attributes[i]);
+            }
+
+            sessionRows.Set(r, PrevColumn, 0L);
+            sessionRows.Set(r, TouchedColumn, touched.Contains(s.VisitorId) ? 1L : 0L);
+            if (s.End > nextDayStart - TimeoutMs)
+            {
+                sessionRows.Set(r, PrevColumn + 1, s.VisitorId);
+            }
+
+            foreach (var h in s.Hits)
+            {
+                var k = await hitRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+                hitRows.Set(k, 0, siteId);
+                hitRows.Set(k, 1, day);
+                hitRows.Set(k, 2, s.VisitorId);
+                hitRows.Set(k, 3, s.Start);
+                hitRows.Set(k, 4, h.Path);
+                hitRows.Set(k, 5, h.EventName);
+                hitRows.Set(k, 6, h.Hostname);
+                hitRows.Set(k, 7, h.Pageviews);
+                hitRows.Set(k, 8, h.Events);
+            }
+        }
+
+        await sessionRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await hitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="sign"/> times one visitor's contribution (all its sessions of the day) to the day rows'
+    /// deltas and, for an untouched visitor, to the segment rows' deltas: exactly what <see cref="RollupDay.Compute"/>
+    /// and the segment writer count for that visitor (its distinct values once, its hits and sessions in full).
+    /// </summary>
+    public static void AddContribution(UpkeepDelta delta, List<UpkeepSession> sessions, bool touched, int sign)
+    {
+        delta.SeenEvents.Clear();
+        delta.SeenVisits.Clear();
+        foreach (var s in sessions)
+        {
+            foreach (var h in s.Hits)
+            {
+                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 0, string.Empty), h, sign);
+                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 1, h.Path), h, sign);
+                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 2, h.EventName), h, sign);
+                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 3, h.Hostname), h, sign);
+            }
+
+            var values = s.Values();
+            AddVisitDelta(delta.Visits, delta.SeenVisits, new SegmentKey(-1, string.Empty, 0, string.Empty), s, sign);
+            for (var i = 0; i < values.Length; i++)
+            {
+                AddVisitDelta(delta.Visits, delta.SeenVisits, new SegmentKey(-1, string.Empty, i + 1, values[i]), s, sign);
+            }
+
+            if (touched)
+            {
+                continue;
+            }
+
+            for (var f = 0; f < SegmentAttributes.Length; f++)
+            {
+                var code = f + 1;
+                var fvalue = s.Attributes[SegmentAttributes[f]];
+                if (!KeptSegments[f] && string.Equals(fvalue, HitDimension.NotSet, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                AddVisitDelta(delta.SegmentVisits, delta.SeenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s, sign);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    AddVisitDelta(delta.SegmentVisits, delta.SeenVisits, new SegmentKey(code, fvalue, i + 1, values[i]), s, sign);
+                }
+
+                foreach (var h in s.Hits)
+                {
+                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 0, string.Empty), h, sign);
+                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 1, h.Path), h, sign);
+                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 2, h.EventName), h, sign);
+                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 3, h.Hostname), h, sign);
+                }
+            }
+        }
+    }
+
+    /// <summary>Applies the segment rows' deltas of a day; false when a row would go negative (the caller then rebuilds the day whole).</summary>
+    public async ValueTask<bool> ApplySegmentDeltaAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, UpkeepDelta delta, CancellationToken cancellationToken) =>
+        await ApplyDeltaAsync(_t, connection, transaction, _segmentEvents, SegmentEventColumns, SegmentEventTypes, siteId, day, delta.SegmentEvents, 2, cancellationToken).ConfigureAwait(false) &&
+        await ApplyDeltaAsync(_t, connection, transaction, _segmentVisits, SegmentVisitColumns, SegmentVisitTypes, siteId, day, delta.SegmentVisits, 1, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> (key → per value column) to the rows of <paramref name="table"/> for one day: reads the
+    /// changed keys' rows, deletes them and inserts the sums, leaving out the rows whose count in value column
+    /// <paramref name="countColumn"/> falls to zero. <paramref name="columns"/>: site_id, day, the key columns (dim, value; or
+    /// fdim, fvalue, dim, value), then the value columns. Returns false (nothing written) when a sum would be negative or
+    /// a zero-count row would keep another count: the stored rows did not hold what the delta was taken against.
+    /// </summary>
+    public static async ValueTask<bool> ApplyDeltaAsync(RollupTables tables, DbConnection connection, DbTransaction transaction, string table, string[] columns, RollupColumnType[] types,
+        string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
+    {
+        var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
+        var firstValue = segment ? 6 : 4;
+        var valueCount = columns.Length - firstValue;
+        var rows = new List<(SegmentKey Key, long[] Values)>();
+
+        // One statement per changed key, prepared once: it seeks the key (an OR of many keys made SQLite scan the
+        // site's rows) and returns the row it deletes, whose sums are inserted again below.
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day{(segment ? " AND fdim = @fdim AND fvalue = @fvalue" : string.Empty)}" +
+                              $" AND dim = @dim AND value = @value RETURNING {string.Join(", ", columns.Skip(firstValue))}";
+        Parameter(command, "site_id", siteId);
+        Parameter(command, "day", day);
+        var fdim = segment ? Parameter(command, "fdim", 0L) : null;
+        var fvalue = segment ? Parameter(command, "fvalue", string.Empty) : null;
+        var dim = Parameter(command, "dim", 0L);
+        var value = Parameter(command, "value", string.Empty);
+        foreach (var (key, d) in delta)
+        {
+            if (Array.TrueForAll(d, v => v == 0))
+            {
+                continue;
+            }
+
+            if (segment)
+            {
+                fdim!.Value = (long)key.Fdim;
+                fvalue!.Value = key.Fvalue;
+            }
+
+            dim.Value = (long)key.Dim;
+            value.Value = key.Value;
+            var sums = new long[valueCount];
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    for (var i = 0; i < valueCount; i++)
+                    {
+                        sums[i] = RollupReader.Long(reader, i);
+                    }
+                }
+            }
+
+            var any = false;
+            for (var i = 0; i < valueCount; i++)
+            {
+                sums[i] += d[i];
+                if (sums[i] < 0)
+                {
+                    return false;
+                }
+
+                any |= sums[i] != 0;
+            }
+
+            if (sums[countColumn] == 0)
+            {
+                if (any)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            rows.Add((key, sums));
+        }
+
+        if (rows.Count == 0)
+        {
+            return true;
+        }
+
+        var insert = new RollupRows(table, columns, types, Math.Clamp(rows.Count, 1, ChunkRows));
+        foreach (var (key, values) in rows)
+        {
+            var r = await insert.AddAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);
+            insert.Set(r, 0, siteId);
+            insert.Set(r, 1, day);
+            var c = 2;
+            if (segment)
+            {
+                insert.Set(r, c++, key.Fdim);
+                insert.Set(r, c++, key.Fvalue);
+            }
+
+            insert.Set(r, c++, key.Dim);
+            insert.Set(r, c++, key.Value);
+            for (var i = 0; i < valueCount; i++)
+            {
+                insert.Set(r, c + i, values[i]);
+            }
+        }
+
+        await insert.FlushAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static DbParameter Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@" + name; // with its prefix: Microsoft.Data.Sqlite binds it without trying prefixes
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private static (string InList, DynamicParameters Parameters) VisitorList(string siteId, long day, long[] visitors)
+    {
+        var parameters = new DynamicParameters(new { site_id = siteId, day });
+        for (var i = 0; i < visitors.Length; i++)
+        {
+            parameters.Add(string.Create(CultureInfo.InvariantCulture, $"v{i}"), visitors[i]);
+        }
+
+        return (string.Join(", ", visitors.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@v{i}"))), parameters);
+    }
+
+    private static void AddEventDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepHit hit, int sign)
+    {
+        if (!rows.TryGetValue(key, out var counts))
+        {
+            rows[key] = counts = new long[3];
+        }
+
+        if (seen.Add(key))
+        {
+            counts[0] += sign;
+        }
+
+        counts[1] += sign * hit.Pageviews;
+        counts[2] += sign * hit.Events;
+    }
+
+    private static void AddVisitDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepSession session, int sign)
+    {
+        if (!rows.TryGetValue(key, out var counts))
+        {
+            rows[key] = counts = new long[6];
+        }
+
+        if (seen.Add(key))
+        {
+            counts[0] += sign;
+        }
+
+        counts[1] += sign;
+        counts[2] += session.Events == 1 && session.Pageviews == 1 ? sign : 0;
+        counts[3] += sign * (session.End - session.Start);
+        counts[4] += sign * session.Pageviews;
+        counts[5] += sign * session.Events;
+    }
+
+    /// <summary>The signed changes of one day's rows that the incremental upkeep collects before writing them.</summary>
+    internal sealed class UpkeepDelta
+    {
+        /// <summary>rollup_events: (dim, value) with Fdim -1 → visitors, pageviews, events.</summary>
+        public Dictionary<SegmentKey, long[]> Events { get; } = [];
+
+        /// <summary>rollup_visits: (dim, value) with Fdim -1 → visitors, visits, bounces, duration, pageviews, events.</summary>
+        public Dictionary<SegmentKey, long[]> Visits { get; } = [];
+
+        public Dictionary<SegmentKey, long[]> SegmentEvents { get; } = [];
+
+        public Dictionary<SegmentKey, long[]> SegmentVisits { get; } = [];
+
+        // A visitor's distinct values so far (day rows with Fdim -1 and segment rows share the sets: their keys differ).
+        internal HashSet<SegmentKey> SeenEvents { get; } = [];
+
+        internal HashSet<SegmentKey> SeenVisits { get; } = [];
+    }
+}

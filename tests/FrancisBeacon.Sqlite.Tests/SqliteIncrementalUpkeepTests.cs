@@ -1,0 +1,121 @@
+using FrancisBeacon.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace FrancisBeacon.Sqlite.Tests;
+
+/// <summary>
+/// Incremental rollup upkeep on SQLite: after passes that applied only new hits, every rollup table holds exactly the
+/// rows that one whole build over the same hits gives.
+/// </summary>
+public sealed class SqliteIncrementalUpkeepTests : IDisposable
+{
+    private static readonly TimeZoneInfo Zone = RandomQueries.FindZone("Europe/Berlin");
+    private static readonly DateOnly LastDay = new(2026, 3, 12);
+    private static readonly Dictionary<string, TimeZoneInfo> Sites = new(StringComparer.Ordinal) { [HitBuilder.DefaultSiteId] = Zone };
+    private static readonly string[] Tables =
+    [
+        "rollup_events", "rollup_visits", "rollup_links", "rollup_sessions", "rollup_session_hits", "rollup_segment_events", "rollup_segment_visits",
+        "rollup_month_events", "rollup_month_visits",
+    ];
+
+    private readonly SqliteTestDatabase _incremental = new();
+    private readonly SqliteTestDatabase _whole = new();
+
+    [Fact]
+    public async Task RefreshAsync_BatchesAfterFirstBuild_SameRowsAsOneWholeBuild()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var hits = new RealisticHitGenerator(300) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 5 }.Generate(2_000, 3, LastDay).OrderBy(h => h.Timestamp).ToList();
+        // The first 60 % build the rollups; the rest arrive in ten batches, in time order, a pass after each.
+        var first = hits.Count * 6 / 10;
+        var incremental = _incremental.CreateStore();
+        await incremental.MigrateAsync(ct);
+        await incremental.AppendAsync(hits[..first], ct);
+        Assert.True(await incremental.RefreshRollupsAsync(Sites, ct) > 0);
+        var batch = (hits.Count - first + 9) / 10;
+        for (var at = first; at < hits.Count; at += batch)
+        {
+            await incremental.AppendAsync(hits[at..Math.Min(hits.Count, at + batch)], ct);
+            await incremental.RefreshRollupsAsync(Sites, ct);
+        }
+
+        Assert.True(incremental.Rollups.IncrementalDays >= 5, $"only {incremental.Rollups.IncrementalDays} passes applied new hits incrementally");
+        var whole = _whole.CreateStore();
+        await whole.MigrateAsync(ct);
+        await whole.AppendAsync(hits, ct);
+        await whole.RefreshRollupsAsync(Sites, ct);
+        Assert.Equal(0, whole.Rollups.IncrementalDays);
+        foreach (var table in Tables)
+        {
+            var expected = await RowsAsync(_whole.ConnectionString, table);
+            Assert.True(expected.Count > 0 || table.Contains("month", StringComparison.Ordinal) || table.Contains("links", StringComparison.Ordinal), table);
+            Assert.Equal(expected, await RowsAsync(_incremental.ConnectionString, table));
+        }
+    }
+
+    [Fact]
+    public async Task PurgeAsync_AfterIncrementalPasses_ForgetsMarksAndRebuildsWhole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var hits = new RealisticHitGenerator(100) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 9 }.Generate(800, 2, LastDay).OrderBy(h => h.Timestamp).ToList();
+        var store = _incremental.CreateStore();
+        await store.MigrateAsync(ct);
+        await store.AppendAsync(hits[..500], ct);
+        await store.RefreshRollupsAsync(Sites, ct);
+        await store.AppendAsync(hits[500..560], ct);
+        await store.RefreshRollupsAsync(Sites, ct);
+        Assert.True(await MarksAsync() > 0);
+
+        // Purging the newest hits frees the top rowids, which the next hits are given again.
+        var purgeFrom = hits[530].Timestamp;
+        await store.PurgeAsync(new() { From = purgeFrom, To = DateTimeOffset.MaxValue }, ct);
+        Assert.Equal(0, await MarksAsync());
+        var rest = hits[560..].Where(h => h.Timestamp >= purgeFrom).ToList();
+        await store.AppendAsync(rest, ct);
+        await store.RefreshRollupsAsync(Sites, ct);
+
+        var whole = _whole.CreateStore();
+        await whole.MigrateAsync(ct);
+        await whole.AppendAsync([.. hits[..560].Where(h => h.Timestamp < purgeFrom), .. rest], ct);
+        await whole.RefreshRollupsAsync(Sites, ct);
+        foreach (var table in Tables)
+        {
+            Assert.Equal(await RowsAsync(_whole.ConnectionString, table), await RowsAsync(_incremental.ConnectionString, table));
+        }
+    }
+
+    public void Dispose()
+    {
+        _incremental.Dispose();
+        _whole.Dispose();
+    }
+
+    private async Task<long> MarksAsync()
+    {
+        await using var connection = new SqliteConnection(_incremental.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM beacon_rollup_upkeep WHERE site_id <> ''";
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
+    // Every row of a table as text, in a fixed order (the links' JSON included: the same links in the same order).
+    private static async Task<List<string>> RowsAsync(string connectionString, string table)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM beacon_{table}";
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            rows.Add(string.Join("|", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+}
