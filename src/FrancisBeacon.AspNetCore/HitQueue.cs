@@ -27,7 +27,7 @@ internal enum EnqueueResult
 /// store is down. When full, hits are dropped and counted (or refused); the start and the end of each such episode
 /// are logged once.
 /// </summary>
-internal sealed partial class HitQueue
+internal sealed partial class HitQueue : IDisposable
 {
     private readonly Channel<QueuedHit> _channel;
     private readonly BeaconMetrics _metrics;
@@ -38,6 +38,13 @@ internal sealed partial class HitQueue
     private int _overflowing;
     private long _episodeDrops;
     private volatile bool _completed;
+
+    // The writer's wake-up (docs/performance.md, round 6): hits in the channel it has not taken yet, and the count at
+    // which it wants to be woken. It sleeps until a batch is full or its flush interval ends instead of being woken by
+    // every hit.
+    private readonly ManualResetEventSlim _wake = new(false);
+    private int _unread;
+    private int _wakeAt = int.MaxValue;
 
     public HitQueue(IOptions<BeaconOptions> options, BeaconMetrics metrics, HitSpool spool, ILogger<HitQueue> logger)
     {
@@ -113,6 +120,11 @@ internal sealed partial class HitQueue
             return EnqueueResult.Dropped;
         }
 
+        if (Interlocked.Increment(ref _unread) >= Volatile.Read(ref _wakeAt) && Interlocked.Exchange(ref _wakeAt, int.MaxValue) != int.MaxValue)
+        {
+            _wake.Set();
+        }
+
         _metrics.Received();
         if (Volatile.Read(ref _overflowing) == 1 && Interlocked.Exchange(ref _overflowing, 0) == 1)
         {
@@ -135,6 +147,60 @@ internal sealed partial class HitQueue
     {
         _completed = true;
         _channel.Writer.TryComplete();
+        _wake.Set();
+    }
+
+    public void Dispose() => _wake.Dispose();
+
+    /// <summary>Whether <see cref="Complete"/> has been called.</summary>
+    public bool IsCompleted => _completed;
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> queued hits into <paramref name="into"/> and returns how many it took. Only
+    /// the writer calls this (one reader).
+    /// </summary>
+    public int Take(List<QueuedHit> into, int max)
+    {
+        var taken = 0;
+        while (taken < max && _channel.Reader.TryRead(out var queued))
+        {
+            into.Add(queued);
+            taken++;
+        }
+
+        if (taken > 0)
+        {
+            Interlocked.Add(ref _unread, -taken);
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// Blocks the writer until at least <paramref name="count"/> hits wait in the queue, the queue is completed, the
+    /// timeout passes or <paramref name="cancellationToken"/> is cancelled. Returns whether enough hits (or the end)
+    /// arrived. One wake-up per call, however many hits arrive: not one per hit.
+    /// </summary>
+    public bool WaitForHits(int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _wake.Reset();
+        // Full fences on both sides (this exchange, the enqueuer's increment): either the enqueuer sees the new
+        // threshold and sets the event, or this read sees its hit.
+        Interlocked.Exchange(ref _wakeAt, Math.Max(1, count));
+        if (Volatile.Read(ref _unread) >= count || _completed)
+        {
+            Interlocked.Exchange(ref _wakeAt, int.MaxValue);
+            return true;
+        }
+
+        try
+        {
+            return _wake.Wait(timeout, cancellationToken) || Volatile.Read(ref _unread) >= count || _completed;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _wakeAt, int.MaxValue);
+        }
     }
 
     private EnqueueResult Overflow(string reason)

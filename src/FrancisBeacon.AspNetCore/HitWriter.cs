@@ -56,7 +56,30 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _store = _services.GetService<IHitStore>() ?? throw new InvalidOperationException(BeaconServiceChecks.MissingStore);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        // A thread of its own, not the thread pool's: a store that writes synchronously (Microsoft.Data.Sqlite does,
+        // behind its async API) would otherwise hold a pool thread for the whole batch while requests wait for one
+        // (docs/performance.md, round 6).
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+                done.TrySetResult();
+            }
+#pragma warning disable CA1031 // handed to whoever awaits the loop (StoppedAsync)
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "FrancisBeacon writer",
+        };
+        thread.Start();
+        _loop = done.Task;
         return Task.CompletedTask;
     }
 
@@ -105,46 +128,50 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
     public void Dispose() => _abort.Dispose();
 
-    private async Task RunAsync()
+    private void Run()
     {
-        var reader = _queue.Reader;
         var batch = new List<Hit>(_maxBatch);
+        var queued = new List<QueuedHit>(_maxBatch);
         var segments = new List<SpoolSegment?>(_maxBatch);
         long batchBytes = 0;
         try
         {
-            await ReplayAsync();
-            while (await reader.WaitToReadAsync(_abort.Token))
+            Wait(ReplayAsync());
+            // Asleep until the first hit of a batch arrives, then until the batch is full or its oldest hit has waited
+            // the flush interval: two wake-ups per batch at most, not one per hit.
+            while (_queue.WaitForHits(1, Timeout.InfiniteTimeSpan, _abort.Token))
             {
                 var deadline = _time.GetUtcNow() + _flushInterval;
-                while (batch.Count < _maxBatch)
+                var due = false;
+                while (true)
                 {
-                    while (batch.Count < _maxBatch && reader.TryRead(out var queued))
+                    _queue.Take(queued, _maxBatch - batch.Count);
+                    foreach (var hit in queued)
                     {
-                        batch.Add(queued.Hit);
-                        segments.Add(queued.Segment);
-                        batchBytes += queued.Bytes;
+                        batch.Add(hit.Hit);
+                        segments.Add(hit.Segment);
+                        batchBytes += hit.Bytes;
                     }
 
+                    queued.Clear();
                     var remaining = deadline - _time.GetUtcNow();
-                    if (batch.Count >= _maxBatch || remaining <= TimeSpan.Zero)
+                    if (due || batch.Count >= _maxBatch || remaining <= TimeSpan.Zero || _queue.IsCompleted)
                     {
                         break;
                     }
 
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-                    wait.CancelAfter(remaining);
-                    try
+                    // Not woken by enough hits: the flush interval has passed; take what came and write it.
+                    due = !_queue.WaitForHits(_maxBatch - batch.Count, remaining, _abort.Token);
+                }
+
+                if (batch.Count == 0)
+                {
+                    if (_queue.IsCompleted)
                     {
-                        if (!await reader.WaitToReadAsync(wait.Token))
-                        {
-                            break; // completed: write what we have
-                        }
+                        break; // completed and drained
                     }
-                    catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
-                    {
-                        break; // flush interval elapsed
-                    }
+
+                    continue;
                 }
 
                 if (_spool.Enabled && !_spool.SyncAlways)
@@ -153,7 +180,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                     _spool.Sync();
                 }
 
-                await WriteWithRetryAsync(batch);
+                Wait(WriteWithRetryAsync(batch));
                 _queue.Release(batch.Count, batchBytes);
                 ReleaseSpool(segments);
                 batch.Clear();
@@ -178,6 +205,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Waits on the writer's own thread for a store call. A synchronous store (SQLite) has finished already; an
+    /// asynchronous one (Npgsql) completes on the thread pool while this thread sleeps.
+    /// </summary>
+    private static void Wait(Task task) => task.GetAwaiter().GetResult();
 
     /// <summary>Gives the spool back the places of stored hits, one call per run of hits from the same file.</summary>
     private void ReleaseSpool(List<SpoolSegment?> segments)

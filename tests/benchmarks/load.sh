@@ -17,7 +17,8 @@
 # WARMUP_MAX (s, 90: each app is warmed up in WARMUP-second runs until its CPU per request stops falling, at most
 # this long),
 # SAMPLE_DLL and BENCH_DLL (prebuilt FrancisBeacon.Sample.dll / FrancisBeacon.Benchmarks.dll to compare builds;
-# nothing is built when both are set).
+# nothing is built when both are set), ROLLUPS=1 (http: configure the hits' site, localhost, so the rollup worker runs
+# its pass every 5 s during the runs, and report the passes; by default no site is configured and the worker is idle).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
@@ -137,6 +138,9 @@ http_store() { # store: sqlite|postgresql
   local store=$1 args=("$sample")
   local db="$work/beacon-$store.db" schema="beacon_load_$$"
   args+=(--ConnectionStrings:Beacon="Data Source=$db")
+  if [ "${ROLLUPS:-0}" = 1 ]; then
+    args+=(--FrancisBeacon:DefaultSiteId=localhost --Logging:LogLevel:FrancisBeacon.Storage.HitStoreRollupWorker=Debug)
+  fi
   if [ "$store" = postgresql ]; then
     [ -n "${FRANCISBEACON_TEST_POSTGRES:-}" ] || { echo "-- no PostgreSQL: skipping"; return 0; }
     args+=(--ConnectionStrings:BeaconPostgreSql="$FRANCISBEACON_TEST_POSTGRES" --FrancisBeacon:PostgreSql:Schema="$schema")
@@ -170,6 +174,15 @@ http_store() { # store: sqlite|postgresql
   accepted=$(paste -sd+ "$accepted_file" | bc)
   if [ "$store" = sqlite ]; then rows=$(dotnet "$bench" count sqlite "$db"); else rows=$(dotnet "$bench" count postgresql "$FRANCISBEACON_TEST_POSTGRES" "$schema"); fi
   echo "stored rows: $rows; requests answered 2xx by the beacon: $accepted (rows may exceed it by requests wrk cut off at the end of a run)"
+  if [ "$rows" -lt "$accepted" ]; then
+    echo "LOST: $((accepted - rows)) hits answered 2xx were not stored"
+  fi
+  # Drops are counted and logged once per episode (queue full, store failing, shutdown): show them.
+  grep -E 'write queue|beacon store|could not be written' "$work/sample-$store.out" | sed 's/^/  log: /' | head -8 || true
+  if [ "${ROLLUPS:-0}" = 1 ]; then
+    grep -o 'rebuilt [0-9]* site-local days in [0-9]* ms' "$work/sample-$store.out" |
+      awk '{n++; ms=$(NF-1); s+=ms; if (ms>m) m=ms} END {printf "rollup passes: %d, %.0f ms on average, longest %d ms\n", n, n ? s/n : 0, m}'
+  fi
 }
 
 append_bench() {

@@ -49,10 +49,12 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
         {
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var days = await rollups.RefreshRollupsAsync(sites, stoppingToken).ConfigureAwait(false);
+                var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (days > 0)
                 {
-                    LogRefreshed(logger, days);
+                    LogRefreshed(logger, days, elapsedMs);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -77,8 +79,8 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
         }
     }
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days.")]
-    private static partial void LogRefreshed(ILogger logger, int days);
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days in {ElapsedMs:F0} ms.")]
+    private static partial void LogRefreshed(ILogger logger, int days, double elapsedMs);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
