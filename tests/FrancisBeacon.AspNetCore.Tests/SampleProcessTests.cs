@@ -50,7 +50,7 @@ public sealed partial class SampleProcessTests
     }
 
     [Fact]
-    public async Task Sample_HitsThroughPixel_AppearInStatsWithinTwoSeconds()
+    public async Task Sample_HitsThroughPixel_AppearInStats()
     {
         var ct = TestContext.Current.CancellationToken;
         var database = BeaconTestHost.NewDatabasePath();
@@ -69,13 +69,20 @@ public sealed partial class SampleProcessTests
                 }
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
-            var json = await client.GetStringAsync("/beacon/api/stats?site_id=localhost&period=day", ct);
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            var pages = doc.RootElement.GetProperty("pages").EnumerateArray()
-                .ToDictionary(p => p.GetProperty("page").GetString()!, p => p.GetProperty("pageviews").GetInt64());
-            Assert.Equal(200, pages["/page_a"]);
-            Assert.Equal(200, pages["/page_b"]);
+            // Answers may lag new hits by the store's MaxRollupLag (10 s by default; docs/storage.md): polled, with room
+            // for a slow machine, until both pages show every hit.
+            Dictionary<string, long> pages = [];
+            for (var attempt = 0; attempt < 120 && !(pages.GetValueOrDefault("/page_a") == 200 && pages.GetValueOrDefault("/page_b") == 200); attempt++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                var json = await client.GetStringAsync("/beacon/api/stats?site_id=localhost&period=day", ct);
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                pages = doc.RootElement.GetProperty("pages").EnumerateArray()
+                    .ToDictionary(p => p.GetProperty("page").GetString()!, p => p.GetProperty("pageviews").GetInt64());
+            }
+
+            Assert.Equal(200, pages.GetValueOrDefault("/page_a"));
+            Assert.Equal(200, pages.GetValueOrDefault("/page_b"));
         }
         finally
         {
