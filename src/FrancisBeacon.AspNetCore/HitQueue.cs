@@ -126,7 +126,7 @@ internal sealed partial class HitQueue : IDisposable
         }
 
         _metrics.Received();
-        if (Volatile.Read(ref _overflowing) == 1 && Interlocked.Exchange(ref _overflowing, 0) == 1)
+        if (Volatile.Read(ref _overflowing) == 1 && HasRoomAgain() && Interlocked.Exchange(ref _overflowing, 0) == 1)
         {
             var dropped = Interlocked.Exchange(ref _episodeDrops, 0);
             LogQueueAccepting(_logger, dropped);
@@ -202,6 +202,13 @@ internal sealed partial class HitQueue : IDisposable
             Interlocked.Exchange(ref _wakeAt, int.MaxValue);
         }
     }
+
+    /// <summary>
+    /// Whether an overflow episode is over: the queue has drained to three quarters of its bounds. Not as soon as one
+    /// hit gets in at the limit — a queue hovering at its bound (the writer freeing a place, a hit taking it, the next
+    /// one dropped) would otherwise log a new episode for almost every hit that gets through.
+    /// </summary>
+    private bool HasRoomAgain() => Count <= Capacity - (Capacity / 4) && Bytes <= MaxBytes - (MaxBytes / 4);
 
     private EnqueueResult Overflow(string reason)
     {

@@ -34,11 +34,58 @@ public sealed class HitQueueTests
         Assert.InRange(queue.Bytes, 1, queue.MaxBytes);
         Assert.True(queue.Overflowing);
 
-        // The writer stores (and releases) one hit: there is room for one more.
+        // The writer stores (and releases) one hit: there is room for one more, but the queue is still at its bound, so
+        // the overflow episode goes on; it ends once the queue has drained to three quarters of its bounds.
         Assert.True(queue.Reader.TryRead(out var first));
         queue.Release(1, first.Bytes);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(big with { Id = Guid.NewGuid() }));
+        Assert.True(queue.Overflowing);
+        while (queue.Bytes > queue.MaxBytes / 2 && queue.Reader.TryRead(out var stored))
+        {
+            queue.Release(1, stored.Bytes);
+        }
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(big with { Id = Guid.NewGuid() }));
         Assert.False(queue.Overflowing);
+    }
+
+    [Fact]
+    public void TryEnqueue_QueueHoveringAtItsBound_LogsOneEpisode()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var options = Options.Create(new BeaconOptions { QueueCapacity = 8 });
+        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var logs = new LogCapture();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        var queue = new HitQueue(options, metrics, spool, factory.CreateLogger<HitQueue>());
+        var hit = new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = "/" };
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(hit with { Id = Guid.NewGuid() }));
+        }
+
+        // A writer that frees one place at a time while hits keep coming: one in, the next dropped, twenty times.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(EnqueueResult.Dropped, queue.TryEnqueue(hit with { Id = Guid.NewGuid() }));
+            Assert.True(queue.Reader.TryRead(out var stored));
+            queue.Release(1, stored.Bytes);
+            Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(hit with { Id = Guid.NewGuid() }));
+        }
+
+        Assert.Equal(1, logs.Count(210));
+        Assert.Equal(0, logs.Count(211));
+
+        while (queue.Reader.TryRead(out var stored))
+        {
+            queue.Release(1, stored.Bytes);
+        }
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(hit with { Id = Guid.NewGuid() }));
+        var recovered = Assert.Single(logs.Entries, e => e.EventId.Id == 211);
+        Assert.Contains("20 hits", recovered.Message, StringComparison.Ordinal);
+        Assert.Equal(20, metrics.DroppedQueueFull);
     }
 
     [Fact]
