@@ -115,7 +115,7 @@ internal sealed partial class SessionRollups
         var result = new Dictionary<long, List<UpkeepSession>>();
         var byKey = new Dictionary<(long, long), UpkeepSession>();
         var attributes = string.Concat(Enumerable.Range(0, AttributeCount).Select(i => string.Create(CultureInfo.InvariantCulture, $", a{i}")));
-        foreach (var chunk in visitors.Chunk(500))
+        foreach (var chunk in visitors.Chunk(VisitorChunk))
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
@@ -168,13 +168,13 @@ internal sealed partial class SessionRollups
     }
 
     /// <summary>
-    /// Replaces the session rows of <paramref name="visitors"/> on <paramref name="day"/> with <paramref name="sessions"/>
+    /// Deletes the stored session rows of <paramref name="visitors"/> (those that have any) on <paramref name="day"/> and writes <paramref name="sessions"/>
     /// (none of them linked across midnight: the upkeep leaves those to a whole rebuild).
     /// </summary>
     public async ValueTask WriteVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors,
         List<UpkeepSession> sessions, HashSet<long> touched, long nextDayStart, CancellationToken cancellationToken)
     {
-        foreach (var chunk in visitors.Chunk(500))
+        foreach (var chunk in visitors.Chunk(VisitorChunk))
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             foreach (var table in new[] { _sessions, _hits })
@@ -302,6 +302,11 @@ internal sealed partial class SessionRollups
     public static async ValueTask<bool> ApplyDeltaAsync(RollupTables tables, DbConnection connection, DbTransaction transaction, string table, string[] columns, RollupColumnType[] types,
         string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
     {
+        if (tables.ApplyDeltaRows is { } apply)
+        {
+            return await ApplyDeltaRowsAsync(apply, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
+        }
+
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
         var firstValue = segment ? 6 : 4;
         var valueCount = columns.Length - firstValue;
@@ -401,6 +406,9 @@ internal sealed partial class SessionRollups
         return true;
     }
 
+    // Visitor ids per statement: a JSON list is one parameter, a list of parameters is bounded by the drivers.
+    private int VisitorChunk => _t.JsonIdLists ? 10_000 : 500;
+
     private static DbParameter Parameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
@@ -410,8 +418,15 @@ internal sealed partial class SessionRollups
         return parameter;
     }
 
-    private static (string InList, DynamicParameters Parameters) VisitorList(string siteId, long day, long[] visitors)
+    private (string InList, DynamicParameters Parameters) VisitorList(string siteId, long day, long[] visitors)
     {
+        if (_t.JsonIdLists)
+        {
+            // One parameter: binding hundreds of named ones costs SQLite a scan of the names per parameter.
+            var json = new DynamicParameters(new { site_id = siteId, day, vids = "[" + string.Join(',', visitors.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]" });
+            return ("SELECT value FROM json_each(@vids)", json);
+        }
+
         var parameters = new DynamicParameters(new { site_id = siteId, day });
         for (var i = 0; i < visitors.Length; i++)
         {
