@@ -12,8 +12,10 @@ namespace FrancisBeacon.Sqlite;
 /// <summary>
 /// Applies the incremental upkeep's deltas to a table of additive rollup rows (<see cref="RollupTables.ApplyDeltaRows"/>):
 /// one upsert prepared per chunk and bound by position through SQLitePCLRaw (<c>INSERT … ON CONFLICT DO UPDATE SET
-/// v = v + excluded.v … RETURNING</c> the new sums), and a delete of each row whose count fell to zero, inside the
-/// caller's write transaction. SQLite has no grants, so the <c>UPDATE</c> this needs is always allowed.
+/// v = v + excluded.v</c>), with <c>RETURNING</c> the new sums only for a key whose delta shrinks a value or leaves
+/// its count (those sums are checked: none negative, no count of zero that keeps another value), and a delete of each
+/// row whose count fell to zero, inside the caller's write transaction. SQLite has no grants, so the <c>UPDATE</c> this
+/// needs is always allowed.
 /// </summary>
 internal static class SqliteRollupDeltaWriter
 {
@@ -24,14 +26,15 @@ internal static class SqliteRollupDeltaWriter
         var keys = rows.Columns.Take(keyColumns).ToArray();
         var values = rows.Columns.Skip(keyColumns).ToArray();
         var upsertText = $"INSERT INTO {rows.Table} ({string.Join(", ", rows.Columns)}) VALUES ({string.Join(", ", Enumerable.Repeat("?", columns))})" +
-                         $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", values.Select(v => $"{v} = {v} + excluded.{v}"))}" +
-                         $" RETURNING {string.Join(", ", values)}";
+                         $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", values.Select(v => $"{v} = {v} + excluded.{v}"))}";
+        var checkedText = upsertText + $" RETURNING {string.Join(", ", values)}";
         var deleteText = $"DELETE FROM {rows.Table} WHERE {string.Join(" AND ", keys.Select(k => $"{k} = ?"))}";
         var buffer = ArrayPool<byte>.Shared.Rent(1024);
         var count = countColumn - keyColumns;
         try
         {
             using var upsert = SqliteBatchWriter.Prepare(db, upsertText);
+            sqlite3_stmt? checkedUpsert = null;
             sqlite3_stmt? delete = null;
             try
             {
@@ -42,20 +45,30 @@ internal static class SqliteRollupDeltaWriter
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    Bind(db, upsert, rows, row, columns, ref buffer);
-                    SqliteBatchWriter.Check(db, raw.sqlite3_step(upsert), raw.SQLITE_ROW);
+                    if (Growing(rows, row, keyColumns, countColumn))
+                    {
+                        // Every sum grows and the count with it: nothing to check (a new visitor's keys, mostly).
+                        Bind(db, upsert, rows, row, columns, ref buffer);
+                        SqliteBatchWriter.Check(db, raw.sqlite3_step(upsert), raw.SQLITE_DONE);
+                        SqliteBatchWriter.Check(db, raw.sqlite3_reset(upsert), raw.SQLITE_OK);
+                        continue;
+                    }
+
+                    checkedUpsert ??= SqliteBatchWriter.Prepare(db, checkedText);
+                    Bind(db, checkedUpsert, rows, row, columns, ref buffer);
+                    SqliteBatchWriter.Check(db, raw.sqlite3_step(checkedUpsert), raw.SQLITE_ROW);
                     var any = false;
                     var negative = false;
                     for (var i = 0; i < values.Length; i++)
                     {
-                        var sum = raw.sqlite3_column_int64(upsert, i);
+                        var sum = raw.sqlite3_column_int64(checkedUpsert, i);
                         negative |= sum < 0;
                         any |= sum != 0;
                     }
 
-                    var zero = raw.sqlite3_column_int64(upsert, count) == 0;
-                    SqliteBatchWriter.Check(db, raw.sqlite3_step(upsert), raw.SQLITE_DONE);
-                    SqliteBatchWriter.Check(db, raw.sqlite3_reset(upsert), raw.SQLITE_OK);
+                    var zero = raw.sqlite3_column_int64(checkedUpsert, count) == 0;
+                    SqliteBatchWriter.Check(db, raw.sqlite3_step(checkedUpsert), raw.SQLITE_DONE);
+                    SqliteBatchWriter.Check(db, raw.sqlite3_reset(checkedUpsert), raw.SQLITE_OK);
                     if (negative || (zero && any))
                     {
                         return ValueTask.FromResult(false); // the stored rows did not hold what the delta was taken against
@@ -72,6 +85,7 @@ internal static class SqliteRollupDeltaWriter
             }
             finally
             {
+                checkedUpsert?.Dispose();
                 delete?.Dispose();
             }
         }
@@ -81,6 +95,25 @@ internal static class SqliteRollupDeltaWriter
         }
 
         return ValueTask.FromResult(true);
+    }
+
+    // No value shrinks and the count grows: the sums stay non-negative and the row keeps a count, whatever was stored.
+    private static bool Growing(RollupRows rows, int row, int keyColumns, int countColumn)
+    {
+        if (rows.GetInt64(row, countColumn) <= 0)
+        {
+            return false;
+        }
+
+        for (var c = keyColumns; c < rows.Columns.Count; c++)
+        {
+            if (rows.GetInt64(row, c) < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Bind(sqlite3 db, sqlite3_stmt statement, RollupRows rows, int row, int columns, ref byte[] buffer)

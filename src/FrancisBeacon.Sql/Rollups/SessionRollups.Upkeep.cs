@@ -3,6 +3,7 @@
 
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Dapper;
 using FrancisBeacon.Querying;
 
@@ -239,6 +240,8 @@ internal sealed partial class SessionRollups
     {
         delta.SeenEvents.Clear();
         delta.SeenVisits.Clear();
+        // One session names each visit key once (they differ by dim or filter): no set of seen keys to keep.
+        var seenVisits = sessions.Count == 1 ? null : delta.SeenVisits;
         foreach (var s in sessions)
         {
             foreach (var h in s.Hits)
@@ -250,10 +253,10 @@ internal sealed partial class SessionRollups
             }
 
             var values = s.Values();
-            AddVisitDelta(delta.Visits, delta.SeenVisits, new SegmentKey(-1, string.Empty, 0, string.Empty), s, sign);
+            AddVisitDelta(delta.Visits, seenVisits, new SegmentKey(-1, string.Empty, 0, string.Empty), s, sign);
             for (var i = 0; i < values.Length; i++)
             {
-                AddVisitDelta(delta.Visits, delta.SeenVisits, new SegmentKey(-1, string.Empty, i + 1, values[i]), s, sign);
+                AddVisitDelta(delta.Visits, seenVisits, new SegmentKey(-1, string.Empty, i + 1, values[i]), s, sign);
             }
 
             if (touched)
@@ -270,10 +273,10 @@ internal sealed partial class SessionRollups
                     continue;
                 }
 
-                AddVisitDelta(delta.SegmentVisits, delta.SeenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s, sign);
+                AddVisitDelta(delta.SegmentVisits, seenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s, sign);
                 for (var i = 0; i < values.Length; i++)
                 {
-                    AddVisitDelta(delta.SegmentVisits, delta.SeenVisits, new SegmentKey(code, fvalue, i + 1, values[i]), s, sign);
+                    AddVisitDelta(delta.SegmentVisits, seenVisits, new SegmentKey(code, fvalue, i + 1, values[i]), s, sign);
                 }
 
                 foreach (var h in s.Hits)
@@ -438,10 +441,8 @@ internal sealed partial class SessionRollups
 
     private static void AddEventDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepHit hit, int sign)
     {
-        if (!rows.TryGetValue(key, out var counts))
-        {
-            rows[key] = counts = new long[3];
-        }
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
+        var counts = slot ??= new long[3];
 
         if (seen.Add(key))
         {
@@ -452,14 +453,11 @@ internal sealed partial class SessionRollups
         counts[2] += sign * hit.Events;
     }
 
-    private static void AddVisitDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepSession session, int sign)
+    private static void AddVisitDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey>? seen, SegmentKey key, UpkeepSession session, int sign)
     {
-        if (!rows.TryGetValue(key, out var counts))
-        {
-            rows[key] = counts = new long[6];
-        }
-
-        if (seen.Add(key))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
+        var counts = slot ??= new long[6];
+        if (seen is null || seen.Add(key))
         {
             counts[0] += sign;
         }
