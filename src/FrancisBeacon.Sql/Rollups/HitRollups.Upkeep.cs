@@ -223,7 +223,8 @@ public sealed partial class HitRollups
             return false;
         }
 
-        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, visitors, sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
+        // Only visitors with stored sessions have rows to replace (a visitor first seen in this pass has none).
+        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, visitors.Where(stored.ContainsKey).ToList(), sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

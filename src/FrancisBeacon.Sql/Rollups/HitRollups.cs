@@ -123,6 +123,7 @@ public sealed partial class HitRollups
         var epoch = await EpochAsync(connection, null, cancellationToken).ConfigureAwait(false);
         var watermark = await WatermarkAsync(connection, cancellationToken).ConfigureAwait(false);
         SortedSet<long> days;
+        var dirtyDays = new HashSet<long>();
         var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
         var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
         if (initial)
@@ -167,6 +168,7 @@ public sealed partial class HitRollups
                     }
 
                     days.Add(d);
+                    dirtyDays.Add(d);
                     days.Add(d + 1); // the next day's links point into this one
                 }
             }
@@ -174,14 +176,24 @@ public sealed partial class HitRollups
 
         RollupDay? previous = null;
         var whole = new HashSet<long>();
+        var kept = new HashSet<long>();
+        var skipped = new List<long>();
         foreach (var day in days)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (SkipNextDay(day, initial, dirtyDays, kept))
+            {
+                skipped.Add(day);
+                previous = null;
+                continue;
+            }
+
             // A day whose day before was rebuilt whole is rebuilt whole too (its links point into that day); otherwise
             // the hits added since its last pass are applied to its stored rows when that is exact (HitRollups.Upkeep.cs).
             if (watermark is { } top && Incremental && !initial && !whole.Contains(day - 1) &&
                 await TryUpdateDayAsync(connection, siteId, day, zone, top, epoch, cancellationToken).ConfigureAwait(false))
             {
+                kept.Add(day);
                 previous = null;
                 continue;
             }
@@ -199,6 +211,7 @@ public sealed partial class HitRollups
             previous = computed;
         }
 
+        days.ExceptWith(skipped);
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await _sessions.RefreshSegmentBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,24 @@ public sealed class RollupTables
     public Func<DbConnection, DbTransaction, RollupRows, CancellationToken, ValueTask>? InsertRows { get; init; }
 
     /// <summary>
+    /// Adds a chunk of signed deltas to a table of additive rollup rows inside the given transaction (SQLite: one
+    /// prepared upsert bound by position, then a delete of the rows whose count fell to zero), or
+    /// <see langword="null"/>: one <c>DELETE … RETURNING</c> and one insert per changed key, which needs no
+    /// <c>UPDATE</c> grant. Arguments: the rows (<c>site_id</c>, <c>day</c>, the key columns, then the value columns
+    /// holding the deltas), the number of leading columns that form the table's primary key, and the index of the
+    /// value column that counts the row (a row whose count falls to zero is deleted). Returns false when a sum would be
+    /// negative or a zero-count row would keep another count; the caller then rolls the transaction back.
+    /// </summary>
+    public Func<DbConnection, DbTransaction, RollupRows, int, int, CancellationToken, ValueTask<bool>>? ApplyDeltaRows { get; init; }
+
+    /// <summary>
+    /// Whether a list of visitor ids is passed as one JSON array parameter and read with <c>json_each</c> (SQLite,
+    /// where each named parameter costs a scan of the statement's parameter names), rather than one parameter per id.
+    /// Default: false.
+    /// </summary>
+    public bool JsonIdLists { get; init; }
+
+    /// <summary>
     /// The statement that marks hour <c>@hour</c> of site <c>@site_id</c> dirty, given the rollup table prefix; default:
     /// an upsert into <c>rollup_dirty</c> that bumps its version.
     /// </summary>
