@@ -302,6 +302,11 @@ internal sealed partial class SessionRollups
     public static async ValueTask<bool> ApplyDeltaAsync(RollupTables tables, DbConnection connection, DbTransaction transaction, string table, string[] columns, RollupColumnType[] types,
         string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
     {
+        if (tables.ArrayInsert)
+        {
+            return await ApplyDeltaByArraysAsync(tables, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
+        }
+
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
         var firstValue = segment ? 6 : 4;
         var valueCount = columns.Length - firstValue;
