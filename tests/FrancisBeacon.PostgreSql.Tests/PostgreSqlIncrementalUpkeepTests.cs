@@ -109,7 +109,7 @@ public sealed class PostgreSqlIncrementalUpkeepTests(PostgreSqlFixture fixture) 
         await store.RefreshRollupsAsync(Sites, Ct);
         var evening = TimeZoneSegments.StartOfDay(LastDay, Zone).AddHours(21);
         var early = HitBuilder.Pageview("/slow-batch").At(evening).ByVisitor(9_000_001).Build();
-        // Another hour: batches marking the same dirty hour queue on its row lock, so they commit in id order anyway.
+        // Another hour: the slow batch's statement trigger holds its dirty hour's row until it commits.
         var later = HitBuilder.Pageview("/quick-batch").At(evening.AddHours(2)).ByVisitor(9_000_002).Build();
 
         // A batch whose transaction starts (and gets its id) first but commits last, around a pass.
