@@ -70,7 +70,7 @@ public sealed partial class HitRollups
             return null;
         }
 
-        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"SELECT MAX({order}) FROM {_t.Hits}", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(_t.InsertionTopSql ?? $"SELECT MAX({order}) FROM {_t.Hits}", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
     }
 
     private async ValueTask<long?> StoredMarkAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, CancellationToken cancellationToken) =>

@@ -76,12 +76,29 @@ public sealed class RollupTables
     public Func<string, string>? SettleDirtySql { get; init; }
 
     /// <summary>
-    /// A column of the hits table that every insert gives a higher value than any committed row (SQLite: <c>seq</c>, the
-    /// rowid, with writers serialised), or <see langword="null"/>. When set, the store has a <c>rollup_upkeep</c> table
+    /// A column of the hits table that every insert gives a higher value than any row at or below a pass's top
+    /// (<see cref="InsertionTopSql"/>; SQLite: <c>seq</c>, the rowid, with writers serialised; PostgreSQL: <c>xid</c>, the
+    /// inserting transaction's id), or <see langword="null"/>. When set, the store has a <c>rollup_upkeep</c> table
     /// and the rollup worker applies only the hits added since a day's last pass to that day's rows (HitRollups.Upkeep.cs);
     /// otherwise every dirty day is rebuilt whole. Default: null.
     /// </summary>
     public string? InsertionOrder { get; init; }
+
+    /// <summary>
+    /// The statement that gives a pass its top <see cref="InsertionOrder"/>: every hit at or below it is final (no such
+    /// hit can be added later), and every hit whose dirty mark the pass reads is at or below it unless
+    /// <see cref="DirtyInsertionOrder"/> says otherwise. <see langword="null"/>: <c>SELECT MAX(order) FROM hits</c>
+    /// (SQLite, whose writers are serialised). PostgreSQL: its snapshot's xmin minus one. Default: null.
+    /// </summary>
+    public string? InsertionTopSql { get; init; }
+
+    /// <summary>
+    /// A column of <c>rollup_dirty</c> holding the highest <see cref="InsertionOrder"/> of the hits that marked the hour,
+    /// or <see langword="null"/>. When set, a pass reads it with the dirty list and gives it to
+    /// <see cref="SettleDirtySql"/> as <c>@read_order</c> with its top as <c>@top</c>, so that an hour whose hits are not
+    /// all within the pass stays dirty. Default: null.
+    /// </summary>
+    public string? DirtyInsertionOrder { get; init; }
 
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }

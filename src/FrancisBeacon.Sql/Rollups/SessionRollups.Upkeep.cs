@@ -310,6 +310,11 @@ internal sealed partial class SessionRollups
             return await ApplyDeltaRowsAsync(apply, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
         }
 
+        if (tables.ArrayInsert)
+        {
+            return await ApplyDeltaByArraysAsync(tables, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
+        }
+
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
         var firstValue = segment ? 6 : 4;
         var valueCount = columns.Length - firstValue;

@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -76,12 +76,20 @@ static async Task<int> AppendAsync(string[] args)
         connection = Option(args, "--connection") ?? Environment.GetEnvironmentVariable("FRANCISBEACON_TEST_POSTGRES")
             ?? throw new InvalidOperationException("postgresql needs --connection or FRANCISBEACON_TEST_POSTGRES");
         schema = "beacon_bench_" + Guid.NewGuid().ToString("N")[..12];
-        store = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = schema });
+        store = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = schema, IncrementalRollups = incremental });
     }
 
     try
     {
         await ((IHitStoreSchema)store).MigrateAsync(CancellationToken.None);
+        if (schema is not null && string.Equals(Option(args, "--xid-column"), "false", StringComparison.Ordinal))
+        {
+            // The append cost before incremental upkeep on PostgreSQL (raw appends only: passes need the column).
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(connection!);
+            await using var drop = dataSource.CreateCommand($"DROP INDEX \"{schema}\".hits_xid_brin; ALTER TABLE \"{schema}\".hits DROP COLUMN xid");
+            await drop.ExecuteNonQueryAsync();
+        }
+
         // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
         await store.AppendAsync(warmUp, CancellationToken.None);
         var sites = new Dictionary<string, TimeZoneInfo> { ["example.com"] = TimeZoneInfo.Utc, ["shop.example"] = TimeZoneInfo.Utc };
@@ -136,6 +144,11 @@ static async Task<int> AppendAsync(string[] args)
         // work is in-process; PostgreSQL's server-side work is not in it).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"append {kind}: {data.Count} hits in batches of {batch}: {elapsed.TotalSeconds:F2} s = {data.Count / elapsed.TotalSeconds:F0} hits/s wall clock; {cpu.TotalSeconds:F2} s CPU = {data.Count / cpu.TotalSeconds:F0} hits per CPU-second (dirty-hour marking included)"));
+
+        if (Option(args, "--xid-column") is not null)
+        {
+            return 0; // the append cost with and without the column: no rollup pass (it needs the column)
+        }
 
         // The rest of the rollup upkeep: the worker's pass that rebuilds the days the batches touched (here all of
         // them, once; the worker runs every 5 s and rebuilds whole days, see docs/performance.md).
