@@ -22,13 +22,23 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
     private readonly SqliteTestDatabase _whole = new();
 
     [Fact]
-    public async Task RefreshAsync_BatchesAfterFirstBuild_SameRowsAsOneWholeBuild()
+    public Task RefreshAsync_BatchesAfterFirstBuild_SameRowsAsOneWholeBuild() => BatchesAfterFirstBuildAsync(newHitsPerTransaction: null);
+
+    [Fact]
+    public Task RefreshAsync_MoreNewHitsThanOneTransactionTakes_SameRowsAsOneWholeBuild() => BatchesAfterFirstBuildAsync(newHitsPerTransaction: 7);
+
+    private async Task BatchesAfterFirstBuildAsync(int? newHitsPerTransaction)
     {
         var ct = TestContext.Current.CancellationToken;
         var hits = new RealisticHitGenerator(300) { SiteId = HitBuilder.DefaultSiteId, TimeZone = Zone, Seed = 5 }.Generate(2_000, 3, LastDay).OrderBy(h => h.Timestamp).ToList();
         // The first 60 % build the rollups; the rest arrive in ten batches, in time order, a pass after each.
         var first = hits.Count * 6 / 10;
         var incremental = _incremental.CreateStore();
+        if (newHitsPerTransaction is { } limit)
+        {
+            incremental.Rollups.NewHitsPerTransaction = limit;
+        }
+
         await incremental.MigrateAsync(ct);
         await incremental.AppendAsync(hits[..first], ct);
         Assert.True(await incremental.RefreshRollupsAsync(Sites, ct) > 0);
@@ -40,6 +50,12 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
         }
 
         Assert.True(incremental.Rollups.IncrementalDays >= 5, $"only {incremental.Rollups.IncrementalDays} passes applied new hits incrementally");
+        if (newHitsPerTransaction is not null)
+        {
+            // A batch of ~80 hits in steps of 7: most passes took several transactions.
+            Assert.True(incremental.Rollups.IncrementalSteps >= 3 * incremental.Rollups.IncrementalDays, $"{incremental.Rollups.IncrementalSteps} steps for {incremental.Rollups.IncrementalDays} days");
+        }
+
         var whole = _whole.CreateStore();
         await whole.MigrateAsync(ct);
         await whole.AppendAsync(hits, ct);

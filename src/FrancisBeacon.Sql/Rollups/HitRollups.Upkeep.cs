@@ -90,32 +90,76 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
-    /// Brings <paramref name="day"/> up to insertion order <paramref name="top"/> by applying only its new hits, or returns
-    /// false (nothing written) when the day must be rebuilt whole.
+    /// The most new hits one write transaction of an incremental pass applies (default 10,000); a day with more takes
+    /// several transactions, each an exact step of its own (its mark is the insertion order of its last hit). SQLite has
+    /// one writer: a transaction that outlasts the store's busy timeout makes the hit writer's batch fail and wait.
+    /// </summary>
+    internal int NewHitsPerTransaction { get; set; } = 10_000;
+
+    /// <summary>How many write transactions applied new hits incrementally (tests read it).</summary>
+    internal int IncrementalSteps { get; private set; }
+
+    /// <summary>
+    /// Brings <paramref name="day"/> up to insertion order <paramref name="top"/> by applying only its new hits, in
+    /// transactions of at most <see cref="NewHitsPerTransaction"/> hits, or returns false when the day must be rebuilt
+    /// whole.
     /// </summary>
     private async ValueTask<bool> TryUpdateDayAsync(DbConnection connection, string siteId, long day, TimeZoneInfo zone, long top, long epoch, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
-        if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from ||
-            await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != epoch)
+        // The day's new hits in insertion order, read in the first transaction and applied over as many as it takes: the
+        // hits up to top are committed and stay (a purge changes the epoch, another pass the mark: both checked per step).
+        List<(RollupHit Hit, long Seq)>? pending = null;
+        var pendingFrom = long.MinValue;
+        var next = 0;
+        var applied = false;
+        while (true)
         {
-            return false;
+            await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+            if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from ||
+                await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != epoch)
+            {
+                return false; // the steps committed before stay: the whole rebuild replaces them
+            }
+
+            if (from >= top)
+            {
+                break; // done, or another pass got here first
+            }
+
+            if (pending is null || from != pendingFrom)
+            {
+                pending = await ReadNewHitsAsync(connection, transaction, siteId, day, zone, from, top, cancellationToken).ConfigureAwait(false);
+                pending.Sort(static (x, y) => x.Seq.CompareTo(y.Seq));
+                next = 0;
+            }
+
+            // At most NewHitsPerTransaction hits, ending on a whole insertion order (PostgreSQL: one transaction id per batch).
+            var end = Math.Min(pending.Count, next + NewHitsPerTransaction);
+            while (end < pending.Count && pending[end].Seq == pending[end - 1].Seq)
+            {
+                end++;
+            }
+
+            var stepTop = end < pending.Count ? pending[end - 1].Seq : top;
+            var fresh = pending.GetRange(next, end - next);
+            if (fresh.Count > 0 && !await ApplyNewHitsAsync(connection, transaction, siteId, day, zone, fresh, cancellationToken).ConfigureAwait(false))
+            {
+                return false; // disposing the transaction rolls back whatever this step wrote
+            }
+
+            await SetMarkAsync(connection, transaction, siteId, day, stepTop, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (fresh.Count > 0)
+            {
+                applied = true;
+                IncrementalSteps++;
+            }
+
+            next = end;
+            pendingFrom = stepTop;
         }
 
-        if (from >= top)
-        {
-            return true; // another pass got here first, or nothing new
-        }
-
-        var fresh = await ReadNewHitsAsync(connection, transaction, siteId, day, zone, from, top, cancellationToken).ConfigureAwait(false);
-        if (fresh.Count > 0 && !await ApplyNewHitsAsync(connection, transaction, siteId, day, zone, fresh, cancellationToken).ConfigureAwait(false))
-        {
-            return false; // disposing the transaction rolls back whatever was written
-        }
-
-        await SetMarkAsync(connection, transaction, siteId, day, top, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (fresh.Count > 0)
+        if (applied)
         {
             IncrementalDays++;
         }
