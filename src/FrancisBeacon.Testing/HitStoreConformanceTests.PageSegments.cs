@@ -156,13 +156,15 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             }
 
             // On the page just before midnight, continued after it by a visitor of the next day (touched on both days).
+            // (The next midnight from the zone: the range has a 25-hour day.)
             if (offset < 0)
             {
                 var late = PageVisitor(offset, 900);
                 var next = PageVisitor(offset + 1, 901);
-                hits.Add(Page(midnight.AddDays(1).AddMinutes(-10), late, BusyPage) with { ReferrerSource = "Bing" });
-                hits.Add(Page(midnight.AddDays(1).AddMinutes(5), next, BusyPage) with { PreviousVisitorId = late, ReferrerSource = "Twitter" });
-                hits.Add(Page(midnight.AddDays(1).AddMinutes(9), next, "/after"));
+                var nextMidnight = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(offset + 1), RollupZone);
+                hits.Add(Page(nextMidnight.AddMinutes(-10), late, BusyPage) with { ReferrerSource = "Bing" });
+                hits.Add(Page(nextMidnight.AddMinutes(5), next, BusyPage) with { PreviousVisitorId = late, ReferrerSource = "Twitter" });
+                hits.Add(Page(nextMidnight.AddMinutes(9), next, "/after"));
             }
         }
 
