@@ -19,8 +19,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
 
     private static readonly HitDimension?[] PageSegmentGroupDimensions =
     [
-        null, HitDimension.Day, HitDimension.Week, HitDimension.EntryPage, HitDimension.ExitPage, HitDimension.Source, HitDimension.Country,
-        HitDimension.City, HitDimension.Device, HitDimension.UtmCampaign, HitDimension.Page, HitDimension.EventName,
+        null, HitDimension.Day, HitDimension.Week, HitDimension.EntryPage, HitDimension.ExitPage, HitDimension.Source, HitDimension.City, HitDimension.Page,
     ];
 
     /// <summary>Page-filtered queries (a busy page, a quiet one, every kind of dimension, with a visit condition) after a refresh match the reference.</summary>
@@ -31,11 +30,10 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         await RefreshRollupsAsync(store);
         (DateOnly From, DateOnly To)[] ranges =
         [
-            // Whole data; starting on a day whose visits continue ones of the day before; the quiet day alone; a busy day
-            // alone; a stretch over the quiet day.
+            // Whole data; starting on a day whose visits continue ones of the day before (over the quiet day); the quiet
+            // day alone.
             (RollupLastDay.AddDays(-11), RollupLastDay.AddDays(1)), (RollupLastDay.AddDays(-4), RollupLastDay.AddDays(1)),
-            (RollupLastDay.AddDays(-3), RollupLastDay.AddDays(-2)), (RollupLastDay.AddDays(-1), RollupLastDay),
-            (RollupLastDay.AddDays(-5), RollupLastDay.AddDays(-1)),
+            (RollupLastDay.AddDays(-3), RollupLastDay.AddDays(-2)),
         ];
         await AssertPageSegmentQueriesAsync(store, reference, ranges, "page filters after refresh");
     }
@@ -88,7 +86,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
 
         (DateOnly From, DateOnly To)[] ranges =
         [
-            (RollupLastDay.AddDays(-11), RollupLastDay.AddDays(2)), (RollupLastDay.AddDays(-3), RollupLastDay.AddDays(1)), (RollupLastDay, RollupLastDay.AddDays(1)),
+            (RollupLastDay.AddDays(-11), RollupLastDay.AddDays(2)),
         ];
         for (var i = 0; i < batches.Count; i++)
         {
@@ -122,7 +120,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         await reference.AppendAsync(after, TestCancellationToken);
         (DateOnly From, DateOnly To)[] ranges =
         [
-            (RollupLastDay.AddDays(-11), RollupLastDay.AddDays(2)), (RollupLastDay.AddDays(-2), RollupLastDay.AddDays(2)), (RollupLastDay.AddDays(-4), RollupLastDay.AddDays(1)),
+            (RollupLastDay.AddDays(-11), RollupLastDay.AddDays(2)), (RollupLastDay.AddDays(-4), RollupLastDay.AddDays(1)),
         ];
         await AssertPageSegmentQueriesAsync(store, reference, ranges, "page filters with changed last days");
     }
@@ -207,8 +205,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         HitMetric[] allMetrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit, HitMetric.Events];
         HitFilter[] filters =
         [
-            HitFilter.Is(HitDimension.Page, BusyPage), new HitFilterAnd([HitFilter.Is(HitDimension.Page, BusyPage)]), HitFilter.Is(HitDimension.Page, "/pricing"),
-            HitFilter.Is(HitDimension.Page, "/no-such-page"),
+            HitFilter.Is(HitDimension.Page, BusyPage), HitFilter.Is(HitDimension.Page, "/pricing"),
             new HitFilterAnd([HitFilter.Is(HitDimension.Page, BusyPage), HitFilter.Is(HitDimension.Source, "Google")]),
             new HitFilterAnd([HitFilter.Is(HitDimension.Country, "FR"), HitFilter.Is(HitDimension.Page, BusyPage)]),
             new HitFilterAnd([HitFilter.Is(HitDimension.Page, BusyPage), HitFilter.Is(HitDimension.EntryPage, "/")]),
@@ -228,7 +225,8 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             {
                 // The top stats every time, then every grouping (lists sometimes with a limit).
                 await AssertSameAnswerAsync(reference, store, baseQuery with { Metrics = allMetrics, Filter = filter }, where);
-                foreach (var dimension in PageSegmentGroupDimensions)
+                // With a second condition, the time series only (the rows answer those; the lists keep the session route).
+                foreach (var dimension in filter is HitFilterAnd ? [HitDimension.Day, HitDimension.Week] : PageSegmentGroupDimensions)
                 {
                     var query = baseQuery with
                     {
