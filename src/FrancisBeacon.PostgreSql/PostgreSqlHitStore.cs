@@ -85,15 +85,23 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             GroupValuesInSql = true,
             InsertRows = PostgreSqlRollupRowWriter.InsertAsync,
             MarkDirtySql = prefix => $"SELECT {prefix}rollup_mark_dirty(@site_id, @hour)",
-            SettleDirtySql = prefix => $"SELECT {prefix}rollup_settle_dirty(@site_id, @hour, @ver, @read_since, @since)",
+            SettleDirtySql = prefix => $"SELECT {prefix}rollup_settle_dirty(@site_id, @hour, @ver, @read_since, @since, @read_order, @top)",
+            // Incremental upkeep (docs/storage.md): each hit carries its inserting transaction's id, and a pass covers
+            // the ids below the oldest transaction still writing to the hits table (PostgreSqlSql.UpkeepTop).
+            InsertionOrder = "xid",
+            InsertionTopSql = _sql.UpkeepTop,
+            DirtyInsertionOrder = "xid",
             OpenAsync = async ct => await _dataSource.OpenConnectionAsync(ct),
             // One maintainer among all instances: a session advisory lock, keyed by the schema.
             TryLock = async (c, ct) => await c.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT pg_try_advisory_lock(hashtext(@key))", new { key = "francisbeacon.rollups." + _schema }, cancellationToken: ct)),
             Unlock = async (c, ct) => await c.ExecuteAsync(new CommandDefinition(
                 "SELECT pg_advisory_unlock(hashtext(@key))", new { key = "francisbeacon.rollups." + _schema }, cancellationToken: ct)),
-        }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag };
+        }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag, Incremental = options.IncrementalRollups };
     }
+
+    /// <summary>The store's rollups (tests read how many days it brought up to date incrementally).</summary>
+    internal HitRollups Rollups => _rollups;
 
     /// <summary>The PostgreSQL schema holding the store's tables.</summary>
     public string Schema => _schema;
@@ -165,6 +173,9 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     private async ValueTask MergeAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        // The hits table's lock before the transaction gets its id (the temporary table gives it one): a rollup pass
+        // counts a transaction as still writing hits by that lock (PostgreSqlSql.UpkeepTop).
+        await connection.ExecuteAsync(new CommandDefinition(_sql.LockHits, transaction: transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(_sql.CreateIncomingTable, transaction: transaction, cancellationToken: cancellationToken));
         await using (var writer = await connection.BeginBinaryImportAsync(PostgreSqlSql.Copy, cancellationToken))
         {

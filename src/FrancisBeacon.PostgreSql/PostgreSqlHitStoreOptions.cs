@@ -39,5 +39,12 @@ public sealed class PostgreSqlHitStoreOptions
     /// on a live site").
     /// </summary>
     public TimeSpan MaxRollupLag { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether a rollup pass applies only the hits added since a day's last pass to that day's stored rows (found by the
+    /// id of the transaction that inserted them), rather than rebuilding every changed day whole (docs/storage.md,
+    /// "Incremental upkeep (PostgreSQL)"); the answers are the same either way. Default: <see langword="true"/>.
+    /// </summary>
+    public bool IncrementalRollups { get; set; } = true;
 }
 

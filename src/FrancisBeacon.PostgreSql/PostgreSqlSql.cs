@@ -46,7 +46,8 @@ internal sealed class PostgreSqlSql
         CurrentVersion = $"SELECT coalesce(max(version), 0) FROM {History}";
         InsertHistory = $"INSERT INTO {History} (version, name, applied_at) VALUES (@version, @name, now())";
         // The batch lands in a temporary table first, so duplicates can be resolved in SQL after the COPY.
-        CreateIncomingTable = $"CREATE TEMP TABLE beacon_incoming (ord integer NOT NULL, LIKE {Hits}) ON COMMIT DROP";
+        // With the defaults: LIKE copies NOT NULL, and the COPY does not name the xid column (HitRollups.Upkeep.cs).
+        CreateIncomingTable = $"CREATE TEMP TABLE beacon_incoming (ord integer NOT NULL, LIKE {Hits} INCLUDING DEFAULTS) ON COMMIT DROP";
         // First occurrence of an id in the batch wins (as in the reference store); ids already stored are skipped.
         // Rows go in by id: writers whose batches overlap then take the unique-index waits in one global order and
         // cannot deadlock (by time they could, as equal timestamps tie in any order).
@@ -54,6 +55,27 @@ internal sealed class PostgreSqlSql
             INSERT INTO {Hits} ({Columns})
             SELECT DISTINCT ON (id) {Columns} FROM pg_temp.beacon_incoming ORDER BY id, ord
             ON CONFLICT (id) DO NOTHING
+            """;
+        LockHits = $"LOCK TABLE {Hits} IN ROW EXCLUSIVE MODE";
+        // The top of a rollup pass (docs/storage.md, "Incremental upkeep (PostgreSQL)"): the highest transaction id at or
+        // below which no hit can be added any more. Every id below the snapshot's xmax was handed out before it; of those
+        // still running at the snapshot, a transaction that writes hits holds a lock on the hits table from before it got
+        // its id (a COPY or INSERT takes the lock first, the merge path takes it explicitly) until it ends. So the top is
+        // one below the oldest such transaction, or one below xmax. pg_locks names transactions by their 32-bit id, the
+        // snapshot by the 64-bit one: matched on the low 32 bits among the snapshot's running ids. Unrelated transactions
+        // (other schemas, other databases, long reports) do not hold the top back; the snapshot is the statement's,
+        // taken before pg_locks is read, so a writer that ends in between is counted as finished, as it is.
+        UpkeepTop = $"""
+            SELECT COALESCE(
+                (SELECT min(x::text::bigint) FROM pg_catalog.pg_snapshot_xip(q.s) x
+                 WHERE ((x::text::bigint) % 4294967296)::text::xid IN (
+                    SELECT l.transactionid FROM pg_catalog.pg_locks r JOIN pg_catalog.pg_locks l ON l.virtualtransaction = r.virtualtransaction
+                    WHERE r.locktype = 'relation' AND r.relation = '{Hits}'::regclass
+                      AND r.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+                      AND r.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+                      AND l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted)),
+                pg_catalog.pg_snapshot_xmax(q.s)::text::bigint) - 1
+            FROM (SELECT pg_catalog.pg_current_snapshot() AS s) q
             """;
         Read = $"SELECT {Columns} FROM {Hits} WHERE ts >= @from_ts AND ts < @to_ts ORDER BY ts";
         ReadSite = $"SELECT {Columns} FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts ORDER BY ts";
@@ -85,6 +107,12 @@ internal sealed class PostgreSqlSql
     public string CreateIncomingTable { get; }
 
     public string Merge { get; }
+
+    /// <summary>Takes the hits table's write lock (the merge path, before its temporary table gives it a transaction id).</summary>
+    public string LockHits { get; }
+
+    /// <summary>A rollup pass's top transaction id (every hit at or below it is committed or never will be).</summary>
+    public string UpkeepTop { get; }
 
     public string Read { get; }
 

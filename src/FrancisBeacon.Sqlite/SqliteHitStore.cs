@@ -56,6 +56,8 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             Hits = _sql.Hits,
             Prefix = options.TablePrefix,
             InsertRows = SqliteRollupRowWriter.InsertAsync,
+            ApplyDeltaRows = SqliteRollupDeltaWriter.ApplyAsync,
+            JsonIdLists = true,
             InsertionOrder = "seq",
             OpenAsync = async ct => await OpenAsync(ct),
         }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag, Incremental = options.IncrementalRollups };

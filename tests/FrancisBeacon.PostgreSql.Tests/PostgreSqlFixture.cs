@@ -30,6 +30,7 @@ public sealed class PostgreSqlFixture : IAsyncLifetime, FrancisBeacon.Testing.IH
     private readonly Dictionary<string, Task> _prepared = new(StringComparer.Ordinal);
     private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
     private NpgsqlDataSource? _dataSource;
+    private readonly System.Collections.Concurrent.ConcurrentBag<PostgreSqlHitStore> _stores = [];
 
     /// <summary>The connection string, or <see langword="null"/> when no test server is configured.</summary>
     public string? ConnectionString { get; } = NullIfEmpty(Environment.GetEnvironmentVariable(VariableName));
@@ -82,8 +83,13 @@ public sealed class PostgreSqlFixture : IAsyncLifetime, FrancisBeacon.Testing.IH
     public async ValueTask<PostgreSqlHitStore> CreatePostgreSqlStoreAsync(string isolationKey, CancellationToken cancellationToken)
     {
         var schema = await PrepareSchemaAsync(isolationKey, cancellationToken);
-        return new PostgreSqlHitStore(DataSource, new PostgreSqlHitStoreOptions { Schema = schema, MaxRollupLag = TimeSpan.Zero });
+        var store = new PostgreSqlHitStore(DataSource, new PostgreSqlHitStoreOptions { Schema = schema, MaxRollupLag = TimeSpan.Zero });
+        _stores.Add(store);
+        return store;
     }
+
+    /// <summary>How many days the stores this fixture made brought up to date incrementally, in all.</summary>
+    public int IncrementalDays => _stores.Sum(s => s.Rollups.IncrementalDays);
 
     /// <summary>A store over a fresh schema of its own, already migrated.</summary>
     public async ValueTask<PostgreSqlHitStore> CreateMigratedStoreAsync(CancellationToken cancellationToken)

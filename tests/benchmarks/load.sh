@@ -18,7 +18,10 @@
 # this long),
 # SAMPLE_DLL and BENCH_DLL (prebuilt FrancisBeacon.Sample.dll / FrancisBeacon.Benchmarks.dll to compare builds;
 # nothing is built when both are set), ROLLUPS=1 (http: configure the hits' site, localhost, so the rollup worker runs
-# its pass every 5 s during the runs, and report the passes; by default no site is configured and the worker is idle).
+# its pass every 5 s during the runs, and report the passes; by default no site is configured and the worker is idle),
+# VISITORS=N (http: spread the requests over N visitors — a random X-Forwarded-For of N addresses per request, both
+# apps trusting it — instead of one address and user agent for every hit; see visitors.lua. Use it with ROLLUPS=1:
+# about 5 hits per visitor is N = a fifth of the hits a store's runs send, e.g. 300000).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
@@ -31,6 +34,11 @@ threads=${THREADS:-2}
 configuration=${CONFIGURATION:-Release}
 work=$(mktemp -d "${TMPDIR:-/tmp}/fb-load.XXXXXX")
 pids=()
+visitors=${VISITORS:-0}
+export WRK_VISITORS=$visitors
+forwarded=false; [ "$visitors" -gt 0 ] && forwarded=true
+# GET runs take visitors.lua as their script (it is a no-op without VISITORS); POST and paced runs load it themselves.
+get_script=(-s tests/benchmarks/visitors.lua)
 
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -77,7 +85,7 @@ wait_http() { # url
 start_app() {
   local name=$1; shift
   local port; port=$(free_port)
-  ASPNETCORE_ENVIRONMENT=Production dotnet "$@" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+  ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_FORWARDEDHEADERS_ENABLED=$forwarded dotnet "$@" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
     >"$work/$name.out" 2>&1 &
   app_pid=$!; pids+=("$app_pid")
   app_url="http://127.0.0.1:$port"
@@ -124,7 +132,7 @@ run_wrk() {
 warm_up() {
   local name=$1 get=$2 post=$3 spent=0 previous=0 trail=''
   while :; do
-    run_wrk "warm-up $name GET" "$get" -t "$threads" -c "$connections" -d "$warmup" "${browser_headers[@]}" >/dev/null
+    run_wrk "warm-up $name GET" "$get" -t "$threads" -c "$connections" -d "$warmup" "${get_script[@]}" "${browser_headers[@]}" >/dev/null
     local cpu=$last_cpu
     run_wrk "warm-up $name POST" "$post" -t "$threads" -c "$connections" -d "$warmup" -s tests/benchmarks/event.lua "${browser_headers[@]}" >/dev/null
     spent=$((spent + 2 * warmup)); trail="$trail ${cpu}"
@@ -145,7 +153,7 @@ http_store() { # store: sqlite|postgresql
     [ -n "${FRANCISBEACON_TEST_POSTGRES:-}" ] || { echo "-- no PostgreSQL: skipping"; return 0; }
     args+=(--ConnectionStrings:BeaconPostgreSql="$FRANCISBEACON_TEST_POSTGRES" --FrancisBeacon:PostgreSql:Schema="$schema")
   fi
-  echo "== http, $store store ($connections connections, $threads threads, ${duration}s per run after ${warmup}s warm-up)"
+  echo "== http, $store store ($connections connections, $threads threads, ${duration}s per run after ${warmup}s warm-up, $([ "$visitors" -gt 0 ] && echo "$visitors visitors" || echo "one visitor"))"
   start_app "bare-$store" "$bench" bare; local bare_pid=$app_pid bare_url=$app_url
   start_app "sample-$store" "${args[@]}"; local beacon_pid=$app_pid beacon_url=$app_url
   accepted_file="$work/accepted-$store"; : >"$accepted_file"
@@ -156,8 +164,8 @@ http_store() { # store: sqlite|postgresql
   # (GET and POST) until its CPU time per request stops falling.
   server_pid=$bare_pid accepted_file='' warm_up "bare" "$bare_url/" "$bare_url/"
   server_pid=$beacon_pid accepted_file="$work/accepted-$store" warm_up "beacon" "$beacon_url$pixel_path" "$beacon_url/beacon/event"
-  server_pid=$bare_pid accepted_file='' run_wrk "bare GET / (204)" "$bare_url/" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local bare_get=$last_rps
-  server_pid=$beacon_pid run_wrk "beacon GET hit.gif ($store)" "$beacon_url$pixel_path" "${common[@]}" -d "$duration" "${browser_headers[@]}"; local beacon_get=$last_rps
+  server_pid=$bare_pid accepted_file='' run_wrk "bare GET / (204)" "$bare_url/" "${common[@]}" -d "$duration" "${get_script[@]}" "${browser_headers[@]}"; local bare_get=$last_rps
+  server_pid=$beacon_pid run_wrk "beacon GET hit.gif ($store)" "$beacon_url$pixel_path" "${common[@]}" -d "$duration" "${get_script[@]}" "${browser_headers[@]}"; local beacon_get=$last_rps
   server_pid=$bare_pid accepted_file='' run_wrk "bare POST / (204)" "$bare_url/" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local bare_post=$last_rps
   server_pid=$beacon_pid run_wrk "beacon POST event ($store)" "$beacon_url/beacon/event" "${common[@]}" -d "$duration" -s tests/benchmarks/event.lua "${browser_headers[@]}"; local beacon_post=$last_rps
   printf 'ratio beacon/bare: GET %.2f, POST %.2f\n' "$(bc -l <<<"$beacon_get/$bare_get")" "$(bc -l <<<"$beacon_post/$bare_post")"

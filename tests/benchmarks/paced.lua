@@ -12,3 +12,4 @@ end
 function delay()
   return delay_ms
 end
+dofile("tests/benchmarks/visitors.lua")

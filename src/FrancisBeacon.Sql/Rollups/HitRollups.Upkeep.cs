@@ -70,7 +70,7 @@ public sealed partial class HitRollups
             return null;
         }
 
-        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"SELECT MAX({order}) FROM {_t.Hits}", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(_t.InsertionTopSql ?? $"SELECT MAX({order}) FROM {_t.Hits}", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
     }
 
     private async ValueTask<long?> StoredMarkAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, CancellationToken cancellationToken) =>
@@ -223,7 +223,8 @@ public sealed partial class HitRollups
             return false;
         }
 
-        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, visitors, sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
+        // Only visitors with stored sessions have rows to replace (a visitor first seen in this pass has none).
+        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, visitors.Where(stored.ContainsKey).ToList(), sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -114,8 +114,8 @@ public sealed partial class HitRollups
         var state = await connection.QueryFirstOrDefaultAsync<(string TimeZone, long Ready)?>(new CommandDefinition(
             $"SELECT time_zone, ready FROM {_sites} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         // With each mark the database's time now: whatever is still dirty after this pass was changed after it.
-        var dirty = (await connection.QueryAsync<(long Hour, long Ver, long Since, long Now)>(new CommandDefinition(
-            $"SELECT hour, ver, since, {_t.Dialect.NowMilliseconds} FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        var dirty = (await connection.QueryAsync<(long Hour, long Ver, long Since, long Now, long Order)>(new CommandDefinition(
+            $"SELECT hour, ver, since, {_t.Dialect.NowMilliseconds}, {_t.DirtyInsertionOrder ?? "0"} FROM {_dirty} WHERE site_id = @site_id", new { site_id = siteId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         var passStart = dirty.Count == 0 ? 0 : dirty.Min(d => d.Now);
         // The hits this pass reads: those up to the insertion order's top now, read after the dirty list, so every hit
         // whose dirty mark this pass clears is included (HitRollups.Upkeep.cs).
@@ -123,6 +123,7 @@ public sealed partial class HitRollups
         var epoch = await EpochAsync(connection, null, cancellationToken).ConfigureAwait(false);
         var watermark = await WatermarkAsync(connection, cancellationToken).ConfigureAwait(false);
         SortedSet<long> days;
+        var dirtyDays = new HashSet<long>();
         var horizon = await HorizonAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
         var initial = state is not { Ready: 1 } || !string.Equals(state.Value.TimeZone, zone.Id, StringComparison.Ordinal);
         if (initial)
@@ -157,7 +158,7 @@ public sealed partial class HitRollups
         else
         {
             days = [];
-            foreach (var (hour, _, _, _) in dirty)
+            foreach (var (hour, _, _, _, _) in dirty)
             {
                 foreach (var d in DaysOfHour(hour, zone))
                 {
@@ -167,6 +168,7 @@ public sealed partial class HitRollups
                     }
 
                     days.Add(d);
+                    dirtyDays.Add(d);
                     days.Add(d + 1); // the next day's links point into this one
                 }
             }
@@ -174,14 +176,24 @@ public sealed partial class HitRollups
 
         RollupDay? previous = null;
         var whole = new HashSet<long>();
+        var kept = new HashSet<long>();
+        var skipped = new List<long>();
         foreach (var day in days)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (SkipNextDay(day, initial, dirtyDays, kept))
+            {
+                skipped.Add(day);
+                previous = null;
+                continue;
+            }
+
             // A day whose day before was rebuilt whole is rebuilt whole too (its links point into that day); otherwise
             // the hits added since its last pass are applied to its stored rows when that is exact (HitRollups.Upkeep.cs).
             if (watermark is { } top && Incremental && !initial && !whole.Contains(day - 1) &&
                 await TryUpdateDayAsync(connection, siteId, day, zone, top, epoch, cancellationToken).ConfigureAwait(false))
             {
+                kept.Add(day);
                 previous = null;
                 continue;
             }
@@ -199,12 +211,13 @@ public sealed partial class HitRollups
             previous = computed;
         }
 
+        days.ExceptWith(skipped);
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await _sessions.RefreshSegmentBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var (hour, ver, since, _) in dirty)
+            foreach (var (hour, ver, since, _, order) in dirty)
             {
                 // Only the version read is done: a hit that arrived meanwhile bumped it, so its hour stays dirty, marked
                 // with this pass's start (its change came later), unless a purge marked it meanwhile (overdue).
@@ -212,7 +225,7 @@ public sealed partial class HitRollups
                     _t.SettleDirtySql?.Invoke(_t.Prefix) ??
                     $"DELETE FROM {_dirty} WHERE site_id = @site_id AND hour = @hour AND ver = @ver; " +
                     $"UPDATE {_dirty} SET since = @since WHERE site_id = @site_id AND hour = @hour AND (since > 0 OR since = @read_since) AND since < @since",
-                    new { site_id = siteId, hour, ver, read_since = since, since = passStart }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    new { site_id = siteId, hour, ver, read_since = since, since = passStart, read_order = order, top = watermark ?? 0 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
             if (initial)

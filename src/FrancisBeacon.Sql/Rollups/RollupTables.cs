@@ -44,6 +44,24 @@ public sealed class RollupTables
     public Func<DbConnection, DbTransaction, RollupRows, CancellationToken, ValueTask>? InsertRows { get; init; }
 
     /// <summary>
+    /// Adds a chunk of signed deltas to a table of additive rollup rows inside the given transaction (SQLite: one
+    /// prepared upsert bound by position, then a delete of the rows whose count fell to zero), or
+    /// <see langword="null"/>: one <c>DELETE … RETURNING</c> and one insert per changed key, which needs no
+    /// <c>UPDATE</c> grant. Arguments: the rows (<c>site_id</c>, <c>day</c>, the key columns, then the value columns
+    /// holding the deltas), the number of leading columns that form the table's primary key, and the index of the
+    /// value column that counts the row (a row whose count falls to zero is deleted). Returns false when a sum would be
+    /// negative or a zero-count row would keep another count; the caller then rolls the transaction back.
+    /// </summary>
+    public Func<DbConnection, DbTransaction, RollupRows, int, int, CancellationToken, ValueTask<bool>>? ApplyDeltaRows { get; init; }
+
+    /// <summary>
+    /// Whether a list of visitor ids is passed as one JSON array parameter and read with <c>json_each</c> (SQLite,
+    /// where each named parameter costs a scan of the statement's parameter names), rather than one parameter per id.
+    /// Default: false.
+    /// </summary>
+    public bool JsonIdLists { get; init; }
+
+    /// <summary>
     /// The statement that marks hour <c>@hour</c> of site <c>@site_id</c> dirty, given the rollup table prefix; default:
     /// an upsert into <c>rollup_dirty</c> that bumps its version.
     /// </summary>
@@ -58,12 +76,29 @@ public sealed class RollupTables
     public Func<string, string>? SettleDirtySql { get; init; }
 
     /// <summary>
-    /// A column of the hits table that every insert gives a higher value than any committed row (SQLite: <c>seq</c>, the
-    /// rowid, with writers serialised), or <see langword="null"/>. When set, the store has a <c>rollup_upkeep</c> table
+    /// A column of the hits table that every insert gives a higher value than any row at or below a pass's top
+    /// (<see cref="InsertionTopSql"/>; SQLite: <c>seq</c>, the rowid, with writers serialised; PostgreSQL: <c>xid</c>, the
+    /// inserting transaction's id), or <see langword="null"/>. When set, the store has a <c>rollup_upkeep</c> table
     /// and the rollup worker applies only the hits added since a day's last pass to that day's rows (HitRollups.Upkeep.cs);
     /// otherwise every dirty day is rebuilt whole. Default: null.
     /// </summary>
     public string? InsertionOrder { get; init; }
+
+    /// <summary>
+    /// The statement that gives a pass its top <see cref="InsertionOrder"/>: every hit at or below it is final (no such
+    /// hit can be added later), and every hit whose dirty mark the pass reads is at or below it unless
+    /// <see cref="DirtyInsertionOrder"/> says otherwise. <see langword="null"/>: <c>SELECT MAX(order) FROM hits</c>
+    /// (SQLite, whose writers are serialised). PostgreSQL: its snapshot's xmin minus one. Default: null.
+    /// </summary>
+    public string? InsertionTopSql { get; init; }
+
+    /// <summary>
+    /// A column of <c>rollup_dirty</c> holding the highest <see cref="InsertionOrder"/> of the hits that marked the hour,
+    /// or <see langword="null"/>. When set, a pass reads it with the dirty list and gives it to
+    /// <see cref="SettleDirtySql"/> as <c>@read_order</c> with its top as <c>@top</c>, so that an hour whose hits are not
+    /// all within the pass stays dirty. Default: null.
+    /// </summary>
+    public string? DirtyInsertionOrder { get; init; }
 
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }

@@ -8,7 +8,7 @@ using FrancisBeacon.Querying;
 namespace FrancisBeacon.Sql.Rollups;
 
 /// <content>
-/// Page segments (migration SQLite 0015 / PostgreSQL 0014): for a filter <c>event:page is P</c>, per site-local day and
+/// Page segments (migration SQLite 0015 / PostgreSQL 0015): for a filter <c>event:page is P</c>, per site-local day and
 /// page P, the visit rows a page-filtered query counts (<c>rollup_page_visits</c>, keyed (site_id, day, path, dim,
 /// value); dim 0 the day's totals, else a visit dimension's code), over the <em>untouched</em> visitors' sessions that
 /// contain a hit on P (as the segment rows, SessionRollups.Segments.cs): visitors, visits, bounces and duration of those

@@ -3,6 +3,7 @@
 
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Dapper;
 using FrancisBeacon.Querying;
 
@@ -115,7 +116,7 @@ internal sealed partial class SessionRollups
         var result = new Dictionary<long, List<UpkeepSession>>();
         var byKey = new Dictionary<(long, long), UpkeepSession>();
         var attributes = string.Concat(Enumerable.Range(0, AttributeCount).Select(i => string.Create(CultureInfo.InvariantCulture, $", a{i}")));
-        foreach (var chunk in visitors.Chunk(500))
+        foreach (var chunk in visitors.Chunk(VisitorChunk))
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
@@ -168,13 +169,13 @@ internal sealed partial class SessionRollups
     }
 
     /// <summary>
-    /// Replaces the session rows of <paramref name="visitors"/> on <paramref name="day"/> with <paramref name="sessions"/>
+    /// Deletes the stored session rows of <paramref name="visitors"/> (those that have any) on <paramref name="day"/> and writes <paramref name="sessions"/>
     /// (none of them linked across midnight: the upkeep leaves those to a whole rebuild).
     /// </summary>
     public async ValueTask WriteVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors,
         List<UpkeepSession> sessions, HashSet<long> touched, long nextDayStart, CancellationToken cancellationToken)
     {
-        foreach (var chunk in visitors.Chunk(500))
+        foreach (var chunk in visitors.Chunk(VisitorChunk))
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             foreach (var table in new[] { _sessions, _hits })
@@ -240,6 +241,8 @@ internal sealed partial class SessionRollups
         AddPageContribution(delta, sessions, touched, sign);
         delta.SeenEvents.Clear();
         delta.SeenVisits.Clear();
+        // One session names each visit key once (they differ by dim or filter): no set of seen keys to keep.
+        var seenVisits = sessions.Count == 1 ? null : delta.SeenVisits;
         foreach (var s in sessions)
         {
             foreach (var h in s.Hits)
@@ -251,10 +254,10 @@ internal sealed partial class SessionRollups
             }
 
             var values = s.Values();
-            AddVisitDelta(delta.Visits, delta.SeenVisits, new SegmentKey(-1, string.Empty, 0, string.Empty), s, sign);
+            AddVisitDelta(delta.Visits, seenVisits, new SegmentKey(-1, string.Empty, 0, string.Empty), s, sign);
             for (var i = 0; i < values.Length; i++)
             {
-                AddVisitDelta(delta.Visits, delta.SeenVisits, new SegmentKey(-1, string.Empty, i + 1, values[i]), s, sign);
+                AddVisitDelta(delta.Visits, seenVisits, new SegmentKey(-1, string.Empty, i + 1, values[i]), s, sign);
             }
 
             if (touched)
@@ -271,10 +274,10 @@ internal sealed partial class SessionRollups
                     continue;
                 }
 
-                AddVisitDelta(delta.SegmentVisits, delta.SeenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s, sign);
+                AddVisitDelta(delta.SegmentVisits, seenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s, sign);
                 for (var i = 0; i < values.Length; i++)
                 {
-                    AddVisitDelta(delta.SegmentVisits, delta.SeenVisits, new SegmentKey(code, fvalue, i + 1, values[i]), s, sign);
+                    AddVisitDelta(delta.SegmentVisits, seenVisits, new SegmentKey(code, fvalue, i + 1, values[i]), s, sign);
                 }
 
                 foreach (var h in s.Hits)
@@ -304,6 +307,16 @@ internal sealed partial class SessionRollups
     public static async ValueTask<bool> ApplyDeltaAsync(RollupTables tables, DbConnection connection, DbTransaction transaction, string table, string[] columns, RollupColumnType[] types,
         string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
     {
+        if (tables.ApplyDeltaRows is { } apply)
+        {
+            return await ApplyDeltaRowsAsync(apply, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (tables.ArrayInsert)
+        {
+            return await ApplyDeltaByArraysAsync(tables, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
+        }
+
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
         var page = string.Equals(columns[2], "path", StringComparison.Ordinal); // page rows: the key's Fvalue is the path
         var firstValue = segment ? 6 : page ? 5 : 4;
@@ -413,6 +426,9 @@ internal sealed partial class SessionRollups
         return true;
     }
 
+    // Visitor ids per statement: a JSON list is one parameter, a list of parameters is bounded by the drivers.
+    private int VisitorChunk => _t.JsonIdLists ? 10_000 : 500;
+
     private static DbParameter Parameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
@@ -422,8 +438,15 @@ internal sealed partial class SessionRollups
         return parameter;
     }
 
-    private static (string InList, DynamicParameters Parameters) VisitorList(string siteId, long day, long[] visitors)
+    private (string InList, DynamicParameters Parameters) VisitorList(string siteId, long day, long[] visitors)
     {
+        if (_t.JsonIdLists)
+        {
+            // One parameter: binding hundreds of named ones costs SQLite a scan of the names per parameter.
+            var json = new DynamicParameters(new { site_id = siteId, day, vids = "[" + string.Join(',', visitors.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]" });
+            return ("SELECT value FROM json_each(@vids)", json);
+        }
+
         var parameters = new DynamicParameters(new { site_id = siteId, day });
         for (var i = 0; i < visitors.Length; i++)
         {
@@ -435,10 +458,8 @@ internal sealed partial class SessionRollups
 
     private static void AddEventDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepHit hit, int sign)
     {
-        if (!rows.TryGetValue(key, out var counts))
-        {
-            rows[key] = counts = new long[3];
-        }
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
+        var counts = slot ??= new long[3];
 
         if (seen.Add(key))
         {
@@ -449,14 +470,11 @@ internal sealed partial class SessionRollups
         counts[2] += sign * hit.Events;
     }
 
-    private static void AddVisitDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepSession session, int sign)
+    private static void AddVisitDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey>? seen, SegmentKey key, UpkeepSession session, int sign)
     {
-        if (!rows.TryGetValue(key, out var counts))
-        {
-            rows[key] = counts = new long[6];
-        }
-
-        if (seen.Add(key))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
+        var counts = slot ??= new long[6];
+        if (seen is null || seen.Add(key))
         {
             counts[0] += sign;
         }

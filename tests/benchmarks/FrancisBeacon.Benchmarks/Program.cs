@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -50,7 +50,18 @@ static async Task<int> AppendAsync(string[] args)
     // Steady mode: a rollup pass after every N batches, as the worker does on a live site (0: one pass at the end).
     var passEvery = int.Parse(Option(args, "--pass-every") ?? "0", CultureInfo.InvariantCulture);
     var incremental = !string.Equals(Option(args, "--incremental"), "false", StringComparison.Ordinal);
-    var data = Hits(hits);
+    // worst: every hit its own visitor (the default); realistic: one day of the data generator's session model, in
+    // time order (several hits per visitor, sessions spread over the day), its first batch as the warm-up.
+    var traffic = Option(args, "--traffic") ?? "worst";
+    var realistic = string.Equals(traffic, "realistic", StringComparison.Ordinal);
+    if (!realistic && !string.Equals(traffic, "worst", StringComparison.Ordinal))
+    {
+        throw new ArgumentException("--traffic is worst or realistic");
+    }
+
+    var realisticHits = realistic ? RealisticDay(hits + batch) : null;
+    var warmUp = realisticHits is null ? Hits(batch) : realisticHits[..batch];
+    var data = realisticHits is null ? Hits(hits) : realisticHits[batch..];
     IHitStore store;
     string? file = null;
     string? schema = null;
@@ -65,14 +76,22 @@ static async Task<int> AppendAsync(string[] args)
         connection = Option(args, "--connection") ?? Environment.GetEnvironmentVariable("FRANCISBEACON_TEST_POSTGRES")
             ?? throw new InvalidOperationException("postgresql needs --connection or FRANCISBEACON_TEST_POSTGRES");
         schema = "beacon_bench_" + Guid.NewGuid().ToString("N")[..12];
-        store = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = schema });
+        store = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = connection, Schema = schema, IncrementalRollups = incremental });
     }
 
     try
     {
         await ((IHitStoreSchema)store).MigrateAsync(CancellationToken.None);
+        if (schema is not null && string.Equals(Option(args, "--xid-column"), "false", StringComparison.Ordinal))
+        {
+            // The append cost before incremental upkeep on PostgreSQL (raw appends only: passes need the column).
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(connection!);
+            await using var drop = dataSource.CreateCommand($"DROP INDEX \"{schema}\".hits_xid_brin; ALTER TABLE \"{schema}\".hits DROP COLUMN xid");
+            await drop.ExecuteNonQueryAsync();
+        }
+
         // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
-        await store.AppendAsync(Hits(batch), CancellationToken.None);
+        await store.AppendAsync(warmUp, CancellationToken.None);
         var sites = new Dictionary<string, TimeZoneInfo> { ["example.com"] = TimeZoneInfo.Utc, ["shop.example"] = TimeZoneInfo.Utc };
         if (passEvery > 0)
         {
@@ -85,6 +104,7 @@ static async Task<int> AppendAsync(string[] args)
         var passCpu = TimeSpan.Zero;
         var passClock = TimeSpan.Zero;
         var passes = 0;
+        var passCpus = new List<double>();
         for (var i = 0; i < data.Count; i += batch)
         {
             await store.AppendAsync(data.GetRange(i, Math.Min(batch, data.Count - i)), CancellationToken.None);
@@ -94,6 +114,7 @@ static async Task<int> AppendAsync(string[] args)
                 var w0 = clock.Elapsed;
                 await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
                 passCpu += Process.GetCurrentProcess().TotalProcessorTime - c0;
+                passCpus.Add((Process.GetCurrentProcess().TotalProcessorTime - c0).TotalSeconds);
                 passClock += clock.Elapsed - w0;
                 passes++;
             }
@@ -108,6 +129,13 @@ static async Task<int> AppendAsync(string[] args)
             var appendClock = elapsed - passClock;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"steady {kind} (incremental {incremental}): {data.Count} hits in batches of {batch}, a pass every {passEvery} batches ({passes} passes): appends {appendClock.TotalSeconds:F2} s, {appendCpu.TotalSeconds:F2} s CPU = {data.Count / appendCpu.TotalSeconds:F0} hits per CPU-second; passes {passClock.TotalSeconds:F2} s, {passCpu.TotalSeconds:F2} s CPU; append + upkeep = {data.Count / elapsed.TotalSeconds:F0} hits/s wall clock, {data.Count / cpu.TotalSeconds:F0} hits per CPU-second"));
+            // Per pass, and the median pass's CPU per new hit.
+            var visitors = data.Select(h => h.VisitorId).Distinct().Count();
+            // The median pass: the first passes also pay for the JIT and, in the worst case, rebuild whole.
+            var sorted = passCpus.Order().ToList();
+            var median = sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  traffic {traffic}: {visitors} visitors in the measured hits ({(double)data.Count / visitors:F2} hits per visitor); pass CPU s: {string.Join(' ', passCpus.Select(c => c.ToString("F2", CultureInfo.InvariantCulture)))}; median pass {median * 1e6 / (batch * passEvery):F1} us CPU per new hit"));
             return 0;
         }
 
@@ -116,6 +144,11 @@ static async Task<int> AppendAsync(string[] args)
         // work is in-process; PostgreSQL's server-side work is not in it).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"append {kind}: {data.Count} hits in batches of {batch}: {elapsed.TotalSeconds:F2} s = {data.Count / elapsed.TotalSeconds:F0} hits/s wall clock; {cpu.TotalSeconds:F2} s CPU = {data.Count / cpu.TotalSeconds:F0} hits per CPU-second (dirty-hour marking included)"));
+
+        if (Option(args, "--xid-column") is not null)
+        {
+            return 0; // the append cost with and without the column: no rollup pass (it needs the column)
+        }
 
         // The rest of the rollup upkeep: the worker's pass that rebuilds the days the batches touched (here all of
         // them, once; the worker runs every 5 s and rebuilds whole days, see docs/performance.md).
@@ -184,6 +217,10 @@ static string? Option(string[] args, string name)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+// One UTC day (2026-11-02) of the data generator's session model for example.com, in time order.
+static List<Hit> RealisticDay(int count) =>
+    [.. new FrancisBeacon.Testing.RealisticHitGenerator(2_000) { Seed = 7 }.Generate(count, 1, new DateOnly(2026, 11, 2)).OrderBy(h => h.Timestamp).Take(count)];
 
 // Hits as the pipeline produces them: a few sites, realistic paths, referrers, UTM, browser fields, some props.
 static List<Hit> Hits(int count)
