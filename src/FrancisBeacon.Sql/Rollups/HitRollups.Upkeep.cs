@@ -201,7 +201,7 @@ public sealed partial class HitRollups
         var stored = await _sessions.ReadVisitorSessionsAsync(connection, transaction, siteId, day, visitors, cancellationToken).ConfigureAwait(false);
         var dayStart = StartOfDayMs(day, zone);
         var nextDayStart = StartOfDayMs(day + 1, zone);
-        var delta = new SessionRollups.UpkeepDelta();
+        var delta = new SessionRollups.UpkeepDelta { CoveredPages = await _sessions.CoveredPagesAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) };
         var sessions = new List<UpkeepSession>();
         var touched = new HashSet<long>();
         foreach (var visitor in visitors)

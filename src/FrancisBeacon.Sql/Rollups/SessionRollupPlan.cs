@@ -34,6 +34,14 @@ internal sealed class SessionRollupPlan
     /// </summary>
     public (int Code, string Value)? Segment { get; private init; }
 
+    /// <summary>
+    /// The page segment (page, visit dimension code or 0, value) when the filter is exactly one case-sensitive <c>is</c>
+    /// condition with one value on <c>event:page</c> (dim 0), or that and one such condition on a visit dimension (totals
+    /// and time series only), and the query is not grouped by an event dimension: the page-segment rows
+    /// (SessionRollups.PageSegments.cs) can answer for the untouched sessions of the days they cover; null otherwise.
+    /// </summary>
+    public (string Path, int Dim, string Value)? PageSegment { get; private init; }
+
     /// <summary>Grouped by a visit dimension: every metric over the matching sessions.</summary>
     public bool VisitMode => Dimension is { IsVisit: true };
 
@@ -70,7 +78,38 @@ internal sealed class SessionRollupPlan
             Filter = query.Filter,
             HasEventCondition = conditions.Any(c => RollupDimensions.EventCode(c.Dimension) > 0),
             Segment = SegmentOf(query.Filter),
+            PageSegment = PageSegmentOf(query.Filter, dimension),
         };
+    }
+
+    private static (string Path, int Dim, string Value)? PageSegmentOf(HitFilter? filter, HitDimension? dimension)
+    {
+        if (dimension is { IsVisit: false, IsTime: false })
+        {
+            return null;
+        }
+
+        IReadOnlyList<HitFilter> parts = filter is HitFilterAnd and ? and.Filters : filter is null ? [] : [filter];
+        var conditions = parts.OfType<HitFilterCondition>().Where(c => c is { Operator: HitFilterOperator.Is, IgnoreCase: false, Values.Count: 1 }).ToList();
+        if (parts.Count is 0 or > 2 || conditions.Count != parts.Count)
+        {
+            return null;
+        }
+
+        var page = conditions.FindAll(c => c.Dimension == HitDimension.Page);
+        if (page.Count != 1)
+        {
+            return null;
+        }
+
+        if (conditions.Count == 1)
+        {
+            return (page[0].Values[0], 0, string.Empty);
+        }
+
+        var other = conditions.Find(c => !ReferenceEquals(c, page[0]))!;
+        var code = RollupDimensions.VisitCode(other.Dimension);
+        return code > 0 && dimension is null or { IsTime: true } ? (page[0].Values[0], code, other.Values[0]) : null;
     }
 
     private static (int Code, string Value)? SegmentOf(HitFilter? filter)

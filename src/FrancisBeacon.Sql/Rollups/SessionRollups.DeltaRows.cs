@@ -20,7 +20,8 @@ internal sealed partial class SessionRollups
         string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
     {
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
-        var firstValue = segment ? 6 : 4;
+        var page = string.Equals(columns[2], "path", StringComparison.Ordinal); // page rows: the key's Fvalue is the path
+        var firstValue = segment ? 6 : page ? 5 : 4;
         var valueCount = columns.Length - firstValue;
         var rows = new RollupRows(table, columns, types, Math.Clamp(delta.Count, 1, ChunkRows));
         foreach (var (key, d) in delta)
@@ -47,6 +48,11 @@ internal sealed partial class SessionRollups
             if (segment)
             {
                 rows.Set(r, c++, key.Fdim);
+                rows.Set(r, c++, key.Fvalue);
+            }
+
+            if (page)
+            {
                 rows.Set(r, c++, key.Fvalue);
             }
 

@@ -238,6 +238,7 @@ internal sealed partial class SessionRollups
     /// </summary>
     public static void AddContribution(UpkeepDelta delta, List<UpkeepSession> sessions, bool touched, int sign)
     {
+        AddPageContribution(delta, sessions, touched, sign);
         delta.SeenEvents.Clear();
         delta.SeenVisits.Clear();
         // One session names each visit key once (they differ by dim or filter): no set of seen keys to keep.
@@ -293,7 +294,8 @@ internal sealed partial class SessionRollups
     /// <summary>Applies the segment rows' deltas of a day; false when a row would go negative (the caller then rebuilds the day whole).</summary>
     public async ValueTask<bool> ApplySegmentDeltaAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, UpkeepDelta delta, CancellationToken cancellationToken) =>
         await ApplyDeltaAsync(_t, connection, transaction, _segmentEvents, SegmentEventColumns, SegmentEventTypes, siteId, day, delta.SegmentEvents, 2, cancellationToken).ConfigureAwait(false) &&
-        await ApplyDeltaAsync(_t, connection, transaction, _segmentVisits, SegmentVisitColumns, SegmentVisitTypes, siteId, day, delta.SegmentVisits, 1, cancellationToken).ConfigureAwait(false);
+        await ApplyDeltaAsync(_t, connection, transaction, _segmentVisits, SegmentVisitColumns, SegmentVisitTypes, siteId, day, delta.SegmentVisits, 1, cancellationToken).ConfigureAwait(false) &&
+        await ApplyPageDeltaAsync(connection, transaction, siteId, day, delta, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Adds <paramref name="delta"/> (key → per value column) to the rows of <paramref name="table"/> for one day: reads the
@@ -316,7 +318,8 @@ internal sealed partial class SessionRollups
         }
 
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
-        var firstValue = segment ? 6 : 4;
+        var page = string.Equals(columns[2], "path", StringComparison.Ordinal); // page rows: the key's Fvalue is the path
+        var firstValue = segment ? 6 : page ? 5 : 4;
         var valueCount = columns.Length - firstValue;
         var rows = new List<(SegmentKey Key, long[] Values)>();
 
@@ -324,12 +327,12 @@ internal sealed partial class SessionRollups
         // site's rows) and returns the row it deletes, whose sums are inserted again below.
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day{(segment ? " AND fdim = @fdim AND fvalue = @fvalue" : string.Empty)}" +
+        command.CommandText = $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day{(segment ? " AND fdim = @fdim AND fvalue = @fvalue" : page ? " AND path = @fvalue" : string.Empty)}" +
                               $" AND dim = @dim AND value = @value RETURNING {string.Join(", ", columns.Skip(firstValue))}";
         Parameter(command, "site_id", siteId);
         Parameter(command, "day", day);
         var fdim = segment ? Parameter(command, "fdim", 0L) : null;
-        var fvalue = segment ? Parameter(command, "fvalue", string.Empty) : null;
+        var fvalue = segment || page ? Parameter(command, "fvalue", string.Empty) : null;
         var dim = Parameter(command, "dim", 0L);
         var value = Parameter(command, "value", string.Empty);
         foreach (var (key, d) in delta)
@@ -342,6 +345,10 @@ internal sealed partial class SessionRollups
             if (segment)
             {
                 fdim!.Value = (long)key.Fdim;
+            }
+
+            if (segment || page)
+            {
                 fvalue!.Value = key.Fvalue;
             }
 
@@ -399,6 +406,11 @@ internal sealed partial class SessionRollups
             if (segment)
             {
                 insert.Set(r, c++, key.Fdim);
+                insert.Set(r, c++, key.Fvalue);
+            }
+
+            if (page)
+            {
                 insert.Set(r, c++, key.Fvalue);
             }
 
@@ -486,6 +498,14 @@ internal sealed partial class SessionRollups
         public Dictionary<SegmentKey, long[]> SegmentEvents { get; } = [];
 
         public Dictionary<SegmentKey, long[]> SegmentVisits { get; } = [];
+
+        /// <summary>rollup_page_visits: (0, path, dim, value) → visitors, visits, bounces, duration, kept pageviews, kept events, session pageviews.</summary>
+        public Dictionary<SegmentKey, long[]> PageVisits { get; } = [];
+
+        /// <summary>The day's pages with page-segment rows (SessionRollups.PageSegments.cs): the only ones whose rows a delta changes.</summary>
+        public HashSet<string> CoveredPages { get; set; } = [];
+
+        internal HashSet<SegmentKey> SeenPages { get; } = [];
 
         // A visitor's distinct values so far (day rows with Fdim -1 and segment rows share the sets: their keys differ).
         internal HashSet<SegmentKey> SeenEvents { get; } = [];

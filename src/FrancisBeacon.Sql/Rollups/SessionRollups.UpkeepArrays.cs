@@ -23,7 +23,8 @@ internal sealed partial class SessionRollups
         string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
     {
         var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
-        var firstValue = segment ? 6 : 4;
+        var page = string.Equals(columns[2], "path", StringComparison.Ordinal); // page rows: keys (0, path, dim, value)
+        var firstValue = segment ? 6 : page ? 5 : 4;
         var valueCount = columns.Length - firstValue;
         var keys = delta.Where(e => !Array.TrueForAll(e.Value, v => v == 0)).Select(e => e.Key).ToList();
         var stored = new Dictionary<SegmentKey, long[]>(keys.Count);
@@ -33,6 +34,10 @@ internal sealed partial class SessionRollups
             ? $"DELETE FROM {table} AS x USING unnest(@fdims, @fvalues, @dims, @values) AS k(fdim, fvalue, dim, value)" +
               $" WHERE x.site_id = @site_id AND x.day = @day AND x.fdim = k.fdim AND x.fvalue = k.fvalue{collation} AND x.dim = k.dim AND x.value = k.value{collation}" +
               $" RETURNING x.fdim, x.fvalue, x.dim, x.value, {returned}"
+            : page
+            ? $"DELETE FROM {table} AS x USING unnest(@fvalues, @dims, @values) AS k(path, dim, value)" +
+              $" WHERE x.site_id = @site_id AND x.day = @day AND x.path = k.path{collation} AND x.dim = k.dim AND x.value = k.value{collation}" +
+              $" RETURNING 0, x.path, x.dim, x.value, {returned}"
             : $"DELETE FROM {table} AS x USING unnest(@dims, @values) AS k(dim, value)" +
               $" WHERE x.site_id = @site_id AND x.day = @day AND x.dim = k.dim AND x.value = k.value{collation}" +
               $" RETURNING -1, '', x.dim, x.value, {returned}";
@@ -46,6 +51,10 @@ internal sealed partial class SessionRollups
             if (segment)
             {
                 Parameter(command, "fdims", chunk.Select(k => k.Fdim).ToArray());
+                Parameter(command, "fvalues", chunk.Select(k => k.Fvalue).ToArray());
+            }
+            else if (page)
+            {
                 Parameter(command, "fvalues", chunk.Select(k => k.Fvalue).ToArray());
             }
 
@@ -98,6 +107,10 @@ internal sealed partial class SessionRollups
             if (segment)
             {
                 insert.Set(r, c++, key.Fdim);
+                insert.Set(r, c++, key.Fvalue);
+            }
+            else if (page)
+            {
                 insert.Set(r, c++, key.Fvalue);
             }
 

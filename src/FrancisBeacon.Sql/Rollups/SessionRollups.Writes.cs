@@ -156,6 +156,7 @@ internal sealed partial class SessionRollups
         await sessionRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         await hitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         await WriteSegmentsAsync(connection, transaction, siteId, day, touched, cancellationToken).ConfigureAwait(false);
+        await WritePageSegmentsAsync(connection, transaction, siteId, day, touched, cancellationToken).ConfigureAwait(false);
     }
 
     // A session's hits per distinct (page, event name, host): a linear scan for the usual few hits, a map for many.

@@ -38,7 +38,8 @@ internal sealed partial class SessionRollups
 
     /// <summary>
     /// The tables to clear with the other rollups (a site's rebuild, a purge, a day's rebuild, the raw-hit retention):
-    /// the session rows and the segment rows (SessionRollups.Segments.cs), which a query only uses together.
+    /// the session rows, the segment rows (SessionRollups.Segments.cs) and the page-segment rows
+    /// (SessionRollups.PageSegments.cs), which a query only uses together.
     /// </summary>
-    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits];
+    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits];
 }
