@@ -317,9 +317,7 @@ internal sealed partial class SessionRollups
             return await ApplyDeltaByArraysAsync(tables, connection, transaction, table, columns, types, siteId, day, delta, countColumn, cancellationToken).ConfigureAwait(false);
         }
 
-        var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
-        var page = string.Equals(columns[2], "path", StringComparison.Ordinal); // page rows: the key's Fvalue is the path
-        var firstValue = segment ? 6 : page ? 5 : 4;
+        var (segment, page, firstValue) = KeyShape(columns);
         var valueCount = columns.Length - firstValue;
         var rows = new List<(SegmentKey Key, long[] Values)>();
 
@@ -366,26 +364,12 @@ internal sealed partial class SessionRollups
                 }
             }
 
-            var any = false;
-            for (var i = 0; i < valueCount; i++)
+            switch (AddDelta(sums, d, countColumn))
             {
-                sums[i] += d[i];
-                if (sums[i] < 0)
-                {
+                case null:
                     return false;
-                }
-
-                any |= sums[i] != 0;
-            }
-
-            if (sums[countColumn] == 0)
-            {
-                if (any)
-                {
-                    return false;
-                }
-
-                continue;
+                case false:
+                    continue;
             }
 
             rows.Add((key, sums));
@@ -399,27 +383,7 @@ internal sealed partial class SessionRollups
         var insert = new RollupRows(table, columns, types, Math.Clamp(rows.Count, 1, ChunkRows));
         foreach (var (key, values) in rows)
         {
-            var r = await insert.AddAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);
-            insert.Set(r, 0, siteId);
-            insert.Set(r, 1, day);
-            var c = 2;
-            if (segment)
-            {
-                insert.Set(r, c++, key.Fdim);
-                insert.Set(r, c++, key.Fvalue);
-            }
-
-            if (page)
-            {
-                insert.Set(r, c++, key.Fvalue);
-            }
-
-            insert.Set(r, c++, key.Dim);
-            insert.Set(r, c++, key.Value);
-            for (var i = 0; i < valueCount; i++)
-            {
-                insert.Set(r, c + i, values[i]);
-            }
+            SetRow(insert, await insert.AddAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false), siteId, day, key, segment, page, values, valueCount);
         }
 
         await insert.FlushAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);

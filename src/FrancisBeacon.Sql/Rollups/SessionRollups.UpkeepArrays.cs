@@ -22,9 +22,7 @@ internal sealed partial class SessionRollups
     private static async ValueTask<bool> ApplyDeltaByArraysAsync(RollupTables tables, DbConnection connection, DbTransaction transaction, string table, string[] columns, RollupColumnType[] types,
         string siteId, long day, Dictionary<SegmentKey, long[]> delta, int countColumn, CancellationToken cancellationToken)
     {
-        var segment = string.Equals(columns[2], "fdim", StringComparison.Ordinal);
-        var page = string.Equals(columns[2], "path", StringComparison.Ordinal); // page rows: keys (0, path, dim, value)
-        var firstValue = segment ? 6 : page ? 5 : 4;
+        var (segment, page, firstValue) = KeyShape(columns); // page rows: keys (0, path, dim, value)
         var valueCount = columns.Length - firstValue;
         var keys = delta.Where(e => !Array.TrueForAll(e.Value, v => v == 0)).Select(e => e.Key).ToList();
         var stored = new Dictionary<SegmentKey, long[]>(keys.Count);
@@ -78,48 +76,15 @@ internal sealed partial class SessionRollups
         {
             var d = delta[key];
             var sums = stored.GetValueOrDefault(key) ?? new long[valueCount];
-            var any = false;
-            for (var i = 0; i < valueCount; i++)
+            switch (AddDelta(sums, d, countColumn))
             {
-                sums[i] += d[i];
-                if (sums[i] < 0)
-                {
+                case null:
                     return false;
-                }
-
-                any |= sums[i] != 0;
+                case false:
+                    continue;
             }
 
-            if (sums[countColumn] == 0)
-            {
-                if (any)
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            var r = await insert.AddAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);
-            insert.Set(r, 0, siteId);
-            insert.Set(r, 1, day);
-            var c = 2;
-            if (segment)
-            {
-                insert.Set(r, c++, key.Fdim);
-                insert.Set(r, c++, key.Fvalue);
-            }
-            else if (page)
-            {
-                insert.Set(r, c++, key.Fvalue);
-            }
-
-            insert.Set(r, c++, key.Dim);
-            insert.Set(r, c++, key.Value);
-            for (var i = 0; i < valueCount; i++)
-            {
-                insert.Set(r, c + i, sums[i]);
-            }
+            SetRow(insert, await insert.AddAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false), siteId, day, key, segment, page, sums, valueCount);
         }
 
         await insert.FlushAsync(tables, connection, transaction, cancellationToken).ConfigureAwait(false);
