@@ -9,14 +9,10 @@ namespace FrancisBeacon.Sqlite.Tests;
 /// </summary>
 public sealed class SqliteIncrementalUpkeepTests : IDisposable
 {
-    private static readonly TimeZoneInfo Zone = RandomQueries.FindZone("Europe/Berlin");
+    private static readonly TimeZoneInfo Zone = RollupTableRows.Zone;
     private static readonly DateOnly LastDay = new(2026, 3, 12);
-    private static readonly Dictionary<string, TimeZoneInfo> Sites = new(StringComparer.Ordinal) { [HitBuilder.DefaultSiteId] = Zone };
-    private static readonly string[] Tables =
-    [
-        "rollup_events", "rollup_visits", "rollup_links", "rollup_sessions", "rollup_session_hits", "rollup_segment_events", "rollup_segment_visits",
-        "rollup_month_events", "rollup_month_visits",
-    ];
+    private static readonly Dictionary<string, TimeZoneInfo> Sites = RollupTableRows.Sites;
+    private static readonly string[] Tables = RollupTableRows.Tables;
 
     private readonly SqliteTestDatabase _incremental = new();
     private readonly SqliteTestDatabase _whole = new();
@@ -63,9 +59,9 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
         Assert.Equal(0, whole.Rollups.IncrementalDays);
         foreach (var table in Tables)
         {
-            var expected = await RowsAsync(_whole.ConnectionString, table);
+            var expected = await RollupTableRows.ReadAsync(_whole.ConnectionString, table);
             Assert.True(expected.Count > 0 || table.Contains("month", StringComparison.Ordinal) || table.Contains("links", StringComparison.Ordinal), table);
-            Assert.Equal(expected, await RowsAsync(_incremental.ConnectionString, table));
+            Assert.Equal(expected, await RollupTableRows.ReadAsync(_incremental.ConnectionString, table));
         }
     }
 
@@ -96,7 +92,7 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
         await whole.RefreshRollupsAsync(Sites, ct);
         foreach (var table in Tables)
         {
-            Assert.Equal(await RowsAsync(_whole.ConnectionString, table), await RowsAsync(_incremental.ConnectionString, table));
+            Assert.Equal(await RollupTableRows.ReadAsync(_whole.ConnectionString, table), await RollupTableRows.ReadAsync(_incremental.ConnectionString, table));
         }
     }
 
@@ -113,25 +109,5 @@ public sealed class SqliteIncrementalUpkeepTests : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM beacon_rollup_upkeep WHERE site_id <> ''";
         return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
-    }
-
-    // Every row of a table as text, in a fixed order (the links' JSON included: the same links in the same order).
-    private static async Task<List<string>> RowsAsync(string connectionString, string table)
-    {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM beacon_{table}";
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            var values = new object[reader.FieldCount];
-            reader.GetValues(values);
-            rows.Add(string.Join("|", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
-        }
-
-        rows.Sort(StringComparer.Ordinal);
-        return rows;
     }
 }

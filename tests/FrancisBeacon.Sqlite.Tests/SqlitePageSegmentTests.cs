@@ -11,9 +11,9 @@ namespace FrancisBeacon.Sqlite.Tests;
 /// </summary>
 public sealed class SqlitePageSegmentTests : IDisposable
 {
-    private static readonly TimeZoneInfo Zone = RandomQueries.FindZone("Europe/Berlin");
+    private static readonly TimeZoneInfo Zone = RollupTableRows.Zone;
     private static readonly DateOnly Day = new(2026, 3, 12);
-    private static readonly Dictionary<string, TimeZoneInfo> Sites = new(StringComparer.Ordinal) { [HitBuilder.DefaultSiteId] = Zone };
+    private static readonly Dictionary<string, TimeZoneInfo> Sites = RollupTableRows.Sites;
 
     private readonly SqliteTestDatabase _incremental = new();
     private readonly SqliteTestDatabase _whole = new();

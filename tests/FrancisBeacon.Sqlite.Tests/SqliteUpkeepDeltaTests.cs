@@ -11,14 +11,10 @@ namespace FrancisBeacon.Sqlite.Tests;
 /// </summary>
 public sealed class SqliteUpkeepDeltaTests : IDisposable
 {
-    private static readonly TimeZoneInfo Zone = RandomQueries.FindZone("Europe/Berlin");
+    private static readonly TimeZoneInfo Zone = RollupTableRows.Zone;
     private static readonly DateOnly LastDay = new(2026, 3, 12);
-    private static readonly Dictionary<string, TimeZoneInfo> Sites = new(StringComparer.Ordinal) { [HitBuilder.DefaultSiteId] = Zone };
-    private static readonly string[] Tables =
-    [
-        "rollup_events", "rollup_visits", "rollup_links", "rollup_sessions", "rollup_session_hits", "rollup_segment_events", "rollup_segment_visits",
-        "rollup_month_events", "rollup_month_visits",
-    ];
+    private static readonly Dictionary<string, TimeZoneInfo> Sites = RollupTableRows.Sites;
+    private static readonly string[] Tables = RollupTableRows.Tables;
 
     private readonly SqliteTestDatabase _incremental = new();
     private readonly SqliteTestDatabase _whole = new();
@@ -113,7 +109,7 @@ public sealed class SqliteUpkeepDeltaTests : IDisposable
         await whole.RefreshRollupsAsync(Sites, ct);
         foreach (var table in Tables)
         {
-            Assert.Equal(await RowsAsync(_whole.ConnectionString, table), await RowsAsync(_incremental.ConnectionString, table));
+            Assert.Equal(await RollupTableRows.ReadAsync(_whole.ConnectionString, table), await RollupTableRows.ReadAsync(_incremental.ConnectionString, table));
         }
     }
 
@@ -133,25 +129,5 @@ public sealed class SqliteUpkeepDeltaTests : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
-
-    // Every row of a table as text, in a fixed order.
-    private static async Task<List<string>> RowsAsync(string connectionString, string table)
-    {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM beacon_{table}";
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            var values = new object[reader.FieldCount];
-            reader.GetValues(values);
-            rows.Add(string.Join("|", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
-        }
-
-        rows.Sort(StringComparer.Ordinal);
-        return rows;
     }
 }
