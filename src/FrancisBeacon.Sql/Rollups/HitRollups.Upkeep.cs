@@ -90,14 +90,15 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
-    /// The most new hits one write transaction of an incremental pass applies (default 10,000; 2,500 with
-    /// <see cref="RollupTables.SplitPoint"/>, about 0.3 s of CPU at ~110 µs per new hit); a day with more takes
+    /// The most new hits one write transaction of an incremental pass applies (default 10,000; 5,000 with
+    /// <see cref="RollupTables.SplitPoint"/>, about 0.6 s of CPU at ~110-140 µs per new hit: 2,500 cost 45 % more CPU per
+    /// pass, docs/performance.md "Round 8"); a day with more takes
     /// several transactions, each an exact step of its own (its mark is the insertion order of its last hit). SQLite has
     /// one writer: its hit writer waits for each step.
     /// </summary>
     internal int NewHitsPerTransaction
     {
-        get => _newHitsPerTransaction ?? (_t.SplitPoint is null ? 10_000 : 2_500);
+        get => _newHitsPerTransaction ?? (_t.SplitPoint is null ? 10_000 : 5_000);
         set => _newHitsPerTransaction = value;
     }
 
