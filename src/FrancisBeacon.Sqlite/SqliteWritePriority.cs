@@ -20,6 +20,9 @@ internal sealed class SqliteWritePriority
     private readonly object _lock = new();
     private int _hitWrites;
 
+    /// <summary>Tests: called when a transaction of the pass starts waiting for a hit write.</summary>
+    internal Action? Waiting { get; set; }
+
     /// <summary>Whether a hit write has counted itself in and not out yet.</summary>
     public bool HitWritesWaiting => Volatile.Read(ref _hitWrites) > 0;
 
@@ -45,6 +48,7 @@ internal sealed class SqliteWritePriority
             return false;
         }
 
+        Waiting?.Invoke();
         var deadline = Stopwatch.GetTimestamp() + (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
