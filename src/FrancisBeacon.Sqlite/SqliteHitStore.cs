@@ -14,7 +14,7 @@ namespace FrancisBeacon.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
 /// statement, bound by position; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
-public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups
+public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
@@ -22,6 +22,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
     private readonly HitQuerySql _query;
     private readonly IReadOnlyList<SqlMigration> _migrations;
     private readonly HitRollups _rollups;
+    private readonly SqliteWritePriority _priority = new();
 
     /// <summary>Creates the store. Nothing touches the database until the first call.</summary>
     /// <exception cref="ArgumentException">The connection string is missing or the table prefix is not allowed.</exception>
@@ -59,7 +60,8 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             ApplyDeltaRows = SqliteRollupDeltaWriter.ApplyAsync,
             JsonIdLists = true,
             InsertionOrder = "seq",
-            OpenAsync = async ct => await OpenAsync(ct),
+            OpenAsync = async ct => await OpenAsync(ct, rollups: true),
+            SplitPoint = SplitPointAsync,
         }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag, Incremental = options.IncrementalRollups };
     }
 
@@ -79,7 +81,10 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
             return;
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
+        // Counted in before BEGIN: the rollup pass lets a waiting hit write go first (SqliteWritePriority), and the hit
+        // write waits longer for the lock than the pass's statements do (docs/storage.md, "Writing while the rollups are kept").
+        using var priority = _priority.EnterHitWrite();
+        await using var connection = await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
         // Bound by position straight through SQLitePCLRaw, with the rollups' dirty hours marked once per batch in the
         // same transaction (docs/performance.md, "Write path").
@@ -240,9 +245,13 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
         return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CurrentVersion, transaction: transaction, cancellationToken: cancellationToken));
     }
 
-    private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool rollups = false, int? busyTimeoutMs = null)
     {
-        var connection = new SqliteConnection(_connectionString) { DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000) };
+        var busy = busyTimeoutMs ?? _busyTimeoutMs;
+        var connection = rollups
+            ? new SqliteRollupConnection(_connectionString, _priority, TimeSpan.FromMilliseconds(_busyTimeoutMs))
+            : new SqliteConnection(_connectionString);
+        connection.DefaultTimeout = Math.Max(1, busy / 1000);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -252,7 +261,7 @@ public sealed class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltSto
                 (string pattern, string? value) => value is not null && QueryRegex.Parse(pattern).IsMatch(value),
                 isDeterministic: true);
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL;");
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={busy}; PRAGMA synchronous=NORMAL;");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

@@ -146,7 +146,7 @@ public sealed class SqliteHitStoreSchemaTests
 
         await using var connection = new SqliteConnection(db.ConnectionString);
         var tables = (await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")).ToList();
-        Assert.Equal(["fb_hits", "fb_rollup_block_events", "fb_rollup_block_sites", "fb_rollup_block_visits", "fb_rollup_blocks", "fb_rollup_dirty", "fb_rollup_events", "fb_rollup_horizon", "fb_rollup_links", "fb_rollup_month_events", "fb_rollup_month_sites", "fb_rollup_month_visits", "fb_rollup_months", "fb_rollup_page_days", "fb_rollup_page_visits", "fb_rollup_segment_block_events", "fb_rollup_segment_block_sites", "fb_rollup_segment_block_visits", "fb_rollup_segment_blocks", "fb_rollup_segment_events", "fb_rollup_segment_visits", "fb_rollup_session_hits", "fb_rollup_sessions", "fb_rollup_sites", "fb_rollup_upkeep", "fb_rollup_visits", "fb_salts", "fb_schema_version"], tables);
+        Assert.Equal(["fb_hits", "fb_rollup_block_events", "fb_rollup_block_sites", "fb_rollup_block_visits", "fb_rollup_blocks", "fb_rollup_dirty", "fb_rollup_events", "fb_rollup_horizon", "fb_rollup_links", "fb_rollup_month_events", "fb_rollup_month_sites", "fb_rollup_month_visits", "fb_rollup_months", "fb_rollup_page_days", "fb_rollup_page_visits", "fb_rollup_rebuilding", "fb_rollup_segment_block_events", "fb_rollup_segment_block_sites", "fb_rollup_segment_block_visits", "fb_rollup_segment_blocks", "fb_rollup_segment_events", "fb_rollup_segment_visits", "fb_rollup_session_hits", "fb_rollup_sessions", "fb_rollup_sites", "fb_rollup_upkeep", "fb_rollup_visits", "fb_salts", "fb_schema_version"], tables);
     }
 
     private static async Task<List<Hit>> ReadAllAsync(SqliteHitStore store)

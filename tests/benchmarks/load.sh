@@ -21,7 +21,8 @@
 # its pass every 5 s during the runs, and report the passes; by default no site is configured and the worker is idle),
 # VISITORS=N (http: spread the requests over N visitors — a random X-Forwarded-For of N addresses per request, both
 # apps trusting it — instead of one address and user agent for every hit; see visitors.lua. Use it with ROLLUPS=1:
-# about 5 hits per visitor is N = a fifth of the hits a store's runs send, e.g. 300000).
+# about 5 hits per visitor is N = a fifth of the hits a store's runs send, e.g. 300000), STORES (http: the stores to
+# run, default "sqlite postgresql").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
@@ -60,7 +61,7 @@ else
   bench="$root/tests/benchmarks/FrancisBeacon.Benchmarks/bin/$configuration/net10.0/FrancisBeacon.Benchmarks.dll"
 fi
 
-if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)$ ]]; then
+if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)$ ]] && [[ "${STORES:-postgresql}" == *postgresql* ]]; then
   # shellcheck source=tests/postgres.sh
   source tests/postgres.sh start 2>"$work/pg.log" && own_pg=1
   # Benchmarks want a durable server, as in production: turn postgres.sh's test shortcuts back on.
@@ -246,7 +247,7 @@ kill_bench() { # durable: "" or a spool dir
 
 case "$what" in
   all) http_store sqlite; http_store postgresql; append_bench; flood_bench; kill_bench ;;
-  http) http_store sqlite; http_store postgresql ;;
+  http) for store in ${STORES:-sqlite postgresql}; do http_store "$store"; done ;;
   append) append_bench ;;
   flood) flood_bench ;;
   kill) kill_bench ;;

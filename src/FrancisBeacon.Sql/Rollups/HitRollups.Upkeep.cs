@@ -18,7 +18,7 @@ namespace FrancisBeacon.Sql.Rollups;
 /// <remarks>
 /// The day rows are per-visitor additive (a visitor id lives one site-local day), which is what makes this exact. The
 /// pass falls back to rebuilding the day whole when the shortcut could differ from a rebuild: no mark (first build, a
-/// purge, a time-zone change), changed visitors making up more than half of the day's visitors, a changed visitor with a
+/// purge, a time-zone change), new hits cheaper to rebuild with the day than to apply (CheaperThanWholeAsync), a changed visitor with a
 /// session linked across midnight (or a new session that might be), hits of a visitor that do not sort after all of that
 /// visitor's stored hits, rows of the next day already stored (its links point into this day), or a stored row that does
 /// not hold what the delta was taken against.
@@ -90,11 +90,19 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
-    /// The most new hits one write transaction of an incremental pass applies (default 10,000); a day with more takes
+    /// The most new hits one write transaction of an incremental pass applies (default 10,000; 5,000 with
+    /// <see cref="RollupTables.SplitPoint"/>, about 0.6 s of CPU at ~110-140 µs per new hit: 2,500 cost 45 % more CPU per
+    /// pass, docs/performance.md "Round 8"); a day with more takes
     /// several transactions, each an exact step of its own (its mark is the insertion order of its last hit). SQLite has
-    /// one writer: a transaction that outlasts the store's busy timeout makes the hit writer's batch fail and wait.
+    /// one writer: its hit writer waits for each step.
     /// </summary>
-    internal int NewHitsPerTransaction { get; set; } = 10_000;
+    internal int NewHitsPerTransaction
+    {
+        get => _newHitsPerTransaction ?? (_t.SplitPoint is null ? 10_000 : 5_000);
+        set => _newHitsPerTransaction = value;
+    }
+
+    private int? _newHitsPerTransaction;
 
     /// <summary>How many write transactions applied new hits incrementally (tests read it).</summary>
     internal int IncrementalSteps { get; private set; }
@@ -112,6 +120,25 @@ public sealed partial class HitRollups
         var pendingFrom = long.MinValue;
         var next = 0;
         var applied = false;
+        // The new hits and the cost rule first, outside any write transaction (SQLite has one writer: reading a young
+        // day's hits must not keep the hit writer out); a step that finds another mark reads them again inside.
+        if (await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+                $"SELECT seq FROM {_upkeep} WHERE site_id = @site_id AND day = @day", new { site_id = siteId, day }, cancellationToken: cancellationToken)).ConfigureAwait(false) is not { } start)
+        {
+            return false;
+        }
+
+        if (start < top)
+        {
+            pending = await ReadNewHitsAsync(connection, null, siteId, day, zone, start, top, cancellationToken).ConfigureAwait(false);
+            pending.Sort(static (x, y) => x.Seq.CompareTo(y.Seq));
+            pendingFrom = start;
+            if (!await CheaperThanWholeAsync(connection, siteId, day, pending.Count, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
@@ -181,11 +208,11 @@ public sealed partial class HitRollups
             list.Add(h);
         }
 
-        // The day's visitors (dim 0 of the visit rows); a day without stored rows, or with a large share of changed
-        // visitors, is cheaper (or only possible) to rebuild whole. Stored rows of the next day hold links into this one.
+        // A day without stored rows can only be rebuilt whole (whether the rest is cheaper whole was decided before the
+        // first step: CheaperThanWholeAsync). Stored rows of the next day hold links into this one.
         var dayVisitors = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
             $"SELECT visitors FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (dayVisitors is not { } visitorCount || byVisitor.Count * 2L > visitorCount)
+        if (dayVisitors is null)
         {
             return false;
         }
@@ -272,8 +299,30 @@ public sealed partial class HitRollups
         return true;
     }
 
+    /// <summary>
+    /// The CPU cost of applying one new hit incrementally, in the unit of <see cref="WholeCostPerHit"/> (microseconds:
+    /// ~110 µs per new hit on realistic traffic, docs/performance.md "Incremental upkeep, round 6").
+    /// </summary>
+    internal int IncrementalCostPerHit { get; set; } = 110;
+
+    /// <summary>The CPU cost of rebuilding one of a day's hits whole (read, cut, write: ~39 µs, docs/performance.md round 4).</summary>
+    internal int WholeCostPerHit { get; set; } = 39;
+
+    /// <summary>
+    /// The fallback rule by cost: applying <paramref name="newHits"/> incrementally (each costs about
+    /// <see cref="IncrementalCostPerHit"/>) against rebuilding the day whole (its stored hits and the new ones, each
+    /// about <see cref="WholeCostPerHit"/>). A young day whose new hits outnumber about half of its stored ones is rebuilt
+    /// whole; a day without stored rows always is.
+    /// </summary>
+    private async ValueTask<bool> CheaperThanWholeAsync(DbConnection connection, string siteId, long day, long newHits, CancellationToken cancellationToken)
+    {
+        var stored = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT events FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return stored is { } hits && newHits * IncrementalCostPerHit <= (hits + newHits) * WholeCostPerHit;
+    }
+
     // The day's hits with an insertion order in (from, top], with it.
-    private async ValueTask<List<(RollupHit Hit, long Seq)>> ReadNewHitsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, TimeZoneInfo zone, long from, long top, CancellationToken cancellationToken)
+    private async ValueTask<List<(RollupHit Hit, long Seq)>> ReadNewHitsAsync(DbConnection connection, DbTransaction? transaction, string siteId, long day, TimeZoneInfo zone, long from, long top, CancellationToken cancellationToken)
     {
         var order = _t.InsertionOrder!;
         var start = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));

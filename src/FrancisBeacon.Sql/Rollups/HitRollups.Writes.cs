@@ -122,7 +122,9 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
-    /// Replaces every rollup row of <paramref name="day"/> (day rows, links, session rows) in one transaction; with
+    /// Replaces every rollup row of <paramref name="day"/> (day rows, links, session rows) in one transaction (with
+    /// <see cref="RollupTables.SplitPoint"/>: in chunks that the store may commit separately, the day answered from the raw
+    /// hits meanwhile); with
     /// <paramref name="mark"/> (the insertion order its hits were read up to), records it as the day's upkeep mark unless a
     /// purge changed the upkeep epoch since the pass read <paramref name="epoch"/>.
     /// </summary>
@@ -135,10 +137,18 @@ public sealed partial class HitRollups
         }
 
         var key = new { site_id = siteId, day = day.Day };
+        // SQLite: recorded as being rebuilt, then rewritten in chunks the store may commit separately (HitRollups.Split.cs).
+        var token = SplitsDays ? await BeginSplitDayAsync(connection, transaction, siteId, day.Day, zone, cancellationToken).ConfigureAwait(false) : 0;
         // The day tables' keys start with (site_id, dim, day): with every dim listed, the delete seeks each (dim, day)
         // instead of scanning all the site's rows (which made a first build quadratic in the number of days).
         foreach (var (table, dims) in new[] { (_events, EventDims), (_visits, VisitDims), (_links, string.Empty) }.Concat(_sessions.TableNames.Select(t => (t, string.Empty))))
         {
+            if (SplitsDays)
+            {
+                await DeleteDayInChunksAsync(connection, transaction, table, dims, siteId, day.Day, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             await connection.ExecuteAsync(new CommandDefinition(
                 $"DELETE FROM {table} WHERE site_id = @site_id{dims} AND day = @day", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
@@ -190,6 +200,11 @@ public sealed partial class HitRollups
         }
 
         await _sessions.WriteDayAsync(connection, transaction, siteId, day, previous, zone, cancellationToken).ConfigureAwait(false);
+        if (SplitsDays)
+        {
+            await EndSplitDayAsync(connection, transaction, siteId, day.Day, token, cancellationToken).ConfigureAwait(false);
+        }
+
         // No mark after a purge since the pass began (its top may count hits handed a freed rowid): rebuilt whole next time.
         if (mark is { } seq && await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) == epoch)
         {

@@ -130,7 +130,7 @@ public sealed partial class HitRollups
         {
             await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var table in new[] { _events, _visits, _links, _sites }.Concat(_sessions.TableNames).Concat(UpkeepTables))
+                foreach (var table in new[] { _events, _visits, _links, _sites }.Concat(_sessions.TableNames).Concat(UpkeepTables).Concat(SplitTables))
                 {
                     await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE site_id = @site_id", new { site_id = siteId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
@@ -277,7 +277,7 @@ public sealed partial class HitRollups
 
             var first = range.From == DateTimeOffset.MinValue ? long.MinValue / 4 : DayOf(range.From.ToUnixTimeMilliseconds(), zone);
             var last = range.To == DateTimeOffset.MaxValue ? long.MaxValue / 4 : DayOf(range.To.ToUnixTimeMilliseconds() - 1, zone);
-            foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames).Concat(UpkeepTables))
+            foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames).Concat(UpkeepTables).Concat(SplitTables))
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -453,14 +453,17 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
-    /// The hours of a site whose changes are not rolled up yet and have waited <see cref="MaxLag"/> or longer: a query cuts
-    /// their days from the raw hits; the other dirty hours' days are still answered from their stored rows.
+    /// The hours of a site whose changes are not rolled up yet and have waited <see cref="MaxLag"/> or longer, and an hour of
+    /// each day being rewritten: a query cuts their days from the raw hits; the other dirty hours' days are still answered
+    /// from their stored rows.
     /// </summary>
     private async ValueTask<IEnumerable<long>> OverdueHoursAsync(DbConnection connection, string siteId, CancellationToken cancellationToken) =>
         await connection.QueryAsync<long>(new CommandDefinition(
-            MaxLag <= TimeSpan.Zero
+            (MaxLag <= TimeSpan.Zero
                 ? $"SELECT hour FROM {_dirty} WHERE site_id = @site_id"
-                : $"SELECT hour FROM {_dirty} WHERE site_id = @site_id AND since <= {_t.Dialect.NowMilliseconds} - @lag_ms",
+                : $"SELECT hour FROM {_dirty} WHERE site_id = @site_id AND since <= {_t.Dialect.NowMilliseconds} - @lag_ms") +
+            // Days being rewritten in several transactions (HitRollups.Split.cs) are cut from the raw hits too.
+            (SplitsDays ? $" UNION ALL SELECT hour FROM {Rebuilding} WHERE site_id = @site_id" : string.Empty),
             new { site_id = siteId, lag_ms = (long)MaxLag.TotalMilliseconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
     private async ValueTask ReadStoredAsync(DbConnection connection, string siteId, RollupPlan plan, long firstDay, long endDay, SortedSet<long> skip, RollupAccumulator acc, CancellationToken cancellationToken)

@@ -188,6 +188,10 @@ public sealed class RollupRows
         }
 
         Clear();
+        if (tables.Splittable.TryGetValue(transaction, out var split))
+        {
+            await split(cancellationToken).ConfigureAwait(false); // a whole-day rewrite: other writers may go first
+        }
     }
 
     /// <summary>Starts a row, inserting the chunk first when it is full.</summary>

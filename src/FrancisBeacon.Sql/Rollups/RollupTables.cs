@@ -100,6 +100,19 @@ public sealed class RollupTables
     /// </summary>
     public string? DirtyInsertionOrder { get; init; }
 
+    /// <summary>
+    /// Lets other writers in during a whole-day rewrite (SQLite, one writer): called by the pass between chunks of a day's
+    /// rows, inside a transaction whose day is recorded in <c>rollup_rebuilding</c> (queries cut such a day from the raw
+    /// hits, so its half-written rows are never read). The store may commit the work so far and begin a new write
+    /// transaction on the same connection and transaction object; it returns whether it did (the pass then checks that
+    /// the day is still its own). <see langword="null"/>: a day's rows are replaced in one transaction (PostgreSQL,
+    /// whose row locks never block the hit writer), and the store needs no <c>rollup_rebuilding</c> table. Default: null.
+    /// </summary>
+    public Func<DbConnection, DbTransaction, CancellationToken, ValueTask<bool>>? SplitPoint { get; init; }
+
+    // The transactions of whole-day rewrites that may be split, with what checks the day after a split.
+    internal System.Runtime.CompilerServices.ConditionalWeakTable<DbTransaction, Func<CancellationToken, ValueTask>> Splittable { get; } = new();
+
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
 
