@@ -11,7 +11,7 @@ namespace FrancisBeacon.Testing;
 /// do): a page busy on every day of 2025-02-24 .. 2025-05-07 but one (Wednesday Feb 26, so the week of Feb 24 is not
 /// whole), over whole months, a run of months (March-April), weeks, partial months and the week with the quiet day,
 /// with visits on the page across midnight at month and week starts; then batches of late hits on days inside March
-/// and April, with and without a refresh. Every answer must be the reference's.
+/// and April, each followed by a refresh. Every answer must be the reference's.
 /// </content>
 public abstract partial class HitStoreConformanceTests<TFixture>
 {
@@ -35,7 +35,8 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     /// <summary>
     /// Batches of late hits on days inside March, April and the run of both (new visitors on the page, a visitor coming
     /// back to it, one leaving it for another page, one on it up to midnight): page-filtered queries over months match
-    /// the reference before each refresh (the changed days wait for a rebuild) and after it.
+    /// the reference after each refresh. (Before it, the changed days wait for a rebuild and such ranges take the raw
+    /// path, which Rollups_PageFiltersWithChangedLastDays_MatchReferenceWithoutRefresh covers.)
     /// </summary>
     [Fact]
     public virtual async Task Rollups_PageFiltersOverMonthsWithLateHits_MatchReference()
@@ -61,7 +62,6 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         {
             await store.AppendAsync(batches[i], TestCancellationToken);
             await reference.AppendAsync(batches[i], TestCancellationToken);
-            await AssertPageBlockQueriesAsync(store, reference, $"batch {i + 1} before its refresh");
             await RefreshRollupsAsync(store);
             await AssertPageBlockQueriesAsync(store, reference, $"batch {i + 1} after its refresh");
         }
