@@ -11,7 +11,7 @@ namespace FrancisBeacon.Testing;
 /// do): a page busy on every day of 2025-02-24 .. 2025-05-07 but one (Wednesday Feb 26, so the week of Feb 24 is not
 /// whole), over whole months, a run of months (March-April), weeks, partial months and the week with the quiet day,
 /// with visits on the page across midnight at month and week starts; then batches of late hits on days inside March
-/// and April, each followed by a refresh. Every answer must be the reference's.
+/// and April, each followed by a refresh, and a purge inside March. Every answer must be the reference's.
 /// </content>
 public abstract partial class HitStoreConformanceTests<TFixture>
 {
@@ -35,7 +35,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     /// <summary>
     /// Batches of late hits on days inside March, April and the run of both (new visitors on the page, a visitor coming
     /// back to it, one leaving it for another page, one on it up to midnight): page-filtered queries over months match
-    /// the reference after each refresh. (Before it, the changed days wait for a rebuild and such ranges take the raw
+    /// the reference after each refresh, and after a purge inside March and a refresh. (Before a refresh, the changed days wait for a rebuild and such ranges take the raw
     /// path, which Rollups_PageFiltersWithChangedLastDays_MatchReferenceWithoutRefresh covers.)
     /// </summary>
     [Fact]
@@ -65,6 +65,18 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             await RefreshRollupsAsync(store);
             await AssertPageBlockQueriesAsync(store, reference, $"batch {i + 1} after its refresh");
         }
+
+        // A purge from Tuesday Mar 18 10:00 to Thursday Mar 20 01:00: Mar 19 has no rows any more, so March, March-April
+        // and the week of Mar 17 no longer answer for the page; the days around it are rebuilt.
+        var range = new HitRange
+        {
+            SiteId = SiteId,
+            From = TimeZoneSegments.StartOfDay(new DateOnly(2025, 3, 18), RollupZone).AddHours(10),
+            To = TimeZoneSegments.StartOfDay(new DateOnly(2025, 3, 20), RollupZone).AddHours(1),
+        };
+        Assert.Equal(await reference.PurgeAsync(range, TestCancellationToken), await store.PurgeAsync(range, TestCancellationToken));
+        await RefreshRollupsAsync(store);
+        await AssertPageBlockQueriesAsync(store, reference, "after a purge inside March and a refresh");
     }
 
     // Visitor k of the busy page on a day.
