@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 FrancisBeacon authors
 
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
@@ -32,6 +33,9 @@ namespace FrancisBeacon.Sql.Rollups;
 /// </remarks>
 internal sealed partial class SessionRollups
 {
+    // The sites whose blocks were all built by an earlier pass of this instance, with nothing changed since.
+    private readonly ConcurrentDictionary<string, bool> _pageBlocksDone = new(StringComparer.Ordinal);
+
     private string PageBlocks => _t.Prefix + "rollup_page_blocks";
 
     private string PageBlockVisits => _t.Prefix + "rollup_page_block_visits";
@@ -72,9 +76,21 @@ internal sealed partial class SessionRollups
     /// first, then runs of months from the months), drops the listed ones no longer eligible. Bounded per pass by
     /// <see cref="PageBackfillTimePerPass"/> and <see cref="PageBlockTimePerPass"/>. Returns the number of blocks built.
     /// </summary>
-    public async ValueTask<int> RefreshPageBlocksAsync(DbConnection connection, string siteId, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The blocks are only looked at when something may have changed them: days rebuilt or updated in this pass
+    /// (<paramref name="changed"/>), days backfilled, or blocks left to build by an earlier pass of this instance (or
+    /// none yet). A purge marks its edge days for a rebuild, so the pass after it looks; a block that lost a day
+    /// otherwise (the raw-hit horizon) is never read by a query meanwhile (<see cref="PagePiecesAsync"/>).
+    /// </remarks>
+    public async ValueTask<int> RefreshPageBlocksAsync(DbConnection connection, string siteId, bool changed, CancellationToken cancellationToken)
     {
-        await BackfillPagesAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
+        var backfilled = await BackfillPagesAsync(connection, siteId, cancellationToken).ConfigureAwait(false);
+        if (!changed && backfilled == 0 && _pageBlocksDone.ContainsKey(siteId))
+        {
+            return 0;
+        }
+
+        _pageBlocksDone.TryRemove(siteId, out _);
 
         var key = new { site_id = siteId };
         var latest = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
@@ -130,11 +146,13 @@ internal sealed partial class SessionRollups
             .ToList();
         var started = Stopwatch.GetTimestamp();
         var built = 0;
+        var complete = true;
         foreach (var block in wanted)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (Stopwatch.GetElapsedTime(started) > PageBlockTimePerPass)
             {
+                complete = false;
                 break;
             }
 
@@ -144,6 +162,7 @@ internal sealed partial class SessionRollups
                 months = MonthsOf(block.First, block.End);
                 if (!months.All(m => listed.Contains((m.First, m.End, block.Path))))
                 {
+                    complete = false;
                     continue; // a month not built yet (the pass ran out of time): the next pass
                 }
             }
@@ -154,6 +173,11 @@ internal sealed partial class SessionRollups
         }
 
         PageBlocksBuilt += built;
+        if (complete)
+        {
+            _pageBlocksDone[siteId] = true;
+        }
+
         return built;
     }
 
