@@ -15,10 +15,14 @@ namespace FrancisBeacon.Sqlite;
 /// v = v + excluded.v</c>), with <c>RETURNING</c> the new sums only for a key whose delta shrinks a value or leaves
 /// its count (those sums are checked: none negative, no count of zero that keeps another value), and a delete of each
 /// row whose count fell to zero, inside the caller's write transaction. SQLite has no grants, so the <c>UPDATE</c> this
-/// needs is always allowed.
+/// needs is always allowed. Keys that only grow go <see cref="GrowingRows"/> to a statement: one step and one reset for
+/// all of them, and site_id and day bound once (all rows of a chunk share them).
 /// </summary>
 internal static class SqliteRollupDeltaWriter
 {
+    /// <summary>Rows per step of the multi-row upsert of growing keys.</summary>
+    internal const int GrowingRows = 32;
+
     public static ValueTask<bool> ApplyAsync(DbConnection connection, DbTransaction transaction, RollupRows rows, int keyColumns, int countColumn, CancellationToken cancellationToken)
     {
         var db = ((SqliteConnection)connection).Handle!;
@@ -28,6 +32,12 @@ internal static class SqliteRollupDeltaWriter
         var upsertText = $"INSERT INTO {rows.Table} ({string.Join(", ", rows.Columns)}) VALUES ({string.Join(", ", Enumerable.Repeat("?", columns))})" +
                          $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", values.Select(v => $"{v} = {v} + excluded.{v}"))}";
         var checkedText = upsertText + $" RETURNING {string.Join(", ", values)}";
+        // ?1 site_id and ?2 day shared by every row, then the row's key and value columns.
+        var perRow = columns - 2;
+        var multiText = $"INSERT INTO {rows.Table} ({string.Join(", ", rows.Columns)}) VALUES " +
+                        string.Join(", ", Enumerable.Range(0, GrowingRows).Select(r => "(?1, ?2, " + string.Join(", ", Enumerable.Range(0, perRow).Select(c => $"?{3 + (r * perRow) + c}")) + ")")) +
+                        $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", values.Select(v => $"{v} = {v} + excluded.{v}"))}";
+        var shared = rows.Count > 0 && SharesSiteAndDay(rows);
         var deleteText = $"DELETE FROM {rows.Table} WHERE {string.Join(" AND ", keys.Select(k => $"{k} = ?"))}";
         var buffer = ArrayPool<byte>.Shared.Rent(1024);
         var count = countColumn - keyColumns;
@@ -36,6 +46,9 @@ internal static class SqliteRollupDeltaWriter
             using var upsert = SqliteBatchWriter.Prepare(db, upsertText);
             sqlite3_stmt? checkedUpsert = null;
             sqlite3_stmt? delete = null;
+            sqlite3_stmt? multi = null;
+            Span<int> growing = stackalloc int[GrowingRows];
+            var pending = 0;
             try
             {
                 for (var row = 0; row < rows.Count; row++)
@@ -48,6 +61,21 @@ internal static class SqliteRollupDeltaWriter
                     if (Growing(rows, row, keyColumns, countColumn))
                     {
                         // Every sum grows and the count with it: nothing to check (a new visitor's keys, mostly).
+                        if (shared)
+                        {
+                            growing[pending++] = row;
+                            if (pending == GrowingRows)
+                            {
+                                multi ??= SqliteBatchWriter.Prepare(db, multiText);
+                                BindMany(db, multi, rows, growing, columns, ref buffer);
+                                SqliteBatchWriter.Check(db, raw.sqlite3_step(multi), raw.SQLITE_DONE);
+                                SqliteBatchWriter.Check(db, raw.sqlite3_reset(multi), raw.SQLITE_OK);
+                                pending = 0;
+                            }
+
+                            continue;
+                        }
+
                         Bind(db, upsert, rows, row, columns, ref buffer);
                         SqliteBatchWriter.Check(db, raw.sqlite3_step(upsert), raw.SQLITE_DONE);
                         SqliteBatchWriter.Check(db, raw.sqlite3_reset(upsert), raw.SQLITE_OK);
@@ -82,11 +110,20 @@ internal static class SqliteRollupDeltaWriter
                         SqliteBatchWriter.Check(db, raw.sqlite3_reset(delete), raw.SQLITE_OK);
                     }
                 }
+
+                // The last growing rows, one by one.
+                for (var i = 0; i < pending; i++)
+                {
+                    Bind(db, upsert, rows, growing[i], columns, ref buffer);
+                    SqliteBatchWriter.Check(db, raw.sqlite3_step(upsert), raw.SQLITE_DONE);
+                    SqliteBatchWriter.Check(db, raw.sqlite3_reset(upsert), raw.SQLITE_OK);
+                }
             }
             finally
             {
                 checkedUpsert?.Dispose();
                 delete?.Dispose();
+                multi?.Dispose();
             }
         }
         finally
@@ -114,6 +151,47 @@ internal static class SqliteRollupDeltaWriter
         }
 
         return true;
+    }
+
+    // Whether every row has the first row's site_id (column 0) and day (column 1), as a chunk of one day's deltas does.
+    private static bool SharesSiteAndDay(RollupRows rows)
+    {
+        var site = rows.GetString(0, 0);
+        var day = rows.GetInt64(0, 1);
+        for (var row = 1; row < rows.Count; row++)
+        {
+            if (!string.Equals(rows.GetString(row, 0), site, StringComparison.Ordinal) || rows.GetInt64(row, 1) != day)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // ?1 and ?2 from the first row (SharesSiteAndDay), then columns 2.. of each row.
+    private static void BindMany(sqlite3 db, sqlite3_stmt statement, RollupRows rows, ReadOnlySpan<int> batch, int columns, ref byte[] buffer)
+    {
+        SqliteBatchWriter.BindText(db, statement, 1, rows.GetString(batch[0], 0), ref buffer);
+        SqliteBatchWriter.Check(db, raw.sqlite3_bind_int64(statement, 2, rows.GetInt64(batch[0], 1)), raw.SQLITE_OK);
+        var index = 3;
+        foreach (var row in batch)
+        {
+            for (var c = 2; c < columns; c++, index++)
+            {
+                if (rows.TypeOf(c) == RollupColumnType.Text)
+                {
+                    SqliteBatchWriter.BindText(db, statement, index, rows.GetString(row, c), ref buffer);
+                }
+                else
+                {
+                    SqliteBatchWriter.Check(
+                        db,
+                        rows.IsNull(row, c) ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_int64(statement, index, rows.GetInt64(row, c)),
+                        raw.SQLITE_OK);
+                }
+            }
+        }
     }
 
     private static void Bind(sqlite3 db, sqlite3_stmt statement, RollupRows rows, int row, int columns, ref byte[] buffer)

@@ -22,7 +22,8 @@ internal sealed partial class SessionRollups
         var (segment, page, firstValue) = KeyShape(columns);
         var valueCount = columns.Length - firstValue;
         var rows = new RollupRows(table, columns, types, Math.Clamp(delta.Count, 1, ChunkRows));
-        foreach (var (key, d) in delta)
+        // In key order: each page of the table is then read and dirtied once per step, not once per key.
+        foreach (var (key, d) in Sorted(delta))
         {
             if (Array.TrueForAll(d, v => v == 0))
             {

@@ -3,7 +3,6 @@
 
 using System.Data.Common;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Dapper;
 using FrancisBeacon.Querying;
 
@@ -243,23 +242,31 @@ internal sealed partial class SessionRollups
         delta.SeenVisits.Clear();
         // One session names each visit key once (they differ by dim or filter): no set of seen keys to keep.
         var seenVisits = sessions.Count == 1 ? null : delta.SeenVisits;
+        var strings = delta.Strings;
+        Span<int> values = stackalloc int[RollupDimensions.Visit.Length];
+        var hitIds = delta.HitIds;
         foreach (var s in sessions)
         {
+            // Each string of the session numbered once; the keys below are integers.
+            hitIds.Clear();
             foreach (var h in s.Hits)
             {
-                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 0, string.Empty), h, sign);
-                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 1, h.Path), h, sign);
-                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 2, h.EventName), h, sign);
-                AddEventDelta(delta.Events, delta.SeenEvents, new SegmentKey(-1, string.Empty, 3, h.Hostname), h, sign);
+                hitIds.Add((strings.Id(h.Path), strings.Id(h.EventName), strings.Id(h.Hostname)));
             }
 
-            var values = s.Values();
-            AddVisitDelta(delta.Visits, seenVisits, new SegmentKey(-1, string.Empty, 0, string.Empty), s, sign);
-            for (var i = 0; i < values.Length; i++)
+            for (var j = 0; j < hitIds.Count; j++)
             {
-                AddVisitDelta(delta.Visits, seenVisits, new SegmentKey(-1, string.Empty, i + 1, values[i]), s, sign);
+                AddEventDeltas(delta.EventTable, delta.SeenEvents, -1, 0, hitIds[j], s.Hits[j], sign);
             }
 
+            values[0] = strings.Id(s.Entry);
+            values[1] = strings.Id(s.Exit);
+            for (var i = 0; i < s.Attributes.Length; i++)
+            {
+                values[i + 2] = strings.Id(s.Attributes[i]);
+            }
+
+            AddVisitDeltas(delta.VisitTable, seenVisits, -1, 0, values, s, sign);
             if (touched)
             {
                 continue;
@@ -268,24 +275,16 @@ internal sealed partial class SessionRollups
             for (var f = 0; f < SegmentAttributes.Length; f++)
             {
                 var code = f + 1;
-                var fvalue = s.Attributes[SegmentAttributes[f]];
-                if (!KeptSegments[f] && string.Equals(fvalue, HitDimension.NotSet, StringComparison.Ordinal))
+                if (!KeptSegments[f] && string.Equals(s.Attributes[SegmentAttributes[f]], HitDimension.NotSet, StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                AddVisitDelta(delta.SegmentVisits, seenVisits, new SegmentKey(code, fvalue, 0, string.Empty), s, sign);
-                for (var i = 0; i < values.Length; i++)
+                var fvalue = values[SegmentAttributes[f] + 2];
+                AddVisitDeltas(delta.SegmentVisitTable, seenVisits, code, fvalue, values, s, sign);
+                for (var j = 0; j < hitIds.Count; j++)
                 {
-                    AddVisitDelta(delta.SegmentVisits, seenVisits, new SegmentKey(code, fvalue, i + 1, values[i]), s, sign);
-                }
-
-                foreach (var h in s.Hits)
-                {
-                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 0, string.Empty), h, sign);
-                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 1, h.Path), h, sign);
-                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 2, h.EventName), h, sign);
-                    AddEventDelta(delta.SegmentEvents, delta.SeenEvents, new SegmentKey(code, fvalue, 3, h.Hostname), h, sign);
+                    AddEventDeltas(delta.SegmentEventTable, delta.SeenEvents, code, fvalue, hitIds[j], s.Hits[j], sign);
                 }
             }
         }
@@ -420,11 +419,18 @@ internal sealed partial class SessionRollups
         return (string.Join(", ", visitors.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@v{i}"))), parameters);
     }
 
-    private static void AddEventDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey> seen, SegmentKey key, UpkeepHit hit, int sign)
+    // The four event keys of one folded hit (dims 0..3: all, page, event name, host) under filter (fdim, fvalue).
+    private static void AddEventDeltas(DeltaTable rows, HashSet<long> seen, int fdim, int fvalue, (int Path, int EventName, int Hostname) ids, UpkeepHit hit, int sign)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
-        var counts = slot ??= new long[3];
+        AddEventDelta(rows, seen, DeltaTable.Key(fdim, fvalue, 0, 0), hit, sign);
+        AddEventDelta(rows, seen, DeltaTable.Key(fdim, fvalue, 1, ids.Path), hit, sign);
+        AddEventDelta(rows, seen, DeltaTable.Key(fdim, fvalue, 2, ids.EventName), hit, sign);
+        AddEventDelta(rows, seen, DeltaTable.Key(fdim, fvalue, 3, ids.Hostname), hit, sign);
+    }
 
+    private static void AddEventDelta(DeltaTable rows, HashSet<long> seen, long key, UpkeepHit hit, int sign)
+    {
+        var counts = rows.Slot(key, out _);
         if (seen.Add(key))
         {
             counts[0] += sign;
@@ -434,34 +440,42 @@ internal sealed partial class SessionRollups
         counts[2] += sign * hit.Events;
     }
 
-    private static void AddVisitDelta(Dictionary<SegmentKey, long[]> rows, HashSet<SegmentKey>? seen, SegmentKey key, UpkeepSession session, int sign)
+    // The visit keys of one session (dim 0, then every visit dimension with its value) under filter (fdim, fvalue).
+    private static void AddVisitDeltas(DeltaTable rows, HashSet<long>? seen, int fdim, int fvalue, ReadOnlySpan<int> values, UpkeepSession session, int sign)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
-        var counts = slot ??= new long[6];
-        if (seen is null || seen.Add(key))
+        var bounce = session.Events == 1 && session.Pageviews == 1 ? sign : 0;
+        var duration = sign * (session.End - session.Start);
+        var pageviews = sign * session.Pageviews;
+        var events = sign * session.Events;
+        for (var dim = 0; dim <= values.Length; dim++)
         {
-            counts[0] += sign;
-        }
+            var key = DeltaTable.Key(fdim, fvalue, dim, dim == 0 ? 0 : values[dim - 1]);
+            var counts = rows.Slot(key, out _);
+            if (seen is null || seen.Add(key))
+            {
+                counts[0] += sign;
+            }
 
-        counts[1] += sign;
-        counts[2] += session.Events == 1 && session.Pageviews == 1 ? sign : 0;
-        counts[3] += sign * (session.End - session.Start);
-        counts[4] += sign * session.Pageviews;
-        counts[5] += sign * session.Events;
+            counts[1] += sign;
+            counts[2] += bounce;
+            counts[3] += duration;
+            counts[4] += pageviews;
+            counts[5] += events;
+        }
     }
 
     /// <summary>The signed changes of one day's rows that the incremental upkeep collects before writing them.</summary>
     internal sealed class UpkeepDelta
     {
         /// <summary>rollup_events: (dim, value) with Fdim -1 → visitors, pageviews, events.</summary>
-        public Dictionary<SegmentKey, long[]> Events { get; } = [];
+        public Dictionary<SegmentKey, long[]> Events => EventTable.ToKeys(Strings);
 
         /// <summary>rollup_visits: (dim, value) with Fdim -1 → visitors, visits, bounces, duration, pageviews, events.</summary>
-        public Dictionary<SegmentKey, long[]> Visits { get; } = [];
+        public Dictionary<SegmentKey, long[]> Visits => VisitTable.ToKeys(Strings);
 
-        public Dictionary<SegmentKey, long[]> SegmentEvents { get; } = [];
+        public Dictionary<SegmentKey, long[]> SegmentEvents => SegmentEventTable.ToKeys(Strings);
 
-        public Dictionary<SegmentKey, long[]> SegmentVisits { get; } = [];
+        public Dictionary<SegmentKey, long[]> SegmentVisits => SegmentVisitTable.ToKeys(Strings);
 
         /// <summary>rollup_page_visits: (0, path, dim, value) → visitors, visits, bounces, duration, kept pageviews, kept events, session pageviews.</summary>
         public Dictionary<SegmentKey, long[]> PageVisits { get; } = [];
@@ -471,9 +485,23 @@ internal sealed partial class SessionRollups
 
         internal HashSet<SegmentKey> SeenPages { get; } = [];
 
-        // A visitor's distinct values so far (day rows with Fdim -1 and segment rows share the sets: their keys differ).
-        internal HashSet<SegmentKey> SeenEvents { get; } = [];
+        // The sums by integer key (SessionRollups.DeltaKeys.cs); the dictionaries above are built from them once, after the last sum.
+        internal DeltaStrings Strings { get; } = new();
 
-        internal HashSet<SegmentKey> SeenVisits { get; } = [];
+        internal DeltaTable EventTable { get; } = new(3);
+
+        internal DeltaTable VisitTable { get; } = new(6);
+
+        internal DeltaTable SegmentEventTable { get; } = new(3);
+
+        internal DeltaTable SegmentVisitTable { get; } = new(6);
+
+        // A visitor's distinct keys so far (day rows with Fdim -1 and segment rows share the sets: their keys differ).
+        internal HashSet<long> SeenEvents { get; } = [];
+
+        internal HashSet<long> SeenVisits { get; } = [];
+
+        // A session's hits' string numbers (path, event name, host), reused.
+        internal List<(int Path, int EventName, int Hostname)> HitIds { get; } = [];
     }
 }
