@@ -215,6 +215,7 @@ public sealed partial class HitRollups
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await _sessions.RefreshSegmentBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
+        await _sessions.RefreshPageBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver, since, _, order) in dirty)

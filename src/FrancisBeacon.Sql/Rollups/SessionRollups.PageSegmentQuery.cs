@@ -79,12 +79,15 @@ internal sealed partial class SessionRollups
         var parameters = new DynamicParameters();
         parameters.Add("site_id", query.SiteId, DbType.String);
         parameters.Add("path", path, DbType.String);
-        var days = DayList("day", pageDays, parameters);
+        // Totals and lists read the page's blocks where every day of a block has rows (SessionRollups.PageBlocks.cs);
+        // a time series needs its days.
+        var blocks = plan.Dimension is { IsTime: true } ? [] : await PagePiecesAsync(connection, query.SiteId, path, pageDays, cancellationToken).ConfigureAwait(false);
+        var days = DaysOutside(pageDays[0], pageDays[^1] + 1, blocks).Where(new HashSet<long>(pageDays).Contains).ToList();
         const string Counts = "visitors, visits, bounces, duration_ms, pageviews, events, session_pv";
         if (plan.VisitMode)
         {
             parameters.Add("dim", RollupDimensions.VisitCode(plan.Dimension!), DbType.Int32);
-            var rows = $"SELECT value, {Counts} FROM {PageVisits} WHERE site_id = @site_id{days} AND path = @path AND dim = @dim";
+            var rows = PageRowsSql($"value, {Counts}", " AND dim = @dim", blocks, days, parameters);
             var sql = _t.GroupValuesInSql
                 ? $"SELECT value, SUM(visitors), SUM(visits), SUM(bounces), SUM(duration_ms), SUM(pageviews), SUM(events), SUM(session_pv) FROM ({rows}) r GROUP BY value"
                 : rows;
@@ -109,8 +112,7 @@ internal sealed partial class SessionRollups
         parameters.Add("dim", filterDim, DbType.Int32);
         parameters.Add("value", filterValue, DbType.String);
         await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            $"SELECT day, {Counts} FROM {PageVisits} WHERE site_id = @site_id{days} AND path = @path AND dim = @dim AND value = @value",
-            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            PageRowsSql($"day, {Counts}", " AND dim = @dim AND value = @value", blocks, days, parameters), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -125,6 +127,64 @@ internal sealed partial class SessionRollups
                 c.HasEvents |= c.EvN > 0;
             }
         }
+    }
+
+    /// <summary>
+    /// The page blocks of <paramref name="path"/> covering as much of the page's listed days as they can
+    /// (<see cref="BlockPieces"/>): only blocks whose every day is in <paramref name="pageDays"/> (sorted), so a block
+    /// answers exactly for days that have rows.
+    /// </summary>
+    private async ValueTask<List<(long First, long End)>> PagePiecesAsync(DbConnection connection, string siteId, string path, List<long> pageDays, CancellationToken cancellationToken)
+    {
+        if (pageDays.Count < 7)
+        {
+            return [];
+        }
+
+        var first = pageDays[0];
+        var cut = pageDays[^1] + 1;
+        var listed = new HashSet<long>(pageDays);
+        var ready = new Dictionary<long, List<long>>();
+        foreach (var (f, e) in await connection.QueryAsync<(long First, long End)>(new CommandDefinition(
+                     $"SELECT first_day, end_day FROM {PageBlocks} WHERE site_id = @site_id AND path = @path AND first_day >= @first AND first_day < @cut",
+                     new { site_id = siteId, path, first, cut }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+        {
+            if (e <= cut && AllDays((f, e), listed))
+            {
+                if (!ready.TryGetValue(f, out var ends))
+                {
+                    ready[f] = ends = [];
+                }
+
+                ends.Add(e);
+            }
+        }
+
+        return ready.Count == 0 ? [] : BlockPieces(ready, first, cut);
+    }
+
+    /// <summary>
+    /// The page rows of the pieces as one statement: one <c>UNION ALL</c> part per block (an exact key range each) and one
+    /// for the days outside them (an equality range per day). A block row's <c>day</c> is its first day (totals only).
+    /// </summary>
+    private string PageRowsSql(string columns, string condition, List<(long First, long End)> blocks, List<long> days, DynamicParameters parameters)
+    {
+        var parts = new List<string>();
+        var blockColumns = columns.Replace("day,", "first_day,", StringComparison.Ordinal);
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            parameters.Add(string.Create(CultureInfo.InvariantCulture, $"pbf{i}"), blocks[i].First, DbType.Int64);
+            parameters.Add(string.Create(CultureInfo.InvariantCulture, $"pbe{i}"), blocks[i].End, DbType.Int64);
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"SELECT {blockColumns} FROM {PageBlockVisits} WHERE site_id = @site_id AND first_day = @pbf{i} AND end_day = @pbe{i} AND path = @path{condition}"));
+        }
+
+        if (days.Count > 0)
+        {
+            parts.Add($"SELECT {columns} FROM {PageVisits} WHERE site_id = @site_id{DayList("day", days, parameters)} AND path = @path{condition}");
+        }
+
+        return parts.Count == 0 ? $"SELECT {columns} FROM {PageVisits} WHERE 1 = 0" : string.Join(" UNION ALL ", parts);
     }
 
     /// <summary><c> AND column IN (@pd0, …)</c> over <paramref name="days"/>, their parameters added.</summary>

@@ -49,6 +49,8 @@ internal sealed partial class SessionRollups
     /// <summary>Writes the page-segment rows of <paramref name="day"/> (its untouched visitors' sessions) inside <paramref name="transaction"/>.</summary>
     private async ValueTask WritePageSegmentsAsync(DbConnection connection, DbTransaction transaction, string siteId, RollupDay day, HashSet<long> touched, CancellationToken cancellationToken)
     {
+        // The page blocks holding the day are sums of its old rows (SessionRollups.PageBlocks.cs).
+        await DeletePageBlocksOfDayAsync(connection, transaction, siteId, day.Day, null, cancellationToken).ConfigureAwait(false);
         // The pages with enough untouched sessions.
         var sessionsPerPage = new Dictionary<string, int>(StringComparer.Ordinal);
         var paths = new HashSet<string>(StringComparer.Ordinal);
@@ -115,12 +117,19 @@ internal sealed partial class SessionRollups
             start = end;
         }
 
+        await WritePageRowsAsync(connection, transaction, siteId, day.Day, covered, rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists <paramref name="covered"/> for <paramref name="day"/> and writes its page rows (the day has none), in key order.</summary>
+    private async ValueTask WritePageRowsAsync(
+        DbConnection connection, DbTransaction transaction, string siteId, long day, HashSet<string> covered, Dictionary<SegmentKey, long[]> rows, CancellationToken cancellationToken)
+    {
         var dayRows = new RollupRows(PageDays, PageDayColumns, PageDayTypes, Math.Clamp(covered.Count, 1, ChunkRows));
         foreach (var path in covered.Order(Utf8OrdinalComparer.Instance))
         {
             var r = await dayRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             dayRows.Set(r, 0, siteId);
-            dayRows.Set(r, 1, day.Day);
+            dayRows.Set(r, 1, day);
             dayRows.Set(r, 2, path);
         }
 
@@ -132,7 +141,7 @@ internal sealed partial class SessionRollups
         {
             var r = await visitRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             visitRows.Set(r, 0, siteId);
-            visitRows.Set(r, 1, day.Day);
+            visitRows.Set(r, 1, day);
             visitRows.Set(r, 2, key.Fvalue);
             visitRows.Set(r, 3, key.Dim);
             visitRows.Set(r, 4, key.Value);
@@ -218,9 +227,19 @@ internal sealed partial class SessionRollups
         }
     }
 
-    /// <summary>Applies the page rows' deltas of a day; false when a row would go negative (the caller then rebuilds the day whole).</summary>
-    private ValueTask<bool> ApplyPageDeltaAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, UpkeepDelta delta, CancellationToken cancellationToken) =>
-        delta.PageVisits.Count == 0
-            ? ValueTask.FromResult(true)
-            : ApplyDeltaAsync(_t, connection, transaction, PageVisits, PageVisitColumns, PageVisitTypes, siteId, day, delta.PageVisits, 1, cancellationToken);
+    /// <summary>
+    /// Applies the page rows' deltas of a day; false when a row would go negative (the caller then rebuilds the day
+    /// whole). The page blocks holding the day for the changed pages go with it (SessionRollups.PageBlocks.cs).
+    /// </summary>
+    private async ValueTask<bool> ApplyPageDeltaAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, UpkeepDelta delta, CancellationToken cancellationToken)
+    {
+        if (delta.PageVisits.Count == 0)
+        {
+            return true;
+        }
+
+        var paths = new HashSet<string>(delta.PageVisits.Keys.Select(k => k.Fvalue), StringComparer.Ordinal);
+        await DeletePageBlocksOfDayAsync(connection, transaction, siteId, day, paths, cancellationToken).ConfigureAwait(false);
+        return await ApplyDeltaAsync(_t, connection, transaction, PageVisits, PageVisitColumns, PageVisitTypes, siteId, day, delta.PageVisits, 1, cancellationToken).ConfigureAwait(false);
+    }
 }

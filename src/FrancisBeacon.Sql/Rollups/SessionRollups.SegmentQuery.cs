@@ -125,6 +125,16 @@ internal sealed partial class SessionRollups
             }
         }
 
+        return BlockPieces(ready, firstDay, cut);
+    }
+
+    /// <summary>
+    /// Pieces of [<paramref name="firstDay"/>, <paramref name="cut"/>) from the blocks in <paramref name="ready"/> (first
+    /// day → end days, all inside the range): the longest run of months (or month) starting at each day from the left,
+    /// then whole weeks in the gaps left. Sorted and disjoint.
+    /// </summary>
+    internal static List<(long First, long End)> BlockPieces(Dictionary<long, List<long>> ready, long firstDay, long cut)
+    {
         var pieces = new List<(long First, long End)>();
         for (var at = firstDay; at < cut;)
         {

@@ -39,7 +39,8 @@ internal sealed partial class SessionRollups
     /// <summary>
     /// The tables to clear with the other rollups (a site's rebuild, a purge, a day's rebuild, the raw-hit retention):
     /// the session rows, the segment rows (SessionRollups.Segments.cs) and the page-segment rows
-    /// (SessionRollups.PageSegments.cs), which a query only uses together.
+    /// (SessionRollups.PageSegments.cs), which a query only uses together; and the page-row backfill's marks
+    /// (SessionRollups.PageBackfill.cs): a day written whole has its page rows.
     /// </summary>
-    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits];
+    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits, PageBackfill];
 }
