@@ -21,12 +21,15 @@ internal static class RollupTableRows
     ];
 
     /// <summary>Every row of <c>beacon_</c><paramref name="table"/> as text, sorted (the links' JSON included: the same links in the same order).</summary>
-    public static async Task<List<string>> ReadAsync(string connectionString, string table)
+    public static Task<List<string>> ReadAsync(string connectionString, string table) => QueryAsync(connectionString, $"SELECT * FROM beacon_{table}");
+
+    /// <summary>Every row <paramref name="sql"/> returns as text (columns joined by '|'), sorted.</summary>
+    public static async Task<List<string>> QueryAsync(string connectionString, string sql)
     {
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM beacon_{table}";
+        command.CommandText = sql;
         var rows = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
         while (await reader.ReadAsync(TestContext.Current.CancellationToken))

@@ -164,22 +164,5 @@ public sealed class SqlitePageBlockTests : IDisposable
     }
 
     // Every row of a statement as text (columns joined by '|'), sorted.
-    private async Task<List<string>> RowsAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(_database.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            var values = new object[reader.FieldCount];
-            reader.GetValues(values);
-            rows.Add(string.Join("|", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
-        }
-
-        rows.Sort(StringComparer.Ordinal);
-        return rows;
-    }
+    private Task<List<string>> RowsAsync(string sql) => RollupTableRows.QueryAsync(_database.ConnectionString, sql);
 }

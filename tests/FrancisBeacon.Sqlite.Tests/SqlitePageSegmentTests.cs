@@ -1,7 +1,6 @@
 using FrancisBeacon.Querying;
 using FrancisBeacon.Sql.Rollups;
 using FrancisBeacon.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace FrancisBeacon.Sqlite.Tests;
 
@@ -113,22 +112,5 @@ public sealed class SqlitePageSegmentTests : IDisposable
         HitBuilder.Pageview(path).At(at).ByVisitor(visitor).Build() with { Country = "DE", ReferrerSource = "Google", Channel = "Organic Search" };
 
     // Every row of a statement as text (columns joined by '|'), sorted.
-    private static async Task<List<string>> ColumnAsync(SqliteTestDatabase database, string sql)
-    {
-        await using var connection = new SqliteConnection(database.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            var values = new object[reader.FieldCount];
-            reader.GetValues(values);
-            rows.Add(string.Join("|", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
-        }
-
-        rows.Sort(StringComparer.Ordinal);
-        return rows;
-    }
+    private static Task<List<string>> ColumnAsync(SqliteTestDatabase database, string sql) => RollupTableRows.QueryAsync(database.ConnectionString, sql);
 }
