@@ -179,17 +179,7 @@ internal static class SqliteRollupDeltaWriter
         {
             for (var c = 2; c < columns; c++, index++)
             {
-                if (rows.TypeOf(c) == RollupColumnType.Text)
-                {
-                    SqliteBatchWriter.BindText(db, statement, index, rows.GetString(row, c), ref buffer);
-                }
-                else
-                {
-                    SqliteBatchWriter.Check(
-                        db,
-                        rows.IsNull(row, c) ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_int64(statement, index, rows.GetInt64(row, c)),
-                        raw.SQLITE_OK);
-                }
+                SqliteRollupRowWriter.BindColumn(db, statement, index, rows, row, c, ref buffer);
             }
         }
     }
@@ -198,17 +188,7 @@ internal static class SqliteRollupDeltaWriter
     {
         for (var c = 0; c < columns; c++)
         {
-            if (rows.TypeOf(c) == RollupColumnType.Text)
-            {
-                SqliteBatchWriter.BindText(db, statement, c + 1, rows.GetString(row, c), ref buffer);
-            }
-            else
-            {
-                SqliteBatchWriter.Check(
-                    db,
-                    rows.IsNull(row, c) ? raw.sqlite3_bind_null(statement, c + 1) : raw.sqlite3_bind_int64(statement, c + 1, rows.GetInt64(row, c)),
-                    raw.SQLITE_OK);
-            }
+            SqliteRollupRowWriter.BindColumn(db, statement, c + 1, rows, row, c, ref buffer);
         }
     }
 }

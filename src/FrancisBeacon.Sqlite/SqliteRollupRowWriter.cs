@@ -33,17 +33,7 @@ internal static class SqliteRollupRowWriter
 
                 for (var c = 0; c < columns; c++)
                 {
-                    if (rows.TypeOf(c) == RollupColumnType.Text)
-                    {
-                        SqliteBatchWriter.BindText(db, insert, c + 1, rows.GetString(row, c), ref buffer);
-                    }
-                    else
-                    {
-                        SqliteBatchWriter.Check(
-                            db,
-                            rows.IsNull(row, c) ? raw.sqlite3_bind_null(insert, c + 1) : raw.sqlite3_bind_int64(insert, c + 1, rows.GetInt64(row, c)),
-                            raw.SQLITE_OK);
-                    }
+                    BindColumn(db, insert, c + 1, rows, row, c, ref buffer);
                 }
 
                 SqliteBatchWriter.Check(db, raw.sqlite3_step(insert), raw.SQLITE_DONE);
@@ -56,5 +46,21 @@ internal static class SqliteRollupRowWriter
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Binds column <paramref name="column"/> of row <paramref name="row"/> to parameter <paramref name="index"/> (1-based) of <paramref name="statement"/>.</summary>
+    internal static void BindColumn(sqlite3 db, sqlite3_stmt statement, int index, RollupRows rows, int row, int column, ref byte[] buffer)
+    {
+        if (rows.TypeOf(column) == RollupColumnType.Text)
+        {
+            SqliteBatchWriter.BindText(db, statement, index, rows.GetString(row, column), ref buffer);
+        }
+        else
+        {
+            SqliteBatchWriter.Check(
+                db,
+                rows.IsNull(row, column) ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_int64(statement, index, rows.GetInt64(row, column)),
+                raw.SQLITE_OK);
+        }
     }
 }
