@@ -11,15 +11,20 @@ namespace FrancisBeacon.Sql;
 /// </summary>
 public static class HitRowReader
 {
-    /// <summary>Reads the current row.</summary>
-    public static Hit Read(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> timestamp, Func<DbDataReader, int, decimal> revenue)
+    /// <summary>Reads the current row (its id with the provider's <see cref="DbDataReader.GetGuid"/>).</summary>
+    public static Hit Read(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> timestamp, Func<DbDataReader, int, decimal> revenue) =>
+        Read(reader, static (r, i) => r.GetGuid(i), timestamp, revenue);
+
+    /// <summary>Reads the current row, its id through <paramref name="id"/> (for a store that keeps ids in a byte order of its own).</summary>
+    public static Hit Read(DbDataReader reader, Func<DbDataReader, int, Guid> id, Func<DbDataReader, int, DateTimeOffset> timestamp, Func<DbDataReader, int, decimal> revenue)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(timestamp);
         ArgumentNullException.ThrowIfNull(revenue);
         return new Hit
         {
-            Id = reader.GetGuid(0),
+            Id = id(reader, 0),
             SiteId = reader.GetString(1),
             Timestamp = timestamp(reader, 2),
             EventName = reader.GetString(3),

@@ -16,8 +16,11 @@ namespace FrancisBeacon.Sqlite;
 /// rollups, one upsert per distinct pair (an <c>INSERT OR IGNORE</c> of a known id inserts and marks nothing).
 /// </summary>
 /// <remarks>
-/// Byte-for-byte what Microsoft.Data.Sqlite bound before: ids as the 16-byte <see cref="Guid.TryWriteBytes(Span{byte})"/>
-/// blob, text as <see cref="Encoding.UTF8"/> (unpaired surrogates become U+FFFD), timestamps as Unix milliseconds.
+/// Ids as 16-byte blobs in RFC 9562 (big-endian) byte order, so that the time-ordered version 7 ids of
+/// <see cref="Hit.Id"/> go in at the end of the unique id index (the little-endian order of
+/// <see cref="Guid.TryWriteBytes(Span{byte})"/> put the low bytes of the timestamp first: inserts at up to 256 places
+/// of the index at once, about 4 us more CPU per row; migration 0018 turned the stored ids round); text as
+/// <see cref="Encoding.UTF8"/> (unpaired surrogates become U+FFFD), timestamps as Unix milliseconds.
 /// </remarks>
 internal static class SqliteBatchWriter
 {
@@ -96,10 +99,19 @@ internal static class SqliteBatchWriter
         return statement;
     }
 
+    /// <summary>Reads an id stored by <see cref="Bind"/> (big-endian, RFC 9562 byte order).</summary>
+    public static Guid ReadId(System.Data.Common.DbDataReader reader, int ordinal)
+    {
+        Span<byte> id = stackalloc byte[16];
+        var bytes = reader.GetFieldValue<byte[]>(ordinal);
+        bytes.AsSpan(0, Math.Min(bytes.Length, 16)).CopyTo(id);
+        return new Guid(id, bigEndian: true);
+    }
+
     private static void Bind(sqlite3 db, sqlite3_stmt s, Hit hit, long ts, ref byte[] buffer)
     {
         Span<byte> id = stackalloc byte[16];
-        hit.Id.TryWriteBytes(id);
+        hit.Id.TryWriteBytes(id, bigEndian: true, out _);
         Check(db, raw.sqlite3_bind_blob(s, 1, id), raw.SQLITE_OK);
         BindText(db, s, 2, hit.SiteId, ref buffer);
         Check(db, raw.sqlite3_bind_int64(s, 3, ts), raw.SQLITE_OK);

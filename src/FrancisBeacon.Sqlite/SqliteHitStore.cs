@@ -218,7 +218,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
             new CommandDefinition(_sql.Read, RangeParameters(range), cancellationToken: cancellationToken));
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return HitRowReader.Read(reader, static (r, i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i)), static (r, i) => r.GetInt64(i) / 1_000_000m);
+            yield return HitRowReader.Read(reader, static (r, i) => SqliteBatchWriter.ReadId(r, i), static (r, i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i)), static (r, i) => r.GetInt64(i) / 1_000_000m);
         }
     }
 
