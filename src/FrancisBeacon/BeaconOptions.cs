@@ -81,6 +81,15 @@ public sealed class BeaconOptions
     /// </summary>
     public TimeSpan? RollupRetentionPeriod { get; set; }
 
+    /// <summary>
+    /// How far below the app's priority the SQL stores' rollup passes run: the nice value (1–19) of the worker's own
+    /// thread on Linux (a lower priority on Windows); 0 runs them at the app's priority. Under load the requests and the
+    /// hit writer then get the cores first and a pass takes the time they leave, so passes take longer while the app is
+    /// busy (queries stay exact: days a pass has not reached are answered from the raw hits, see the stores'
+    /// <c>MaxRollupLag</c>). Default: 10.
+    /// </summary>
+    public int RollupWorkerNice { get; set; } = 10;
+
     /// <summary>Record hits from detected bots instead of dropping them. Default: <see langword="false"/>.</summary>
     public bool IncludeBots { get; set; }
 

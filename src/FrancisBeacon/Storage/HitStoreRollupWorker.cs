@@ -18,11 +18,14 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
     /// <summary>Time between two passes.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The name of the worker's thread.</summary>
+    public const string ThreadName = "FrancisBeacon rollups";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (store is not IHitStoreRollups rollups)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var sites = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
@@ -42,7 +45,42 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
         if (sites.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
+        }
+
+        // The passes run on a thread of their own at a lower OS priority (RollupWorkerNice), so that under load the
+        // requests and the hit writer get the cores first and the pass takes what they leave (docs/performance.md,
+        // round 9). The whole loop stays on that thread and only ever blocks: a lowered thread must not hand work to
+        // the thread pool, which could create its new threads from it and so pass the lowered priority on to them.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(rollups, sites, stoppingToken);
+                done.TrySetResult();
+            }
+#pragma warning disable CA1031 // handed to the host through the task
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = ThreadName,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(IHitStoreRollups rollups, Dictionary<string, TimeZoneInfo> sites, CancellationToken stoppingToken)
+    {
+        var nice = options.Value.RollupWorkerNice;
+        if (!ThreadNice.TryLowerCurrentThread(nice))
+        {
+            LogNotLowered(logger, nice);
         }
 
         while (!stoppingToken.IsCancellationRequested)
@@ -50,7 +88,10 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var days = await rollups.RefreshRollupsAsync(sites, stoppingToken).ConfigureAwait(false);
+                // A synchronous store (SQLite) completes the whole pass on this thread; an asynchronous one (Npgsql)
+                // continues on the thread pool after its first real wait while this thread blocks.
+                var pass = rollups.RefreshRollupsAsync(sites, stoppingToken);
+                var days = pass.IsCompleted ? pass.GetAwaiter().GetResult() : pass.AsTask().GetAwaiter().GetResult();
                 var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (days > 0)
                 {
@@ -70,7 +111,7 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
             try
             {
-                await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
+                Task.Delay(Interval, time, stoppingToken).GetAwaiter().GetResult();
             }
             catch (OperationCanceledException)
             {
@@ -84,4 +125,7 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1420, Level = LogLevel.Information, Message = "Rollups: the worker's thread could not lower its priority to nice {Nice}; the passes run at the app's priority.")]
+    private static partial void LogNotLowered(ILogger logger, int nice);
 }
