@@ -82,13 +82,14 @@ public sealed class BeaconOptions
     public TimeSpan? RollupRetentionPeriod { get; set; }
 
     /// <summary>
-    /// How far below the app's priority the SQL stores' rollup passes run: the nice value (1–19) of the worker's own
-    /// thread on Linux (a lower priority on Windows); 0 runs them at the app's priority. Under load the requests and the
-    /// hit writer then get the cores first and a pass takes the time they leave, so passes take longer while the app is
-    /// busy (queries stay exact: days a pass has not reached are answered from the raw hits, see the stores'
-    /// <c>MaxRollupLag</c>). Default: 10.
+    /// How far below the app's priority the SQL stores' rollup passes run: the nice value (1–19) of the rollup worker's
+    /// own thread on Linux (a lower thread priority on Windows); 0 (the default) runs them at the app's priority. Under
+    /// load the requests then get the cores first and a pass takes longer; but a pass that holds SQLite's write lock
+    /// while starved keeps the hit writer waiting, and threads the runtime creates from the worker's thread inherit its
+    /// priority (docs/performance.md, round 9): measure before turning it on. Answers stay exact either way (days a pass
+    /// has not reached are cut from the raw hits, see the stores' <c>MaxRollupLag</c>).
     /// </summary>
-    public int RollupWorkerNice { get; set; } = 10;
+    public int RollupWorkerNice { get; set; }
 
     /// <summary>Record hits from detected bots instead of dropping them. Default: <see langword="false"/>.</summary>
     public bool IncludeBots { get; set; }

@@ -48,10 +48,11 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             return Task.CompletedTask;
         }
 
-        // The passes run on a thread of their own at a lower OS priority (RollupWorkerNice), so that under load the
-        // requests and the hit writer get the cores first and the pass takes what they leave (docs/performance.md,
-        // round 9). The whole loop stays on that thread and only ever blocks: a lowered thread must not hand work to
-        // the thread pool, which could create its new threads from it and so pass the lowered priority on to them.
+        // The passes run on a thread of their own, not the thread pool's: SQLite's pass is synchronous behind its async
+        // API and would otherwise hold a pool thread the requests need for the whole pass (tens of seconds under load).
+        // Optionally at a lower OS priority (RollupWorkerNice; docs/performance.md, round 9). The whole loop stays on
+        // that thread and only ever blocks: a lowered thread must not hand work to the thread pool, which could create
+        // its new threads from it and so pass the lowered priority on to them.
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
