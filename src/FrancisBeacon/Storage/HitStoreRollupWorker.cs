@@ -10,7 +10,8 @@ namespace FrancisBeacon.Storage;
 /// <summary>
 /// Calls <see cref="IHitStoreRollups.RefreshRollupsAsync"/> every <see cref="Interval"/> for the sites in
 /// <see cref="BeaconOptions.Sites"/> (and the default site), so new hits reach the rollups within seconds. Does
-/// nothing for stores without rollups.
+/// nothing for stores without rollups. The passes run on a thread of the worker's own (<see cref="ThreadName"/>), at the
+/// OS priority <see cref="BeaconOptions.RollupWorkerNice"/> gives it.
 /// </summary>
 internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<BeaconOptions> options, TimeProvider time, ILogger<HitStoreRollupWorker> logger)
     : BackgroundService
