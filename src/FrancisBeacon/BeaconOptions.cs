@@ -81,6 +81,16 @@ public sealed class BeaconOptions
     /// </summary>
     public TimeSpan? RollupRetentionPeriod { get; set; }
 
+    /// <summary>
+    /// How far below the app's priority the SQL stores' rollup passes run: the nice value (1–19) of the rollup worker's
+    /// own thread on Linux (a lower thread priority on Windows); 0 (the default) runs them at the app's priority. Under
+    /// load the requests then get the cores first and a pass takes longer; but a pass that holds SQLite's write lock
+    /// while starved keeps the hit writer waiting, and threads the runtime creates from the worker's thread inherit its
+    /// priority (docs/performance.md, round 9): measure before turning it on. Answers stay exact either way (days a pass
+    /// has not reached are cut from the raw hits, see the stores' <c>MaxRollupLag</c>).
+    /// </summary>
+    public int RollupWorkerNice { get; set; }
+
     /// <summary>Record hits from detected bots instead of dropping them. Default: <see langword="false"/>.</summary>
     public bool IncludeBots { get; set; }
 

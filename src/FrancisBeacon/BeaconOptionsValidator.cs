@@ -45,6 +45,11 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"Spool.SyncMode '{options.Spool.SyncMode}' is not BeforeFlush or Always.");
         }
 
+        if (options.RollupWorkerNice is < 0 or > 19)
+        {
+            errors.Add($"RollupWorkerNice must be between 0 (the app's priority) and 19 (was {options.RollupWorkerNice}).");
+        }
+
         if (options.MaxBatchSize is < 1 or > 100_000)
         {
             errors.Add($"MaxBatchSize must be between 1 and 100000 (was {options.MaxBatchSize}).");

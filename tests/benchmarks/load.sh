@@ -22,7 +22,8 @@
 # VISITORS=N (http: spread the requests over N visitors — a random X-Forwarded-For of N addresses per request, both
 # apps trusting it — instead of one address and user agent for every hit; see visitors.lua. Use it with ROLLUPS=1:
 # about 5 hits per visitor is N = a fifth of the hits a store's runs send, e.g. 300000), STORES (http: the stores to
-# run, default "sqlite postgresql").
+# run, default "sqlite postgresql"), SAMPLE_ARGS (http: extra command-line arguments for the sample, e.g.
+# "--FrancisBeacon:RollupWorkerNice=0" to compare settings of one build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
@@ -147,6 +148,8 @@ http_store() { # store: sqlite|postgresql
   local store=$1 args=("$sample")
   local db="$work/beacon-$store.db" schema="beacon_load_$$"
   args+=(--ConnectionStrings:Beacon="Data Source=$db")
+  # shellcheck disable=SC2206 # split on purpose: several arguments
+  [ -n "${SAMPLE_ARGS:-}" ] && args+=(${SAMPLE_ARGS})
   if [ "${ROLLUPS:-0}" = 1 ]; then
     args+=(--FrancisBeacon:DefaultSiteId=localhost --Logging:LogLevel:FrancisBeacon.Storage.HitStoreRollupWorker=Debug)
   fi

@@ -10,7 +10,8 @@ namespace FrancisBeacon.Storage;
 /// <summary>
 /// Calls <see cref="IHitStoreRollups.RefreshRollupsAsync"/> every <see cref="Interval"/> for the sites in
 /// <see cref="BeaconOptions.Sites"/> (and the default site), so new hits reach the rollups within seconds. Does
-/// nothing for stores without rollups.
+/// nothing for stores without rollups. The passes run on a thread of the worker's own (<see cref="ThreadName"/>), at the
+/// OS priority <see cref="BeaconOptions.RollupWorkerNice"/> gives it.
 /// </summary>
 internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<BeaconOptions> options, TimeProvider time, ILogger<HitStoreRollupWorker> logger)
     : BackgroundService
@@ -18,11 +19,14 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
     /// <summary>Time between two passes.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The name of the worker's thread.</summary>
+    public const string ThreadName = "FrancisBeacon rollups";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (store is not IHitStoreRollups rollups)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var sites = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
@@ -42,7 +46,43 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
         if (sites.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
+        }
+
+        // The passes run on a thread of their own, not the thread pool's: SQLite's pass is synchronous behind its async
+        // API and would otherwise hold a pool thread the requests need for the whole pass (tens of seconds under load).
+        // Optionally at a lower OS priority (RollupWorkerNice; docs/performance.md, round 9). The whole loop stays on
+        // that thread and only ever blocks: a lowered thread must not hand work to the thread pool, which could create
+        // its new threads from it and so pass the lowered priority on to them.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(rollups, sites, stoppingToken);
+                done.TrySetResult();
+            }
+#pragma warning disable CA1031 // handed to the host through the task
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = ThreadName,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(IHitStoreRollups rollups, Dictionary<string, TimeZoneInfo> sites, CancellationToken stoppingToken)
+    {
+        var nice = options.Value.RollupWorkerNice;
+        if (!ThreadNice.TryLowerCurrentThread(nice))
+        {
+            LogNotLowered(logger, nice);
         }
 
         while (!stoppingToken.IsCancellationRequested)
@@ -50,7 +90,10 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var days = await rollups.RefreshRollupsAsync(sites, stoppingToken).ConfigureAwait(false);
+                // A synchronous store (SQLite) completes the whole pass on this thread; an asynchronous one (Npgsql)
+                // continues on the thread pool after its first real wait while this thread blocks.
+                var pass = rollups.RefreshRollupsAsync(sites, stoppingToken);
+                var days = pass.IsCompleted ? pass.GetAwaiter().GetResult() : pass.AsTask().GetAwaiter().GetResult();
                 var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (days > 0)
                 {
@@ -70,7 +113,7 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
             try
             {
-                await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
+                Task.Delay(Interval, time, stoppingToken).GetAwaiter().GetResult();
             }
             catch (OperationCanceledException)
             {
@@ -84,4 +127,7 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1420, Level = LogLevel.Information, Message = "Rollups: the worker's thread could not lower its priority to nice {Nice}; the passes run at the app's priority.")]
+    private static partial void LogNotLowered(ILogger logger, int nice);
 }

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Threading.Channels;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FrancisBeacon.Tests.Storage;
+
+/// <summary>The rollup worker runs its passes on a thread of its own at a lowered OS priority (docs/performance.md, round 9).</summary>
+public sealed class HitStoreRollupWorkerTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Pass_RunsOnTheWorkersThread_AtTheConfiguredNice()
+    {
+        var store = new RecordingStore();
+        var outside = ThreadNice.ReadCurrentThread();
+        using var worker = Worker(store, nice: 7);
+
+        await worker.StartAsync(TestContext.Current.CancellationToken);
+        var pass = await store.Passes.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait, TestContext.Current.CancellationToken);
+        await worker.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HitStoreRollupWorker.ThreadName, pass.ThreadName);
+        Assert.Equal(["localhost"], pass.Sites);
+        if (OperatingSystem.IsLinux())
+        {
+            // Raising one's own nice value needs no privilege; the caller's thread keeps its own.
+            Assert.Equal(Math.Max(7, outside ?? 0), pass.Nice);
+            Assert.Equal(outside, ThreadNice.ReadCurrentThread());
+        }
+    }
+
+    [Fact]
+    public async Task NiceZero_LeavesThePriorityAlone()
+    {
+        var store = new RecordingStore();
+        var before = ThreadNice.ReadCurrentThread();
+        using var worker = Worker(store, nice: 0);
+
+        await worker.StartAsync(TestContext.Current.CancellationToken);
+        var pass = await store.Passes.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait, TestContext.Current.CancellationToken);
+        await worker.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HitStoreRollupWorker.ThreadName, pass.ThreadName);
+        if (OperatingSystem.IsLinux() && before == 0)
+        {
+            // The worker's thread keeps the nice value it inherits from the (unlowered) thread that started it.
+            Assert.Equal(0, pass.Nice);
+        }
+    }
+
+    [Fact]
+    public async Task Passes_RepeatEveryInterval_AndStopEndsTheLoop()
+    {
+        var store = new RecordingStore();
+        var time = new CountingTime();
+        using var worker = Worker(store, nice: 10, time);
+        var ct = TestContext.Current.CancellationToken;
+
+        await worker.StartAsync(ct);
+        await store.Passes.Reader.ReadAsync(ct).AsTask().WaitAsync(Wait, ct);
+
+        // No second pass while the (fake) clock stands still, then one per interval.
+        await Task.Delay(200, ct);
+        Assert.Equal(1, store.Calls);
+        await NextPassAsync(store, time, ct);
+        Assert.Equal(2, store.Calls);
+        await NextPassAsync(store, time, ct);
+        Assert.Equal(3, store.Calls);
+
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+        Assert.True(worker.ExecuteTask!.IsCompletedSuccessfully);
+        var calls = store.Calls;
+        time.Advance(HitStoreRollupWorker.Interval * 3);
+        await Task.Delay(50, ct);
+        Assert.Equal(calls, store.Calls);
+    }
+
+    [Fact]
+    public async Task AsynchronousPass_AndAFailedPass_KeepTheLoopGoing()
+    {
+        // A pass that continues on the thread pool (as Npgsql's do) and one that throws: the worker's thread waits for
+        // the first and logs the second, and the next pass comes at the interval.
+        var store = new RecordingStore { Yield = true, FailOnCall = 1 };
+        var time = new CountingTime();
+        using var worker = Worker(store, nice: 10, time);
+        var ct = TestContext.Current.CancellationToken;
+
+        await worker.StartAsync(ct);
+        var pass = await NextPassAsync(store, time, ct);
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(2, store.Calls);
+        Assert.Equal(HitStoreRollupWorker.ThreadName, pass.ThreadName);
+        Assert.True(worker.ExecuteTask!.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task StoreWithoutRollups_OrNoSite_StartsNoThread()
+    {
+        var options = new BeaconOptions { RollupWorkerNice = 10 };
+        IHitStore noSiteStore = new RecordingStore();
+        using var noSite = new HitStoreRollupWorker(noSiteStore, Options.Create(options), TimeProvider.System, NullLogger<HitStoreRollupWorker>.Instance);
+        using var noRollups = Worker(new InMemoryHitStore(), nice: 10);
+
+        await noSite.StartAsync(TestContext.Current.CancellationToken);
+        await noRollups.StartAsync(TestContext.Current.CancellationToken);
+
+        // Both loops end by themselves, without a stop.
+        await noSite.ExecuteTask!.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        await noRollups.ExecuteTask!.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        Assert.Equal(0, ((RecordingStore)noSiteStore).Calls);
+    }
+
+    [Fact]
+    public void Default_RunsThePassesAtTheAppsPriority()
+    {
+        // Off by default: docs/performance.md, round 9 (a starved pass holding SQLite's write lock lost hits once).
+        Assert.Equal(0, new BeaconOptions().RollupWorkerNice);
+    }
+
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(19, true)]
+    [InlineData(20, false)]
+    public void Validator_ChecksTheNiceRange(int nice, bool valid)
+    {
+        var result = new BeaconOptionsValidator().Validate(null, new BeaconOptions { RollupWorkerNice = nice });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("RollupWorkerNice", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    private static HitStoreRollupWorker Worker(IHitStore store, int nice, TimeProvider? time = null)
+    {
+        var options = new BeaconOptions { DefaultSiteId = "localhost", RollupWorkerNice = nice };
+        return new HitStoreRollupWorker(store, Options.Create(options), time ?? TimeProvider.System, NullLogger<HitStoreRollupWorker>.Instance);
+    }
+
+    // Advances the fake clock by an interval at a time until the next pass reports (the worker's thread may not have
+    // registered its delay yet when the clock first moves).
+    private static async Task<Pass> NextPassAsync(RecordingStore store, CountingTime time, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (store.Passes.Reader.TryRead(out var pass))
+            {
+                return pass;
+            }
+
+            Assert.True(clock.Elapsed < Wait, "no pass within the time limit");
+            if (time.Timers == store.Calls)
+            {
+                // The worker waits for the interval after its latest pass: one interval later comes the next.
+                time.Advance(HitStoreRollupWorker.Interval);
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    private sealed class CountingTime() : FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero))
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timers);
+            return timer;
+        }
+    }
+
+    private sealed record Pass(string? ThreadName, int? Nice, string[] Sites);
+
+    private sealed class RecordingStore : IHitStore, IHitStoreRollups
+    {
+        private int _calls;
+
+        public Channel<Pass> Passes { get; } = Channel.CreateUnbounded<Pass>();
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public bool Yield { get; init; }
+
+        public int FailOnCall { get; init; }
+
+        public async ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            var pass = new Pass(Thread.CurrentThread.Name, ThreadNice.ReadCurrentThread(), [.. siteTimeZones.Keys]);
+            if (Yield)
+            {
+                await Task.Yield();
+            }
+
+            if (call == FailOnCall)
+            {
+                throw new InvalidOperationException("pass failed");
+            }
+
+            Passes.Writer.TryWrite(pass);
+            return 1;
+        }
+
+        public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
+    }
+}
