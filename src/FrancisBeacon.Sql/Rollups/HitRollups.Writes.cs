@@ -69,17 +69,19 @@ public sealed partial class HitRollups
 
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var attributeCount = RollupDimensions.Attributes.Length;
+        // One copy of each distinct string and attribute tuple: a day's hits are held in memory (RollupInterner).
+        var interner = new RollupInterner();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var attributes = new string[attributeCount];
+            var attributes = interner.Buffer(attributeCount);
             for (var i = 0; i < attributeCount; i++)
             {
-                attributes[i] = reader.GetString(6 + i);
+                attributes[i] = interner.String(reader.GetString(6 + i));
             }
 
             hits.Add(new RollupHit(
                 reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                reader.GetString(3), reader.GetString(4), reader.GetString(5), attributes));
+                interner.String(reader.GetString(3)), interner.String(reader.GetString(4)), interner.String(reader.GetString(5)), interner.Tuple(attributes)));
         }
 
         return hits;
