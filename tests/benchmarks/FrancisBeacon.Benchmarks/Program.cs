@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--next-day true] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -92,6 +92,14 @@ static async Task<int> AppendAsync(string[] args)
 
         // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
         await store.AppendAsync(warmUp, CancellationToken.None);
+        if (string.Equals(Option(args, "--next-day"), "true", StringComparison.Ordinal))
+        {
+            // One hit on the following day: the measured day is no longer the site's latest (not "live"), so its passes
+            // keep its segment and page-segment rows as any earlier day's (docs/storage.md, "Live days").
+            var last = (realisticHits ?? warmUp).Max(h => h.Timestamp);
+            await store.AppendAsync([warmUp[0] with { Id = Guid.CreateVersion7(), Timestamp = last.UtcDateTime.Date.AddDays(1).AddHours(12), VisitorId = 1 }], CancellationToken.None);
+        }
+
         var sites = new Dictionary<string, TimeZoneInfo> { ["example.com"] = TimeZoneInfo.Utc, ["shop.example"] = TimeZoneInfo.Utc };
         if (passEvery > 0)
         {
