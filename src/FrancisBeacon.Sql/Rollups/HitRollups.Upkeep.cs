@@ -228,7 +228,9 @@ public sealed partial class HitRollups
         var stored = await _sessions.ReadVisitorSessionsAsync(connection, transaction, siteId, day, visitors, cancellationToken).ConfigureAwait(false);
         var dayStart = StartOfDayMs(day, zone);
         var nextDayStart = StartOfDayMs(day + 1, zone);
-        var delta = new SessionRollups.UpkeepDelta { CoveredPages = await _sessions.CoveredPagesAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) };
+        // A live day keeps no segment or page-segment rows (SessionRollups.LiveDays.cs): only the day rows and sessions change.
+        var live = await _sessions.IsLiveAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false);
+        var delta = new SessionRollups.UpkeepDelta { CoveredPages = live ? [] : await _sessions.CoveredPagesAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) };
         var sessions = new List<UpkeepSession>();
         var touched = new HashSet<long>();
         foreach (var visitor in visitors)
@@ -282,8 +284,9 @@ public sealed partial class HitRollups
                 touched.Add(visitor);
             }
 
-            SessionRollups.AddContribution(delta, old, wasTouched, -1);
-            SessionRollups.AddContribution(delta, now, isTouched, +1);
+            // A live day's untouched visitors contribute to no segment row: counted as touched ones are.
+            SessionRollups.AddContribution(delta, old, wasTouched || live, -1);
+            SessionRollups.AddContribution(delta, now, isTouched || live, +1);
             sessions.AddRange(now);
         }
 

@@ -69,17 +69,19 @@ public sealed partial class HitRollups
 
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var attributeCount = RollupDimensions.Attributes.Length;
+        // One copy of each distinct string and attribute tuple: a day's hits are held in memory (RollupInterner).
+        var interner = new RollupInterner();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var attributes = new string[attributeCount];
+            var attributes = interner.Buffer(attributeCount);
             for (var i = 0; i < attributeCount; i++)
             {
-                attributes[i] = reader.GetString(6 + i);
+                attributes[i] = interner.String(reader.GetString(6 + i));
             }
 
             hits.Add(new RollupHit(
                 reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                reader.GetString(3), reader.GetString(4), reader.GetString(5), attributes));
+                interner.String(reader.GetString(3)), interner.String(reader.GetString(4)), interner.String(reader.GetString(5)), interner.Tuple(attributes)));
         }
 
         return hits;
@@ -126,9 +128,10 @@ public sealed partial class HitRollups
     /// <see cref="RollupTables.SplitPoint"/>: in chunks that the store may commit separately, the day answered from the raw
     /// hits meanwhile); with
     /// <paramref name="mark"/> (the insertion order its hits were read up to), records it as the day's upkeep mark unless a
-    /// purge changed the upkeep epoch since the pass read <paramref name="epoch"/>.
+    /// purge changed the upkeep epoch since the pass read <paramref name="epoch"/>. A <paramref name="live"/> day gets no
+    /// segment and page-segment rows (SessionRollups.LiveDays.cs).
     /// </summary>
-    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, long? mark, long epoch, CancellationToken cancellationToken)
+    private async ValueTask WriteDayAsync(DbConnection connection, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, long? mark, long epoch, bool live, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
         if (mark is { } read && await StoredMarkAsync(connection, transaction, siteId, day.Day, cancellationToken).ConfigureAwait(false) > read)
@@ -199,7 +202,7 @@ public sealed partial class HitRollups
             await links.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         }
 
-        await _sessions.WriteDayAsync(connection, transaction, siteId, day, previous, zone, cancellationToken).ConfigureAwait(false);
+        await _sessions.WriteDayAsync(connection, transaction, siteId, day, previous, zone, live, cancellationToken).ConfigureAwait(false);
         if (SplitsDays)
         {
             await EndSplitDayAsync(connection, transaction, siteId, day.Day, token, cancellationToken).ConfigureAwait(false);

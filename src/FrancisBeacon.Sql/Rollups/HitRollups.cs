@@ -174,6 +174,9 @@ public sealed partial class HitRollups
             }
         }
 
+        // Live days (no segment or page-segment rows, HitRollups.LiveDays.cs): the site's latest day with hits, read once.
+        long? latestHitDay = null;
+        var latestRead = false;
         RollupDay? previous = null;
         var whole = new HashSet<long>();
         var kept = new HashSet<long>();
@@ -207,15 +210,36 @@ public sealed partial class HitRollups
             }
 
             var computed = RollupDay.Compute(day, rawDay, previous, TimeoutMs);
-            await WriteDayAsync(connection, siteId, computed, previous, zone, watermark, epoch, cancellationToken).ConfigureAwait(false);
+            if (!latestRead)
+            {
+                latestHitDay = await LatestHitDayAsync(connection, siteId, zone, cancellationToken).ConfigureAwait(false);
+                latestRead = true;
+            }
+
+            await WriteDayAsync(connection, siteId, computed, previous, zone, watermark, epoch, LiveSegments && day >= latestHitDay && computed.Sessions.Count > 0, cancellationToken).ConfigureAwait(false);
             previous = computed;
         }
 
         days.ExceptWith(skipped);
         await RefreshMonthsAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
         await RefreshBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
-        await _sessions.RefreshSegmentBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
-        await _sessions.RefreshPageBlocksAsync(connection, siteId, days, cancellationToken).ConfigureAwait(false);
+        // Live days that a later day's hits ended: their segment and page-segment rows, before the blocks that hold them.
+        var segmentDays = new SortedSet<long>(days);
+        if ((await _sessions.LiveDaysAsync(connection, null, siteId, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            if (!latestRead)
+            {
+                latestHitDay = await LatestHitDayAsync(connection, siteId, zone, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (latestHitDay is { } latestDay)
+            {
+                segmentDays.UnionWith(await _sessions.SettleLiveDaysAsync(connection, siteId, latestDay, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        await _sessions.RefreshSegmentBlocksAsync(connection, siteId, segmentDays, cancellationToken).ConfigureAwait(false);
+        await _sessions.RefreshPageBlocksAsync(connection, siteId, segmentDays, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false))
         {
             foreach (var (hour, ver, since, _, order) in dirty)

@@ -79,6 +79,8 @@ internal sealed partial class SessionRollups
         var groups = new Dictionary<long, Counts>();
         // A page filter: the days of the range with page-segment rows (SessionRollups.PageSegmentQuery.cs), or null.
         var pageDays = cut > firstDay ? await PageSegmentDaysAsync(connection, query.SiteId, plan, firstDay, cut, cancellationToken).ConfigureAwait(false) : null;
+        // A segment filter: the live days of the range, which have no segment rows (SessionRollups.LiveDays.cs), or null.
+        var liveDays = cut > firstDay ? await LiveSegmentDaysAsync(connection, query.SiteId, plan, firstDay, cut, cancellationToken).ConfigureAwait(false) : null;
         if (cut > firstDay)
         {
             // Only for statements driven by the sessions (visit conditions only, no event dimension): with a page or
@@ -97,6 +99,10 @@ internal sealed partial class SessionRollups
                 if (pageDays is not null)
                 {
                     await ReadPageStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, pageDays, values, groups, cancellationToken).ConfigureAwait(false);
+                }
+                else if (liveDays is not null)
+                {
+                    await ReadLiveStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, liveDays, values, groups, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -120,7 +126,7 @@ internal sealed partial class SessionRollups
         // After every other count: a list's top-k read of the segment rows takes them as corrections (SegmentQuery.cs).
         if (plan.Segment is not null && cut > firstDay)
         {
-            await ReadSegmentsAsync(connection, query, plan, firstDay, cut, values, groups, cancellationToken).ConfigureAwait(false);
+            await ReadSegmentsAsync(connection, query, plan, firstDay, cut, values, groups, cancellationToken, liveDays).ConfigureAwait(false);
         }
 
         if (pageDays is not null)

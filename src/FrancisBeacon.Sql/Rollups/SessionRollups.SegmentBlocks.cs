@@ -122,7 +122,10 @@ internal sealed partial class SessionRollups
             }
         }
 
-        var waiting = blocks.Where(b => b.End > latest && !(listed.TryGetValue(b, out var ready) && !ready)).ToList();
+        // A block holding a live day (no segment rows yet: SessionRollups.LiveDays.cs) waits until the day is settled.
+        var live = await LiveDaysAsync(connection, null, siteId, cancellationToken).ConfigureAwait(false);
+        bool Waits((long First, long End) b) => b.End > latest || live.Exists(d => d >= b.First && d < b.End);
+        var waiting = blocks.Where(b => Waits(b) && !(listed.TryGetValue(b, out var ready) && !ready)).ToList();
         if (waiting.Count > 0)
         {
             await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
@@ -138,7 +141,7 @@ internal sealed partial class SessionRollups
         }
 
         // Weeks and months from the day rows first, then the runs of months from the months.
-        var complete = blocks.Where(b => b.End <= latest).OrderBy(b => IsSegmentWeek(b) || IsSegmentMonth(b) ? 0 : 1).ThenBy(b => b.End - b.First).ThenBy(b => b.First).ToList();
+        var complete = blocks.Where(b => !Waits(b)).OrderBy(b => IsSegmentWeek(b) || IsSegmentMonth(b) ? 0 : 1).ThenBy(b => b.End - b.First).ThenBy(b => b.First).ToList();
         foreach (var block in complete)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -34,7 +34,7 @@ internal sealed partial class SessionRollups
     /// </summary>
     private async ValueTask ReadSegmentsAsync(
         DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long cut,
-        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
+        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken, List<long>? liveDays = null)
     {
         var (fdim, fvalue) = plan.Segment!.Value;
         var parameters = new DynamicParameters();
@@ -45,6 +45,14 @@ internal sealed partial class SessionRollups
         // A time series needs its days; totals and lists read blocks where they can.
         var blocks = plan.Dimension is { IsTime: true } ? [] : await SegmentPiecesAsync(connection, query.SiteId, firstDay, cut, cancellationToken).ConfigureAwait(false);
         var days = DaysOutside(firstDay, cut, blocks);
+        if (liveDays is not null)
+        {
+            // Live days have no segment rows (the session route counted them: SessionRollups.LiveDays.cs), nor has a block holding one.
+            blocks.RemoveAll(b => liveDays.Exists(d => d >= b.First && d < b.End));
+            days = DaysOutside(firstDay, cut, blocks);
+            days.RemoveAll(liveDays.Contains);
+        }
+
         if (plan.EventMode || plan.VisitMode)
         {
             var code = plan.EventMode ? RollupDimensions.EventCode(plan.Dimension!) : RollupDimensions.VisitCode(plan.Dimension!);

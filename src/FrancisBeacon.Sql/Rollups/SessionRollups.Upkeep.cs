@@ -254,11 +254,6 @@ internal sealed partial class SessionRollups
                 hitIds.Add((strings.Id(h.Path), strings.Id(h.EventName), strings.Id(h.Hostname)));
             }
 
-            for (var j = 0; j < hitIds.Count; j++)
-            {
-                AddEventDeltas(delta.EventTable, delta.SeenEvents, -1, 0, hitIds[j], s.Hits[j], sign);
-            }
-
             values[0] = strings.Id(s.Entry);
             values[1] = strings.Id(s.Exit);
             for (var i = 0; i < s.Attributes.Length; i++)
@@ -266,7 +261,16 @@ internal sealed partial class SessionRollups
                 values[i + 2] = strings.Id(s.Attributes[i]);
             }
 
-            AddVisitDeltas(delta.VisitTable, seenVisits, -1, 0, values, s, sign);
+            if (!delta.SegmentsOnly)
+            {
+                for (var j = 0; j < hitIds.Count; j++)
+                {
+                    AddEventDeltas(delta.EventTable, delta.SeenEvents, -1, 0, hitIds[j], s.Hits[j], sign);
+                }
+
+                AddVisitDeltas(delta.VisitTable, seenVisits, -1, 0, values, s, sign);
+            }
+
             if (touched)
             {
                 continue;
@@ -479,6 +483,9 @@ internal sealed partial class SessionRollups
 
         /// <summary>rollup_page_visits: (0, path, dim, value) → visitors, visits, bounces, duration, kept pageviews, kept events, session pageviews.</summary>
         public Dictionary<SegmentKey, long[]> PageVisits { get; } = [];
+
+        /// <summary>Only the segment and page-segment rows are summed (a live day's rows derived from its sessions: SessionRollups.LiveDays.cs).</summary>
+        public bool SegmentsOnly { get; init; }
 
         /// <summary>The day's pages with page-segment rows (SessionRollups.PageSegments.cs): the only ones whose rows a delta changes.</summary>
         public HashSet<string> CoveredPages { get; set; } = [];

@@ -40,9 +40,10 @@ internal sealed partial class SessionRollups
 
     /// <summary>
     /// Writes the session rows of <paramref name="day"/>, with its links to <paramref name="previous"/> (the day before),
-    /// inside <paramref name="transaction"/>; the caller has deleted the day's old rows.
+    /// inside <paramref name="transaction"/>; the caller has deleted the day's old rows. A <paramref name="live"/> day (the
+    /// site's latest day with hits) gets no segment and page-segment rows and is listed in <c>rollup_live_days</c> instead.
     /// </summary>
-    public async ValueTask WriteDayAsync(DbConnection connection, DbTransaction transaction, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, CancellationToken cancellationToken)
+    public async ValueTask WriteDayAsync(DbConnection connection, DbTransaction transaction, string siteId, RollupDay day, RollupDay? previous, TimeZoneInfo zone, bool live, CancellationToken cancellationToken)
     {
         // Raw pairs (S continues T), exactly as the reference finds them; one S per T: the earliest, then the lowest id.
         // (A visitor's sessions are 30 minutes apart, so at most one T of a visitor is within reach of an S.)
@@ -155,6 +156,14 @@ internal sealed partial class SessionRollups
 
         await sessionRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         await hitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (live)
+        {
+            // The site's latest day: its segment and page-segment rows wait until it is no longer live (SessionRollups.LiveDays.cs).
+            await MarkLiveAsync(connection, transaction, siteId, day.Day, cancellationToken).ConfigureAwait(false);
+            await DeletePageBlocksOfDayAsync(connection, transaction, siteId, day.Day, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await WriteSegmentsAsync(connection, transaction, siteId, day, touched, cancellationToken).ConfigureAwait(false);
         await WritePageSegmentsAsync(connection, transaction, siteId, day, touched, cancellationToken).ConfigureAwait(false);
     }

@@ -39,8 +39,9 @@ internal sealed partial class SessionRollups
     /// <summary>
     /// The tables to clear with the other rollups (a site's rebuild, a purge, a day's rebuild, the raw-hit retention):
     /// the session rows, the segment rows (SessionRollups.Segments.cs) and the page-segment rows
-    /// (SessionRollups.PageSegments.cs), which a query only uses together; and the page-row backfill's marks
-    /// (SessionRollups.PageBackfill.cs): a day written whole has its page rows.
+    /// (SessionRollups.PageSegments.cs), which a query only uses together; the page-row backfill's marks
+    /// (SessionRollups.PageBackfill.cs): a day written whole has its page rows; and the live-day list
+    /// (SessionRollups.LiveDays.cs), which a whole rewrite writes again when the day is still live.
     /// </summary>
-    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits, PageBackfill];
+    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits, PageBackfill, LiveDays];
 }

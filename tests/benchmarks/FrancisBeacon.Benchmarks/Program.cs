@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--next-day true] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -92,6 +92,14 @@ static async Task<int> AppendAsync(string[] args)
 
         // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
         await store.AppendAsync(warmUp, CancellationToken.None);
+        if (string.Equals(Option(args, "--next-day"), "true", StringComparison.Ordinal))
+        {
+            // One hit on the following day: the measured day is no longer the site's latest (not "live"), so its passes
+            // keep its segment and page-segment rows as any earlier day's (docs/storage.md, "Live days").
+            var last = (realisticHits ?? warmUp).Max(h => h.Timestamp);
+            await store.AppendAsync([warmUp[0] with { Id = Guid.CreateVersion7(), Timestamp = last.UtcDateTime.Date.AddDays(1).AddHours(12), VisitorId = 1 }], CancellationToken.None);
+        }
+
         var sites = new Dictionary<string, TimeZoneInfo> { ["example.com"] = TimeZoneInfo.Utc, ["shop.example"] = TimeZoneInfo.Utc };
         if (passEvery > 0)
         {
@@ -105,14 +113,24 @@ static async Task<int> AppendAsync(string[] args)
         var passClock = TimeSpan.Zero;
         var passes = 0;
         var passCpus = new List<double>();
+        // --memory true: each pass's peak resident set above the process's resident set at its start (Linux: the peak is
+        // reset through /proc/self/clear_refs before the pass, after a full GC).
+        var memory = string.Equals(Option(args, "--memory"), "true", StringComparison.Ordinal);
+        var passPeaks = new List<long>();
         for (var i = 0; i < data.Count; i += batch)
         {
             await store.AppendAsync(data.GetRange(i, Math.Min(batch, data.Count - i)), CancellationToken.None);
             if (passEvery > 0 && ((i / batch) + 1) % passEvery == 0)
             {
+                var rssBefore = memory ? ResetPeakRss() : 0;
                 var c0 = Process.GetCurrentProcess().TotalProcessorTime;
                 var w0 = clock.Elapsed;
                 await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
+                if (memory)
+                {
+                    passPeaks.Add(ProcStatusKb("VmHWM") - rssBefore);
+                }
+
                 passCpu += Process.GetCurrentProcess().TotalProcessorTime - c0;
                 passCpus.Add((Process.GetCurrentProcess().TotalProcessorTime - c0).TotalSeconds);
                 passClock += clock.Elapsed - w0;
@@ -136,6 +154,12 @@ static async Task<int> AppendAsync(string[] args)
             var median = sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  traffic {traffic}: {visitors} visitors in the measured hits ({(double)data.Count / visitors:F2} hits per visitor); pass CPU s: {string.Join(' ', passCpus.Select(c => c.ToString("F2", CultureInfo.InvariantCulture)))}; median pass {median * 1e6 / (batch * passEvery):F1} us CPU per new hit"));
+            if (memory)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  pass peak RSS above its start, MB: {string.Join(' ', passPeaks.Select(k => (k / 1024.0).ToString("F0", CultureInfo.InvariantCulture)))}"));
+            }
+
             return 0;
         }
 
@@ -209,6 +233,29 @@ static async Task<int> LockAsync(string[] args)
     await Task.Delay(TimeSpan.FromSeconds(double.Parse(args[1], CultureInfo.InvariantCulture)));
     command.CommandText = "ROLLBACK";
     await command.ExecuteNonQueryAsync();
+    return 0;
+}
+
+// Collects garbage, resets the kernel's peak resident set of this process and returns the current one (KiB).
+static long ResetPeakRss()
+{
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    GC.WaitForPendingFinalizers();
+    File.WriteAllText("/proc/self/clear_refs", "5");
+    return ProcStatusKb("VmRSS");
+}
+
+// A "kB" line of /proc/self/status (VmRSS, VmHWM).
+static long ProcStatusKb(string name)
+{
+    foreach (var line in File.ReadLines("/proc/self/status"))
+    {
+        if (line.StartsWith(name + ":", StringComparison.Ordinal))
+        {
+            return long.Parse(line.AsSpan(name.Length + 1).Trim().TrimEnd("kB").Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+    }
+
     return 0;
 }
 
