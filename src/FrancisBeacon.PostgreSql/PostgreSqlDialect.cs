@@ -38,11 +38,23 @@ internal sealed class PostgreSqlDialect : SqlDialect
     /// estimated at a few hundred rows where tens of thousands match, and the planner then joined each session to the
     /// continuation rows by a nested loop over all linked rows of the site (26.6 s instead of 1.3 s for a 30-day
     /// `visit:source` filter at 10 M hits; docs/performance.md).
+    /// JIT off as for <see cref="HitDrivenQuerySetup"/>.
     /// </summary>
-    public override string? SessionQuerySetup => "SET enable_nestloop = off";
+    public override string? SessionQuerySetup => "SET enable_nestloop = off; SET jit = off";
 
     /// <inheritdoc />
-    public override string? SessionQueryReset => "RESET enable_nestloop";
+    public override string? SessionQueryReset => "RESET enable_nestloop; RESET jit";
+
+    /// <summary>
+    /// No JIT compilation for the session-rollup statements: a year's range is estimated above <c>jit_above_cost</c>
+    /// (140,000–190,000 for a `12mo` statement under <c>event:page is P</c> at 10 M hits), and compiling its
+    /// expressions (the merged-session CASE columns) took 240–480 ms of a statement that runs in 350–600 ms without it
+    /// (docs/performance.md, "PostgreSQL `12mo` at 10 M hits: the visibility map, JIT and the touched visitors").
+    /// </summary>
+    public override string? HitDrivenQuerySetup => "SET jit = off";
+
+    /// <inheritdoc />
+    public override string? HitDrivenQueryReset => "RESET jit";
 
     /// <summary>
     /// No parallel workers for the top-k list statements: one hash aggregate over 40,000–80,000 index-only rows takes

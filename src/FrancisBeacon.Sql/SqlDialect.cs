@@ -69,6 +69,15 @@ public abstract class SqlDialect
     public virtual string? SessionQueryReset => null;
 
     /// <summary>
+    /// A statement run on the connection before the session-rollup statements of a query with a page, name or host
+    /// condition (driven by the session-hit rows), undone by <see cref="HitDrivenQueryReset"/> afterwards; default: none.
+    /// </summary>
+    public virtual string? HitDrivenQuerySetup => null;
+
+    /// <summary>The statement that undoes <see cref="HitDrivenQuerySetup"/>; default: none.</summary>
+    public virtual string? HitDrivenQueryReset => null;
+
+    /// <summary>
     /// A statement run on the connection before a top-k list statement over the rollup tables (planner settings for
     /// one aggregate over tens of thousands of rows), undone by <see cref="ListQueryReset"/> afterwards; default: none.
     /// </summary>

@@ -38,6 +38,15 @@ public sealed class RollupTables
     public bool GroupValuesInSql { get; init; }
 
     /// <summary>
+    /// Whether the touched visitors' statements under a page, name or host condition first join the touched sessions'
+    /// keys (their partial index alone) to the kept session-hit rows, and read the few matching session rows after
+    /// (PostgreSQL, whose heap rows of touched sessions are scattered: one page per row), rather than reading every
+    /// touched session of the range and joining its hits (SQLite, whose rows are in the session table's key order).
+    /// Default: false.
+    /// </summary>
+    public bool TouchedHitsFirst { get; init; }
+
+    /// <summary>
     /// Inserts a chunk of rollup rows inside the given transaction in bulk (SQLite: one prepared statement bound by
     /// position; PostgreSQL: binary <c>COPY</c>); <see langword="null"/>: one parameterised <c>INSERT</c> per row.
     /// </summary>

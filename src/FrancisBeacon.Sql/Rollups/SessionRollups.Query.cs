@@ -86,7 +86,7 @@ internal sealed partial class SessionRollups
             // Only for statements driven by the sessions (visit conditions only, no event dimension): with a page or
             // event condition the hits' index drives, and nested loops are the good plan (PostgreSQL, 10 M hits).
             var tuned = !plan.HasEventCondition && !plan.EventMode;
-            if (tuned && _t.Dialect.SessionQuerySetup is { } setup)
+            if ((tuned ? _t.Dialect.SessionQuerySetup : _t.Dialect.HitDrivenQuerySetup) is { } setup)
             {
                 await connection.ExecuteAsync(new CommandDefinition(setup, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
@@ -111,7 +111,7 @@ internal sealed partial class SessionRollups
             }
             finally
             {
-                if (tuned && _t.Dialect.SessionQueryReset is { } reset)
+                if ((tuned ? _t.Dialect.SessionQueryReset : _t.Dialect.HitDrivenQueryReset) is { } reset)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(reset, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
                 }
@@ -186,7 +186,9 @@ internal sealed partial class SessionRollups
         var touched = touchedOnly ? " AND s.touched = 1" : untouchedDays is not null ? " AND s.touched = 0" + DayList("s.day", untouchedDays, parameters) : string.Empty;
         var sessionsTable = touchedOnly ? $"{_sessions} s {_t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_touched")}" : $"{_sessions} s";
         var sessionBase = $" FROM {sessionsTable} {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end{touched}";
-        var hitBase = plan.HasEventCondition && !touchedOnly
+        var touchedHits = touchedOnly && plan.HasEventCondition && _t.TouchedHitsFirst ? TouchedHitsFirst(plan.Filter, linked, parameters, ref counter) : null;
+        var hitBase = touchedHits is not null ? touchedHits
+            : plan.HasEventCondition && !touchedOnly
             ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +
               $" WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end{touched}{(untouchedDays is null ? string.Empty : DayList("h.day", untouchedDays, parameters))}"
             : $" FROM {sessionsTable} {linked} CROSS JOIN {_hits} h WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end{touched}" +
