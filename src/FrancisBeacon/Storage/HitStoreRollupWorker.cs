@@ -128,6 +128,6 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1420, Level = LogLevel.Information, Message = "Rollups: the worker's thread could not lower its priority to nice {Nice}; the passes run at the app's priority.")]
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Rollups: the worker's thread could not lower its priority to nice {Nice}; the passes run at the app's priority.")]
     private static partial void LogNotLowered(ILogger logger, int nice);
 }
