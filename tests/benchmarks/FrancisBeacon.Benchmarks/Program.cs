@@ -62,6 +62,15 @@ static async Task<int> AppendAsync(string[] args)
     var realisticHits = realistic ? RealisticDay(hits + batch) : null;
     var warmUp = realisticHits is null ? Hits(batch) : realisticHits[..batch];
     var data = realisticHits is null ? Hits(hits) : realisticHits[batch..];
+    // --id-rate N: ids made as the beacon makes them at N requests a second (version 7, consecutive ids 1/N s apart)
+    // instead of all within the moment the list was built; what the id index sees under a steady load.
+    if (Option(args, "--id-rate") is { } idRateText)
+    {
+        var idRate = double.Parse(idRateText, CultureInfo.InvariantCulture);
+        var idStart = TimeProvider.System.GetUtcNow();
+        data = [.. data.Select((h, i) => h with { Id = Guid.CreateVersion7(idStart.AddSeconds(i / idRate)) })];
+    }
+
     IHitStore store;
     string? file = null;
     string? schema = null;
