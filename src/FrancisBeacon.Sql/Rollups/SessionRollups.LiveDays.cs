@@ -3,7 +3,6 @@
 
 using System.Data.Common;
 using System.Diagnostics;
-using System.Globalization;
 using Dapper;
 using FrancisBeacon.Querying;
 
@@ -95,7 +94,6 @@ internal sealed partial class SessionRollups
             " WHERE h.site_id = @site_id AND h.day = @day AND s.touched = 0) p GROUP BY path HAVING COUNT(*) >= @min",
             new { site_id = siteId, day, min = (long)MinPageSessions }, cancellationToken: cancellationToken)).ConfigureAwait(false), StringComparer.Ordinal);
         var delta = new UpkeepDelta { CoveredPages = covered, SegmentsOnly = true };
-        var attributes = string.Concat(Enumerable.Range(0, AttributeCount).Select(i => string.Create(CultureInfo.InvariantCulture, $", a{i}")));
         var sessions = new List<UpkeepSession>();
         var byKey = new Dictionary<(long, long), UpkeepSession>();
         long? from = null;
@@ -120,22 +118,12 @@ internal sealed partial class SessionRollups
             sessions.Clear();
             byKey.Clear();
             await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                             $"SELECT vid, start_ms, end_ms, pv, n, entry_path, exit_path{attributes} FROM {_sessions} WHERE site_id = @site_id AND day = @day AND touched = 0{range} ORDER BY vid, start_ms",
+                             $"SELECT {UpkeepSessionColumns} FROM {_sessions} WHERE site_id = @site_id AND day = @day AND touched = 0{range} ORDER BY vid, start_ms",
                              parameters, cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var values = new string[AttributeCount];
-                    for (var i = 0; i < AttributeCount; i++)
-                    {
-                        values[i] = reader.GetString(7 + i);
-                    }
-
-                    var s = new UpkeepSession
-                    {
-                        VisitorId = reader.GetInt64(0), Start = reader.GetInt64(1), End = reader.GetInt64(2), Pageviews = reader.GetInt64(3), Events = reader.GetInt64(4),
-                        Entry = reader.GetString(5), Exit = reader.GetString(6), Attributes = values,
-                    };
+                    var s = ReadUpkeepSession(reader, withLinks: false);
                     sessions.Add(s);
                     byKey[(s.VisitorId, s.Start)] = s;
                 }

@@ -109,34 +109,47 @@ internal sealed class UpkeepHit
 /// </content>
 internal sealed partial class SessionRollups
 {
+    /// <summary>The columns <see cref="ReadUpkeepSession"/> reads first, in its order: a stored session row without its links.</summary>
+    /// <remarks>A property, not a static field: <c>AttributeCount</c> is a static field of another part of the class.</remarks>
+    private static string UpkeepSessionColumns => "vid, start_ms, end_ms, pv, n, entry_path, exit_path"
+        + string.Concat(Enumerable.Range(0, AttributeCount).Select(i => string.Create(CultureInfo.InvariantCulture, $", a{i}")));
+
+    /// <summary>
+    /// A stored session row selected as <see cref="UpkeepSessionColumns"/>, followed (<paramref name="withLinks"/>) by
+    /// <c>prev, t_vid, touched</c>.
+    /// </summary>
+    private static UpkeepSession ReadUpkeepSession(DbDataReader reader, bool withLinks)
+    {
+        var values = new string[AttributeCount];
+        for (var i = 0; i < AttributeCount; i++)
+        {
+            values[i] = reader.GetString(7 + i);
+        }
+
+        return new UpkeepSession
+        {
+            VisitorId = reader.GetInt64(0), Start = reader.GetInt64(1), End = reader.GetInt64(2), Pageviews = reader.GetInt64(3), Events = reader.GetInt64(4),
+            Entry = reader.GetString(5), Exit = reader.GetString(6), Attributes = values,
+            Linked = withLinks && (reader.GetInt64(7 + AttributeCount) != 0 || !reader.IsDBNull(8 + AttributeCount)),
+            Touched = withLinks && reader.GetInt64(9 + AttributeCount) != 0,
+        };
+    }
+
     /// <summary>The stored sessions of <paramref name="visitors"/> on <paramref name="day"/>, per visitor in start order.</summary>
     public async ValueTask<Dictionary<long, List<UpkeepSession>>> ReadVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors, CancellationToken cancellationToken)
     {
         var result = new Dictionary<long, List<UpkeepSession>>();
         var byKey = new Dictionary<(long, long), UpkeepSession>();
-        var attributes = string.Concat(Enumerable.Range(0, AttributeCount).Select(i => string.Create(CultureInfo.InvariantCulture, $", a{i}")));
         foreach (var chunk in visitors.Chunk(VisitorChunk))
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-                $"SELECT vid, start_ms, end_ms, pv, n, entry_path, exit_path{attributes}, prev, t_vid, touched FROM {_sessions} WHERE site_id = @site_id AND day = @day AND vid IN ({inList}) ORDER BY vid, start_ms",
+                $"SELECT {UpkeepSessionColumns}, prev, t_vid, touched FROM {_sessions} WHERE site_id = @site_id AND day = @day AND vid IN ({inList}) ORDER BY vid, start_ms",
                 parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var values = new string[AttributeCount];
-                    for (var i = 0; i < AttributeCount; i++)
-                    {
-                        values[i] = reader.GetString(7 + i);
-                    }
-
-                    var s = new UpkeepSession
-                    {
-                        VisitorId = reader.GetInt64(0), Start = reader.GetInt64(1), End = reader.GetInt64(2), Pageviews = reader.GetInt64(3), Events = reader.GetInt64(4),
-                        Entry = reader.GetString(5), Exit = reader.GetString(6), Attributes = values,
-                        Linked = reader.GetInt64(7 + AttributeCount) != 0 || !reader.IsDBNull(8 + AttributeCount),
-                        Touched = reader.GetInt64(9 + AttributeCount) != 0,
-                    };
+                    var s = ReadUpkeepSession(reader, withLinks: true);
                     if (!result.TryGetValue(s.VisitorId, out var list))
                     {
                         result[s.VisitorId] = list = [];
