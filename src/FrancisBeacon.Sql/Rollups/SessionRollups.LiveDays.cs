@@ -4,12 +4,11 @@
 using System.Data.Common;
 using System.Diagnostics;
 using Dapper;
-using FrancisBeacon.Querying;
 
 namespace FrancisBeacon.Sql.Rollups;
 
 /// <content>
-/// Live days (migration SQLite 0018 / PostgreSQL 0017, <c>rollup_live_days</c>): a site's latest day with hits keeps no
+/// Live days (migration SQLite 0019 / PostgreSQL 0017, <c>rollup_live_days</c>): a site's latest day with hits keeps no
 /// segment rows (<c>rollup_segment_events</c>, <c>rollup_segment_visits</c>) and no page-segment rows
 /// (<c>rollup_page_days</c>, <c>rollup_page_visits</c>). Those rows were about 94 % of the keys the incremental upkeep
 /// wrote per new hit (docs/performance.md, "Upkeep, round 9"); for one day a segment- or page-filtered query takes the
@@ -236,35 +235,6 @@ internal sealed partial class SessionRollups
     /// </summary>
     private async ValueTask<List<long>?> LiveSegmentDaysAsync(DbConnection connection, string siteId, SessionRollupPlan plan, long firstDay, long cut, CancellationToken cancellationToken)
     {
-        if (plan.Segment is null)
-        {
-            return null;
-        }
-
-        var days = (await connection.QueryAsync<long>(new CommandDefinition(
-            $"SELECT day FROM {LiveDays} WHERE site_id = @site_id AND day >= @first AND day < @cut",
-            new { site_id = siteId, first = firstDay, cut }, cancellationToken: cancellationToken)).ConfigureAwait(false)).Order().ToList();
-        return days.Count == 0 ? null : days;
-    }
-
-    /// <summary>
-    /// The session route's part of a segment query with live days: the touched visitors over the whole range, and the
-    /// untouched visitors of the live days (which have no segment rows). Disjoint in visitors from the segment rows read
-    /// for the other days, so the counts add.
-    /// </summary>
-    private async ValueTask ReadLiveStoredAsync(
-        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut, List<long> liveDays,
-        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
-    {
-        var partValues = new Dictionary<string, Counts>(StringComparer.Ordinal);
-        var partGroups = new Dictionary<long, Counts>();
-        await ReadStoredAsync(connection, query, plan, firstDay, endDay, cut, true, partValues, partGroups, cancellationToken).ConfigureAwait(false);
-        AddAll(values, partValues);
-        AddAll(groups, partGroups);
-        partValues.Clear();
-        partGroups.Clear();
-        await ReadStoredAsync(connection, query, plan, firstDay, endDay, cut, false, partValues, partGroups, cancellationToken, liveDays).ConfigureAwait(false);
-        AddAll(values, partValues);
-        AddAll(groups, partGroups);
+        return plan.Segment is null ? null : await ListedDaysAsync(connection, LiveDays, siteId, firstDay, cut, null, cancellationToken).ConfigureAwait(false);
     }
 }

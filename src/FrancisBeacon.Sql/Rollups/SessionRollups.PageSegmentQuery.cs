@@ -31,9 +31,18 @@ internal sealed partial class SessionRollups
             return null;
         }
 
+        return await ListedDaysAsync(connection, PageDays, siteId, firstDay, cut, page.Path, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The days of [<paramref name="firstDay"/>, <paramref name="cut"/>) listed in a per-day record table (page days,
+    /// live days), for one <paramref name="path"/> where the table has one, ascending; null when none is.
+    /// </summary>
+    private static async ValueTask<List<long>?> ListedDaysAsync(DbConnection connection, string table, string siteId, long firstDay, long cut, string? path, CancellationToken cancellationToken)
+    {
         var days = (await connection.QueryAsync<long>(new CommandDefinition(
-            $"SELECT day FROM {PageDays} WHERE site_id = @site_id AND day >= @first AND day < @cut AND path = @path",
-            new { site_id = siteId, first = firstDay, cut, path = page.Path }, cancellationToken: cancellationToken)).ConfigureAwait(false)).Order().ToList();
+            $"SELECT day FROM {table} WHERE site_id = @site_id AND day >= @first AND day < @cut" + (path is null ? string.Empty : " AND path = @path"),
+            new { site_id = siteId, first = firstDay, cut, path }, cancellationToken: cancellationToken)).ConfigureAwait(false)).Order().ToList();
         return days.Count == 0 ? null : days;
     }
 
@@ -45,12 +54,6 @@ internal sealed partial class SessionRollups
         DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut, List<long> pageDays,
         Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
     {
-        var partValues = new Dictionary<string, Counts>(StringComparer.Ordinal);
-        var partGroups = new Dictionary<long, Counts>();
-        await ReadStoredAsync(connection, query, plan, firstDay, endDay, cut, true, partValues, partGroups, cancellationToken).ConfigureAwait(false);
-        AddAll(values, partValues);
-        AddAll(groups, partGroups);
-
         var covered = new HashSet<long>(pageDays);
         var uncovered = new List<long>();
         for (var d = firstDay; d < cut; d++)
@@ -61,11 +64,28 @@ internal sealed partial class SessionRollups
             }
         }
 
-        if (uncovered.Count > 0)
+        await ReadTouchedAndDaysAsync(connection, query, plan, firstDay, endDay, cut, uncovered, values, groups, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The session route for the touched visitors over the whole range and for the untouched visitors of
+    /// <paramref name="untouchedDays"/> (days without rows of the kind the query reads), added to
+    /// <paramref name="values"/> and <paramref name="groups"/>; disjoint in visitors from the rows read for the other days.
+    /// </summary>
+    private async ValueTask ReadTouchedAndDaysAsync(
+        DbConnection connection, HitQuery query, SessionRollupPlan plan, long firstDay, long endDay, long cut, List<long> untouchedDays,
+        Dictionary<string, Counts> values, Dictionary<long, Counts> groups, CancellationToken cancellationToken)
+    {
+        var partValues = new Dictionary<string, Counts>(StringComparer.Ordinal);
+        var partGroups = new Dictionary<long, Counts>();
+        await ReadStoredAsync(connection, query, plan, firstDay, endDay, cut, true, partValues, partGroups, cancellationToken).ConfigureAwait(false);
+        AddAll(values, partValues);
+        AddAll(groups, partGroups);
+        if (untouchedDays.Count > 0)
         {
             partValues.Clear();
             partGroups.Clear();
-            await ReadStoredAsync(connection, query, plan, firstDay, endDay, cut, false, partValues, partGroups, cancellationToken, uncovered).ConfigureAwait(false);
+            await ReadStoredAsync(connection, query, plan, firstDay, endDay, cut, false, partValues, partGroups, cancellationToken, untouchedDays).ConfigureAwait(false);
             AddAll(values, partValues);
             AddAll(groups, partGroups);
         }

@@ -102,7 +102,8 @@ internal sealed partial class SessionRollups
                 }
                 else if (liveDays is not null)
                 {
-                    await ReadLiveStoredAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, liveDays, values, groups, cancellationToken).ConfigureAwait(false);
+                    // The touched visitors, and the untouched ones of the live days (which have no segment rows).
+                    await ReadTouchedAndDaysAsync(connection, query, plan, firstDay, Math.Min(endDay, cut + 1), cut, liveDays, values, groups, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
