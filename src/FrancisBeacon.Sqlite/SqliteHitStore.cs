@@ -60,6 +60,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
             ApplyDeltaRows = SqliteRollupDeltaWriter.ApplyAsync,
             JsonIdLists = true,
             InsertionOrder = "seq",
+            InsertionOrderIsRowKey = true,
             OpenAsync = async ct => await OpenAsync(ct, rollups: true),
             SplitPoint = SplitPointAsync,
         }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag, Incremental = options.IncrementalRollups };
