@@ -12,13 +12,13 @@ namespace FrancisBeacon.Sql.Rollups;
 /// (<see cref="RollupTables.InsertionOrder"/>; SQLite's rowid) keeps per site-local day the highest insertion order
 /// its stored rows contain (<c>rollup_upkeep</c>). A pass then reads only the day's hits after that mark, takes the
 /// visitors they belong to, subtracts those visitors' stored contribution (their session rows and folded session hits
-/// say everything they counted in the day rows and the segment rows), adds their new one, and rewrites their session
-/// rows — all in one write transaction with the new mark, so two passes never apply the same hits twice.
+/// say everything they counted in the day rows and the segment rows), adds their new one, and writes their session
+/// rows that changed — all in one write transaction with the new mark, so two passes never apply the same hits twice.
 /// </content>
 /// <remarks>
 /// The day rows are per-visitor additive (a visitor id lives one site-local day), which is what makes this exact. The
 /// pass falls back to rebuilding the day whole when the shortcut could differ from a rebuild: no mark (first build, a
-/// purge, a time-zone change), new hits cheaper to rebuild with the day than to apply (CheaperThanWholeAsync), a changed visitor with a
+/// purge, a time-zone change), new hits cheaper to rebuild with the day than to apply (CheaperThanWhole), a changed visitor with a
 /// session linked across midnight (or a new session that might be), hits of a visitor that do not sort after all of that
 /// visitor's stored hits, rows of the next day already stored (its links point into this day), or a stored row that does
 /// not hold what the delta was taken against.
@@ -224,7 +224,7 @@ public sealed partial class HitRollups
         }
 
         // A day without stored rows can only be rebuilt whole (whether the rest is cheaper whole was decided before the
-        // first step: CheaperThanWholeAsync). Stored rows of the next day hold links into this one.
+        // first step: CheaperThanWhole). Stored rows of the next day hold links into this one.
         var dayVisitors = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
             $"SELECT visitors FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (dayVisitors is null)
