@@ -35,6 +35,11 @@ internal sealed class HitFactory
     private readonly HitPipeline _pipeline;
     private readonly TimeProvider _time;
 
+    // What the URL parsing below gave for recent page URLs and referrers (docs/performance.md, round 10): the same
+    // answers, without two Uri objects, their host and path strings and the query scan on every hit.
+    private readonly ParseCache<ParsedPage> _pages = new();
+    private readonly ParseCache<ParsedReferrer> _referrers = new();
+
     public HitFactory(SiteResolver sites, HitPipeline pipeline, TimeProvider time)
     {
         _sites = sites;
@@ -61,9 +66,11 @@ internal sealed class HitFactory
             return HitBuildResult.Invalid($"The page URL is longer than {HitLimits.MaxUrlLength} characters.");
         }
 
-        if (!Uri.TryCreate(input.Url, UriKind.Absolute, out var page) ||
-            (page.Scheme != Uri.UriSchemeHttp && page.Scheme != Uri.UriSchemeHttps) ||
-            string.IsNullOrEmpty(page.Host))
+        Uri? page = null;
+        if (!_pages.TryGet(input.Url, out var cached) &&
+            (!Uri.TryCreate(input.Url, UriKind.Absolute, out page) ||
+             (page.Scheme != Uri.UriSchemeHttp && page.Scheme != Uri.UriSchemeHttps) ||
+             string.IsNullOrEmpty(page.Host)))
         {
             return HitBuildResult.Invalid("The page URL must be an absolute http or https URL.");
         }
@@ -84,7 +91,7 @@ internal sealed class HitFactory
             return HitBuildResult.Invalid(revenueError);
         }
 
-        if (IdnHost(page) is not { } pageHost)
+        if ((cached?.PageHost ?? IdnHost(page!)) is not { } pageHost)
         {
             return HitBuildResult.Invalid("The page URL's host name is not a valid international domain name.");
         }
@@ -106,15 +113,21 @@ internal sealed class HitFactory
             return new HitBuildResult(null, null, DropReasons.DoNotTrack);
         }
 
-        var (hostname, path) = PageUrl.Normalise(page, settings.QueryParameters.AsReadOnly(), settings.HashRouting, settings.TrailingSlash);
-        var query = ParseQuery(page.Query);
+        // The host name, path and campaign parameters depend on the URL and on the site's URL settings alone.
+        if (cached is null || !ReferenceEquals(cached.Settings, settings))
+        {
+            page ??= new Uri(input.Url, UriKind.Absolute); // cached under another site's settings (a domain hint)
+            var (normalisedHost, normalisedPath) = PageUrl.Normalise(page, settings.QueryParameters.AsReadOnly(), settings.HashRouting, settings.TrailingSlash);
+            cached = new ParsedPage(pageHost, settings, normalisedHost, normalisedPath, ParseQuery(page.Query));
+            _pages.Set(input.Url, cached);
+        }
+
+        var (hostname, path, query) = (cached.Hostname, cached.Path, cached.Query);
         string? referrer = null;
         string? referrerSource = null;
         string? referrerHost = null;
         if (!string.IsNullOrWhiteSpace(input.Referrer) && input.Referrer.Length <= HitLimits.MaxUrlLength &&
-            Uri.TryCreate(input.Referrer, UriKind.Absolute, out var referrerUri) &&
-            (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps) &&
-            IdnHost(referrerUri) is { } parsedHost)
+            ReferrerHost(input.Referrer) is { } parsedHost)
         {
             if (!string.Equals(parsedHost, hostname, StringComparison.Ordinal))
             {
@@ -155,6 +168,22 @@ internal sealed class HitFactory
         return hit is null
             ? new HitBuildResult(null, null, draft.DropReason)
             : new HitBuildResult(hit, null, null);
+    }
+
+    /// <summary>The lower-case punycode host of an absolute http or https referrer URL; <see langword="null"/> for any other referrer.</summary>
+    private string? ReferrerHost(string referrer)
+    {
+        if (_referrers.TryGet(referrer, out var cached))
+        {
+            return cached.Host;
+        }
+
+        var host = Uri.TryCreate(referrer, UriKind.Absolute, out var referrerUri) &&
+            (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps)
+            ? IdnHost(referrerUri)
+            : null;
+        _referrers.Set(referrer, host is null ? ParsedReferrer.NotAUrl : new ParsedReferrer(host));
+        return host;
     }
 
     /// <summary>The lower-case punycode host, or <see langword="null"/> when the host breaks the IDN rules (Uri throws for those).</summary>
@@ -241,6 +270,15 @@ internal sealed class HitFactory
 
         return false;
     }
+}
+
+/// <summary>What a valid page URL gave under one site's URL settings: its host (for the site lookup), the stored host name and path, and its campaign parameters.</summary>
+internal sealed record ParsedPage(string PageHost, BeaconSiteOptions Settings, string Hostname, string Path, CampaignParameters Query);
+
+/// <summary>The host of a referrer URL; <see cref="NotAUrl"/> for a referrer that is not an absolute http or https URL with a valid host.</summary>
+internal sealed record ParsedReferrer(string? Host)
+{
+    public static readonly ParsedReferrer NotAUrl = new((string?)null);
 }
 
 /// <summary>The first value of each campaign parameter in a query string (see <see cref="HitFactory.ParseQuery"/>).</summary>

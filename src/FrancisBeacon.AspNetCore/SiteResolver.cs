@@ -22,6 +22,10 @@ internal sealed class SiteResolver
     private readonly TimeZoneInfo _defaultZone;
     private readonly HashSet<string>? _allowed;
 
+    // With no configured site each host name is its own site: one ResolvedSite per host name, not one per hit (its
+    // settings object is what HitFactory's parse cache is keyed on).
+    private readonly ParseCache<ResolvedSite> _implicit;
+
     public SiteResolver(IOptions<BeaconOptions> options)
     {
         var value = options.Value;
@@ -44,6 +48,7 @@ internal sealed class SiteResolver
         }
 
         HasConfiguredSites = value.Sites.Count > 0;
+        _implicit = new ParseCache<ResolvedSite>(capacity: 1024, maxKeyLength: 253);
         if (value.DefaultSiteId is { Length: > 0 } defaultId)
         {
             _default = _byId.TryGetValue(defaultId, out var d) ? d : new ResolvedSite(defaultId, _defaultZone);
@@ -59,6 +64,7 @@ internal sealed class SiteResolver
         _default = all._default;
         _defaultZone = all._defaultZone;
         HasConfiguredSites = all.HasConfiguredSites;
+        _implicit = all._implicit;
         _allowed = allowed;
     }
 
@@ -136,7 +142,18 @@ internal sealed class SiteResolver
             return _default;
         }
 
-        return HasConfiguredSites ? null : new ResolvedSite(hostname, _defaultZone);
+        if (HasConfiguredSites)
+        {
+            return null;
+        }
+
+        if (!_implicit.TryGet(hostname, out var implicitSite))
+        {
+            implicitSite = new ResolvedSite(hostname, _defaultZone);
+            _implicit.Set(hostname, implicitSite);
+        }
+
+        return implicitSite;
     }
 
     /// <summary>The message of the error for a site id that is not configured (answered with 404).</summary>

@@ -60,6 +60,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
             ApplyDeltaRows = SqliteRollupDeltaWriter.ApplyAsync,
             JsonIdLists = true,
             InsertionOrder = "seq",
+            InsertionOrderIsRowKey = true,
             OpenAsync = async ct => await OpenAsync(ct, rollups: true),
             SplitPoint = SplitPointAsync,
         }) { Enabled = options.EnableRollups, MaxLag = options.MaxRollupLag, Incremental = options.IncrementalRollups };
@@ -245,6 +246,10 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CurrentVersion, transaction: transaction, cancellationToken: cancellationToken));
     }
 
+    // PRAGMA cache_size in KiB (negative): a rollup pass's connection, and every other (SQLite's default).
+    internal const int RollupCacheKib = -65536;
+    internal const int DefaultCacheKib = -2000;
+
     private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool rollups = false, int? busyTimeoutMs = null)
     {
         var busy = busyTimeoutMs ?? _busyTimeoutMs;
@@ -261,7 +266,11 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
                 (string pattern, string? value) => value is not null && QueryRegex.Parse(pattern).IsMatch(value),
                 isDeterministic: true);
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={busy}; PRAGMA synchronous=NORMAL;");
+            // A rollup pass gets a page cache of 64 MiB (SQLite's default is 2 MiB): a step inserts at random places of the
+            // day's session tables, and with the small cache it spilled dirty pages to the WAL mid-transaction and read
+            // pages again (docs/performance.md, "Upkeep, round 10"). Pooled handles go back to the default on their next
+            // open, so a query never keeps a pass's cache.
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={busy}; PRAGMA synchronous=NORMAL; PRAGMA cache_size={(rollups ? RollupCacheKib : DefaultCacheKib)};");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

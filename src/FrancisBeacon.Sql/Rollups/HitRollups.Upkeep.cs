@@ -12,13 +12,13 @@ namespace FrancisBeacon.Sql.Rollups;
 /// (<see cref="RollupTables.InsertionOrder"/>; SQLite's rowid) keeps per site-local day the highest insertion order
 /// its stored rows contain (<c>rollup_upkeep</c>). A pass then reads only the day's hits after that mark, takes the
 /// visitors they belong to, subtracts those visitors' stored contribution (their session rows and folded session hits
-/// say everything they counted in the day rows and the segment rows), adds their new one, and rewrites their session
-/// rows — all in one write transaction with the new mark, so two passes never apply the same hits twice.
+/// say everything they counted in the day rows and the segment rows), adds their new one, and writes their session
+/// rows that changed — all in one write transaction with the new mark, so two passes never apply the same hits twice.
 /// </content>
 /// <remarks>
 /// The day rows are per-visitor additive (a visitor id lives one site-local day), which is what makes this exact. The
 /// pass falls back to rebuilding the day whole when the shortcut could differ from a rebuild: no mark (first build, a
-/// purge, a time-zone change), new hits cheaper to rebuild with the day than to apply (CheaperThanWholeAsync), a changed visitor with a
+/// purge, a time-zone change), new hits cheaper to rebuild with the day than to apply (CheaperThanWhole), a changed visitor with a
 /// session linked across midnight (or a new session that might be), hits of a visitor that do not sort after all of that
 /// visitor's stored hits, rows of the next day already stored (its links point into this day), or a stored row that does
 /// not hold what the delta was taken against.
@@ -90,19 +90,29 @@ public sealed partial class HitRollups
     }
 
     /// <summary>
-    /// The most new hits one write transaction of an incremental pass applies (default 10,000; 5,000 with
-    /// <see cref="RollupTables.SplitPoint"/>, about 0.6 s of CPU at ~110-140 µs per new hit: 2,500 cost 45 % more CPU per
-    /// pass, docs/performance.md "Round 8"); a day with more takes
-    /// several transactions, each an exact step of its own (its mark is the insertion order of its last hit). SQLite has
-    /// one writer: its hit writer waits for each step.
+    /// The most new hits one write transaction of an incremental pass applies: 10,000, or with
+    /// <see cref="RollupTables.SplitPoint"/> (SQLite, one writer: its hit writer waits for each step) as many as
+    /// <see cref="StepBudgetMicroseconds"/> of CPU allow at <see cref="IncrementalCostPerHit"/> each (about 10,000 at
+    /// ~44 µs per new hit). A day with more takes several transactions, each an exact step of its own (its mark is the
+    /// insertion order of its last hit). Fewer, larger steps cost less per hit: each step re-reads and rewrites the pages
+    /// of the day's session rows that its visitors share with the step before (docs/performance.md, "Upkeep, round 10").
     /// </summary>
     internal int NewHitsPerTransaction
     {
-        get => _newHitsPerTransaction ?? (_t.SplitPoint is null ? 10_000 : 5_000);
+        get => _newHitsPerTransaction ?? (_t.SplitPoint is null ? 10_000 : (int)Math.Clamp(StepBudgetMicroseconds / Math.Max(1, IncrementalCostPerHit), 1_000, 10_000));
         set => _newHitsPerTransaction = value;
     }
 
+    /// <summary>
+    /// The CPU one incremental step may take on a store with <see cref="RollupTables.SplitPoint"/> (SQLite: the time the
+    /// hit writer may wait for it), in microseconds: 450,000, what the former cap of 5,000 new hits took at ~90 µs each.
+    /// </summary>
+    internal long StepBudgetMicroseconds { get; set; } = 450_000;
+
     private int? _newHitsPerTransaction;
+
+    /// <summary>How many session rows the incremental steps wrote (tests read it: a stored session that did not change is not rewritten).</summary>
+    internal long SessionRowsWritten { get; private set; }
 
     /// <summary>How many write transactions applied new hits incrementally (tests read it).</summary>
     internal int IncrementalSteps { get; private set; }
@@ -128,12 +138,17 @@ public sealed partial class HitRollups
             return false;
         }
 
+        long? storedHits = null;
         if (start < top)
         {
-            pending = await ReadNewHitsAsync(connection, null, siteId, day, zone, start, top, cancellationToken).ConfigureAwait(false);
+            // The day's stored hits: what the cost rule weighs the new ones against, and what reading them through the
+            // (site_id, ts) index walks (RollupTables.InsertionOrderIsRowKey).
+            storedHits = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+                $"SELECT events FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            pending = await ReadNewHitsAsync(connection, null, siteId, day, zone, start, top, storedHits, cancellationToken).ConfigureAwait(false);
             pending.Sort(static (x, y) => x.Seq.CompareTo(y.Seq));
             pendingFrom = start;
-            if (!await CheaperThanWholeAsync(connection, siteId, day, pending.Count, cancellationToken).ConfigureAwait(false))
+            if (!CheaperThanWhole(storedHits, pending.Count))
             {
                 return false;
             }
@@ -155,7 +170,7 @@ public sealed partial class HitRollups
 
             if (pending is null || from != pendingFrom)
             {
-                pending = await ReadNewHitsAsync(connection, transaction, siteId, day, zone, from, top, cancellationToken).ConfigureAwait(false);
+                pending = await ReadNewHitsAsync(connection, transaction, siteId, day, zone, from, top, storedHits, cancellationToken).ConfigureAwait(false);
                 pending.Sort(static (x, y) => x.Seq.CompareTo(y.Seq));
                 next = 0;
             }
@@ -209,7 +224,7 @@ public sealed partial class HitRollups
         }
 
         // A day without stored rows can only be rebuilt whole (whether the rest is cheaper whole was decided before the
-        // first step: CheaperThanWholeAsync). Stored rows of the next day hold links into this one.
+        // first step: CheaperThanWhole). Stored rows of the next day hold links into this one.
         var dayVisitors = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
             $"SELECT visitors FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (dayVisitors is null)
@@ -232,6 +247,7 @@ public sealed partial class HitRollups
         var live = await _sessions.IsLiveAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false);
         var delta = new SessionRollups.UpkeepDelta { CoveredPages = live ? [] : await _sessions.CoveredPagesAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) };
         var sessions = new List<UpkeepSession>();
+        var rewritten = new List<long>();
         var touched = new HashSet<long>();
         foreach (var visitor in visitors)
         {
@@ -287,7 +303,18 @@ public sealed partial class HitRollups
             // A live day's untouched visitors contribute to no segment row: counted as touched ones are.
             SessionRollups.AddContribution(delta, old, wasTouched || live, -1);
             SessionRollups.AddContribution(delta, now, isTouched || live, +1);
-            sessions.AddRange(now);
+            // Stored rows stay where they still hold the session: new hits extend at most the last stored session (they
+            // sort after all of the visitor's stored hits), and the touched flag is the visitor's. A visitor whose last
+            // session grew or whose flag changed has its rows rewritten; one that only started sessions gets those added.
+            if (old.Count > 0 && (wasTouched != isTouched || now[old.Count - 1].Events != old[^1].Events))
+            {
+                rewritten.Add(visitor);
+                sessions.AddRange(now);
+            }
+            else
+            {
+                sessions.AddRange(now.Skip(old.Count));
+            }
         }
 
         if (!await SessionRollups.ApplyDeltaAsync(_t, connection, transaction, _events, EventColumns, EventTypes, siteId, day, delta.Events, 2, cancellationToken).ConfigureAwait(false) ||
@@ -297,42 +324,57 @@ public sealed partial class HitRollups
             return false;
         }
 
-        // Only visitors with stored sessions have rows to replace (a visitor first seen in this pass has none).
-        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, visitors.Where(stored.ContainsKey).ToList(), sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
+        // Only the visitors whose stored rows changed have rows to replace; the others' new sessions are added.
+        SessionRowsWritten += sessions.Count;
+        await _sessions.WriteVisitorSessionsAsync(connection, transaction, siteId, day, rewritten, sessions, touched, nextDayStart, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>
     /// The CPU cost of applying one new hit incrementally, in the unit of <see cref="WholeCostPerHit"/> (microseconds:
-    /// ~110 µs per new hit on realistic traffic, docs/performance.md "Incremental upkeep, round 6").
+    /// ~44 µs per new hit of a live day on realistic traffic, SQLite, docs/performance.md "Upkeep, round 10"; PostgreSQL's
+    /// client spends less, its server more).
     /// </summary>
-    internal int IncrementalCostPerHit { get; set; } = 110;
+    internal int IncrementalCostPerHit { get; set; } = 44;
 
-    /// <summary>The CPU cost of rebuilding one of a day's hits whole (read, cut, write: ~39 µs, docs/performance.md round 4).</summary>
-    internal int WholeCostPerHit { get; set; } = 39;
+    /// <summary>
+    /// The CPU cost of rebuilding one of a day's hits whole (read, cut, write: ~22 µs per hit of a live day, which keeps
+    /// no segment rows; SQLite, docs/performance.md "Upkeep, round 10").
+    /// </summary>
+    internal int WholeCostPerHit { get; set; } = 22;
 
     /// <summary>
     /// The fallback rule by cost: applying <paramref name="newHits"/> incrementally (each costs about
     /// <see cref="IncrementalCostPerHit"/>) against rebuilding the day whole (its stored hits and the new ones, each
-    /// about <see cref="WholeCostPerHit"/>). A young day whose new hits outnumber about half of its stored ones is rebuilt
-    /// whole; a day without stored rows always is.
+    /// about <see cref="WholeCostPerHit"/>). A young day whose new hits outnumber its stored ones is rebuilt whole; a day
+    /// without stored rows always is.
     /// </summary>
-    private async ValueTask<bool> CheaperThanWholeAsync(DbConnection connection, string siteId, long day, long newHits, CancellationToken cancellationToken)
+    private bool CheaperThanWhole(long? storedHits, long newHits) =>
+        storedHits is { } hits && newHits * IncrementalCostPerHit <= (hits + newHits) * WholeCostPerHit;
+
+    /// <summary>
+    /// The statement that reads a day's hits with an insertion order in (<c>@lo</c>, <c>@hi</c>], with it;
+    /// <paramref name="byOrder"/>: by that range of the row key, the site and time conditions kept off the
+    /// <c>(site_id, ts)</c> index (<see cref="RollupTables.InsertionOrderIsRowKey"/>).
+    /// </summary>
+    internal string NewHitsSql(bool byOrder)
     {
-        var stored = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
-            $"SELECT events FROM {_visits} WHERE site_id = @site_id AND dim = 0 AND day = @day AND value = ''", new { site_id = siteId, day }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return stored is { } hits && newHits * IncrementalCostPerHit <= (hits + newHits) * WholeCostPerHit;
+        var order = _t.InsertionOrder!;
+        var plus = byOrder ? "+" : string.Empty;
+        var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
+        return $"SELECT {_t.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}, {order}" +
+               $" FROM {_t.Hits} WHERE {plus}site_id = @site_id AND {plus}ts >= @from_ts AND {plus}ts < @to_ts AND {order} > @lo AND {order} <= @hi";
     }
 
     // The day's hits with an insertion order in (from, top], with it.
-    private async ValueTask<List<(RollupHit Hit, long Seq)>> ReadNewHitsAsync(DbConnection connection, DbTransaction? transaction, string siteId, long day, TimeZoneInfo zone, long from, long top, CancellationToken cancellationToken)
+    // By a range of the insertion order when it is the row key and the range holds fewer hits than the day has stored
+    // (RollupTables.InsertionOrderIsRowKey): the new hits of a live day are the table's tail.
+    private async ValueTask<List<(RollupHit Hit, long Seq)>> ReadNewHitsAsync(DbConnection connection, DbTransaction? transaction, string siteId, long day, TimeZoneInfo zone, long from, long top,
+        long? storedHits, CancellationToken cancellationToken)
     {
-        var order = _t.InsertionOrder!;
         var start = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day, zone));
         var end = DateTimeOffset.FromUnixTimeMilliseconds(StartOfDayMs(day + 1, zone));
-        var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
-        var sql = $"SELECT {_t.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}, {order}" +
-                  $" FROM {_t.Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts AND {order} > @lo AND {order} <= @hi";
+        var sql = NewHitsSql(_t.InsertionOrderIsRowKey && storedHits is { } stored && top - from < stored);
         var parameters = new { site_id = siteId, from_ts = _t.Dialect.TimestampValue(start), to_ts = _t.Dialect.TimestampValue(end), not_set = HitDimension.NotSet, lo = from, hi = top };
         var hits = new List<(RollupHit, long)>();
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);

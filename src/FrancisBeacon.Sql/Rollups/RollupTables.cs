@@ -94,6 +94,15 @@ public sealed class RollupTables
     public string? InsertionOrder { get; init; }
 
     /// <summary>
+    /// Whether <see cref="InsertionOrder"/> is the hits table's row key (SQLite: <c>seq</c>, the rowid), so that a range
+    /// of it is one seek. A pass then reads a day's new hits by that range when it holds fewer hits than the day has
+    /// stored, with the site and time conditions written <c>+site_id</c> and <c>+ts</c> (SQLite's way to keep a term from
+    /// choosing an index): otherwise SQLite reads them through the <c>(site_id, ts)</c> index, which walks every hit of
+    /// the day to find the few new ones. Default: false.
+    /// </summary>
+    public bool InsertionOrderIsRowKey { get; init; }
+
+    /// <summary>
     /// The statement that gives a pass its top <see cref="InsertionOrder"/>: every hit at or below it is final (no such
     /// hit can be added later), and every hit whose dirty mark the pass reads is at or below it unless
     /// <see cref="DirtyInsertionOrder"/> says otherwise. <see langword="null"/>: <c>SELECT MAX(order) FROM hits</c>

@@ -34,7 +34,8 @@ internal sealed partial class SessionRollups
 
     /// <summary>
     /// Copies the touched session rows of <paramref name="day"/> just written (of <paramref name="visitors"/> only, when
-    /// given) into <c>rollup_touched_sessions</c>, when the store keeps copies; the caller has deleted the old copies.
+    /// given) into <c>rollup_touched_sessions</c>, when the store keeps copies; the caller has deleted the old copies of
+    /// the rows it rewrote (a visitor's rows the upkeep kept keep their copies: PostgreSQL's <c>ON CONFLICT DO NOTHING</c>).
     /// </summary>
     private async ValueTask CopyTouchedSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyCollection<long>? visitors, CancellationToken cancellationToken)
     {
@@ -56,7 +57,9 @@ internal sealed partial class SessionRollups
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {TouchedSessions} ({columns}) SELECT {columns} FROM {_sessions} WHERE site_id = @site_id AND day = @day AND vid IN ({inList}) AND touched = 1",
+                $"INSERT INTO {TouchedSessions} ({columns}) SELECT {columns} FROM {_sessions} WHERE site_id = @site_id AND day = @day AND vid IN ({inList}) AND touched = 1" +
+                // The upkeep keeps a visitor's unchanged session rows (and their copies) when it only adds sessions.
+                " ON CONFLICT DO NOTHING",
                 parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }

@@ -181,8 +181,9 @@ internal sealed partial class SessionRollups
     }
 
     /// <summary>
-    /// Deletes the stored session rows of <paramref name="visitors"/> (those that have any) on <paramref name="day"/> and writes <paramref name="sessions"/>
-    /// (none of them linked across midnight: the upkeep leaves those to a whole rebuild).
+    /// Deletes the stored session rows of <paramref name="visitors"/> (those whose stored rows changed) on <paramref name="day"/> and writes
+    /// <paramref name="sessions"/>: all sessions of those visitors and the new sessions of the others (none of them linked across
+    /// midnight: the upkeep leaves those to a whole rebuild).
     /// </summary>
     public async ValueTask WriteVisitorSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyList<long> visitors,
         List<UpkeepSession> sessions, HashSet<long> touched, long nextDayStart, CancellationToken cancellationToken)

@@ -219,7 +219,9 @@ static async Task<int> CountAsync(string[] args)
 {
     IHitStore store = args[0] == "sqlite"
         ? new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={args[1]};Mode=ReadOnly", SchemaMode = SchemaMode.None })
-        : new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = args[1], Schema = args[2], SchemaMode = SchemaMode.None });
+        // No command timeout: reading a million rows back through the store's ordered read took longer than Npgsql's
+        // default 30 s on a loaded machine, and load.sh's "nothing lost" check then had no count at all.
+        : new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(args[1]) { CommandTimeout = 0 }.ConnectionString, Schema = args[2], SchemaMode = SchemaMode.None });
     long count = 0;
     await foreach (var _ in store.ReadAsync(HitRange.All, CancellationToken.None))
     {
