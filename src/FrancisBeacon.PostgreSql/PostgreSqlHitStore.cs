@@ -83,7 +83,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             WriteIsolation = IsolationLevel.ReadCommitted,
             ArrayInsert = true,
             GroupValuesInSql = true,
-            TouchedHitsFirst = true,
+            TouchedSessionCopies = true,
             InsertRows = PostgreSqlRollupRowWriter.InsertAsync,
             MarkDirtySql = prefix => $"SELECT {prefix}rollup_mark_dirty(@site_id, @hour)",
             SettleDirtySql = prefix => $"SELECT {prefix}rollup_settle_dirty(@site_id, @hour, @ver, @read_since, @since, @read_order, @top)",

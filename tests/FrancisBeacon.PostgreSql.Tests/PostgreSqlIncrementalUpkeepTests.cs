@@ -22,7 +22,7 @@ public sealed class PostgreSqlIncrementalUpkeepTests(PostgreSqlFixture fixture) 
     private static readonly string[] Tables =
     [
         "rollup_events", "rollup_visits", "rollup_links", "rollup_sessions", "rollup_session_hits", "rollup_segment_events", "rollup_segment_visits",
-        "rollup_month_events", "rollup_month_visits",
+        "rollup_month_events", "rollup_month_visits", "rollup_touched_sessions",
     ];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

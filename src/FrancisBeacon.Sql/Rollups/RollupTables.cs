@@ -38,13 +38,13 @@ public sealed class RollupTables
     public bool GroupValuesInSql { get; init; }
 
     /// <summary>
-    /// Whether the touched visitors' statements under a page, name or host condition first join the touched sessions'
-    /// keys (their partial index alone) to the kept session-hit rows, and read the few matching session rows after
-    /// (PostgreSQL, whose heap rows of touched sessions are scattered: one page per row), rather than reading every
-    /// touched session of the range and joining its hits (SQLite, whose rows are in the session table's key order).
-    /// Default: false.
+    /// Whether the store keeps a copy of the touched sessions' rows in <c>rollup_touched_sessions</c> (PostgreSQL, whose
+    /// heap rows of touched sessions are scattered, one page per row, and whose partial index on them cannot cover the
+    /// session row's 54 columns), written and deleted with the rows of <c>rollup_sessions</c>; the touched visitors'
+    /// statements then read that small table instead (SessionRollups.TouchedRows.cs). SQLite's partial index on touched
+    /// session rows covers every column, so it needs no copy. Default: false.
     /// </summary>
-    public bool TouchedHitsFirst { get; init; }
+    public bool TouchedSessionCopies { get; init; }
 
     /// <summary>
     /// Inserts a chunk of rollup rows inside the given transaction in bulk (SQLite: one prepared statement bound by

@@ -182,12 +182,16 @@ internal sealed partial class SessionRollups
         // session (52 s for `top stats, page is /pricing and source is Google` at 10 M hits): on SQLite the index is
         // named outright (SqlDialect.IndexHint: INDEXED BY).
         var hint = _t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_linked");
-        var linked = $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {_sessions} {hint} WHERE t_vid IS NOT NULL) n" +
+        // The touched visitors' statements read the copies of their session rows where the store keeps them (a
+        // continuation row is always touched; SessionRollups.TouchedRows.cs).
+        var copies = touchedOnly && _t.TouchedSessionCopies;
+        var linked = $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {(copies ? TouchedSessions : _sessions)} {hint} WHERE t_vid IS NOT NULL) n" +
                      " ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end AND n.t_vid IS NOT NULL";
         var touched = touchedOnly ? " AND s.touched = 1" : untouchedDays is not null ? " AND s.touched = 0" + DayList("s.day", untouchedDays, parameters) : string.Empty;
-        var sessionsTable = touchedOnly ? $"{_sessions} s {_t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_touched")}" : $"{_sessions} s";
+        var sessionsTable = copies ? $"{TouchedSessions} s" : touchedOnly ? $"{_sessions} s {_t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_touched")}" : $"{_sessions} s";
         var sessionBase = $" FROM {sessionsTable} {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end{touched}";
-        var touchedHits = touchedOnly && plan.HasEventCondition && _t.TouchedHitsFirst ? TouchedHitsFirst(plan.Filter, linked, parameters, ref counter) : null;
+        // The touched visitors: from their session-hit rows (the partial index on touched rows) to their sessions.
+        var touchedHits = touchedOnly ? TouchedHitBase(plan.HasEventCondition, linked) : null;
         var hitBase = touchedHits is not null ? touchedHits
             : plan.HasEventCondition && !touchedOnly
             ? $" FROM {_hits} h JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {linked}" +

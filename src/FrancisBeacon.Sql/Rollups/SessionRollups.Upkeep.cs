@@ -191,7 +191,7 @@ internal sealed partial class SessionRollups
         foreach (var chunk in visitors.Chunk(VisitorChunk))
         {
             var (inList, parameters) = VisitorList(siteId, day, chunk);
-            foreach (var table in new[] { _sessions, _hits })
+            foreach (var table in new[] { _sessions, _hits }.Concat(TouchedSessionTables))
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day = @day AND vid IN ({inList})", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -203,6 +203,7 @@ internal sealed partial class SessionRollups
         var hitRows = new RollupRows(_hits, HitColumns, HitTypes, ChunkRows);
         foreach (var s in sessions)
         {
+            var isTouched = touched.Contains(s.VisitorId) ? 1L : 0L;
             var r = await sessionRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             sessionRows.Set(r, 0, siteId);
             sessionRows.Set(r, 1, day);
@@ -219,7 +220,7 @@ internal sealed partial class SessionRollups
             }
 
             sessionRows.Set(r, PrevColumn, 0L);
-            sessionRows.Set(r, TouchedColumn, touched.Contains(s.VisitorId) ? 1L : 0L);
+            sessionRows.Set(r, TouchedColumn, isTouched);
             if (s.End > nextDayStart - TimeoutMs)
             {
                 sessionRows.Set(r, PrevColumn + 1, s.VisitorId);
@@ -237,11 +238,13 @@ internal sealed partial class SessionRollups
                 hitRows.Set(k, 6, h.Hostname);
                 hitRows.Set(k, 7, h.Pageviews);
                 hitRows.Set(k, 8, h.Events);
+                hitRows.Set(k, 9, isTouched);
             }
         }
 
         await sessionRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         await hitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await CopyTouchedSessionsAsync(connection, transaction, siteId, day, touched, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

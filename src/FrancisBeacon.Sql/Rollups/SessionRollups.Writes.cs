@@ -29,7 +29,8 @@ internal sealed partial class SessionRollups
 
     private static readonly RollupColumnType[] SessionTypes = [.. SessionColumns.Select(TypeOf)];
 
-    private static readonly string[] HitColumns = ["site_id", "day", "vid", "start_ms", "path", "event_name", "hostname", "pv", "n"];
+    // "touched": the session's flag, repeated on its session-hit rows for their partial index (SessionRollups.TouchedRows.cs).
+    private static readonly string[] HitColumns = ["site_id", "day", "vid", "start_ms", "path", "event_name", "hostname", "pv", "n", "touched"];
 
     private static readonly RollupColumnType[] HitTypes = [.. HitColumns.Select(TypeOf)];
 
@@ -102,6 +103,7 @@ internal sealed partial class SessionRollups
         var folded = new List<(RollupHit Hit, long Pageviews, long Events)>();
         foreach (var s in day.Sessions)
         {
+            var isTouched = touched.Contains(s.VisitorId) ? 1L : 0L;
             var r = await sessionRows.AddAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
             sessionRows.Set(r, 0, siteId);
             sessionRows.Set(r, 1, day.Day);
@@ -118,7 +120,7 @@ internal sealed partial class SessionRollups
             }
 
             sessionRows.Set(r, PrevColumn, hasPrevious.Contains(s) ? 1L : 0L);
-            sessionRows.Set(r, TouchedColumn, touched.Contains(s.VisitorId) ? 1L : 0L);
+            sessionRows.Set(r, TouchedColumn, isTouched);
             if (s.End > nextDayStart - TimeoutMs)
             {
                 sessionRows.Set(r, PrevColumn + 1, s.VisitorId);
@@ -151,11 +153,13 @@ internal sealed partial class SessionRollups
                 hitRows.Set(h, 6, hit.Hostname);
                 hitRows.Set(h, 7, pv);
                 hitRows.Set(h, 8, n);
+                hitRows.Set(h, 9, isTouched);
             }
         }
 
         await sessionRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
         await hitRows.FlushAsync(_t, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await CopyTouchedSessionsAsync(connection, transaction, siteId, day.Day, null, cancellationToken).ConfigureAwait(false);
         if (live)
         {
             // The site's latest day: its segment and page-segment rows wait until it is no longer live (SessionRollups.LiveDays.cs).

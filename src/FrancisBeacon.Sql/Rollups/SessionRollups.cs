@@ -41,7 +41,8 @@ internal sealed partial class SessionRollups
     /// the session rows, the segment rows (SessionRollups.Segments.cs) and the page-segment rows
     /// (SessionRollups.PageSegments.cs), which a query only uses together; the page-row backfill's marks
     /// (SessionRollups.PageBackfill.cs): a day written whole has its page rows; and the live-day list
-    /// (SessionRollups.LiveDays.cs), which a whole rewrite writes again when the day is still live.
+    /// (SessionRollups.LiveDays.cs), which a whole rewrite writes again when the day is still live; and the copies of the
+    /// touched sessions' rows where the store keeps them (SessionRollups.TouchedRows.cs).
     /// </summary>
-    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits, PageBackfill, LiveDays];
+    public IReadOnlyList<string> TableNames => [_sessions, _hits, _segmentEvents, _segmentVisits, PageDays, PageVisits, PageBackfill, LiveDays, .. TouchedSessionTables];
 }
