@@ -20,6 +20,22 @@ internal static class RollupTableRows
         "rollup_month_events", "rollup_month_visits",
     ];
 
+    /// <summary>
+    /// Builds the rollups of <paramref name="hits"/> whole in the empty database <paramref name="whole"/> and asserts that
+    /// every table of <see cref="Tables"/> holds the same rows as in <paramref name="incrementalConnectionString"/>.
+    /// </summary>
+    public static async Task AssertSameRowsAsWholeBuildAsync(SqliteTestDatabase whole, string incrementalConnectionString, List<Hit> hits, CancellationToken ct)
+    {
+        var store = whole.CreateStore();
+        await store.MigrateAsync(ct);
+        await store.AppendAsync(hits, ct);
+        await store.RefreshRollupsAsync(Sites, ct);
+        foreach (var table in Tables)
+        {
+            Assert.Equal(await ReadAsync(whole.ConnectionString, table), await ReadAsync(incrementalConnectionString, table));
+        }
+    }
+
     /// <summary>Every row of <c>beacon_</c><paramref name="table"/> as text, sorted (the links' JSON included: the same links in the same order).</summary>
     public static Task<List<string>> ReadAsync(string connectionString, string table) => QueryAsync(connectionString, $"SELECT * FROM beacon_{table}");
 

@@ -13,7 +13,6 @@ public sealed class SqliteUpkeepSessionRowsTests : IDisposable
 {
     private static readonly TimeZoneInfo Zone = RollupTableRows.Zone;
     private static readonly Dictionary<string, TimeZoneInfo> Sites = RollupTableRows.Sites;
-    private static readonly string[] Tables = RollupTableRows.Tables;
 
     // 2026-03-12 00:00 in Europe/Berlin (UTC+1).
     private static readonly DateTimeOffset Midnight = new(2026, 3, 11, 23, 0, 0, TimeSpan.Zero);
@@ -104,17 +103,8 @@ public sealed class SqliteUpkeepSessionRowsTests : IDisposable
         return store;
     }
 
-    private async Task AssertSameRowsAsWholeBuildAsync(List<Hit> hits, CancellationToken ct)
-    {
-        var whole = _whole.CreateStore();
-        await whole.MigrateAsync(ct);
-        await whole.AppendAsync(hits, ct);
-        await whole.RefreshRollupsAsync(Sites, ct);
-        foreach (var table in Tables)
-        {
-            Assert.Equal(await RollupTableRows.ReadAsync(_whole.ConnectionString, table), await RollupTableRows.ReadAsync(_incremental.ConnectionString, table));
-        }
-    }
+    private Task AssertSameRowsAsWholeBuildAsync(List<Hit> hits, CancellationToken ct) =>
+        RollupTableRows.AssertSameRowsAsWholeBuildAsync(_whole, _incremental.ConnectionString, hits, ct);
 
     private async Task<string> PlanAsync(string sql)
     {
