@@ -1,4 +1,3 @@
-using System.Net;
 using System.Reflection;
 using FrancisBeacon.Enrichment;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,8 +10,6 @@ namespace FrancisBeacon.AspNetCore.Tests;
 /// </summary>
 public sealed class HitDraftTests
 {
-    private const string Firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
     [Fact]
     public void LoadThenToHit_KeepsEveryPropertyOfHit()
     {
@@ -155,16 +152,7 @@ public sealed class HitDraftTests
     private static Hit? Build(HitFactory factory, string referrer) =>
         factory.Build(new HitInput("https://example.com/pricing", referrer, null, 1920, null), Signals()).Hit;
 
-    private static HitRequestSignals Signals()
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["User-Agent"] = Firefox,
-            ["Accept-Language"] = "en-GB,en;q=0.8",
-            ["Accept"] = "image/avif,image/webp,*/*",
-        };
-        return new HitRequestSignals(HitSource.Pixel, IPAddress.Parse("203.0.113.42"), name => headers.GetValueOrDefault(name));
-    }
+    private static HitRequestSignals Signals() => FirefoxSignals.Create();
 
     private static HitFactory Factory(out BeaconMetrics metrics, params IHitEnricher[] steps)
     {

@@ -1,4 +1,3 @@
-using System.Net;
 using FrancisBeacon.Enrichment;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -12,8 +11,6 @@ namespace FrancisBeacon.AspNetCore.Tests;
 /// </summary>
 public sealed class HitFactoryParseCacheTests
 {
-    private const string Firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
     [Fact]
     public void Build_SameUrlUnderTwoSitesSettings_EachSiteNormalisesItsOwnWay()
     {
@@ -113,16 +110,7 @@ public sealed class HitFactoryParseCacheTests
     private static Hit Build(HitFactory factory, string url, string? referrer = null, string? domain = null) =>
         factory.Build(new HitInput(url, referrer, null, 1920, null, domain), Signals()).Hit ?? throw new InvalidOperationException("dropped");
 
-    private static HitRequestSignals Signals()
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["User-Agent"] = Firefox,
-            ["Accept-Language"] = "en-GB,en;q=0.8",
-            ["Accept"] = "image/avif,image/webp,*/*",
-        };
-        return new HitRequestSignals(HitSource.Pixel, IPAddress.Parse("203.0.113.42"), name => headers.GetValueOrDefault(name));
-    }
+    private static HitRequestSignals Signals() => FirefoxSignals.Create();
 
     private static HitFactory Factory(Action<BeaconOptions> configure)
     {

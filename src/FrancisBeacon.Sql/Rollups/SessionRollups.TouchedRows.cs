@@ -35,7 +35,9 @@ internal sealed partial class SessionRollups
     /// <summary>
     /// Copies the touched session rows of <paramref name="day"/> just written (of <paramref name="visitors"/> only, when
     /// given) into <c>rollup_touched_sessions</c>, when the store keeps copies; the caller has deleted the old copies of
-    /// the rows it rewrote (a visitor's rows the upkeep kept keep their copies: PostgreSQL's <c>ON CONFLICT DO NOTHING</c>).
+    /// the rows it rewrote. The upkeep rewrites every touched visitor of its step (new hits of a touched visitor always
+    /// extend its last session, which ends within the session timeout of midnight), so no copy should be there already;
+    /// <c>ON CONFLICT DO NOTHING</c> keeps an unforeseen kept row from failing every pass.
     /// </summary>
     private async ValueTask CopyTouchedSessionsAsync(DbConnection connection, DbTransaction transaction, string siteId, long day, IReadOnlyCollection<long>? visitors, CancellationToken cancellationToken)
     {
@@ -58,7 +60,7 @@ internal sealed partial class SessionRollups
             var (inList, parameters) = VisitorList(siteId, day, chunk);
             await connection.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO {TouchedSessions} ({columns}) SELECT {columns} FROM {_sessions} WHERE site_id = @site_id AND day = @day AND vid IN ({inList}) AND touched = 1" +
-                // The upkeep keeps a visitor's unchanged session rows (and their copies) when it only adds sessions.
+                // A safeguard (see above): a copy already there is of an unchanged row.
                 " ON CONFLICT DO NOTHING",
                 parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
