@@ -149,11 +149,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         {
             try
             {
-                await using (var writer = await connection.BeginBinaryImportAsync(_sql.CopyDirect, cancellationToken))
-                {
-                    await WriteRowsAsync(writer, hits, withOrdinal: false, cancellationToken);
-                    await writer.CompleteAsync(cancellationToken);
-                }
+                await CopyAsync(connection, _sql.CopyDirect, hits, withOrdinal: false, cancellationToken);
 
                 await transaction.CommitAsync(cancellationToken);
                 return;
@@ -178,15 +174,42 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         // counts a transaction as still writing hits by that lock (PostgreSqlSql.UpkeepTop).
         await connection.ExecuteAsync(new CommandDefinition(_sql.LockHits, transaction: transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(_sql.CreateIncomingTable, transaction: transaction, cancellationToken: cancellationToken));
-        await using (var writer = await connection.BeginBinaryImportAsync(PostgreSqlSql.Copy, cancellationToken))
-        {
-            await WriteRowsAsync(writer, hits, withOrdinal: true, cancellationToken);
-            await writer.CompleteAsync(cancellationToken);
-        }
+        await CopyAsync(connection, PostgreSqlSql.Copy, hits, withOrdinal: true, cancellationToken);
 
         await connection.ExecuteAsync(new CommandDefinition(_sql.Merge, transaction: transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// One binary COPY of the batch: the rows encoded by <see cref="PostgreSqlHitCopy"/> into a raw COPY stream, which
+    /// completes the COPY when disposed (a refused row, such as a known id, throws there). When the encoding fails
+    /// (an unpaired surrogate) the COPY is cancelled, so none of the batch's rows stays in the transaction.
+    /// </summary>
+    private async ValueTask CopyAsync(NpgsqlConnection connection, string copy, IReadOnlyList<Hit> hits, bool withOrdinal, CancellationToken cancellationToken)
+    {
+        if (UseBinaryImporter)
+        {
+            await using var writer = await connection.BeginBinaryImportAsync(copy, cancellationToken);
+            await WriteRowsAsync(writer, hits, withOrdinal, cancellationToken);
+            await writer.CompleteAsync(cancellationToken);
+            return;
+        }
+
+        await using var stream = await connection.BeginRawBinaryCopyAsync(copy, cancellationToken);
+        try
+        {
+            await PostgreSqlHitCopy.WriteAsync(stream, hits, withOrdinal, cancellationToken);
+        }
+        catch (ArgumentException)
+        {
+            // A null hit, or text that is not valid UTF-16 (EncoderFallbackException): nothing was sent for this row.
+            await stream.CancelAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Tests and benchmarks: write through Npgsql's <see cref="NpgsqlBinaryImporter"/>, value by value, as before round 11.</summary>
+    internal bool UseBinaryImporter { get; set; }
 
     private static async ValueTask WriteRowsAsync(NpgsqlBinaryImporter writer, IReadOnlyList<Hit> hits, bool withOrdinal, CancellationToken cancellationToken)
     {

@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--next-day true] [--xid-column true|false] [--connection CS] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--next-day true] [--xid-column true|false] [--connection CS] [--server-pid PID] [--no-pass true] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -116,6 +116,10 @@ static async Task<int> AppendAsync(string[] args)
             await ((IHitStoreRollups)store).RefreshRollupsAsync(sites, CancellationToken.None);
         }
 
+        // --server-pid PID: the PostgreSQL postmaster's process id; the CPU of the server's processes (backends, WAL
+        // writer, checkpointer) over the measured appends is reported too, since it shares the machine's cores.
+        var serverPid = Option(args, "--server-pid") is { } pidText ? int.Parse(pidText, CultureInfo.InvariantCulture) : 0;
+        var serverCpu = serverPid > 0 ? ClusterCpuSeconds(serverPid) : 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var passCpu = TimeSpan.Zero;
@@ -177,8 +181,14 @@ static async Task<int> AppendAsync(string[] args)
         // work is in-process; PostgreSQL's server-side work is not in it).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"append {kind}: {data.Count} hits in batches of {batch}: {elapsed.TotalSeconds:F2} s = {data.Count / elapsed.TotalSeconds:F0} hits/s wall clock; {cpu.TotalSeconds:F2} s CPU = {data.Count / cpu.TotalSeconds:F0} hits per CPU-second (dirty-hour marking included)"));
+        if (serverPid > 0)
+        {
+            serverCpu = ClusterCpuSeconds(serverPid) - serverCpu;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  CPU per hit: this process {cpu.TotalMicroseconds / data.Count:F2} us, the PostgreSQL server {serverCpu * 1e6 / data.Count:F2} us, together {(cpu.TotalSeconds + serverCpu) * 1e6 / data.Count:F2} us"));
+        }
 
-        if (Option(args, "--xid-column") is not null)
+        if (Option(args, "--xid-column") is not null || string.Equals(Option(args, "--no-pass"), "true", StringComparison.Ordinal))
         {
             return 0; // the append cost with and without the column: no rollup pass (it needs the column)
         }
@@ -248,6 +258,43 @@ static async Task<int> LockAsync(string[] args)
 }
 
 // Collects garbage, resets the kernel's peak resident set of this process and returns the current one (KiB).
+// CPU seconds of a process tree rooted at a PostgreSQL postmaster: its own and its reaped children's (utime, stime,
+// cutime, cstime), plus each living child's (utime, stime). Linux only.
+static double ClusterCpuSeconds(int postmaster)
+{
+    static long[] Fields(string statPath)
+    {
+        var text = File.ReadAllText(statPath);
+        var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        // after "pid (comm) ": state ppid ... utime is field 14 of stat, i.e. index 11 here
+        return [long.Parse(rest[1], CultureInfo.InvariantCulture), long.Parse(rest[11], CultureInfo.InvariantCulture), long.Parse(rest[12], CultureInfo.InvariantCulture), long.Parse(rest[13], CultureInfo.InvariantCulture), long.Parse(rest[14], CultureInfo.InvariantCulture)];
+    }
+
+    var root = Fields($"/proc/{postmaster}/stat");
+    long ticks = root[1] + root[2] + root[3] + root[4];
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            continue;
+        }
+
+        try
+        {
+            var f = Fields(Path.Combine(dir, "stat"));
+            if (f[0] == postmaster)
+            {
+                ticks += f[1] + f[2];
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    return ticks / 100.0; // USER_HZ
+}
+
 static long ResetPeakRss()
 {
     GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
