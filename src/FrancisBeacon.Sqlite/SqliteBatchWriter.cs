@@ -32,45 +32,58 @@ internal static class SqliteBatchWriter
     public static int Write(SqliteConnection connection, SqliteSql sql, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
         var db = connection.Handle!;
+        using var insert = Prepare(db, sql.InsertPositional);
+        using var mark = Prepare(db, sql.MarkDirtyPositional);
+        return Write(db, insert, mark, hits, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="hits"/> through <paramref name="insert"/> (<see cref="SqliteSql.InsertPositional"/>) and
+    /// marks their hours dirty through <paramref name="mark"/> (<see cref="SqliteSql.MarkDirtyPositional"/>), both prepared
+    /// on <paramref name="db"/> and left reset; returns the number of rows inserted.
+    /// </summary>
+    public static int Write(sqlite3 db, sqlite3_stmt insert, sqlite3_stmt mark, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
         var inserted = 0;
         var dirty = new HashSet<(string SiteId, long Hour)>();
         var buffer = ArrayPool<byte>.Shared.Rent(1024);
         try
         {
-            using (var insert = Prepare(db, sql.InsertPositional))
+            // Bindings a statement kept from an earlier batch are not trusted: the first row binds every value.
+            var bound = new BoundValues();
+            for (var i = 0; i < hits.Count; i++)
             {
-                var bound = new BoundValues();
-                for (var i = 0; i < hits.Count; i++)
+                if ((i & 255) == 0)
                 {
-                    if ((i & 255) == 0)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-
-                    var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
-                    var ts = ToStoredMilliseconds(hit.Timestamp);
-                    Bind(db, insert, hit, ts, ref buffer, bound);
-                    Check(db, raw.sqlite3_step(insert), raw.SQLITE_DONE);
-                    if (raw.sqlite3_changes(db) > 0)
-                    {
-                        inserted++;
-                        dirty.Add((hit.SiteId, ts / HourMs));
-                    }
-
-                    Check(db, raw.sqlite3_reset(insert), raw.SQLITE_OK);
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
+
+                var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
+                var ts = ToStoredMilliseconds(hit.Timestamp);
+                Bind(db, insert, hit, ts, ref buffer, bound);
+                var rc = raw.sqlite3_step(insert);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    raw.sqlite3_reset(insert);
+                    Check(db, rc, raw.SQLITE_DONE);
+                }
+
+                if (raw.sqlite3_changes(db) > 0)
+                {
+                    inserted++;
+                    dirty.Add((hit.SiteId, ts / HourMs));
+                }
+
+                Check(db, raw.sqlite3_reset(insert), raw.SQLITE_OK);
             }
 
-            if (dirty.Count > 0)
+            foreach (var (siteId, hour) in dirty)
             {
-                using var mark = Prepare(db, sql.MarkDirtyPositional);
-                foreach (var (siteId, hour) in dirty)
-                {
-                    BindText(db, mark, 1, siteId, ref buffer);
-                    Check(db, raw.sqlite3_bind_int64(mark, 2, hour), raw.SQLITE_OK);
-                    Check(db, raw.sqlite3_step(mark), raw.SQLITE_DONE);
-                    Check(db, raw.sqlite3_reset(mark), raw.SQLITE_OK);
-                }
+                BindText(db, mark, 1, siteId, ref buffer);
+                Check(db, raw.sqlite3_bind_int64(mark, 2, hour), raw.SQLITE_OK);
+                var rc = raw.sqlite3_step(mark);
+                raw.sqlite3_reset(mark);
+                Check(db, rc, raw.SQLITE_DONE);
             }
         }
         finally

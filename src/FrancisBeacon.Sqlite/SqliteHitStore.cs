@@ -23,6 +23,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
     private readonly IReadOnlyList<SqlMigration> _migrations;
     private readonly HitRollups _rollups;
     private readonly SqliteWritePriority _priority = new();
+    private SqliteAppendConnection? _append;
 
     /// <summary>Creates the store. Nothing touches the database until the first call.</summary>
     /// <exception cref="ArgumentException">The connection string is missing or the table prefix is not allowed.</exception>
@@ -85,13 +86,39 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         // Counted in before BEGIN: the rollup pass lets a waiting hit write go first (SqliteWritePriority), and the hit
         // write waits longer for the lock than the pass's statements do (docs/storage.md, "Writing while the rollups are kept").
         using var priority = _priority.EnterHitWrite();
-        await using var connection = await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
         // Bound by position straight through SQLitePCLRaw, with the rollups' dirty hours marked once per batch in the
-        // same transaction (docs/performance.md, "Write path").
-        SqliteBatchWriter.Write(connection, _sql, hits, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // same transaction (docs/performance.md, "Write path"), on the store's kept connection with its statements
+        // prepared once (round 11). A second batch written at the same time opens a connection of its own.
+        var append = Interlocked.Exchange(ref _append, null);
+        try
+        {
+            append ??= SqliteAppendConnection.Create(await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs), _sql);
+            append.Write(hits, cancellationToken);
+        }
+        catch
+        {
+            // The transaction was rolled back; a fresh connection for the next batch, whatever went wrong here.
+            append?.Dispose();
+            throw;
+        }
+
+        if (!KeepAppendConnection || Interlocked.CompareExchange(ref _append, append, null) is not null)
+        {
+            append.Dispose();
+        }
     }
+
+    /// <summary>
+    /// Closes the connection kept for hit writes (it is opened again by the next batch). The store keeps it open
+    /// otherwise for as long as it lives; a host disposes nothing of it, and SQLite closes it with the process.
+    /// </summary>
+    internal void CloseAppendConnection() => Interlocked.Exchange(ref _append, null)?.Dispose();
+
+    /// <summary>Tests and benchmarks: whether hit writes keep their connection and statements between batches (round 11).</summary>
+    internal bool KeepAppendConnection { get; set; } = true;
+
+    /// <summary>Tests: the kept connection for hit writes, when one is kept and idle.</summary>
+    internal SqliteAppendConnection? AppendConnection => Volatile.Read(ref _append);
 
     /// <inheritdoc />
     public async ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)

@@ -74,6 +74,97 @@ public sealed class SqliteAppendTests : IDisposable
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"));
     }
 
+    [Fact]
+    public async Task AppendAsync_SeveralBatches_OneKeptConnectionWritesThemAll()
+    {
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+        for (var batch = 0; batch < 3; batch++)
+        {
+            await store.AppendAsync([HitBuilder.Pageview("/b" + batch).At(t0.AddHours(batch)).Build(), HitBuilder.Pageview("/c" + batch).At(t0).Build()], Ct);
+        }
+
+        Assert.Equal(3, store.AppendConnection?.Batches);
+        Assert.Equal(6L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
+        var hour = t0.ToUnixTimeMilliseconds() / 3_600_000;
+        Assert.Equal(
+            [(HitBuilder.DefaultSiteId, hour, 3L), (HitBuilder.DefaultSiteId, hour + 1, 1L), (HitBuilder.DefaultSiteId, hour + 2, 1L)],
+            await DirtyAsync());
+    }
+
+    [Fact]
+    public async Task AppendAsync_FailedBatch_StoresNoneOfItAndTheNextBatchGetsAFreshConnection()
+    {
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await store.AppendAsync([HitBuilder.Pageview("/first").At(t0).Build()], Ct);
+        var kept = store.AppendConnection;
+        Assert.NotNull(kept);
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync([HitBuilder.Pageview("/lost").At(t0).Build(), null!], Ct));
+        await store.AppendAsync([HitBuilder.Pageview("/after").At(t0).Build()], Ct);
+
+        Assert.NotSame(kept, store.AppendConnection);
+        Assert.Equal(1, store.AppendConnection?.Batches);
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM beacon_hits WHERE path = '/lost'"));
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
+    }
+
+    [Fact]
+    public async Task AppendAsync_BatchesAtTheSameTime_AllStored()
+    {
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+        // One batch takes the kept connection, the others open their own and wait for SQLite's write lock.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(b => Task.Run(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await store.AppendAsync(Enumerable.Range(0, 20).Select(k => HitBuilder.Pageview($"/{b}/{i}/{k}").At(t0.AddSeconds(k)).Build()).ToList(), Ct);
+            }
+        }, Ct)));
+
+        Assert.Equal(800L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
+        Assert.NotNull(store.AppendConnection);
+    }
+
+    [Fact]
+    public async Task AppendAsync_TableChangedByAnotherConnectionBetweenBatches_KeptStatementsFollowTheSchema()
+    {
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await store.AppendAsync([HitBuilder.Pageview("/before").At(t0).Build()], Ct);
+
+        // A later migration, made by another instance: a new index and a new column with a default.
+        await ScalarAsync("CREATE INDEX beacon_hits_path_test ON beacon_hits (path); ALTER TABLE beacon_hits ADD COLUMN extra_test INTEGER NOT NULL DEFAULT 7; SELECT 0");
+        await store.AppendAsync([HitBuilder.Pageview("/after").At(t0).Build()], Ct);
+
+        Assert.Equal(2, store.AppendConnection?.Batches);
+        Assert.Equal(14L, await ScalarAsync("SELECT sum(extra_test) FROM beacon_hits INDEXED BY beacon_hits_path_test WHERE path IN ('/before', '/after')"));
+    }
+
+    [Fact]
+    public async Task CloseAppendConnection_NextBatchOpensAnother()
+    {
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await store.AppendAsync([HitBuilder.Pageview("/a").At(t0).Build()], Ct);
+
+        store.CloseAppendConnection();
+        Assert.Null(store.AppendConnection);
+        await store.AppendAsync([HitBuilder.Pageview("/b").At(t0).Build()], Ct);
+
+        Assert.Equal(1, store.AppendConnection?.Batches);
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
+    }
+
     public void Dispose() => _database.Dispose();
 
     private async Task<List<(string SiteId, long Hour, long Ver)>> DirtyAsync()
