@@ -43,6 +43,16 @@ public sealed class BeaconOptions
     /// <summary>The most hits written in one batch. Default: 1 000.</summary>
     public int MaxBatchSize { get; set; } = 1_000;
 
+    /// <summary>
+    /// How many waiting hits start a batch: the writer writes as soon as this many hits wait (or the oldest has waited
+    /// <see cref="FlushInterval"/>), and the batch takes every waiting hit up to <see cref="MaxBatchSize"/>. Below
+    /// <see cref="MaxBatchSize"/>, a steady load is written in shorter bursts (less time on a core at once, which the
+    /// requests would otherwise wait behind), while a backlog that builds up during a write still goes in batches of up
+    /// to <see cref="MaxBatchSize"/> (1 – 100 000; above <see cref="MaxBatchSize"/> it counts as <see cref="MaxBatchSize"/>).
+    /// Default: 1 000.
+    /// </summary>
+    public int FlushBatchSize { get; set; } = 1_000;
+
     /// <summary>The longest a queued hit waits before its batch is written. Default: 1 second.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -8,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.AspNetCore.Tests;
 
 /// <summary>
-/// How the writer waits for hits (docs/performance.md, round 6): asleep until a batch is full or its flush interval
-/// ends, on a thread of its own, and everything queued is written at a graceful stop.
+/// How the writer waits for hits (docs/performance.md, rounds 6 and 11): asleep until FlushBatchSize hits wait or its
+/// flush interval ends, on a thread of its own, taking every waiting hit up to MaxBatchSize, and everything queued is
+/// written at a graceful stop.
 /// </summary>
 public sealed class HitWriterBatchingTests
 {
@@ -120,6 +121,76 @@ public sealed class HitWriterBatchingTests
         Assert.InRange(store.Batches.Count, 1, 3);
     }
 
+    [Fact]
+    public async Task Writer_FlushBatchSizeWaiting_WritesBeforeTheBatchIsFull()
+    {
+        var store = new RecordingHitStore();
+        var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.MaxBatchSize = 100;
+                o.FlushBatchSize = 10;
+                o.FlushInterval = TimeSpan.FromMinutes(1);
+            },
+            store: b => b.UseStore(_ => store));
+        try
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Ff{i}", Ct);
+                response.EnsureSuccessStatusCode();
+            }
+
+            // Ten waiting hits start a write, long before the batch of 100 is full or the minute is over.
+            await WaitUntilAsync(() => store.Batches.Count >= 2);
+            Assert.All(store.Batches, b => Assert.InRange(b.Size, 10, 25));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        Assert.Equal(25, store.Inner.Count);
+    }
+
+    [Fact]
+    public async Task Writer_BacklogBuiltDuringAWrite_NextBatchTakesItUpToMaxBatchSize()
+    {
+        var store = new RecordingHitStore { Gate = new SemaphoreSlim(0) };
+        var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.MaxBatchSize = 100;
+                o.FlushBatchSize = 10;
+                o.FlushInterval = TimeSpan.FromMinutes(1);
+            },
+            store: b => b.UseStore(_ => store));
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Fg{i}", Ct);
+                response.EnsureSuccessStatusCode();
+            }
+
+            await WaitUntilAsync(() => !store.Batches.IsEmpty); // the first write has begun and is held
+            for (var i = 0; i < 150; i++)
+            {
+                using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Fh{i}", Ct);
+                response.EnsureSuccessStatusCode();
+            }
+
+            store.Gate.Release(1_000);
+            await WaitUntilAsync(() => store.Inner.Count >= 160);
+            Assert.Equal([10, 100, 50], store.Batches.Select(b => b.Size));
+        }
+        finally
+        {
+            store.Gate.Release(1_000);
+            await host.DisposeAsync();
+        }
+    }
+
     private static Hit NewHit() => new() { Id = Guid.CreateVersion7(), SiteId = "localhost", Timestamp = DateTimeOffset.UnixEpoch, Path = "/" };
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -138,9 +209,13 @@ public sealed class HitWriterBatchingTests
 
         public InMemoryHitStore Inner { get; } = new();
 
+        /// <summary>When set, each write waits for one release of it after recording its batch.</summary>
+        public SemaphoreSlim? Gate { get; init; }
+
         public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
         {
             Batches.Enqueue((hits.Count, Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread));
+            Gate?.Wait(cancellationToken);
             return Inner.AppendAsync(hits, cancellationToken);
         }
 
