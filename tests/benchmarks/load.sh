@@ -65,11 +65,17 @@ fi
 if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)$ ]] && [[ "${STORES:-postgresql}" == *postgresql* ]]; then
   # shellcheck source=tests/postgres.sh
   source tests/postgres.sh start 2>"$work/pg.log" && own_pg=1
-  # Benchmarks want a durable server, as in production: turn postgres.sh's test shortcuts back on.
+  # Benchmarks want a durable server, as in production: turn postgres.sh's test shortcuts back on. postgres.sh passes
+  # them on the server's command line, which outranks ALTER SYSTEM (an ALTER SYSTEM and a reload left fsync and
+  # synchronous_commit off, pg_settings.source "command line", in every run before round 11): restart without them.
   if [ -n "${FRANCISBEACON_TEST_POSTGRES_HOME:-}" ]; then
     bin=$(cat "$FRANCISBEACON_TEST_POSTGRES_HOME/bin")
     port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$FRANCISBEACON_TEST_POSTGRES")
-    "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" >/dev/null
+    pg_home=$FRANCISBEACON_TEST_POSTGRES_HOME
+    as_owner=(); [ "$(id -u)" = 0 ] && as_owner=(runuser -u postgres --) # as postgres.sh runs it
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/server.log" -w -t 60 \
+      -o "-k $pg_home -p $port -h 127.0.0.1 -c max_connections=200" restart >/dev/null
+    echo "PostgreSQL: $("$bin/psql" -Atq -h 127.0.0.1 -p "$port" -U postgres -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')")"
   fi
 fi
 
