@@ -8,9 +8,8 @@ using Microsoft.Extensions.Options;
 namespace FrancisBeacon.AspNetCore;
 
 /// <summary>
-/// Drains the <see cref="HitQueue"/> into the store in batches: a batch is written when
-/// <see cref="BeaconOptions.FlushBatchSize"/> hits wait or when its oldest hit has waited
-/// <see cref="BeaconOptions.FlushInterval"/>, and takes every waiting hit up to <see cref="BeaconOptions.MaxBatchSize"/>.
+/// Drains the <see cref="HitQueue"/> into the store in batches: a batch is written when it reaches
+/// <see cref="BeaconOptions.MaxBatchSize"/> or when its oldest hit has waited <see cref="BeaconOptions.FlushInterval"/>.
 /// A failed write is retried with back-off while the queue holds further hits. The queue is drained completely
 /// after the web server has stopped (<see cref="StoppedAsync"/>), so no accepted hit is lost on a graceful stop.
 /// </summary>
@@ -27,7 +26,6 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<HitWriter> _logger;
     private readonly int _maxBatch;
-    private readonly int _flushBatch;
     private readonly TimeSpan _flushInterval;
     private readonly CancellationTokenSource _abort = new();
     private IHitStore? _store;
@@ -52,7 +50,6 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         _time = time;
         _logger = logger;
         _maxBatch = options.Value.MaxBatchSize;
-        _flushBatch = Math.Min(options.Value.FlushBatchSize, _maxBatch);
         _flushInterval = options.Value.FlushInterval;
     }
 
@@ -142,9 +139,8 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         try
         {
             Wait(ReplayAsync());
-            // Asleep until the first hit of a batch arrives, then until FlushBatchSize hits wait or its oldest hit has
-            // waited the flush interval: two wake-ups per batch at most, not one per hit. A backlog that builds up while
-            // a batch is written goes into the next one, up to MaxBatchSize (docs/performance.md, round 11).
+            // Asleep until the first hit of a batch arrives, then until the batch is full or its oldest hit has waited
+            // the flush interval: two wake-ups per batch at most, not one per hit.
             while (_queue.WaitForHits(1, Timeout.InfiniteTimeSpan, _abort.Token))
             {
                 var deadline = _time.GetUtcNow() + _flushInterval;
@@ -161,14 +157,13 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
                     queued.Clear();
                     var remaining = deadline - _time.GetUtcNow();
-                    if (due || batch.Count >= _flushBatch || remaining <= TimeSpan.Zero || _queue.IsCompleted)
+                    if (due || batch.Count >= _maxBatch || remaining <= TimeSpan.Zero || _queue.IsCompleted)
                     {
                         break;
                     }
 
-                    // Not woken by enough hits: the flush interval has passed; take what came and write it. (Woken by
-                    // enough: the next Take takes every hit waiting by then, up to MaxBatchSize.)
-                    due = !_queue.WaitForHits(_flushBatch - batch.Count, remaining, _abort.Token);
+                    // Not woken by enough hits: the flush interval has passed; take what came and write it.
+                    due = !_queue.WaitForHits(_maxBatch - batch.Count, remaining, _abort.Token);
                 }
 
                 if (batch.Count == 0)

@@ -44,17 +44,13 @@ public sealed class BeaconOptions
     public int MaxBatchSize { get; set; } = 1_000;
 
     /// <summary>
-    /// How many waiting hits start a batch: the writer writes as soon as this many hits wait (or the oldest has waited
-    /// <see cref="FlushInterval"/>), and the batch takes every waiting hit up to <see cref="MaxBatchSize"/>. Below
-    /// <see cref="MaxBatchSize"/>, a steady load is written in shorter bursts (less time on a core at once, which the
-    /// requests would otherwise wait behind), while a backlog that builds up during a write still goes in batches of up
-    /// to <see cref="MaxBatchSize"/> (1 – 100 000; above <see cref="MaxBatchSize"/> it counts as <see cref="MaxBatchSize"/>).
-    /// Default: 1 000.
+    /// The longest a queued hit waits before its batch is written: the writer writes the hits that arrived within this
+    /// time of a batch's first (or <see cref="MaxBatchSize"/> of them, sooner), so a steady load goes in batches of
+    /// about its rate times this interval, and a full load in batches of <see cref="MaxBatchSize"/>. Short batches
+    /// are short bursts of the writer's CPU, which the requests would otherwise wait behind (docs/performance.md,
+    /// round 11). Default: 20 milliseconds.
     /// </summary>
-    public int FlushBatchSize { get; set; } = 1_000;
-
-    /// <summary>The longest a queued hit waits before its batch is written. Default: 1 second.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>The largest request body the event endpoint reads, in bytes. Default: 8 192.</summary>
     public int MaxBodyBytes { get; set; } = 8 * 1024;

@@ -55,11 +55,6 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"MaxBatchSize must be between 1 and 100000 (was {options.MaxBatchSize}).");
         }
 
-        if (options.FlushBatchSize is < 1 or > 100_000)
-        {
-            errors.Add($"FlushBatchSize must be between 1 and 100000 (was {options.FlushBatchSize}).");
-        }
-
         if (options.FlushInterval <= TimeSpan.Zero || options.FlushInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add($"FlushInterval must be more than zero and at most one minute (was {options.FlushInterval}).");
