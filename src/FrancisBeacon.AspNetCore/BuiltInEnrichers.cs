@@ -68,9 +68,11 @@ internal sealed class ReferrerEnricher : IBuiltInHitEnricher
     public void Enrich(HitDraft draft)
     {
         // The host HitFactory already parsed from this referrer URL gives the same answers as the URL (both checks
-        // take a bare host), without parsing the URL twice more.
-        var referrer = draft.ParsedReferrerHost ?? draft.Referrer;
-        if (referrer is not null && ReferrerSpam.IsSpam(referrer))
+        // take a bare host), without parsing the URL twice more; HitFactory also remembered the spam check's answer
+        // for that host with it.
+        var parsedHost = draft.ParsedReferrerHost;
+        var referrer = parsedHost ?? draft.Referrer;
+        if (referrer is not null && (parsedHost is not null ? draft.ParsedReferrerIsSpam : ReferrerSpam.IsSpam(referrer)))
         {
             draft.DropReason = "referrer_spam";
             return;

@@ -18,6 +18,7 @@ internal sealed class HitDraft
     private bool _userAgentRead;
     private string? _parsedReferrer;
     private string? _parsedReferrerHost;
+    private bool _parsedReferrerIsSpam;
 
     public HitDraft(HitRequestSignals signals, TimeZoneInfo siteTimeZone)
     {
@@ -57,6 +58,12 @@ internal sealed class HitDraft
     /// <see cref="SetParsedReferrer"/> was given; <see langword="null"/> when it was not parsed or a step changed it.
     /// </summary>
     public string? ParsedReferrerHost => _parsedReferrer is not null && ReferenceEquals(_parsedReferrer, Referrer) ? _parsedReferrerHost : null;
+
+    /// <summary>
+    /// <see cref="ReferrerSpam.IsSpam"/> of <see cref="ParsedReferrerHost"/>, as <see cref="HitFactory"/> remembered it
+    /// with the parsed host; meaningful only while <see cref="ParsedReferrerHost"/> is not <see langword="null"/>.
+    /// </summary>
+    public bool ParsedReferrerIsSpam => _parsedReferrerIsSpam;
 
     public Guid? Id { get; set; }
 
@@ -120,7 +127,7 @@ internal sealed class HitDraft
     /// Remembers the host <see cref="HitFactory"/> parsed from the referrer URL it stored in <see cref="Referrer"/>.
     /// Not kept for a referrer with control characters (the classifier treats those as no referrer at all).
     /// </summary>
-    public void SetParsedReferrer(string referrer, string host)
+    public void SetParsedReferrer(string referrer, string host, bool isSpam)
     {
         foreach (var c in referrer)
         {
@@ -132,6 +139,7 @@ internal sealed class HitDraft
 
         _parsedReferrer = referrer;
         _parsedReferrerHost = host;
+        _parsedReferrerIsSpam = isSpam;
     }
 
     /// <summary>A draft of an existing hit (for a step run on its own, outside the pipeline).</summary>

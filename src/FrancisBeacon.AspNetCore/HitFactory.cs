@@ -50,7 +50,7 @@ internal sealed class HitFactory
     public HitBuildResult Build(HitInput input, HttpContext context, HitSource source)
     {
         var headers = context.Request.Headers;
-        return Build(input, new HitRequestSignals(source, context.Connection.RemoteIpAddress, name => headers[name].ToString(), context.Request.IsHttps));
+        return Build(input, new HitRequestSignals(source, context.Connection.RemoteIpAddress, new RequestHeaderReader(headers).Read, context.Request.IsHttps));
     }
 
     /// <summary>Builds the hit from input and whatever is known about its sender (nothing, for app code outside a request).</summary>
@@ -125,14 +125,14 @@ internal sealed class HitFactory
         var (hostname, path, query) = (cached.Hostname, cached.Path, cached.Query);
         string? referrer = null;
         string? referrerSource = null;
-        string? referrerHost = null;
+        ParsedReferrer? referrerHost = null;
         if (!string.IsNullOrWhiteSpace(input.Referrer) && input.Referrer.Length <= HitLimits.MaxUrlLength &&
-            ReferrerHost(input.Referrer) is { } parsedHost)
+            ParseReferrer(input.Referrer) is { Host: { } parsedHost } parsedReferrer)
         {
             if (!string.Equals(parsedHost, hostname, StringComparison.Ordinal))
             {
                 referrer = input.Referrer;
-                referrerHost = parsedHost;
+                referrerHost = parsedReferrer;
                 referrerSource = parsedHost.StartsWith("www.", StringComparison.Ordinal) ? parsedHost[4..] : parsedHost;
             }
         }
@@ -161,7 +161,7 @@ internal sealed class HitFactory
         };
         if (referrer is not null)
         {
-            draft.SetParsedReferrer(referrer, referrerHost!);
+            draft.SetParsedReferrer(referrer, referrerHost!.Host!, referrerHost.IsSpam);
         }
 
         var hit = _pipeline.Run(draft);
@@ -170,20 +170,24 @@ internal sealed class HitFactory
             : new HitBuildResult(hit, null, null);
     }
 
-    /// <summary>The lower-case punycode host of an absolute http or https referrer URL; <see langword="null"/> for any other referrer.</summary>
-    private string? ReferrerHost(string referrer)
+    /// <summary>
+    /// The lower-case punycode host of an absolute http or https referrer URL (<see cref="ParsedReferrer.NotAUrl"/>
+    /// for any other referrer), and whether that host is referrer spam.
+    /// </summary>
+    private ParsedReferrer ParseReferrer(string referrer)
     {
         if (_referrers.TryGet(referrer, out var cached))
         {
-            return cached.Host;
+            return cached;
         }
 
         var host = Uri.TryCreate(referrer, UriKind.Absolute, out var referrerUri) &&
             (referrerUri.Scheme == Uri.UriSchemeHttp || referrerUri.Scheme == Uri.UriSchemeHttps)
             ? IdnHost(referrerUri)
             : null;
-        _referrers.Set(referrer, host is null ? ParsedReferrer.NotAUrl : new ParsedReferrer(host));
-        return host;
+        var parsed = host is null ? ParsedReferrer.NotAUrl : new ParsedReferrer(host, ReferrerSpam.IsSpam(host));
+        _referrers.Set(referrer, parsed);
+        return parsed;
     }
 
     /// <summary>The lower-case punycode host, or <see langword="null"/> when the host breaks the IDN rules (Uri throws for those).</summary>
@@ -275,8 +279,11 @@ internal sealed class HitFactory
 /// <summary>What a valid page URL gave under one site's URL settings: its host (for the site lookup), the stored host name and path, and its campaign parameters.</summary>
 internal sealed record ParsedPage(string PageHost, BeaconSiteOptions Settings, string Hostname, string Path, CampaignParameters Query);
 
-/// <summary>The host of a referrer URL; <see cref="NotAUrl"/> for a referrer that is not an absolute http or https URL with a valid host.</summary>
-internal sealed record ParsedReferrer(string? Host)
+/// <summary>
+/// The host of a referrer URL and whether it is referrer spam (<see cref="ReferrerSpam.IsSpam"/> of the host);
+/// <see cref="NotAUrl"/> for a referrer that is not an absolute http or https URL with a valid host.
+/// </summary>
+internal sealed record ParsedReferrer(string? Host, bool IsSpam = false)
 {
     public static readonly ParsedReferrer NotAUrl = new((string?)null);
 }

@@ -34,6 +34,18 @@ internal sealed class ParseCache<TValue>
     public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TValue? value) =>
         _entries.TryGetValue(key, out value);
 
+    /// <summary>Looks a key up by its characters, without a string for it (a slice of a query string, say).</summary>
+    public bool TryGet(ReadOnlySpan<char> key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TValue? value)
+    {
+        if (key.Length > MaxKeyLength)
+        {
+            value = null;
+            return false;
+        }
+
+        return _entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out value);
+    }
+
     /// <summary>Remembers <paramref name="value"/> for <paramref name="key"/> (replacing what was there); a key too long is left out.</summary>
     public void Set(string key, TValue value)
     {

@@ -8,8 +8,20 @@ namespace FrancisBeacon.AspNetCore;
 /// space), a repeated name's non-empty values joined with commas, a missing one empty — without building the request's query
 /// dictionary (every pair decoded into a dictionary: about a microsecond per hit under load).
 /// </summary>
+/// <remarks>
+/// The decoded values of recent raw (still escaped) values are kept in a bounded <see cref="ParseCache{TValue}"/>
+/// (docs/performance.md, round 11): a site's pixels send the same few hundred page and referrer URLs, so most hits skip
+/// the unescaping and its string, and get the same string instance each time, which the hit factory's parse caches
+/// then find at once. The keys are page and referrer URLs and screen widths, as the factory's caches hold: no IP address,
+/// no user agent, never stored or logged.
+/// </remarks>
 internal static class PixelQuery
 {
+    private static readonly ParseCache<string> s_decoded = new();
+
+    /// <summary>The cache of decoded values (for tests).</summary>
+    internal static ParseCache<string> Decoded => s_decoded;
+
     public static (string Url, string Referrer, string Width) Read(string? query)
     {
         string? url = null, referrer = null, width = null;
@@ -49,7 +61,30 @@ internal static class PixelQuery
     private static string Append(string? first, QueryStringEnumerable.EncodedNameValuePair pair)
     {
         // StringValues.ToString() joins a repeated name's values with commas, leaving out empty ones.
-        var value = pair.DecodeValue().ToString();
+        var value = Decode(pair);
         return string.IsNullOrEmpty(first) ? value : value.Length == 0 ? first : first + "," + value;
+    }
+
+    /// <summary>The decoded value, as <c>pair.DecodeValue().ToString()</c> gives it, from the cache when the raw value was seen lately.</summary>
+    private static string Decode(QueryStringEnumerable.EncodedNameValuePair pair)
+    {
+        var raw = pair.EncodedValue.Span;
+        if (raw.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (s_decoded.TryGet(raw, out var cached))
+        {
+            return cached;
+        }
+
+        var value = pair.DecodeValue().ToString();
+        if (raw.Length <= s_decoded.MaxKeyLength)
+        {
+            s_decoded.Set(raw.ToString(), value);
+        }
+
+        return value;
     }
 }

@@ -58,6 +58,25 @@ public sealed class HitFactoryParseCacheTests
         Assert.Equal(expectedSource, second.ReferrerSource);
     }
 
+    [Theory]
+    [InlineData("http://semalt.com/", true)]
+    [InlineData("https://www.semalt.com/page", true)]
+    [InlineData("https://www.google.com/", false)]
+    public void Build_RepeatedReferrer_SpamVerdictRememberedWithItsHost(string referrer, bool spam)
+    {
+        // The spam check's answer is kept with the referrer's parsed host: a repeated referrer (another instance of the
+        // same string) is dropped, or kept, as the first one was.
+        var factory = Factory(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", Hostnames = { "example.com" } }));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var result = factory.Build(new HitInput("https://example.com/", new string(referrer), null, null, null), Signals());
+
+            Assert.Equal(spam ? "referrer_spam" : null, result.DropReason);
+            Assert.Equal(spam, result.Hit is null);
+        }
+    }
+
     [Fact]
     public void Build_InvalidUrls_StayInvalidWhenRepeated()
     {

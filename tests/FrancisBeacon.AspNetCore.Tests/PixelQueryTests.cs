@@ -38,15 +38,45 @@ public sealed class PixelQueryTests
         }
     }
 
+    [Fact]
+    public void Read_RepeatedRawValues_GivesTheSameDecodedStrings()
+    {
+        // Another instance of the same query: the decoded values come from the cache of raw values, as one string each.
+        const string Query = "?u=http%3A%2F%2Flocalhost%2Fcached-page%3Fa%3D1&r=https%3A%2F%2Fcached.example%2F&w=1280";
+
+        var first = PixelQuery.Read(Query);
+        var second = PixelQuery.Read(new string(Query));
+
+        Assert.Equal(("http://localhost/cached-page?a=1", "https://cached.example/", "1280"), first);
+        Assert.Same(first.Url, second.Url);
+        Assert.Same(first.Referrer, second.Referrer);
+        Assert.True(PixelQuery.Decoded.TryGet("http%3A%2F%2Flocalhost%2Fcached-page%3Fa%3D1".AsSpan(), out var cached));
+        Assert.Same(first.Url, cached);
+    }
+
+    [Fact]
+    public void Read_RawValueLongerThanTheCacheKeys_IsDecodedEveryTimeAndNotCached()
+    {
+        var raw = "http%3A%2F%2Flocalhost%2F" + new string('a', PixelQuery.Decoded.MaxKeyLength);
+
+        AssertSame("?u=" + raw);
+
+        Assert.False(PixelQuery.Decoded.TryGet(raw.AsSpan(), out _));
+    }
+
+    /// <summary>Reads each query twice (the second time the raw values are in the cache): both must be what the query dictionary gives.</summary>
     private static void AssertSame(string query)
     {
         var request = new DefaultHttpContext().Request;
         request.QueryString = new QueryString(query.Length == 0 ? null : query);
 
-        var (url, referrer, width) = PixelQuery.Read(request.QueryString.Value);
+        for (var read = 0; read < 2; read++)
+        {
+            var (url, referrer, width) = PixelQuery.Read(read == 0 ? request.QueryString.Value : new string(request.QueryString.Value));
 
-        Assert.True(request.Query["u"].ToString() == url, $"u in '{query}'");
-        Assert.True(request.Query["r"].ToString() == referrer, $"r in '{query}'");
-        Assert.True(request.Query["w"].ToString() == width, $"w in '{query}'");
+            Assert.True(request.Query["u"].ToString() == url, $"u in '{query}', read {read}");
+            Assert.True(request.Query["r"].ToString() == referrer, $"r in '{query}', read {read}");
+            Assert.True(request.Query["w"].ToString() == width, $"w in '{query}', read {read}");
+        }
     }
 }

@@ -104,12 +104,13 @@ public sealed class BotDetector
             return BotVerdict.Bot(BotReasons.HeadlessBrowser);
         }
 
-        if (PatternCache.Get(userAgent) is { } patternReason)
+        var traits = PatternCache.Get(userAgent);
+        if (traits.PatternReason is { } patternReason)
         {
             return BotVerdict.Bot(patternReason);
         }
 
-        var looksLikeBrowser = LooksLikeBrowser(userAgent);
+        var looksLikeBrowser = traits.LooksLikeBrowser;
         if (_flagNonBrowserUserAgent && !looksLikeBrowser)
         {
             return BotVerdict.Bot(BotReasons.NonBrowserUserAgent);
@@ -120,7 +121,7 @@ public sealed class BotDetector
             return BotVerdict.Bot(BotReasons.Prefetch);
         }
 
-        var claimed = ClaimedBrowser.From(userAgent);
+        var claimed = traits.Claimed;
 
         if (_flagClientHintsInconsistency && !string.IsNullOrWhiteSpace(signals.SecChUa) &&
             (claimed.NeverSendsClientHints || ChromiumBrandDiffers(signals.SecChUa, claimed)))
@@ -133,7 +134,7 @@ public sealed class BotDetector
             return BotVerdict.Bot(BotReasons.SecFetchInconsistent);
         }
 
-        var startsLikeBrowser = userAgent.StartsWith("Mozilla/", StringComparison.Ordinal);
+        var startsLikeBrowser = traits.StartsLikeBrowser;
         if (_flagMissingAccept && startsLikeBrowser && string.IsNullOrWhiteSpace(signals.Accept))
         {
             return BotVerdict.Bot(BotReasons.MissingAccept);
@@ -148,34 +149,49 @@ public sealed class BotDetector
     }
 
     /// <summary>
-    /// The user-agent pattern checks (<see cref="MatchesPattern"/>) remembered per user agent, like
-    /// <see cref="UserAgentParser"/>'s cache: a bounded map in memory only, keyed by the user agent alone (at most
-    /// <see cref="UserAgentParser.MaxLength"/> characters here), cleared and refilled when it holds
-    /// <see cref="UserAgentParser.CacheCapacity"/> entries. The checks scan the string for about a hundred markers,
-    /// which cost more than the rest of the bot step for a browser's hit; the answer depends on the string only.
+    /// What the rules read from the user agent alone — the pattern checks (<see cref="MatchesPattern"/>), the
+    /// browser shape, the browser it claims to be — remembered per user agent, like <see cref="UserAgentParser"/>'s
+    /// cache: a bounded map in memory only, keyed by the user agent alone (at most <see cref="UserAgentParser.MaxLength"/>
+    /// characters here), cleared and refilled when it holds <see cref="UserAgentParser.CacheCapacity"/> entries. The
+    /// checks scan the string for about a hundred markers, which cost more than the rest of the bot step for a
+    /// browser's hit; the answers depend on the string only.
     /// </summary>
     internal static class PatternCache
     {
-        private static readonly ConcurrentDictionary<string, string> s_entries = new(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, UserAgentTraits> s_entries = new(StringComparer.Ordinal);
         private static int s_count;
 
         /// <summary>How many entries the cache holds (approximately, while other threads add).</summary>
         public static int Count => Volatile.Read(ref s_count);
 
-        public static string? Get(string userAgent)
+        public static UserAgentTraits Get(string userAgent)
         {
-            if (!s_entries.TryGetValue(userAgent, out var reason))
+            if (!s_entries.TryGetValue(userAgent, out var traits))
             {
-                reason = MatchesPattern(userAgent) ?? string.Empty; // "": no pattern matched
-                if (s_entries.TryAdd(userAgent, reason) && Interlocked.Increment(ref s_count) > UserAgentParser.CacheCapacity)
+                traits = UserAgentTraits.Of(userAgent);
+                if (s_entries.TryAdd(userAgent, traits) && Interlocked.Increment(ref s_count) > UserAgentParser.CacheCapacity)
                 {
                     s_entries.Clear();
                     Volatile.Write(ref s_count, 0);
                 }
             }
 
-            return reason.Length == 0 ? null : reason;
+            return traits;
         }
+    }
+
+    /// <summary>What the rules read from a user agent alone (see <see cref="PatternCache"/>).</summary>
+    /// <param name="PatternReason">The headless, automation or crawler pattern it matches, or <see langword="null"/>.</param>
+    /// <param name="LooksLikeBrowser">Whether it has a browser's shape (<see cref="BotDetector.LooksLikeBrowser"/>).</param>
+    /// <param name="StartsLikeBrowser">Whether it starts with <c>Mozilla/</c>.</param>
+    /// <param name="Claimed">The mainstream browser it claims to be.</param>
+    internal sealed record UserAgentTraits(string? PatternReason, bool LooksLikeBrowser, bool StartsLikeBrowser, ClaimedBrowser Claimed)
+    {
+        public static UserAgentTraits Of(string userAgent) => new(
+            MatchesPattern(userAgent),
+            BotDetector.LooksLikeBrowser(userAgent),
+            userAgent.StartsWith("Mozilla/", StringComparison.Ordinal),
+            ClaimedBrowser.From(userAgent));
     }
 
     private static string? MatchesPattern(string userAgent)
@@ -297,7 +313,7 @@ public sealed class BotDetector
     }
 
     /// <summary>The mainstream browser a user agent claims to be, for the header consistency checks.</summary>
-    private readonly record struct ClaimedBrowser(string? Family, int Major)
+    internal readonly record struct ClaimedBrowser(string? Family, int Major)
     {
         /// <summary>Chrome 80+ (and Chromium Edge), Firefox 90+, Safari 17+ send Sec-Fetch-* to every secure origin.</summary>
         public bool AlwaysSendsSecFetch => Family switch
