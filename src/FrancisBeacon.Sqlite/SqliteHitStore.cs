@@ -14,7 +14,7 @@ namespace FrancisBeacon.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
 /// statement, bound by position; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
-public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups
+public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IDisposable
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
@@ -110,9 +110,16 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
 
     /// <summary>
     /// Closes the connection kept for hit writes (it is opened again by the next batch). The store keeps it open
-    /// otherwise for as long as it lives; a host disposes nothing of it, and SQLite closes it with the process.
+    /// otherwise for as long as it lives; <see cref="Dispose"/> closes it.
     /// </summary>
     internal void CloseAppendConnection() => Interlocked.Exchange(ref _append, null)?.Dispose();
+
+    /// <summary>
+    /// Closes the connection the store keeps open for hit writes (the container disposes the store when the host
+    /// stops, after the beacon's writer has written its last batch). Nothing else is held between calls; a store used
+    /// after this opens a new connection for its next batch.
+    /// </summary>
+    public void Dispose() => CloseAppendConnection();
 
     /// <summary>Tests and benchmarks: whether hit writes keep their connection and statements between batches (round 11).</summary>
     internal bool KeepAppendConnection { get; set; } = true;

@@ -165,6 +165,24 @@ public sealed class SqliteAppendTests : IDisposable
         Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
     }
 
+    [Fact]
+    public async Task Dispose_ClosesTheKeptConnection()
+    {
+        // Pooling is off for the test database: once the kept connection is closed no connection is open on the file,
+        // and SQLite checkpoints the WAL and deletes it as the last connection closes.
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        await store.AppendAsync([HitBuilder.Pageview("/a").At(new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero)).Build()], Ct);
+        Assert.NotNull(store.AppendConnection);
+        Assert.True(File.Exists(_database.Path + "-wal"));
+
+        store.Dispose();
+
+        Assert.Null(store.AppendConnection);
+        Assert.False(File.Exists(_database.Path + "-wal"));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
+    }
+
     public void Dispose() => _database.Dispose();
 
     private async Task<List<(string SiteId, long Hour, long Ver)>> DirtyAsync()
