@@ -97,15 +97,12 @@ public sealed class SqliteAppendTests : IDisposable
     [Fact]
     public async Task AppendAsync_FailedBatch_StoresNoneOfItAndTheNextBatchGetsAFreshConnection()
     {
-        var store = _database.CreateStore();
-        await store.MigrateAsync(Ct);
-        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        await store.AppendAsync([HitBuilder.Pageview("/first").At(t0).Build()], Ct);
+        var store = await StoreWithOneHitAsync("/first");
         var kept = store.AppendConnection;
         Assert.NotNull(kept);
 
-        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync([HitBuilder.Pageview("/lost").At(t0).Build(), null!], Ct));
-        await store.AppendAsync([HitBuilder.Pageview("/after").At(t0).Build()], Ct);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync([HitBuilder.Pageview("/lost").At(T0).Build(), null!], Ct));
+        await store.AppendAsync([HitBuilder.Pageview("/after").At(T0).Build()], Ct);
 
         Assert.NotSame(kept, store.AppendConnection);
         Assert.Equal(1, store.AppendConnection?.Batches);
@@ -136,14 +133,11 @@ public sealed class SqliteAppendTests : IDisposable
     [Fact]
     public async Task AppendAsync_TableChangedByAnotherConnectionBetweenBatches_KeptStatementsFollowTheSchema()
     {
-        var store = _database.CreateStore();
-        await store.MigrateAsync(Ct);
-        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        await store.AppendAsync([HitBuilder.Pageview("/before").At(t0).Build()], Ct);
+        var store = await StoreWithOneHitAsync("/before");
 
         // A later migration, made by another instance: a new index and a new column with a default.
         await ScalarAsync("CREATE INDEX beacon_hits_path_test ON beacon_hits (path); ALTER TABLE beacon_hits ADD COLUMN extra_test INTEGER NOT NULL DEFAULT 7; SELECT 0");
-        await store.AppendAsync([HitBuilder.Pageview("/after").At(t0).Build()], Ct);
+        await store.AppendAsync([HitBuilder.Pageview("/after").At(T0).Build()], Ct);
 
         Assert.Equal(2, store.AppendConnection?.Batches);
         Assert.Equal(14L, await ScalarAsync("SELECT sum(extra_test) FROM beacon_hits INDEXED BY beacon_hits_path_test WHERE path IN ('/before', '/after')"));
@@ -152,14 +146,11 @@ public sealed class SqliteAppendTests : IDisposable
     [Fact]
     public async Task CloseAppendConnection_NextBatchOpensAnother()
     {
-        var store = _database.CreateStore();
-        await store.MigrateAsync(Ct);
-        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        await store.AppendAsync([HitBuilder.Pageview("/a").At(t0).Build()], Ct);
+        var store = await StoreWithOneHitAsync("/a");
 
         store.CloseAppendConnection();
         Assert.Null(store.AppendConnection);
-        await store.AppendAsync([HitBuilder.Pageview("/b").At(t0).Build()], Ct);
+        await store.AppendAsync([HitBuilder.Pageview("/b").At(T0).Build()], Ct);
 
         Assert.Equal(1, store.AppendConnection?.Batches);
         Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM beacon_hits"));
@@ -170,9 +161,7 @@ public sealed class SqliteAppendTests : IDisposable
     {
         // Pooling is off for the test database: once the kept connection is closed no connection is open on the file,
         // and SQLite checkpoints the WAL and deletes it as the last connection closes.
-        var store = _database.CreateStore();
-        await store.MigrateAsync(Ct);
-        await store.AppendAsync([HitBuilder.Pageview("/a").At(new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero)).Build()], Ct);
+        var store = await StoreWithOneHitAsync("/a");
         Assert.NotNull(store.AppendConnection);
         Assert.True(File.Exists(_database.Path + "-wal"));
 
@@ -184,6 +173,17 @@ public sealed class SqliteAppendTests : IDisposable
     }
 
     public void Dispose() => _database.Dispose();
+
+    private static readonly DateTimeOffset T0 = new(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A migrated store that has written one batch of one page view (so it keeps its append connection).</summary>
+    private async Task<SqliteHitStore> StoreWithOneHitAsync(string path)
+    {
+        var store = _database.CreateStore();
+        await store.MigrateAsync(Ct);
+        await store.AppendAsync([HitBuilder.Pageview(path).At(T0).Build()], Ct);
+        return store;
+    }
 
     private async Task<List<(string SiteId, long Hour, long Ver)>> DirtyAsync()
     {
