@@ -34,6 +34,10 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     private readonly IReadOnlyList<SqlMigration> _migrations;
     private readonly HitRollups _rollups;
 
+    // The connection kept for hit writes while no batch is using it (AppendAsync), and whether the store was disposed.
+    private NpgsqlConnection? _appendConnection;
+    private bool _disposed;
+
     /// <summary>
     /// Creates a store over its own <see cref="NpgsqlDataSource"/>, built from
     /// <see cref="PostgreSqlHitStoreOptions.ConnectionString"/> and disposed with the store. Nothing touches the
@@ -104,6 +108,9 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     /// <summary>The store's rollups (tests read how many days it brought up to date incrementally).</summary>
     internal HitRollups Rollups => _rollups;
 
+    /// <summary>Tests: the server process of the connection kept for the next batch, or 0 when none is kept.</summary>
+    internal int KeptAppendProcessId => Volatile.Read(ref _appendConnection)?.ProcessID ?? 0;
+
     /// <summary>The PostgreSQL schema holding the store's tables.</summary>
     public string Schema => _schema;
 
@@ -139,7 +146,39 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             return;
         }
 
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // One connection is kept open for hit writes between batches: a connection returned to the pool is reset with
+        // DISCARD ALL before its next use, which also drops the session's cached plans, so every batch made the server
+        // plan the dirty-hour statement again (about 0.1-0.25 ms of server CPU per batch: docs/performance.md,
+        // "Round 12"). A batch written while another holds it uses a pooled connection; a failed batch closes its own.
+        var connection = Interlocked.Exchange(ref _appendConnection, null);
+        if (connection is not null && connection.FullState != ConnectionState.Open)
+        {
+            await connection.DisposeAsync();
+            connection = null;
+        }
+
+        connection ??= await _dataSource.OpenConnectionAsync(cancellationToken);
+        var keep = false;
+        try
+        {
+            await AppendAsync(connection, hits, cancellationToken);
+            keep = true;
+        }
+        finally
+        {
+            if (!keep || Volatile.Read(ref _disposed) || Interlocked.CompareExchange(ref _appendConnection, connection, null) is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            else if (Volatile.Read(ref _disposed) && Interlocked.Exchange(ref _appendConnection, null) is { } late)
+            {
+                await late.DisposeAsync(); // the store was disposed while this batch was being written
+            }
+        }
+    }
+
+    private async ValueTask AppendAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
         // Fast path: binary COPY straight into the hits table. A batch whose ids are all new (fresh version 7 GUIDs:
         // the normal case) goes in with no temporary table and no merge. When any id is already stored or repeats
         // within the batch (a batch retried after a commit whose answer was lost, a spool replayed after a crash, a
@@ -449,6 +488,12 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _disposed, true);
+        if (Interlocked.Exchange(ref _appendConnection, null) is { } kept)
+        {
+            await kept.DisposeAsync();
+        }
+
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync();
@@ -458,6 +503,8 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     /// <inheritdoc />
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
+        Interlocked.Exchange(ref _appendConnection, null)?.Dispose();
         if (_ownsDataSource)
         {
             _dataSource.Dispose();

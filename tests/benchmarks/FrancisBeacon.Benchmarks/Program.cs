@@ -26,7 +26,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--next-day true] [--xid-column true|false] [--connection CS] [--server-pid PID] [--no-pass true] | count sqlite PATH | count postgresql CS SCHEMA");
+    Console.Error.WriteLine("usage: bare --urls URL | append sqlite|postgresql [--hits N] [--batch N] [--pass-every N] [--incremental false] [--traffic worst|realistic] [--memory true] [--next-day true] [--xid-column true|false] [--connection CS] [--server-pid PID] [--no-pass true] [--schema-sql SQL] | count sqlite PATH | count postgresql CS SCHEMA");
     return 2;
 }
 
@@ -97,6 +97,15 @@ static async Task<int> AppendAsync(string[] args)
             await using var dataSource = Npgsql.NpgsqlDataSource.Create(connection!);
             await using var drop = dataSource.CreateCommand($"DROP INDEX \"{schema}\".hits_xid_brin; ALTER TABLE \"{schema}\".hits DROP COLUMN xid");
             await drop.ExecuteNonQueryAsync();
+        }
+
+        if (schema is not null && Option(args, "--schema-sql") is { } schemaSql)
+        {
+            // Ablation of the server's cost per row (docs/performance.md, "Round 12"): e.g. drop an index or the trigger
+            // of the fresh schema before the appends; {schema} is the quoted schema name.
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(connection!);
+            await using var alter = dataSource.CreateCommand(schemaSql.Replace("{schema}", $"\"{schema}\"", StringComparison.Ordinal));
+            await alter.ExecuteNonQueryAsync();
         }
 
         // Warm-up (JIT, connection pool, prepared statements), then the measured run into the same table.
