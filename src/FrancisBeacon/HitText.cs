@@ -183,6 +183,20 @@ public static class HitText
             return false;
         }
 
+        if (properties is Dictionary<string, string> dictionary)
+        {
+            // The struct enumerator: no enumerator object per hit (the pipeline's readers make Dictionary instances).
+            foreach (var (key, value) in dictionary)
+            {
+                if (NeedsCleaning(key) || NeedsCleaning(value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         foreach (var (key, value) in properties)
         {
             if (NeedsCleaning(key) || NeedsCleaning(value))
