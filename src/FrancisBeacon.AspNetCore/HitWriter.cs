@@ -371,10 +371,9 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         var left = new List<Hit>();
         var parts = new Stack<ArraySegment<Hit>>();
         PushHalves(parts, new ArraySegment<Hit>([.. failed]));
-        // With no part taken yet the store may be down: keep looking for a while (a refused hit may sit first in the
-        // batch, so the first single refusal proves nothing), then leave the rest to the retry.
+        // With no part taken yet the store may be down: keep looking for a while (refused hits may sit first in the
+        // batch, so single refusals prove nothing yet), then leave the rest to the retry.
         var failedWithoutEvidence = 0;
-        var singlesWithoutEvidence = 0;
         var giveUpAfter = 2 * (BitOperations.Log2((uint)Math.Max(1, failed.Count)) + 2);
         var givenUp = false;
         while (parts.TryPop(out var part))
@@ -397,7 +396,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             }
             else if (evidence.Accepted is { } accepted)
             {
-                if (await TryAppendAsync(new ArraySegment<Hit>([accepted])))
+                if (await TryAppendAsync(new ArraySegment<Hit>([accepted]), probe: true))
                 {
                     // The store took a stored hit again right after refusing this one: it is this hit, not the store.
                     _metrics.Dropped(DropReasons.StoreRefused);
@@ -420,8 +419,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             }
             else
             {
-                left.Add(part[0]);
-                givenUp = ++singlesWithoutEvidence >= 2;
+                left.Add(part[0]); // refused with no part taken yet: kept; a later pass decides with evidence
             }
 
             if (evidence.Accepted is null && ++failedWithoutEvidence > giveUpAfter)
@@ -446,13 +444,18 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         parts.Push(part[..half]);
     }
 
-    private async Task<bool> TryAppendAsync(ArraySegment<Hit> part)
+    /// <summary>One write of a part; <paramref name="probe"/>: a re-write of a stored hit, not counted as written.</summary>
+    private async Task<bool> TryAppendAsync(ArraySegment<Hit> part, bool probe = false)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
             await _store!.AppendAsync(part, _abort.Token);
-            _metrics.Written(part.Count, Stopwatch.GetElapsedTime(started));
+            if (!probe)
+            {
+                _metrics.Written(part.Count, Stopwatch.GetElapsedTime(started));
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
