@@ -18,6 +18,12 @@ internal static class DropReasons
     public const string SpoolFailure = "spool_failure";
     public const string UnknownSite = "unknown_site";
     public const string StoreFailure = "store_failure";
+
+    /// <summary>
+    /// The store refused this one hit while it took the hits written just before and a re-write of one of them just
+    /// after (a value it cannot hold): the hit was set aside so that it does not stop every later write.
+    /// </summary>
+    public const string StoreRefused = "store_refused";
     public const string GlobalPrivacyControl = "gpc";
     public const string DoNotTrack = "dnt";
 

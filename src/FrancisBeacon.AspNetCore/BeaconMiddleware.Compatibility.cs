@@ -66,12 +66,26 @@ internal sealed partial class BeaconMiddleware
         await response.Body.WriteAsync(UmamiOk, context.RequestAborted);
     }
 
-    /// <summary>The body within <see cref="BeaconOptions.MaxBodyBytes"/>, or <see langword="null"/> after answering 413.</summary>
+    /// <summary>
+    /// The body within <see cref="BeaconOptions.MaxBodyBytes"/>, or <see langword="null"/> after answering 413 (or 400
+    /// for a body Kestrel cannot read: bad chunked framing, a body shorter than its Content-Length).
+    /// </summary>
     private async Task<byte[]?> ReadBodyOrAnswerAsync(HttpContext context)
     {
-        var body = context.Request.ContentLength > _maxBodyBytes
-            ? null
-            : await ReadBoundedAsync(context.Request.Body, _maxBodyBytes, context.Request.ContentLength, context.RequestAborted);
+        byte[]? body;
+        try
+        {
+            body = context.Request.ContentLength > _maxBodyBytes
+                ? null
+                : await ReadBoundedAsync(context.Request.Body, _maxBodyBytes, context.Request.ContentLength, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel's framing errors surface here, from the body read (unhandled, they were answered 500).
+            await BadRequestAsync(context, ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest, "The request body could not be read.");
+            return null;
+        }
+
         if (body is null)
         {
             _metrics.Dropped(DropReasons.TooLarge);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using FrancisBeacon.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,6 +32,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private IHitStore? _store;
     private Task? _loop;
     private int _consecutiveFailures;
+    private int _refusedLogged;
 
     /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
@@ -278,25 +280,27 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         LogReplayed(_logger, total, _spool.LeftOver.Count, _spool.Directory!);
     }
 
+    /// <summary>
+    /// Writes a batch, retrying with back-off until the store takes it. A batch the store refuses is split to find
+    /// the hits it refuses for what they hold (<see cref="SetAsideRefusedAsync"/>): those alone are dropped, so one bad
+    /// hit cannot stop every later write, while a store that is down (every part fails) keeps every hit.
+    /// </summary>
     private async Task WriteWithRetryAsync(List<Hit> batch)
     {
         var delay = TimeSpan.FromMilliseconds(250);
         var failures = 0;
+        var pending = batch;
+        var evidence = new WriteEvidence();
+        var progressed = false;
+        string? lastError = null;
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
             try
             {
-                await _store!.AppendAsync(batch, _abort.Token);
-                _metrics.Written(batch.Count, Stopwatch.GetElapsedTime(started));
-                Volatile.Write(ref _consecutiveFailures, 0);
-                LastFailure = null;
-                FailingSince = null;
-                if (failures > 0)
-                {
-                    LogStoreRecovered(_logger, failures);
-                }
-
+                await _store!.AppendAsync(pending, _abort.Token);
+                _metrics.Written(pending.Count, Stopwatch.GetElapsedTime(started));
+                Recovered(failures);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
@@ -308,13 +312,163 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 if (failures == 1)
                 {
                     // Once per outage, not once per hit or per attempt.
-                    LogStoreFailing(_logger, ex, batch.Count, _queue.Count);
+                    LogStoreFailing(_logger, ex, pending.Count, _queue.Count);
+                }
+
+                // Split on the 1st, 2nd, 4th, 8th… failure (at once for a refused batch, rarely during a long outage),
+                // right after a split that made progress, and when the error changes (a store back from an outage that
+                // now refuses a hit of the batch).
+                var error = ex.GetType().FullName + ": " + ex.Message;
+                var changed = failures > 1 && !string.Equals(error, lastError, StringComparison.Ordinal);
+                lastError = error;
+                if (BitOperations.IsPow2(failures) || progressed || changed)
+                {
+                    var left = await SetAsideRefusedAsync(pending, evidence);
+                    if (left.Count == 0)
+                    {
+                        Recovered(failures);
+                        return;
+                    }
+
+                    progressed = left.Count < pending.Count;
+                    pending = left;
+                    if (progressed)
+                    {
+                        continue; // the store took part of the batch: it is up, so try the rest at once
+                    }
                 }
 
                 await Task.Delay(delay, _time, _abort.Token);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
+    }
+
+    private void Recovered(int failures)
+    {
+        Volatile.Write(ref _consecutiveFailures, 0);
+        LastFailure = null;
+        FailingSince = null;
+        if (failures > 0)
+        {
+            LogStoreRecovered(_logger, failures);
+        }
+    }
+
+    /// <summary>
+    /// The poison-batch defence, for hits a store refuses for what they hold (a custom store's limits; the built-in
+    /// stores take every hit the pipeline makes). Writes <paramref name="failed"/> (a batch the store just refused) in
+    /// halves, depth first, splitting each refused part again. A single refused hit is dropped (metric
+    /// <c>beacon.hits.dropped{reason=store_refused}</c>, logged) only when the store demonstrably takes writes around
+    /// it: it took a part of this batch before, and it takes that part's last hit again right after the refusal
+    /// (re-appending a stored id is a no-op). Without that evidence nothing is dropped: the refused hits and every
+    /// part not yet tried are returned for the caller's retry with back-off. With no part taken yet, the search gives
+    /// up after about twice the batch's binary depth of failed attempts (a store that is down).
+    /// </summary>
+    /// <returns>The hits still to write (empty when the rest of the batch was written or dropped).</returns>
+    private async Task<List<Hit>> SetAsideRefusedAsync(List<Hit> failed, WriteEvidence evidence)
+    {
+        var left = new List<Hit>();
+        var parts = new Stack<ArraySegment<Hit>>();
+        PushHalves(parts, new ArraySegment<Hit>([.. failed]));
+        // With no part taken yet the store may be down: keep looking for a while (refused hits may sit first in the
+        // batch, so single refusals prove nothing yet), then leave the rest to the retry.
+        var failedWithoutEvidence = 0;
+        var giveUpAfter = 2 * (BitOperations.Log2((uint)Math.Max(1, failed.Count)) + 2);
+        var givenUp = false;
+        while (parts.TryPop(out var part))
+        {
+            if (givenUp)
+            {
+                left.AddRange(part);
+                continue;
+            }
+
+            if (await TryAppendAsync(part))
+            {
+                evidence.Accepted = part[^1];
+                continue;
+            }
+
+            if (part.Count > 1)
+            {
+                PushHalves(parts, part);
+            }
+            else if (evidence.Accepted is { } accepted)
+            {
+                if (await TryAppendAsync(new ArraySegment<Hit>([accepted]), probe: true))
+                {
+                    // The store took a stored hit again right after refusing this one: it is this hit, not the store.
+                    _metrics.Dropped(DropReasons.StoreRefused);
+                    if (Interlocked.Exchange(ref _refusedLogged, 1) == 0)
+                    {
+                        LogHitRefused(_logger, LastFailure, part[0].Id, part[0].SiteId);
+                    }
+                    else
+                    {
+                        LogHitRefusedAgain(_logger, part[0].Id, part[0].SiteId);
+                    }
+
+                    continue;
+                }
+
+                // The store stopped taking writes: keep this hit and the rest for the retry.
+                left.Add(part[0]);
+                givenUp = true;
+                continue;
+            }
+            else
+            {
+                left.Add(part[0]); // refused with no part taken yet: kept; a later pass decides with evidence
+            }
+
+            if (evidence.Accepted is null && ++failedWithoutEvidence > giveUpAfter)
+            {
+                givenUp = true;
+            }
+        }
+
+        return left;
+    }
+
+    private static void PushHalves(Stack<ArraySegment<Hit>> parts, ArraySegment<Hit> part)
+    {
+        if (part.Count < 2)
+        {
+            parts.Push(part);
+            return;
+        }
+
+        var half = part.Count / 2;
+        parts.Push(part[half..]); // the second half is tried after the first
+        parts.Push(part[..half]);
+    }
+
+    /// <summary>One write of a part; <paramref name="probe"/>: a re-write of a stored hit, not counted as written.</summary>
+    private async Task<bool> TryAppendAsync(ArraySegment<Hit> part, bool probe = false)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _store!.AppendAsync(part, _abort.Token);
+            if (!probe)
+            {
+                _metrics.Written(part.Count, Stopwatch.GetElapsedTime(started));
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+        {
+            LastFailure = ex;
+            return false;
+        }
+    }
+
+    /// <summary>The last hit the store took during one <see cref="WriteWithRetryAsync"/> call (the evidence it is up).</summary>
+    private sealed class WriteEvidence
+    {
+        public Hit? Accepted { get; set; }
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Writing {BatchSize} hits to the beacon store failed; retrying with back-off while {Queued} more hits wait in the queue")]
@@ -331,6 +485,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The spool file {Path} ends in an incomplete or damaged record at byte {Offset} (a crash during a write); the hits before it were replayed")]
     private static partial void LogSpoolTailDamaged(ILogger logger, string path, long offset);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Error, Message = "The beacon store refused hit {HitId} of site {SiteId} while it took the hits around it; the hit was dropped (metric beacon.hits.dropped, reason store_refused). Later refused hits are logged at Debug level")]
+    private static partial void LogHitRefused(ILogger logger, Exception? exception, Guid hitId, string siteId);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Debug, Message = "The beacon store refused hit {HitId} of site {SiteId} while it took the hits around it; the hit was dropped")]
+    private static partial void LogHitRefusedAgain(ILogger logger, Guid hitId, string siteId);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Shutdown timed out: {Count} queued hits could not be written and were dropped")]
     private static partial void LogDroppedAtShutdown(ILogger logger, int count);

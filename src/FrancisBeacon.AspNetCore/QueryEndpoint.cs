@@ -25,14 +25,23 @@ internal static class QueryEndpoint
         {
             var chunk = new byte[8192];
             int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, ct)) > 0)
+            try
             {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxBodyBytes)
+                while ((read = await context.Request.Body.ReadAsync(chunk, ct)) > 0)
                 {
-                    await ErrorAsync(context, 413, "body", $"The query is larger than {MaxBodyBytes} bytes.");
-                    return;
+                    buffer.Write(chunk, 0, read);
+                    if (buffer.Length > MaxBodyBytes)
+                    {
+                        await ErrorAsync(context, 413, "body", $"The query is larger than {MaxBodyBytes} bytes.");
+                        return;
+                    }
                 }
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or IOException && !ct.IsCancellationRequested)
+            {
+                // Kestrel's framing errors (bad chunked framing, a body shorter than its Content-Length): unhandled, 500.
+                await ErrorAsync(context, ex is BadHttpRequestException bad ? bad.StatusCode : 400, "body", "The request body could not be read.");
+                return;
             }
 
             body = buffer.ToArray();

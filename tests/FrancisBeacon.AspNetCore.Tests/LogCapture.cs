@@ -10,6 +10,11 @@ internal sealed class LogCapture : ILoggerProvider
 
     public IReadOnlyList<(string Category, LogLevel Level, EventId EventId, string Message)> Entries => [.. _entries];
 
+    /// <summary>The exceptions logged with the entries, in order.</summary>
+    public IReadOnlyList<Exception> Exceptions => [.. _exceptions];
+
+    private readonly ConcurrentQueue<Exception> _exceptions = new();
+
     public int Count(int eventId) => _entries.Count(e => e.EventId.Id == eventId);
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
@@ -25,7 +30,13 @@ internal sealed class LogCapture : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             owner._entries.Enqueue((category, logLevel, eventId, formatter(state, exception)));
+            if (exception is not null)
+            {
+                owner._exceptions.Enqueue(exception);
+            }
+        }
     }
 }

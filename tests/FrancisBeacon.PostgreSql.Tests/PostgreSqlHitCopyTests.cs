@@ -99,17 +99,27 @@ public sealed class PostgreSqlHitCopyTests(PostgreSqlFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task AppendAsync_UnpairedSurrogate_ThrowsStoresNothingAndTheStoreStaysUsable()
+    public async Task AppendAsync_NulAndUnpairedSurrogates_StoredAsReplacementCharacterWithTheRestOfTheBatch()
     {
         var store = await fixture.CreateMigratedStoreAsync(Ct);
         var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
         var good = HitBuilder.Pageview("/fine").At(t0).Build();
-        var bad = HitBuilder.Pageview("/broken\uD800").At(t0).Build();
+        var bad = HitBuilder.Pageview("/broken\uD800").At(t0).WithProperty("k\0", "v\0\uDC00x").WithReferrer("https://r.example/\0", "r\0").Build();
 
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.AppendAsync([good, bad], Ct));
-        await store.AppendAsync([HitBuilder.Pageview("/after").At(t0).Build()], Ct);
+        await store.AppendAsync([good, bad], Ct);
 
-        Assert.Equal(1L, await fixture.ScalarAsync($"SELECT count(*) FROM \"{store.Schema}\".hits", Ct));
+        Assert.Equal(2L, await fixture.ScalarAsync($"SELECT count(*) FROM \"{store.Schema}\".hits", Ct));
+        var read = new List<Hit>();
+        await foreach (var hit in store.ReadAsync(HitRange.All, Ct))
+        {
+            read.Add(hit);
+        }
+
+        var stored = Assert.Single(read, h => h.Id == bad.Id);
+        Assert.Equal("/broken\uFFFD", stored.Path);
+        Assert.Equal("https://r.example/\uFFFD", stored.Referrer);
+        Assert.Equal("r\uFFFD", stored.ReferrerSource);
+        Assert.Equal("v\uFFFD\uFFFDx", Assert.Single(stored.Properties, p => p.Key == "k\uFFFD").Value);
     }
 
     [Fact]

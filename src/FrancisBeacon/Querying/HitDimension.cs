@@ -62,6 +62,7 @@ public sealed record HitDimension
             throw new HitQueryException("dimensions", $"A property key is 1 to {MaxPropertyKeyLength} characters: event:props:<key>.");
         }
 
+        key = HitText.Clean(key); // as stored keys are
         return new HitDimension(PropertyPrefix + key, HitDimensionKind.Event, null, h => h.Properties.TryGetValue(key, out var v) ? v : null) { PropertyKey = key };
     }
 

@@ -86,9 +86,22 @@ public enum HitFilterOperator
 /// <summary>A comparison of one dimension's value (<see cref="HitDimension.NotSet"/> when missing) with a list of values.</summary>
 /// <param name="Operator">How to compare.</param>
 /// <param name="Dimension">The dimension whose value is compared.</param>
-/// <param name="Values">The values, at least one and at most 100.</param>
+/// <param name="Values">
+/// The values, at least one and at most 100. Each is cleaned as stored text is (<see cref="HitText.Clean(string)"/>:
+/// a NUL or an unpaired surrogate becomes U+FFFD), so a filter matches what a store holds and no store is handed a
+/// value it cannot take.
+/// </param>
 public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension Dimension, IReadOnlyList<string> Values) : HitFilter
 {
+    private readonly IReadOnlyList<string> _values = CleanValues(Values);
+
+    /// <summary>The values, cleaned with <see cref="HitText.Clean(string)"/>.</summary>
+    public IReadOnlyList<string> Values
+    {
+        get => _values;
+        init => _values = CleanValues(value);
+    }
+
     /// <summary>
     /// Compare ignoring the case of ASCII letters A–Z (Plausible's <c>"modifiers": {"case_sensitive": false}</c>); other
     /// letters still compare exactly, so every store gives the same answer. Not for regular expressions. Default: off.
@@ -107,6 +120,24 @@ public sealed record HitFilterCondition(HitFilterOperator Operator, HitDimension
                 span[i] = c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
             }
         });
+    }
+
+    private static IReadOnlyList<string> CleanValues(IReadOnlyList<string> values)
+    {
+        if (values is null)
+        {
+            return values!;
+        }
+
+        foreach (var value in values)
+        {
+            if (value is not null && HitText.NeedsCleaning(value))
+            {
+                return [.. values.Select(v => HitText.Clean(v))];
+            }
+        }
+
+        return values;
     }
 
     /// <inheritdoc />

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Buffers;
+
+namespace FrancisBeacon;
+
+/// <summary>
+/// What a stored text value can hold: every store keeps any string except two kinds of UTF-16 code unit, which
+/// <see cref="Clean(string)"/> replaces with U+FFFD (the replacement character) before a hit is queued.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><description>U+0000 (NUL): PostgreSQL's <c>text</c> cannot hold a 0x00 byte and its <c>jsonb</c> rejects
+/// <c>\u0000</c>, so one such value used to fail its whole batch.</description></item>
+/// <item><description>An unpaired surrogate (a high surrogate not followed by a low one, or a low one not preceded by a
+/// high one): it has no UTF-8 form, so a strict encoder throws and a lenient one writes U+FFFD.</description></item>
+/// </list>
+/// The replacement keeps the length in UTF-16 code units, so a value within <see cref="HitLimits"/> stays within them.
+/// Every other character (other control characters included) is kept as it is. The beacon's ingestion pipeline
+/// cleans every string field and every property key and value of every hit it makes; a caller of
+/// <c>IHitStore.AppendAsync</c> that makes hits itself should do the same (<see cref="Clean(Hit)"/>).
+/// </remarks>
+public static class HitText
+{
+    /// <summary>The replacement for a code unit a store cannot hold: U+FFFD.</summary>
+    public const char Replacement = '\uFFFD';
+
+    // NUL and the whole surrogate range: a hit on the range means a closer look (a valid pair is kept).
+    private static readonly SearchValues<char> Suspects = SearchValues.Create("\0" + SurrogateRange());
+
+    /// <summary>Whether <paramref name="value"/> holds a NUL or an unpaired surrogate.</summary>
+    /// <param name="value">The text; <see langword="null"/> needs no cleaning.</param>
+    /// <returns><see langword="true"/> when <see cref="Clean(string)"/> would change the value.</returns>
+    public static bool NeedsCleaning(ReadOnlySpan<char> value)
+    {
+        var at = value.IndexOfAny(Suspects);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        for (var i = at; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0' || char.IsLowSurrogate(c))
+            {
+                return true;
+            }
+
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1]))
+                {
+                    return true;
+                }
+
+                i++;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> with every NUL and every unpaired surrogate replaced by <see cref="Replacement"/>; the
+    /// same instance when there is nothing to replace (and <see langword="null"/> for <see langword="null"/>).
+    /// </summary>
+    /// <param name="value">The text to clean.</param>
+    /// <returns>The cleaned text, of the same length.</returns>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    public static string? Clean(string? value)
+    {
+        if (value is null || !NeedsCleaning(value))
+        {
+            return value;
+        }
+
+        return string.Create(value.Length, value, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                if (c == '\0' || char.IsLowSurrogate(c))
+                {
+                    span[i] = Replacement;
+                }
+                else if (char.IsHighSurrogate(c))
+                {
+                    if (i + 1 < source.Length && char.IsLowSurrogate(source[i + 1]))
+                    {
+                        span[i] = c;
+                        span[i + 1] = source[i + 1];
+                        i++;
+                    }
+                    else
+                    {
+                        span[i] = Replacement;
+                    }
+                }
+                else
+                {
+                    span[i] = c;
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// <paramref name="hit"/> with <see cref="Clean(string)"/> applied to every string field and to every property key
+    /// and value; the same instance when nothing needed cleaning. Two keys that become equal keep the later value.
+    /// </summary>
+    /// <param name="hit">The hit.</param>
+    /// <returns>The cleaned hit.</returns>
+    public static Hit Clean(Hit hit)
+    {
+        ArgumentNullException.ThrowIfNull(hit);
+        if (!NeedsCleaning(hit))
+        {
+            return hit;
+        }
+
+        var properties = hit.Properties;
+        if (PropertiesNeedCleaning(properties))
+        {
+            var cleaned = new Dictionary<string, string>(properties.Count, StringComparer.Ordinal);
+            foreach (var (key, value) in properties)
+            {
+                cleaned[Clean(key)] = Clean(value);
+            }
+
+            properties = cleaned.AsReadOnly();
+        }
+
+        return hit with
+        {
+            SiteId = Clean(hit.SiteId),
+            EventName = Clean(hit.EventName),
+            Hostname = Clean(hit.Hostname),
+            Path = Clean(hit.Path),
+            Referrer = Clean(hit.Referrer),
+            ReferrerSource = Clean(hit.ReferrerSource),
+            Channel = Clean(hit.Channel),
+            UtmSource = Clean(hit.UtmSource),
+            UtmMedium = Clean(hit.UtmMedium),
+            UtmCampaign = Clean(hit.UtmCampaign),
+            UtmTerm = Clean(hit.UtmTerm),
+            UtmContent = Clean(hit.UtmContent),
+            Browser = Clean(hit.Browser),
+            BrowserVersion = Clean(hit.BrowserVersion),
+            OperatingSystem = Clean(hit.OperatingSystem),
+            OperatingSystemVersion = Clean(hit.OperatingSystemVersion),
+            DeviceType = Clean(hit.DeviceType),
+            Country = Clean(hit.Country),
+            Region = Clean(hit.Region),
+            City = Clean(hit.City),
+            Language = Clean(hit.Language),
+            RevenueCurrency = Clean(hit.RevenueCurrency),
+            Properties = properties,
+        };
+    }
+
+    /// <summary>Whether any string field, property key or property value of <paramref name="hit"/> needs cleaning.</summary>
+    /// <param name="hit">The hit.</param>
+    /// <returns><see langword="true"/> when <see cref="Clean(Hit)"/> would change the hit.</returns>
+    public static bool NeedsCleaning(Hit hit)
+    {
+        ArgumentNullException.ThrowIfNull(hit);
+        return NeedsCleaning(hit.SiteId) || NeedsCleaning(hit.EventName) || NeedsCleaning(hit.Hostname) ||
+            NeedsCleaning(hit.Path) || NeedsCleaning(hit.Referrer) || NeedsCleaning(hit.ReferrerSource) ||
+            NeedsCleaning(hit.Channel) || NeedsCleaning(hit.UtmSource) || NeedsCleaning(hit.UtmMedium) ||
+            NeedsCleaning(hit.UtmCampaign) || NeedsCleaning(hit.UtmTerm) || NeedsCleaning(hit.UtmContent) ||
+            NeedsCleaning(hit.Browser) || NeedsCleaning(hit.BrowserVersion) || NeedsCleaning(hit.OperatingSystem) ||
+            NeedsCleaning(hit.OperatingSystemVersion) || NeedsCleaning(hit.DeviceType) || NeedsCleaning(hit.Country) ||
+            NeedsCleaning(hit.Region) || NeedsCleaning(hit.City) || NeedsCleaning(hit.Language) ||
+            NeedsCleaning(hit.RevenueCurrency) || PropertiesNeedCleaning(hit.Properties);
+    }
+
+    private static bool PropertiesNeedCleaning(IReadOnlyDictionary<string, string> properties)
+    {
+        if (properties.Count == 0)
+        {
+            return false;
+        }
+
+        if (properties is Dictionary<string, string> dictionary)
+        {
+            // The struct enumerator: no enumerator object per hit (the pipeline's readers make Dictionary instances).
+            foreach (var (key, value) in dictionary)
+            {
+                if (NeedsCleaning(key) || NeedsCleaning(value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        foreach (var (key, value) in properties)
+        {
+            if (NeedsCleaning(key) || NeedsCleaning(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string SurrogateRange()
+    {
+        var chars = new char[0xE000 - 0xD800];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = (char)(0xD800 + i);
+        }
+
+        return new string(chars);
+    }
+}
