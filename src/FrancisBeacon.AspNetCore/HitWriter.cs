@@ -10,7 +10,7 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>
 /// Drains the <see cref="HitQueue"/> into the store in batches: a batch is written when it reaches
 /// <see cref="BeaconOptions.MaxBatchSize"/> or when its oldest hit has waited <see cref="BeaconOptions.FlushInterval"/>;
-/// a full batch with more hits waiting behind it takes those too, up to <see cref="BeaconOptions.MaxBacklogBatchSize"/>.
+/// a full batch with another full batch waiting behind it takes what waits, up to <see cref="BeaconOptions.MaxBacklogBatchSize"/>.
 /// A failed write is retried with back-off while the queue holds further hits. The queue is drained completely
 /// after the web server has stopped (<see cref="StoppedAsync"/>), so no accepted hit is lost on a graceful stop.
 /// </summary>
@@ -161,11 +161,11 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                     due = !_queue.WaitForHits(_maxBatch - batch.Count, remaining, _abort.Token);
                 }
 
-                if (batch.Count >= _maxBatch && _maxBacklogBatch > batch.Count)
+                if (batch.Count >= _maxBatch && _maxBacklogBatch > batch.Count && _queue.Unread >= _maxBatch)
                 {
-                    // A backlog (the store was slow, or SQLite's write lock held by a rollup pass): take what already
-                    // waits, in one write transaction, instead of one MaxBatchSize batch per turn at the lock
-                    // (docs/performance.md, "Round 12").
+                    // A backlog, another full batch waiting behind this one (the store was slow, or SQLite's write lock
+                    // held by a rollup pass): take what already waits, in one write transaction, instead of one
+                    // MaxBatchSize batch per turn at the lock (docs/performance.md, "Round 12").
                     TakeInto(batch, segments, queued, ref batchBytes, _maxBacklogBatch - batch.Count);
                 }
 

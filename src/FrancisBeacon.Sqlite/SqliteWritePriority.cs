@@ -84,12 +84,12 @@ internal sealed class SqliteWritePriority
 
         Waiting?.Invoke();
         var deadline = Stopwatch.GetTimestamp() + (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
-        var gap = (long)(Gap.TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
             while (true)
             {
                 var now = Stopwatch.GetTimestamp();
+                var gap = (long)(Gap.TotalSeconds * Stopwatch.Frequency);
                 long until;
                 if (_hitWrites > 0)
                 {
