@@ -71,6 +71,9 @@ internal sealed partial class HitQueue : IDisposable
     /// <summary>Hits queued or being written.</summary>
     public int Count => (int)Interlocked.Read(ref _count);
 
+    /// <summary>Hits queued and not yet taken by the writer.</summary>
+    public int Unread => Volatile.Read(ref _unread);
+
     /// <summary>The estimated memory of the hits queued or being written.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 

@@ -10,7 +10,8 @@ namespace FrancisBeacon.AspNetCore;
 
 /// <summary>
 /// Drains the <see cref="HitQueue"/> into the store in batches: a batch is written when it reaches
-/// <see cref="BeaconOptions.MaxBatchSize"/> or when its oldest hit has waited <see cref="BeaconOptions.FlushInterval"/>.
+/// <see cref="BeaconOptions.MaxBatchSize"/> or when its oldest hit has waited <see cref="BeaconOptions.FlushInterval"/>;
+/// a full batch with another full batch waiting behind it takes what waits, up to <see cref="BeaconOptions.MaxBacklogBatchSize"/>.
 /// A failed write is retried with back-off while the queue holds further hits. The queue is drained completely
 /// after the web server has stopped (<see cref="StoppedAsync"/>), so no accepted hit is lost on a graceful stop.
 /// </summary>
@@ -27,6 +28,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<HitWriter> _logger;
     private readonly int _maxBatch;
+    private readonly int _maxBacklogBatch;
     private readonly TimeSpan _flushInterval;
     private readonly CancellationTokenSource _abort = new();
     private IHitStore? _store;
@@ -52,6 +54,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         _time = time;
         _logger = logger;
         _maxBatch = options.Value.MaxBatchSize;
+        _maxBacklogBatch = Math.Max(_maxBatch, options.Value.MaxBacklogBatchSize);
         _flushInterval = options.Value.FlushInterval;
     }
 
@@ -149,15 +152,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 var due = false;
                 while (true)
                 {
-                    _queue.Take(queued, _maxBatch - batch.Count);
-                    foreach (var hit in queued)
-                    {
-                        batch.Add(hit.Hit);
-                        segments.Add(hit.Segment);
-                        batchBytes += hit.Bytes;
-                    }
-
-                    queued.Clear();
+                    TakeInto(batch, segments, queued, ref batchBytes, _maxBatch - batch.Count);
                     var remaining = deadline - _time.GetUtcNow();
                     if (due || batch.Count >= _maxBatch || remaining <= TimeSpan.Zero || _queue.IsCompleted)
                     {
@@ -166,6 +161,14 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
                     // Not woken by enough hits: the flush interval has passed; take what came and write it.
                     due = !_queue.WaitForHits(_maxBatch - batch.Count, remaining, _abort.Token);
+                }
+
+                if (batch.Count >= _maxBatch && _maxBacklogBatch > batch.Count && _queue.Unread >= _maxBatch)
+                {
+                    // A backlog, another full batch waiting behind this one (the store was slow, or SQLite's write lock
+                    // held by a rollup pass): take what already waits, in one write transaction, instead of one
+                    // MaxBatchSize batch per turn at the lock (docs/performance.md, "Round 12").
+                    TakeInto(batch, segments, queued, ref batchBytes, _maxBacklogBatch - batch.Count);
                 }
 
                 if (batch.Count == 0)
@@ -208,6 +211,20 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Moves up to <paramref name="max"/> waiting hits from the queue into the batch.</summary>
+    private void TakeInto(List<Hit> batch, List<SpoolSegment?> segments, List<QueuedHit> queued, ref long batchBytes, int max)
+    {
+        _queue.Take(queued, max);
+        foreach (var hit in queued)
+        {
+            batch.Add(hit.Hit);
+            segments.Add(hit.Segment);
+            batchBytes += hit.Bytes;
+        }
+
+        queued.Clear();
     }
 
     /// <summary>

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using System.Data;
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -54,10 +55,26 @@ internal sealed class SqliteAppendConnection : IDisposable
         }
     }
 
-    /// <summary>Writes one batch in its own write transaction; returns the number of rows inserted.</summary>
-    public int Write(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    /// <summary>
+    /// A BEGIN IMMEDIATE that took longer than this waited for SQLite's write lock (an uncontended one takes microseconds;
+    /// the busy handler's first sleep is a millisecond).
+    /// </summary>
+    internal static readonly TimeSpan LockWaitThreshold = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// Writes one batch in its own write transaction; returns the number of rows inserted. Tells <paramref name="gate"/>
+    /// when the batch had to wait for the write lock, so that the rollup pass lets the writer catch up
+    /// (<see cref="SqliteWritePriority"/>).
+    /// </summary>
+    public int Write(IReadOnlyList<Hit> hits, SqliteWritePriority.HitWrite gate, CancellationToken cancellationToken)
     {
+        var began = Stopwatch.GetTimestamp();
         using var transaction = _connection.BeginTransaction(IsolationLevel.Serializable);
+        if (Stopwatch.GetElapsedTime(began) >= LockWaitThreshold)
+        {
+            gate.WaitedForLock();
+        }
+
         var inserted = SqliteBatchWriter.Write(_connection.Handle!, _insert, _mark, hits, cancellationToken);
         transaction.Commit();
         Batches++;

@@ -28,6 +28,9 @@ public sealed partial class SqliteHitStore
     /// <summary>Tests: called after a split committed the rewrite's work so far, before the rewrite waits for hit writes and begins again.</summary>
     internal Func<ValueTask>? OnSplitCommitted { get; set; }
 
+    /// <summary>Tests: the gate between hit writes and the pass's write transactions.</summary>
+    internal SqliteWritePriority WritePriority => _priority;
+
     /// <summary>Tests: whether a hit write has counted itself in and not out yet.</summary>
     internal bool HitWritesWaiting => _priority.HitWritesWaiting;
 

@@ -93,7 +93,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         try
         {
             append ??= SqliteAppendConnection.Create(await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs), _sql);
-            append.Write(hits, cancellationToken);
+            append.Write(hits, priority, cancellationToken);
         }
         catch
         {

@@ -40,8 +40,20 @@ public sealed class BeaconOptions
     /// <summary>The opt-in durable mode: a local spool file written before each hit is acknowledged. Off by default.</summary>
     public BeaconSpoolOptions Spool { get; } = new();
 
-    /// <summary>The most hits written in one batch. Default: 1 000.</summary>
+    /// <summary>
+    /// The most hits written in one batch while the writer keeps up. When a batch reaches this size and at least as many
+    /// hits again are already waiting behind it (a backlog: the store was slow or held by the rollup pass), the batch
+    /// also takes those, up to <see cref="MaxBacklogBatchSize"/>. Default: 1 000.
+    /// </summary>
     public int MaxBatchSize { get; set; } = 1_000;
+
+    /// <summary>
+    /// The most hits one batch takes while the writer catches up with a backlog (another <see cref="MaxBatchSize"/>
+    /// waiting behind a full batch): fewer, larger write transactions cost the store less per hit and let a backlog drain between two
+    /// transactions of a rollup pass instead of one batch at a time (docs/performance.md, "Round 12"). A value at or
+    /// below <see cref="MaxBatchSize"/> writes backlogs in batches of <see cref="MaxBatchSize"/>. Default: 10 000.
+    /// </summary>
+    public int MaxBacklogBatchSize { get; set; } = 10_000;
 
     /// <summary>
     /// The longest a queued hit waits before its batch is written: the writer writes the hits that arrived within this

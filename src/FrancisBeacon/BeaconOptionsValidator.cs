@@ -55,6 +55,11 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"MaxBatchSize must be between 1 and 100000 (was {options.MaxBatchSize}).");
         }
 
+        if (options.MaxBacklogBatchSize is < 1 or > 1_000_000)
+        {
+            errors.Add($"MaxBacklogBatchSize must be between 1 and 1000000 (was {options.MaxBacklogBatchSize}).");
+        }
+
         if (options.FlushInterval <= TimeSpan.Zero || options.FlushInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add($"FlushInterval must be more than zero and at most one minute (was {options.FlushInterval}).");

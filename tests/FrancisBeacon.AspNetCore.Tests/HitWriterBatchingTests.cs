@@ -145,6 +145,81 @@ public sealed class HitWriterBatchingTests
         }
     }
 
+    [Fact]
+    public async Task Writer_Backlog_WrittenInBatchesOfUpToMaxBacklogBatchSize()
+    {
+        // The store holds the first batch (SQLite's write lock held by a rollup pass) while 250 more hits arrive: the
+        // writer then takes the backlog in batches of up to MaxBacklogBatchSize, not MaxBatchSize at a time (round 12).
+        var store = new RecordingHitStore();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Hold = held.Task;
+        var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.MaxBatchSize = 10;
+                o.MaxBacklogBatchSize = 100;
+                o.FlushInterval = TimeSpan.FromMinutes(1);
+            },
+            store: b => b.UseStore(_ => store));
+        try
+        {
+            for (var i = 0; i < 260; i++)
+            {
+                using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Fb{i}", Ct);
+                response.EnsureSuccessStatusCode();
+                if (i == 9)
+                {
+                    await WaitUntilAsync(() => !store.Batches.IsEmpty); // the first batch of 10 is in the store, held
+                }
+            }
+
+            held.SetResult();
+            await WaitUntilAsync(() => store.Inner.Count >= 260);
+            Assert.Equal([10, 100, 100, 50], store.Batches.Select(b => b.Size));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Writer_BacklogBatchSizeAtMaxBatchSize_WritesTheBacklogInBatchesOfMaxBatchSize()
+    {
+        var store = new RecordingHitStore();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Hold = held.Task;
+        var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.MaxBatchSize = 10;
+                o.MaxBacklogBatchSize = 10;
+                o.FlushInterval = TimeSpan.FromMinutes(1);
+            },
+            store: b => b.UseStore(_ => store));
+        try
+        {
+            for (var i = 0; i < 35; i++)
+            {
+                using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Fc{i}", Ct);
+                response.EnsureSuccessStatusCode();
+                if (i == 9)
+                {
+                    await WaitUntilAsync(() => !store.Batches.IsEmpty);
+                }
+            }
+
+            held.SetResult();
+            await WaitUntilAsync(() => store.Inner.Count >= 30);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        Assert.Equal([10, 10, 10, 5], store.Batches.Select(b => b.Size));
+    }
+
     private static Hit NewHit() => new() { Id = Guid.CreateVersion7(), SiteId = "localhost", Timestamp = DateTimeOffset.UnixEpoch, Path = "/" };
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -163,10 +238,19 @@ public sealed class HitWriterBatchingTests
 
         public InMemoryHitStore Inner { get; } = new();
 
-        public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+        /// <summary>When set, the first batch waits for it before it is stored (a store held by someone else).</summary>
+        public Task? Hold { get; set; }
+
+        public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
         {
             Batches.Enqueue((hits.Count, Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread));
-            return Inner.AppendAsync(hits, cancellationToken);
+            if (Hold is { } hold)
+            {
+                Hold = null;
+                await hold.WaitAsync(cancellationToken);
+            }
+
+            await Inner.AppendAsync(hits, cancellationToken);
         }
 
         public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);

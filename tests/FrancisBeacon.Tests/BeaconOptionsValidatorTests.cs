@@ -36,6 +36,7 @@ public sealed class BeaconOptionsValidatorTests
             PathPrefix = "beacon/",
             QueueCapacity = 0,
             MaxBatchSize = 100_001,
+            MaxBacklogBatchSize = 0,
             FlushInterval = TimeSpan.Zero,
             MaxBodyBytes = 10,
             DefaultTimeZone = "Mars/Olympus_Mons",
@@ -51,13 +52,14 @@ public sealed class BeaconOptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("PathPrefix", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("QueueCapacity", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("MaxBatchSize", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("MaxBacklogBatchSize", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("FlushInterval", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("MaxBodyBytes", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("DefaultTimeZone 'Mars/Olympus_Mons'", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("DefaultSiteId 'missing.example'", StringComparison.Ordinal));
         Assert.Contains("Sites[0].Id is required.", failures);
         Assert.Contains("Sites[1].TimeZone 'Nowhere/Town' is not a known IANA time zone.", failures);
-        Assert.Equal(9, failures.Count);
+        Assert.Equal(10, failures.Count);
     }
 
     [Fact]

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using System.Data.Common;
+using System.Diagnostics;
 using Dapper;
 using FrancisBeacon.Querying;
 
@@ -109,7 +110,38 @@ public sealed partial class HitRollups
     /// </summary>
     internal long StepBudgetMicroseconds { get; set; } = 450_000;
 
+    /// <summary>
+    /// The time one incremental step may hold the write lock on a store with <see cref="RollupTables.SplitPoint"/>
+    /// (SQLite), by the clock: <see cref="StepBudgetMicroseconds"/> counts CPU as if the pass had a core to itself, and on
+    /// a machine whose cores the requests and the hit writer keep busy a step of 10,000 new hits held the lock for 1–2.4 s
+    /// while the beacon's queue filled behind it (docs/performance.md, "Round 12"). After each step the next one is sized
+    /// from the time it took, between <see cref="MinNewHitsPerTransaction"/> and <see cref="NewHitsPerTransaction"/>.
+    /// </summary>
+    internal TimeSpan StepWallBudget { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The fewest new hits a step takes when <see cref="StepWallBudget"/> shrinks it (smaller steps cost more CPU per hit).</summary>
+    internal int MinNewHitsPerTransaction { get; set; } = 1_000;
+
     private int? _newHitsPerTransaction;
+
+    // The step size the last step's time by the clock allows (StepWallBudget); null before the first step.
+    private int? _wallStepHits;
+
+    // The new hits the next incremental step takes.
+    private int StepHits => _newHitsPerTransaction is null && _wallStepHits is { } fit ? Math.Min(fit, NewHitsPerTransaction) : NewHitsPerTransaction;
+
+    // Sizes the next step from how long this one held the write lock (stores with SplitPoint only; a size set by tests stays).
+    private void TimeStep(int hits, long began)
+    {
+        if (_t.SplitPoint is null || _newHitsPerTransaction is not null || hits == 0)
+        {
+            return;
+        }
+
+        var took = Stopwatch.GetElapsedTime(began);
+        var fit = took <= TimeSpan.Zero ? NewHitsPerTransaction : hits * (StepWallBudget / took);
+        _wallStepHits = (int)Math.Clamp(fit, Math.Min(MinNewHitsPerTransaction, NewHitsPerTransaction), NewHitsPerTransaction);
+    }
 
     /// <summary>How many session rows the incremental steps wrote (tests read it: a stored session that did not change is not rewritten).</summary>
     internal long SessionRowsWritten { get; private set; }
@@ -157,6 +189,7 @@ public sealed partial class HitRollups
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+            var stepBegan = Stopwatch.GetTimestamp();
             if (await StoredMarkAsync(connection, transaction, siteId, day, cancellationToken).ConfigureAwait(false) is not { } from ||
                 await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != epoch)
             {
@@ -176,7 +209,7 @@ public sealed partial class HitRollups
             }
 
             // At most NewHitsPerTransaction hits, ending on a whole insertion order (PostgreSQL: one transaction id per batch).
-            var end = Math.Min(pending.Count, next + NewHitsPerTransaction);
+            var end = Math.Min(pending.Count, next + StepHits);
             while (end < pending.Count && pending[end].Seq == pending[end - 1].Seq)
             {
                 end++;
@@ -191,6 +224,7 @@ public sealed partial class HitRollups
 
             await SetMarkAsync(connection, transaction, siteId, day, stepTop, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            TimeStep(fresh.Count, stepBegan);
             if (fresh.Count > 0)
             {
                 applied = true;
