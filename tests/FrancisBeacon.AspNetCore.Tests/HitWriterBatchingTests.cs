@@ -145,11 +145,14 @@ public sealed class HitWriterBatchingTests
         }
     }
 
-    [Fact]
-    public async Task Writer_Backlog_WrittenInBatchesOfUpToMaxBacklogBatchSize()
+    [Theory]
+    // The store holds the first batch (SQLite's write lock held by a rollup pass) while more hits arrive: the writer then
+    // takes the backlog in batches of up to MaxBacklogBatchSize, not MaxBatchSize at a time (round 12); with the two equal,
+    // one MaxBatchSize batch at a time as before (the last 5 wait for the flush at the host's stop).
+    [InlineData(100, 260, 260, new[] { 10, 100, 100, 50 })]
+    [InlineData(10, 35, 30, new[] { 10, 10, 10, 5 })]
+    public async Task Writer_Backlog_WrittenInBatchesOfUpToMaxBacklogBatchSize(int maxBacklogBatchSize, int hits, int writtenBeforeStop, int[] expected)
     {
-        // The store holds the first batch (SQLite's write lock held by a rollup pass) while 250 more hits arrive: the
-        // writer then takes the backlog in batches of up to MaxBacklogBatchSize, not MaxBatchSize at a time (round 12).
         var store = new RecordingHitStore();
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         store.Hold = held.Task;
@@ -157,13 +160,13 @@ public sealed class HitWriterBatchingTests
             o =>
             {
                 o.MaxBatchSize = 10;
-                o.MaxBacklogBatchSize = 100;
+                o.MaxBacklogBatchSize = maxBacklogBatchSize;
                 o.FlushInterval = TimeSpan.FromMinutes(1);
             },
             store: b => b.UseStore(_ => store));
         try
         {
-            for (var i = 0; i < 260; i++)
+            for (var i = 0; i < hits; i++)
             {
                 using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Fb{i}", Ct);
                 response.EnsureSuccessStatusCode();
@@ -174,50 +177,14 @@ public sealed class HitWriterBatchingTests
             }
 
             held.SetResult();
-            await WaitUntilAsync(() => store.Inner.Count >= 260);
-            Assert.Equal([10, 100, 100, 50], store.Batches.Select(b => b.Size));
-        }
-        finally
-        {
-            await host.DisposeAsync();
-        }
-    }
-
-    [Fact]
-    public async Task Writer_BacklogBatchSizeAtMaxBatchSize_WritesTheBacklogInBatchesOfMaxBatchSize()
-    {
-        var store = new RecordingHitStore();
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        store.Hold = held.Task;
-        var host = await BeaconTestHost.StartAsync(
-            o =>
-            {
-                o.MaxBatchSize = 10;
-                o.MaxBacklogBatchSize = 10;
-                o.FlushInterval = TimeSpan.FromMinutes(1);
-            },
-            store: b => b.UseStore(_ => store));
-        try
-        {
-            for (var i = 0; i < 35; i++)
-            {
-                using var response = await host.Client.GetAsync($"/beacon/hit.gif?u=https%3A%2F%2Fexample.com%2Fc{i}", Ct);
-                response.EnsureSuccessStatusCode();
-                if (i == 9)
-                {
-                    await WaitUntilAsync(() => !store.Batches.IsEmpty);
-                }
-            }
-
-            held.SetResult();
-            await WaitUntilAsync(() => store.Inner.Count >= 30);
+            await WaitUntilAsync(() => store.Inner.Count >= writtenBeforeStop);
         }
         finally
         {
             await host.DisposeAsync();
         }
 
-        Assert.Equal([10, 10, 10, 5], store.Batches.Select(b => b.Size));
+        Assert.Equal(expected, store.Batches.Select(b => b.Size));
     }
 
     private static Hit NewHit() => new() { Id = Guid.CreateVersion7(), SiteId = "localhost", Timestamp = DateTimeOffset.UnixEpoch, Path = "/" };
