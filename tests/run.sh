@@ -98,6 +98,23 @@ if [ "$failed" -gt 0 ]; then
   status=1
 fi
 
+# Name every failed test with the start of its message near the end of the output, where a reader of only the
+# log's tail (CI keeps the last part) finds it; the full output and stack traces are further up.
+if [ "$failed" -gt 0 ] && [ "${#trx_files[@]}" -gt 0 ]; then
+  echo "== failed tests"
+  awk '
+    /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+      match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); gsub(/&quot;/, "\"", name); gsub(/&amp;/, "\\&", name); print "FAILED " name; want = 1; next }
+    want && /<Message>/ { inmsg = 1; lines = 0; sub(/.*<Message>/, "") }
+    inmsg {
+      end = sub(/<\/Message>.*/, "")
+      gsub(/&lt;/, "<"); gsub(/&gt;/, ">"); gsub(/&quot;/, "\""); gsub(/&apos;/, "\047"); gsub(/&amp;/, "\\&")
+      if (lines < 12) print "    " $0
+      lines++
+      if (end) { inmsg = 0; want = 0 } }
+  ' "${trx_files[@]}"
+fi
+
 # Stop PostgreSQL now, so that the totals are the very last line.
 trap - EXIT
 [ -f tests/postgres.sh ] && bash tests/postgres.sh stop
