@@ -66,6 +66,28 @@ public sealed class StoredTextLimitTests
     }
 
     [Fact]
+    public async Task Pixel_HostNameOverByteLimitWithNoConfiguredSites_NotAnImplicitSite()
+    {
+        // With no configured site each host name is its own site: one over the size of a site id is refused, not cut
+        // (two long host names cut to the same prefix would share a site).
+        var store = new RecordingHitStore();
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseStore(_ => store));
+        var longHost = string.Join('.', Enumerable.Repeat(new string('a', 60), 5)) + ".example"; // 313 characters
+
+        foreach (var page in new[] { "https://" + longHost + "/p", "https://example.com/after" })
+        {
+            using var response = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString(page), Ct);
+            Assert.True(response.IsSuccessStatusCode, $"{page}: {(int)response.StatusCode}");
+        }
+
+        await store.WaitForAsync(1);
+        await Task.Delay(200, Ct); // the queue keeps order: anything of the first request would be stored by now
+        var hits = await store.WaitForAsync(1);
+
+        Assert.Equal(["example.com"], hits.Select(h => h.SiteId));
+    }
+
+    [Fact]
     public async Task Query_SiteIdOverByteLimitInFewCharacters_Answers400()
     {
         await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com" }), store: b => b.UseInMemory());
