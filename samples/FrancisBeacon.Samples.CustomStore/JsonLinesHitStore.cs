@@ -50,14 +50,15 @@ public sealed class JsonLinesHitStore : IHitStore, IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            // Keep the first write of every id (also within the batch), truncated to the millisecond as the contract says.
+            // Keep the first write of every id (also within the batch), truncated to the millisecond, with values longer
+            // than HitLimits' sizes in bytes cut (HitText.Truncate), as the contract says.
             var fresh = new List<Hit>();
             foreach (var hit in hits)
             {
                 if (_ids.Add(hit.Id))
                 {
                     var ticks = hit.Timestamp.UtcTicks;
-                    fresh.Add(hit with { Timestamp = new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero) });
+                    fresh.Add(HitText.Truncate(hit) with { Timestamp = new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero) });
                 }
             }
 

@@ -13,7 +13,8 @@ internal sealed class HitPipeline
     public IReadOnlyList<IHitEnricher> Steps => _steps;
 
     /// <summary>
-    /// Runs the steps on a draft and returns the hit, its text cleaned with <see cref="HitText.Clean(Hit)"/>, or
+    /// Runs the steps on a draft and returns the hit, its text cleaned with <see cref="HitText.Clean(Hit)"/> and cut to
+    /// <see cref="HitLimits"/> with <see cref="HitText.Truncate(Hit)"/>, or
     /// <see langword="null"/> when a step dropped it (<see cref="HitDraft.DropReason"/>). Built-in steps fill the draft in place; a custom step gets a
     /// <see cref="HitEnrichmentContext"/> whose hit holds everything set before it, and what it sets is read back. With
     /// only built-in steps, the hit is allocated once.
@@ -70,9 +71,9 @@ internal sealed class HitPipeline
         }
 
         // The one place every hit is made (pixel, event, drop-ins, server-side tracking, IBeaconTracker), after every
-        // step (a custom one included): a NUL or an unpaired surrogate becomes U+FFFD (HitText), so no store is handed
-        // a value it cannot hold.
-        return HitText.Clean(handed ?? draft.ToHit());
+        // step (a custom one included): a NUL or an unpaired surrogate becomes U+FFFD, and a value longer than its
+        // HitLimits size in bytes of UTF-8 is cut (HitText), so no store is handed a value it cannot hold or key.
+        return HitText.Truncate(HitText.Clean(handed ?? draft.ToHit()));
     }
 }
 

@@ -149,6 +149,13 @@ internal sealed class SiteResolver
 
         if (!_implicit.TryGet(hostname, out var implicitSite))
         {
+            // The host name would be the site id: one longer than a stored site id may be is refused, not cut (two
+            // host names cut to the same prefix would share a site).
+            if (!HitText.Fits(hostname, HitLimits.MaxShortTextBytes))
+            {
+                return null;
+            }
+
             implicitSite = new ResolvedSite(hostname, _defaultZone);
             _implicit.Set(hostname, implicitSite);
         }
@@ -179,7 +186,7 @@ internal sealed class SiteResolver
             return configured.Count == 1 ? configured[0] : throw new Querying.HitQueryException("site_id", "site_id is required.");
         }
 
-        if (siteId.Length > HitLimits.MaxShortTextLength)
+        if (siteId.Length > HitLimits.MaxShortTextLength || !HitText.Fits(siteId, HitLimits.MaxShortTextBytes))
         {
             throw new Querying.HitQueryException("site_id", "site_id is too long.");
         }

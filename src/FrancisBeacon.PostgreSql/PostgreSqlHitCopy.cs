@@ -18,7 +18,8 @@ namespace FrancisBeacon.PostgreSql;
 /// <remarks>
 /// Each value is written as the column type's binary receive function reads it, as Npgsql writes it: <c>uuid</c> as 16
 /// bytes in RFC 9562 (big-endian) order; <c>text</c> as UTF-8, after <see cref="HitText.Clean(Hit)"/> (a NUL or an
-/// unpaired surrogate, which PostgreSQL cannot hold, becomes U+FFFD; the encoder stays strict behind it); <c>timestamptz</c> as microseconds since 2000-01-01 UTC, truncated to the millisecond first
+/// unpaired surrogate, which PostgreSQL cannot hold, becomes U+FFFD; the encoder stays strict behind it) and
+/// <see cref="HitText.Truncate(Hit)"/> (a value longer than its <see cref="HitLimits"/> size in bytes is cut); <c>timestamptz</c> as microseconds since 2000-01-01 UTC, truncated to the millisecond first
 /// (<see cref="PostgreSqlDialect.ToStored"/>), <see cref="DateTimeOffset.MinValue"/> as <c>-infinity</c>; <c>bigint</c>
 /// and <c>integer</c> big-endian; <c>jsonb</c> as version 1 and the JSON text; <c>numeric</c> as base-10000 digits
 /// (<see cref="WriteNumeric"/>).
@@ -54,8 +55,10 @@ internal static class PostgreSqlHitCopy
             {
                 // A NUL or an unpaired surrogate has no place in PostgreSQL's text and jsonb (a 0x00 byte and \u0000 are
                 // refused, and a lone surrogate has no UTF-8 form): it would fail the whole batch, so it becomes U+FFFD
-                // here too, for a caller that did not clean its hits (the beacon's own pipeline already did).
-                var hit = HitText.Clean(hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits)));
+                // here too, for a caller that did not clean its hits (the beacon's own pipeline already did). A value longer
+                // than its HitLimits size in bytes is cut (HitText.Truncate), as on every store: the rollup keys hold the
+                // values, and a B-tree entry over 2,704 bytes would fail every rollup pass of the hit's day.
+                var hit = HitText.Truncate(HitText.Clean(hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits))));
                 var json = HitPropertiesJson.Serialize(hit.Properties);
                 var most = MaxRowBytes(hit, json);
                 if (used + most > buffer.Length)

@@ -254,7 +254,8 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     {
         for (var i = 0; i < hits.Count; i++)
         {
-            var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
+            // Cut as PostgreSqlHitCopy cuts (HitText.Truncate), so both ways store the same rows.
+            var hit = HitText.Truncate(hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits)));
             await writer.StartRowAsync(cancellationToken);
             if (withOrdinal)
             {

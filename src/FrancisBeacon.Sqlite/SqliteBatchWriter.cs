@@ -58,7 +58,9 @@ internal static class SqliteBatchWriter
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
-                var hit = hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits));
+                // A value longer than its HitLimits size in bytes is cut, as on every store (HitText.Truncate; the same
+                // instance, after a few length checks, for a hit from the beacon's pipeline, which cut it already).
+                var hit = HitText.Truncate(hits[i] ?? throw new ArgumentException("The batch holds a null hit.", nameof(hits)));
                 var ts = ToStoredMilliseconds(hit.Timestamp);
                 Bind(db, insert, hit, ts, ref buffer, bound);
                 var rc = raw.sqlite3_step(insert);

@@ -105,10 +105,11 @@ public static class HitScenario
     }
 
     /// <summary>
-    /// Hits whose fields are exactly as long as <see cref="HitLimits"/> allows: URL fields of
-    /// <see cref="HitLimits.MaxUrlLength"/> characters, short text of <see cref="HitLimits.MaxShortTextLength"/>,
-    /// <see cref="HitLimits.MaxProperties"/> properties with keys and values of the longest length, and one hit whose
-    /// maximal path is made of characters outside the Basic Multilingual Plane.
+    /// Hits whose fields are exactly as long as <see cref="HitLimits"/> allows: a path and a referrer of
+    /// <see cref="HitLimits.MaxUrlBytes"/> bytes of UTF-8, short text (site id included) of
+    /// <see cref="HitLimits.MaxShortTextBytes"/>, <see cref="HitLimits.MaxProperties"/> properties with keys and values
+    /// of the longest length in characters, one hit whose maximal path is made of characters outside the Basic
+    /// Multilingual Plane (four bytes each) and one whose path and short text are CJK (three bytes each).
     /// </summary>
     public static IReadOnlyList<Hit> AtLimits()
     {
@@ -119,13 +120,13 @@ public static class HitScenario
             properties[key] = Fill("v" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), HitLimits.MaxPropertyValueLength);
         }
 
-        var shortText = Fill("s", HitLimits.MaxShortTextLength);
+        var shortText = Fill("s", HitLimits.MaxShortTextBytes);
         var ascii = new HitBuilder()
-            .ForSite(Fill("site.", HitLimits.MaxShortTextLength))
-            .WithHostname(Fill("host.", HitLimits.MaxShortTextLength))
-            .WithEvent(Fill("event", HitLimits.MaxShortTextLength))
-            .OnPage(Fill("/path/", HitLimits.MaxUrlLength))
-            .WithReferrer(Fill("https://referrer.example/", HitLimits.MaxUrlLength), shortText)
+            .ForSite(Fill("site.", HitLimits.MaxShortTextBytes))
+            .WithHostname(Fill("host.", HitLimits.MaxShortTextBytes))
+            .WithEvent(Fill("event", HitLimits.MaxShortTextBytes))
+            .OnPage(Fill("/path/", HitLimits.MaxUrlBytes))
+            .WithReferrer(Fill("https://referrer.example/", HitLimits.MaxUrlBytes), shortText)
             .WithUtm(shortText, shortText, shortText, shortText, shortText)
             .WithBrowser(shortText, shortText)
             .WithOperatingSystem(shortText, shortText)
@@ -136,12 +137,22 @@ public static class HitScenario
             .WithProperties(properties)
             .At(Utc(2025, 2, 2, 2, 2, 2, 2))
             .Build();
+        // 1 + 4 × 255 + 3 = 1,024 bytes.
         var emoji = new HitBuilder()
-            .OnPage("/" + string.Concat(Enumerable.Repeat("😀", (HitLimits.MaxUrlLength - 2) / 2)) + "x")
+            .OnPage("/" + string.Concat(Enumerable.Repeat("😀", (HitLimits.MaxUrlBytes - 4) / 4)) + "xyz")
             .WithProperty(Fill("ключ", HitLimits.MaxPropertyKeyLength), string.Concat(Enumerable.Repeat("🎉", HitLimits.MaxPropertyValueLength / 2)))
             .At(Utc(2025, 2, 2, 2, 2, 2, 3))
             .Build();
-        return [ascii, emoji];
+        // 1 + 3 × 341 = 1,024 bytes; 3 × 85 + 1 = 256.
+        var cjkShort = new string('\u6587', HitLimits.MaxShortTextBytes / 3) + "x";
+        var cjk = new HitBuilder()
+            .OnPage("/" + new string('\u5B57', (HitLimits.MaxUrlBytes - 1) / 3))
+            .WithHostname(cjkShort)
+            .WithEvent(cjkShort)
+            .WithBrowser(cjkShort, cjkShort)
+            .At(Utc(2025, 2, 2, 2, 2, 2, 4))
+            .Build();
+        return [ascii, emoji, cjk];
     }
 
     /// <summary>One hit whose optional fields are all <see langword="null"/> (screen width included) and which has no properties.</summary>

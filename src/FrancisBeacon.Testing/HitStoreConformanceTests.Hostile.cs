@@ -8,9 +8,11 @@ namespace FrancisBeacon.Testing;
 
 /// <content>
 /// Hostile values (what a crafted request or a careless caller can put in a hit): NUL, unpaired surrogates, other
-/// control characters, and the longest values <see cref="HitLimits"/> allows in text that takes three UTF-8 bytes per
-/// character and does not compress. A store keeps each value or cleans it as <see cref="HitText.Clean(string)"/> does,
-/// never fails the batch, and its rollups and queries over such values work and agree with the reference.
+/// control characters, and the longest values a request may send (<see cref="HitLimits"/>' limits in characters) in
+/// text that takes three UTF-8 bytes per character and does not compress. A store keeps each value or cleans it as
+/// <see cref="HitText.Clean(string)"/> does, cuts it to <see cref="HitLimits"/>' sizes in bytes as
+/// <see cref="HitText.Truncate(Hit)"/> does, never fails the batch, and its rollups and queries over such values work
+/// and agree with the reference.
 /// </content>
 public abstract partial class HitStoreConformanceTests<TFixture>
 {
@@ -83,9 +85,11 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     }
 
     /// <summary>
-    /// The longest values <see cref="HitLimits"/> allows, in CJK text that does not compress (about 6 KB of UTF-8 in a
-    /// path, a referrer and a property value; 768 bytes in each short field): the batch is stored whole, the rollup
-    /// pass succeeds, and the queries (breakdowns, and filters by those values) agree with the reference.
+    /// The longest values a request may send (<see cref="HitLimits"/>' limits in characters), in CJK text that does not
+    /// compress (about 6 KB of UTF-8 in a path, a referrer and a property value; 768 bytes in each short field), handed
+    /// to <c>AppendAsync</c> directly: the batch is stored with every field cut to its size in bytes
+    /// (<see cref="HitText.Truncate(Hit)"/>; the property value whole), the rollup pass succeeds, and the queries
+    /// (breakdowns, and filters by the stored values and by the values as sent, about 6 KB) agree with the reference.
     /// </summary>
     [Fact]
     public virtual async Task Rollups_LongestCjkValues_StoredAndRolledUpAndQueried()
@@ -119,11 +123,14 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         }
 
         var store = await CreateStoreWithAsync(hits);
-        HitAssert.Equal(hits.OrderBy(h => h.Timestamp).ToList(), await ReadAllAsync(store, HitRange.All));
+        var cut = hits.Select(HitText.Truncate).ToList();
+        HitAssert.Equal(cut.OrderBy(h => h.Timestamp).ToList(), await ReadAllAsync(store, HitRange.All));
+        Assert.All(cut, h => Assert.Equal(1 + ((HitLimits.MaxUrlBytes - 1) / 3), h.Path.Length)); // "/" and 341 characters
+        Assert.Equal(HitLimits.MaxPropertyValueLength, cut[2].Properties.Values.Single().Length); // kept whole
         await RefreshRollupsAsync(store, UtcSites());
         var reference = await CreateReferenceAsync(hits);
 
-        foreach (var query in HostileQueries(hits, [.. longPaths, hits[2].EventName]))
+        foreach (var query in HostileQueries(cut, [.. longPaths, hits[2].EventName]))
         {
             await AssertSameAnswerAsync(reference, store, query, "longest CJK values");
         }

@@ -120,9 +120,9 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
                 continue;
             }
 
-            if (site.Id.Length > HitLimits.MaxShortTextLength)
+            if (!HitText.Fits(site.Id, HitLimits.MaxShortTextBytes))
             {
-                errors.Add($"Sites[{i}].Id is longer than {HitLimits.MaxShortTextLength} characters.");
+                errors.Add($"Sites[{i}].Id is longer than {HitLimits.MaxShortTextBytes} bytes of UTF-8.");
             }
 
             if (!ids.Add(site.Id))
@@ -174,6 +174,11 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
                     hosts[host] = site.Id;
                 }
             }
+        }
+
+        if (options.DefaultSiteId is { } longSite && !HitText.Fits(longSite, HitLimits.MaxShortTextBytes))
+        {
+            errors.Add($"DefaultSiteId is longer than {HitLimits.MaxShortTextBytes} bytes of UTF-8.");
         }
 
         if (options.DefaultSiteId is { } defaultSite && options.Sites.Count > 0 && !ids.Contains(defaultSite))

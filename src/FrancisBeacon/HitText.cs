@@ -176,6 +176,146 @@ public static class HitText
             NeedsCleaning(hit.RevenueCurrency) || PropertiesNeedCleaning(hit.Properties);
     }
 
+    /// <summary>
+    /// <paramref name="value"/> cut to its longest prefix of at most <paramref name="maxBytes"/> bytes of UTF-8, at a
+    /// character boundary (a surrogate pair is kept whole or dropped whole); the same instance when it already fits
+    /// (and <see langword="null"/> for <see langword="null"/>).
+    /// </summary>
+    /// <param name="value">The text. An unpaired surrogate counts as the three bytes of U+FFFD, as UTF-8 encoders write it
+    /// (<see cref="Clean(string)"/> replaces it first in the pipeline and the stores).</param>
+    /// <param name="maxBytes">The most bytes of UTF-8 the result may take.</param>
+    /// <returns>The value, or its cut prefix.</returns>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    public static string? Truncate(string? value, int maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        if (value is null || Fits(value, maxBytes))
+        {
+            return value;
+        }
+
+        // Every code unit takes at least one byte: the cut is within the first maxBytes units, and an ASCII run is
+        // taken whole.
+        var span = value.AsSpan(0, Math.Min(value.Length, maxBytes));
+        var ascii = span.IndexOfAnyExceptInRange('\0', '\u007F');
+        if (ascii < 0)
+        {
+            return value[..span.Length];
+        }
+
+        var bytes = ascii;
+        var i = ascii;
+        while (i < value.Length)
+        {
+            var c = value[i];
+            int width, units = 1;
+            if (c < 0x80)
+            {
+                width = 1;
+            }
+            else if (c < 0x800)
+            {
+                width = 2;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                width = 4;
+                units = 2;
+            }
+            else
+            {
+                width = 3;
+            }
+
+            if (bytes + width > maxBytes)
+            {
+                break;
+            }
+
+            bytes += width;
+            i += units;
+        }
+
+        return value[..i];
+    }
+
+    /// <summary>
+    /// <paramref name="hit"/> with every string field cut to its <see cref="HitLimits"/> size in bytes of UTF-8
+    /// (<see cref="Truncate(string, int)"/>): the path and the referrer to <see cref="HitLimits.MaxUrlBytes"/>, every
+    /// other string field (site id included) to <see cref="HitLimits.MaxShortTextBytes"/>. Properties are left as they
+    /// are. The same instance when every field fits.
+    /// </summary>
+    /// <param name="hit">The hit.</param>
+    /// <returns>The hit, or a copy with its over-long fields cut.</returns>
+    public static Hit Truncate(Hit hit)
+    {
+        ArgumentNullException.ThrowIfNull(hit);
+        if (!NeedsTruncating(hit))
+        {
+            return hit;
+        }
+
+        const int Url = HitLimits.MaxUrlBytes;
+        const int Short = HitLimits.MaxShortTextBytes;
+        return hit with
+        {
+            SiteId = Truncate(hit.SiteId, Short),
+            EventName = Truncate(hit.EventName, Short),
+            Hostname = Truncate(hit.Hostname, Short),
+            Path = Truncate(hit.Path, Url),
+            Referrer = Truncate(hit.Referrer, Url),
+            ReferrerSource = Truncate(hit.ReferrerSource, Short),
+            Channel = Truncate(hit.Channel, Short),
+            UtmSource = Truncate(hit.UtmSource, Short),
+            UtmMedium = Truncate(hit.UtmMedium, Short),
+            UtmCampaign = Truncate(hit.UtmCampaign, Short),
+            UtmTerm = Truncate(hit.UtmTerm, Short),
+            UtmContent = Truncate(hit.UtmContent, Short),
+            Browser = Truncate(hit.Browser, Short),
+            BrowserVersion = Truncate(hit.BrowserVersion, Short),
+            OperatingSystem = Truncate(hit.OperatingSystem, Short),
+            OperatingSystemVersion = Truncate(hit.OperatingSystemVersion, Short),
+            DeviceType = Truncate(hit.DeviceType, Short),
+            Country = Truncate(hit.Country, Short),
+            Region = Truncate(hit.Region, Short),
+            City = Truncate(hit.City, Short),
+            Language = Truncate(hit.Language, Short),
+            RevenueCurrency = Truncate(hit.RevenueCurrency, Short),
+        };
+    }
+
+    /// <summary>Whether any string field of <paramref name="hit"/> is longer than its <see cref="HitLimits"/> size in bytes.</summary>
+    /// <param name="hit">The hit.</param>
+    /// <returns><see langword="true"/> when <see cref="Truncate(Hit)"/> would change the hit.</returns>
+    public static bool NeedsTruncating(Hit hit)
+    {
+        ArgumentNullException.ThrowIfNull(hit);
+        const int Url = HitLimits.MaxUrlBytes;
+        const int Short = HitLimits.MaxShortTextBytes;
+        return !Fits(hit.SiteId, Short) || !Fits(hit.EventName, Short) || !Fits(hit.Hostname, Short) ||
+            !Fits(hit.Path, Url) || !Fits(hit.Referrer, Url) || !Fits(hit.ReferrerSource, Short) ||
+            !Fits(hit.Channel, Short) || !Fits(hit.UtmSource, Short) || !Fits(hit.UtmMedium, Short) ||
+            !Fits(hit.UtmCampaign, Short) || !Fits(hit.UtmTerm, Short) || !Fits(hit.UtmContent, Short) ||
+            !Fits(hit.Browser, Short) || !Fits(hit.BrowserVersion, Short) || !Fits(hit.OperatingSystem, Short) ||
+            !Fits(hit.OperatingSystemVersion, Short) || !Fits(hit.DeviceType, Short) || !Fits(hit.Country, Short) ||
+            !Fits(hit.Region, Short) || !Fits(hit.City, Short) || !Fits(hit.Language, Short) ||
+            !Fits(hit.RevenueCurrency, Short);
+    }
+
+    /// <summary>Whether <paramref name="value"/> takes at most <paramref name="maxBytes"/> bytes of UTF-8.</summary>
+    /// <param name="value">The text; <see langword="null"/> fits.</param>
+    /// <param name="maxBytes">The most bytes.</param>
+    /// <returns><see langword="true"/> when <see cref="Truncate(string, int)"/> would return the value unchanged.</returns>
+    public static bool Fits(string? value, int maxBytes)
+    {
+        if (value is null || value.Length * 3L <= maxBytes)
+        {
+            return true; // at most three bytes per UTF-16 code unit (a surrogate pair takes four for two units)
+        }
+
+        return value.Length <= maxBytes && System.Text.Encoding.UTF8.GetByteCount(value) <= maxBytes;
+    }
+
     private static bool PropertiesNeedCleaning(IReadOnlyDictionary<string, string> properties)
     {
         if (properties.Count == 0)

@@ -33,6 +33,26 @@ public sealed class PostgreSqlAppendTests(PostgreSqlFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task AppendAsync_MergePathWithValuesOverByteLimits_StoresThemCutAndTheRollupPassSucceeds()
+    {
+        // A batch holding a known id goes through the merge (COPY into a temporary table, then INSERT ... SELECT): its
+        // values are cut as the direct COPY cuts them, so the rollup keys fit.
+        var store = await fixture.CreateMigratedStoreAsync(Ct);
+        var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var known = HitBuilder.Pageview("/known").At(t0).Build();
+        await store.AppendAsync([known], Ct);
+        var longPath = "/" + new string('\u4E2D', HitLimits.MaxUrlLength - 1);
+        var overlong = HitBuilder.Pageview(longPath).At(t0.AddMinutes(1)).WithReferrer("https://example.org/" + longPath, new string('\u6587', 200)).Build();
+
+        await store.AppendAsync([known, overlong], Ct);
+        await store.RefreshRollupsAsync(Sites, Ct);
+
+        Assert.Equal(HitText.Truncate(longPath, HitLimits.MaxUrlBytes), await fixture.ScalarAsync($"SELECT path FROM \"{store.Schema}\".hits WHERE id = '{overlong.Id}'", Ct));
+        Assert.Equal((long)HitLimits.MaxUrlBytes, await fixture.ScalarAsync($"SELECT max(octet_length(value))::bigint FROM \"{store.Schema}\".rollup_events", Ct));
+        Assert.Equal(0L, await fixture.ScalarAsync($"SELECT count(*) FROM \"{store.Schema}\".rollup_dirty", Ct));
+    }
+
+    [Fact]
     public async Task AppendAsync_BatchWithOneKnownId_StoresTheRestAndMarksOnlyTheirHours()
     {
         var store = await fixture.CreateMigratedStoreAsync(Ct);

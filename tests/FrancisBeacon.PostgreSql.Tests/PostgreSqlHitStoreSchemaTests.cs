@@ -228,4 +228,70 @@ public sealed class PostgreSqlHitStoreSchemaTests(PostgreSqlFixture fixture) : I
 
     private async Task<bool> SchemaExistsAsync(string schema) =>
         await fixture.ScalarAsync($"SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'", Ct) is 1L;
+
+    /// <summary>
+    /// Migration 0020 cuts the values stored before the limits in bytes (a hit written around the store's cut here): the
+    /// day that failed its rollup pass on every pass is rolled up after it, and the answers are the reference's over the
+    /// cut hits.
+    /// </summary>
+    [Fact]
+    public async Task Migrate_0020_CutsOverlongStoredValues_AndTheStuckDayRollsUp()
+    {
+        var store = await fixture.CreateMigratedStoreAsync(Ct);
+        var sites = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal) { [Testing.HitBuilder.DefaultSiteId] = TimeZoneInfo.Utc };
+        var day = new DateTimeOffset(2025, 9, 1, 0, 0, 0, TimeSpan.Zero);
+        var ordinary = Enumerable.Range(0, 6).Select(i => Testing.HitBuilder.Pageview("/p" + (i % 2)).ByVisitor(i).At(day.AddDays(i % 2 * 6).AddHours(9 + i)).Build()).ToList();
+        await store.AppendAsync(ordinary, Ct);
+        await store.RefreshRollupsAsync(sites, Ct);
+        var longPath = "/" + new string([.. Enumerable.Range(0, HitLimits.MaxUrlLength - 1).Select(i => (char)(0x4E00 + ((i * 7919) % 20000)))]);
+        var longName = new string('\u00E9', 200);
+        // Stored as a store before the limits in bytes stored them: a 1,501-byte ASCII path five days later (its rollup
+        // rows fit, and hold it; nothing else changes near that day), then a 6 KB CJK path (its day's rollup pass fails).
+        var asciiPath = "/" + new string('a', 1500);
+        var rolled = Testing.HitBuilder.Pageview(asciiPath).ByVisitor(43).At(day.AddDays(5).AddHours(15)).Build();
+        await InsertRawAsync(rolled, null);
+        await store.RefreshRollupsAsync(sites, Ct);
+        var old = Testing.HitBuilder.CustomEvent(longName, longPath).ByVisitor(42).At(day.AddHours(15)).Build();
+        await InsertRawAsync(old, "https://example.org" + longPath);
+
+        async Task InsertRawAsync(Hit hit, string? referrer)
+        {
+            await using var insert = fixture.DataSource.CreateCommand(
+                $"INSERT INTO \"{store.Schema}\".hits (id, site_id, ts, event_name, hostname, path, referrer, visitor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+            foreach (var value in new object?[] { hit.Id, hit.SiteId, hit.Timestamp, hit.EventName, hit.Hostname, hit.Path, referrer, hit.VisitorId })
+            {
+                insert.Parameters.Add(value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = value });
+            }
+
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        var stuck = await Assert.ThrowsAsync<PostgresException>(async () => await store.RefreshRollupsAsync(sites, Ct));
+        Assert.Equal("54000", stuck.SqlState);
+
+        Assert.Equal(1L, await fixture.ScalarAsync($"DELETE FROM \"{store.Schema}\".beacon_schema_version WHERE version = 20 RETURNING 1::bigint", Ct));
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal(HitText.Truncate(longPath, HitLimits.MaxUrlBytes), await fixture.ScalarAsync($"SELECT path FROM \"{store.Schema}\".hits WHERE id = '{old.Id}'", Ct));
+        Assert.Equal(HitText.Truncate(longName, HitLimits.MaxShortTextBytes), await fixture.ScalarAsync($"SELECT event_name FROM \"{store.Schema}\".hits WHERE id = '{old.Id}'", Ct));
+        Assert.Equal(HitText.Truncate("https://example.org" + longPath, HitLimits.MaxUrlBytes), await fixture.ScalarAsync($"SELECT referrer FROM \"{store.Schema}\".hits WHERE id = '{old.Id}'", Ct));
+        Assert.Equal("/" + new string('a', HitLimits.MaxUrlBytes - 1), await fixture.ScalarAsync($"SELECT path FROM \"{store.Schema}\".hits WHERE id = '{rolled.Id}'", Ct));
+        Assert.Equal(6L, await fixture.ScalarAsync($"SELECT count(*) FROM \"{store.Schema}\".hits WHERE path IN ('/p0', '/p1') AND event_name = 'pageview'", Ct)); // the others untouched
+        await store.RefreshRollupsAsync(sites, Ct);
+        var reference = new InMemoryHitStore();
+        await reference.AppendAsync([.. ordinary, rolled, old with { Referrer = "https://example.org" + longPath }], Ct);
+        foreach (var dimension in new[] { HitDimension.Page, HitDimension.EventName, HitDimension.EntryPage, HitDimension.Referrer })
+        {
+            var query = new HitQuery
+            {
+                SiteId = old.SiteId,
+                From = day,
+                To = day.AddDays(7),
+                TimeZone = TimeZoneInfo.Utc,
+                Dimensions = [dimension],
+                Metrics = dimension.IsVisit ? [HitMetric.Visitors, HitMetric.Visits] : [HitMetric.Visitors, HitMetric.Events],
+            };
+            Assert.Equal(await reference.QueryAsync(query, Ct), await store.QueryAsync(query, Ct));
+        }
+    }
 }

@@ -13,32 +13,35 @@ public sealed class PostgreSqlHitStoreTests(PostgreSqlFixture fixture) : IClassF
     [Fact]
     public async Task ReadAsync_AfterAppend_RoundTripsEveryFieldExactly()
     {
+        // The longest stored values: text of the longest length a request may send, cut to the sizes in bytes.
+        static string Short(string prefix) => HitText.Truncate(TestHits.Text(HitLimits.MaxShortTextLength, prefix), HitLimits.MaxShortTextBytes);
+        static string Url(string prefix) => HitText.Truncate(TestHits.Text(HitLimits.MaxUrlLength, prefix), HitLimits.MaxUrlBytes);
         var store = await fixture.CreateMigratedStoreAsync(Ct);
         var t0 = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
         var full = new Hit
         {
             Id = Guid.NewGuid(),
-            SiteId = TestHits.Text(HitLimits.MaxShortTextLength, "site-"),
+            SiteId = Short("site-"),
             Timestamp = t0.AddTicks(1_234_567), // 123.4567 ms: stored as 123 ms
-            EventName = TestHits.Text(HitLimits.MaxShortTextLength, "event-"),
-            Hostname = TestHits.Text(HitLimits.MaxShortTextLength, "host-"),
-            Path = TestHits.Text(HitLimits.MaxUrlLength, "/"),
-            Referrer = TestHits.Text(HitLimits.MaxUrlLength, "https://ref.example/?q="),
-            ReferrerSource = TestHits.Text(HitLimits.MaxShortTextLength),
-            UtmSource = TestHits.Text(HitLimits.MaxShortTextLength, "src"),
-            UtmMedium = TestHits.Text(HitLimits.MaxShortTextLength, "med"),
-            UtmCampaign = TestHits.Text(HitLimits.MaxShortTextLength, "camp"),
-            UtmTerm = TestHits.Text(HitLimits.MaxShortTextLength, "term"),
-            UtmContent = TestHits.Text(HitLimits.MaxShortTextLength, "content"),
+            EventName = Short("event-"),
+            Hostname = Short("host-"),
+            Path = Url("/"),
+            Referrer = Url("https://ref.example/?q="),
+            ReferrerSource = Short(""),
+            UtmSource = Short("src"),
+            UtmMedium = Short("med"),
+            UtmCampaign = Short("camp"),
+            UtmTerm = Short("term"),
+            UtmContent = Short("content"),
             VisitorId = long.MaxValue,
-            Browser = TestHits.Text(HitLimits.MaxShortTextLength, "b"),
-            BrowserVersion = TestHits.Text(HitLimits.MaxShortTextLength, "bv"),
-            OperatingSystem = TestHits.Text(HitLimits.MaxShortTextLength, "os"),
-            OperatingSystemVersion = TestHits.Text(HitLimits.MaxShortTextLength, "osv"),
-            DeviceType = TestHits.Text(HitLimits.MaxShortTextLength, "dt"),
+            Browser = Short("b"),
+            BrowserVersion = Short("bv"),
+            OperatingSystem = Short("os"),
+            OperatingSystemVersion = Short("osv"),
+            DeviceType = Short("dt"),
             Country = "DE",
             Region = "DE-BE",
-            City = TestHits.Text(HitLimits.MaxShortTextLength, "Zürich "),
+            City = Short("Zürich "),
             ScreenWidth = int.MaxValue,
             Language = "de-DE",
             Properties = Enumerable.Range(0, HitLimits.MaxProperties).ToDictionary(

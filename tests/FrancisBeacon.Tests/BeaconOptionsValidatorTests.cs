@@ -126,11 +126,35 @@ public sealed class BeaconOptionsValidatorTests
     public void Validate_TooLongSiteId_Fails()
     {
         var options = new BeaconOptions();
-        options.Sites.Add(Site(new string('a', HitLimits.MaxShortTextLength + 1), "UTC"));
+        options.Sites.Add(Site(new string('a', HitLimits.MaxShortTextBytes + 1), "UTC"));
 
         var result = _validator.Validate(null, options);
 
-        Assert.Contains("Sites[0].Id is longer than 256 characters.", result.Failures!);
+        Assert.Contains("Sites[0].Id is longer than 256 bytes of UTF-8.", result.Failures!);
+    }
+
+    [Fact]
+    public void Validate_SiteIdOverByteLimitInFewCharacters_Fails()
+    {
+        // 86 CJK characters: 258 bytes of UTF-8, far fewer than 256 characters. Refused, not cut: two ids cut to the
+        // same prefix would share a site.
+        var options = new BeaconOptions();
+        options.Sites.Add(Site(new string('\u4E2D', 86), "UTC"));
+        options.Sites.Add(Site(new string('\u4E2D', 85), "UTC"));
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["Sites[0].Id is longer than 256 bytes of UTF-8."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_DefaultSiteIdOverByteLimit_Fails()
+    {
+        var options = new BeaconOptions { DefaultSiteId = new string('\u00E9', 129) };
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["DefaultSiteId is longer than 256 bytes of UTF-8."], result.Failures);
     }
 
     private static BeaconSiteOptions Site(string id, string timeZone, params string[] hostnames)

@@ -207,7 +207,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         var ts = new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
         var props = new Dictionary<string, string>(hit.Properties, StringComparer.Ordinal).AsReadOnly();
         var revenue = hit.RevenueAmount is { } amount ? decimal.Round(amount, 6, MidpointRounding.AwayFromZero) : (decimal?)null;
-        return hit with { Timestamp = ts, Properties = props, RevenueAmount = revenue };
+        // Values longer than HitLimits' sizes in bytes are cut, as every store cuts them (HitText.Truncate).
+        return HitText.Truncate(hit) with { Timestamp = ts, Properties = props, RevenueAmount = revenue };
     }
 
     private static string[] DimensionKey(Hit hit, HitQuery query)
