@@ -28,6 +28,25 @@ public sealed class BeaconOptionsValidatorTests
         Assert.True(result.Succeeded, result.FailureMessage);
     }
 
+    [Theory]
+    [InlineData(85, true)] // 255 bytes of UTF-8
+    [InlineData(86, false)] // 258 bytes: longer than any stored event name (HitLimits.MaxShortTextBytes), so it could never match
+    public void Validate_GoalEventNameInCjk_RefusedOverTheStoredSizeInBytes(int characters, bool valid)
+    {
+        var options = new BeaconOptions();
+        var site = Site("example.com", "UTC");
+        site.Goals.Add(new BeaconGoalOptions { EventName = new string('登', characters) });
+        options.Sites.Add(site);
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, f => f.StartsWith("Sites[0].Goals[0]: ", StringComparison.Ordinal) && f.Contains("256 bytes", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Validate_ManyProblems_ListsEveryError()
     {

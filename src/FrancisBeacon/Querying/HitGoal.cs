@@ -32,9 +32,10 @@ public sealed record HitGoal
     /// <summary>A goal completed by a custom event named <paramref name="eventName"/>.</summary>
     public static HitGoal Event(string eventName)
     {
-        if (string.IsNullOrEmpty(eventName) || eventName.Length > 120)
+        // At most MaxShortTextBytes too: a stored event name is cut to that size, so a longer goal would never match.
+        if (string.IsNullOrEmpty(eventName) || eventName.Length > 120 || !HitText.Fits(eventName, HitLimits.MaxShortTextBytes))
         {
-            throw new HitQueryException("goals", "A goal's event name is 1 to 120 characters.");
+            throw new HitQueryException("goals", $"A goal's event name is 1 to 120 characters and at most {HitLimits.MaxShortTextBytes} bytes of UTF-8.");
         }
 
         return new HitGoal(eventName, eventName, null, HitFilter.Is(HitDimension.EventName, eventName));
