@@ -6,7 +6,8 @@
 #
 # http    wrk over loopback against a bare ASP.NET Core app answering 204 and the sample's beacon (GET hit.gif,
 #         POST event), interleaved, with the SQLite store and with the PostgreSQL store; then p50/p99 at about half
-#         the beacon's rate; then counts the stored rows against the answered requests.
+#         the beacon's rate, and the bare app's at the same rates (the harness's floor); then counts the stored rows
+#         against the answered requests.
 # append  batched IHitStore.AppendAsync throughput of each store (dirty-hour marking included), then one rollup pass
 #         over the days written (RefreshRollupsAsync), reported as append + rollups.
 # flood   memory under a flood with the store stalled (an exclusive lock on the SQLite file), then the backlog.
@@ -206,6 +207,10 @@ http_store() { # store: sqlite|postgresql
   # About half the beacon's rate: C connections each pausing D ms (see paced.lua), C calibrated by a short run.
   server_pid=$beacon_pid paced_run "beacon GET" "$beacon_url$pixel_path" "$(bc <<<"$beacon_get/2")"
   server_pid=$beacon_pid WRK_BODY="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" tests/benchmarks/event.lua)" paced_run "beacon POST" "$beacon_url/beacon/event" "$(bc <<<"$beacon_post/2")"
+  # The harness's own floor: the bare app paced to the same rates (its connections calibrated the same way), so a
+  # beacon p99 can be read against what wrk, loopback and the runtime give an app that does nothing.
+  server_pid=$bare_pid accepted_file='' paced_run "bare GET" "$bare_url/" "$(bc <<<"$beacon_get/2")"
+  server_pid=$bare_pid accepted_file='' WRK_BODY="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" tests/benchmarks/event.lua)" paced_run "bare POST" "$bare_url/" "$(bc <<<"$beacon_post/2")"
   echo "peak RSS: beacon $(rss_mb "$beacon_pid") MB, bare $(rss_mb "$bare_pid") MB"
   stop_app "$bare_pid"; stop_app "$beacon_pid"
   local accepted rows
