@@ -83,17 +83,25 @@ internal static class QueryEndpoint
 
         Dictionary<string, AggregateRow>? previousRows = null;
         var timeIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.IsTime);
-        List<string>? currentLabels = null, previousLabels = null;
+        List<string>? previousLabels = null;
+        Dictionary<string, int>? currentPositions = null, previousPositions = null;
         if (parsed.Previous is { } previousQuery)
         {
             if (timeIndex >= 0)
             {
-                currentLabels = LabelsOf(parsed.Query, timeIndex);
+                currentPositions = Positions(LabelsOf(parsed.Query, timeIndex));
                 previousLabels = LabelsOf(previousQuery, timeIndex);
+                previousPositions = Positions(previousLabels);
             }
 
             var previousResult = WithCountryNames(await store.QueryAsync(previousQuery, ct), parsed);
-            previousRows = previousResult.Rows.ToDictionary(r => ComparisonKey(r.Dimensions, timeIndex, previousLabels), StringComparer.Ordinal);
+            previousRows = new Dictionary<string, AggregateRow>(previousResult.Rows.Count, StringComparer.Ordinal);
+            foreach (var previousRow in previousResult.Rows)
+            {
+                // Keys are unique for distinct rows; TryAdd keeps the first should a store (or the country-name
+                // mapping) ever answer one group twice, rather than failing the request.
+                previousRows.TryAdd(ComparisonKey(previousRow.Dimensions, timeIndex, previousPositions), previousRow);
+            }
         }
 
         IEnumerable<AggregateRow> rows = result.Rows;
@@ -136,12 +144,12 @@ internal static class QueryEndpoint
             if (previousRows is not null)
             {
                 var metrics = parsed.Query.Metrics;
-                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentLabels));
+                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentPositions));
                 writer.WriteStartObject("comparison");
                 writer.WriteStartArray("dimensions");
                 for (var i = 0; i < row.Dimensions.Count; i++)
                 {
-                    var position = i == timeIndex ? currentLabels!.IndexOf(row.Dimensions[i]) : -1;
+                    var position = i == timeIndex ? currentPositions!.GetValueOrDefault(row.Dimensions[i], -1) : -1;
                     writer.WriteStringValue(i != timeIndex ? row.Dimensions[i]
                         : position >= 0 && position < previousLabels!.Count ? previousLabels[position] : before?.Dimensions[i] ?? string.Empty);
                 }
@@ -460,16 +468,39 @@ internal static class QueryEndpoint
     /// The key matching a row with its comparison row: the dimension values, with a time bucket replaced by its
     /// position among the period's buckets (the first day of this period meets the first day of the previous one).
     /// </summary>
-    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, List<string>? labels)
+    /// <summary>
+    /// The key that pairs a row with the previous period's row: every dimension value length-prefixed (so no value,
+    /// whatever characters it holds, can make two different rows one key), the time dimension replaced by its bucket's
+    /// position in the range. A bucket past the labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label,
+    /// marked so that it never equals a position: such rows are not paired, and never collide.
+    /// </summary>
+    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, Dictionary<string, int>? positions)
     {
-        if (timeIndex < 0 || labels is null)
+        var key = new System.Text.StringBuilder();
+        for (var i = 0; i < dimensions.Count; i++)
         {
-            return string.Join('\u0001', dimensions);
+            var value = dimensions[i];
+            if (i == timeIndex && positions is not null)
+            {
+                value = positions.TryGetValue(value, out var position) ? "#" + position.ToString(CultureInfo.InvariantCulture) : "?" + value;
+            }
+
+            key.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
         }
 
-        var values = dimensions.ToArray();
-        values[timeIndex] = labels.IndexOf(values[timeIndex]).ToString(CultureInfo.InvariantCulture);
-        return string.Join('\u0001', values);
+        return key.ToString();
+    }
+
+    /// <summary>Each label's first position (bucket labels repeat only across a DST fall-back, consecutively).</summary>
+    private static Dictionary<string, int> Positions(List<string> labels)
+    {
+        var positions = new Dictionary<string, int>(labels.Count, StringComparer.Ordinal);
+        for (var i = 0; i < labels.Count; i++)
+        {
+            positions.TryAdd(labels[i], i);
+        }
+
+        return positions;
     }
 
     // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace FrancisBeacon.AspNetCore.Tests.Hostile;
+
+/// <summary>
+/// Query-API inputs found by the outside red-team corpus of session 14 (docs/security.md, "Red-team round"): each was a
+/// 500 or an unbounded cost against the real sample process before its fix.
+/// </summary>
+public sealed class RedTeamQueryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<BeaconTestHost> StartAsync(Func<IBeaconBuilder, IBeaconBuilder>? store = null) =>
+        BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", TimeZone = "Europe/Berlin" }), store: store ?? InMemory);
+
+    private static IBeaconBuilder InMemory(IBeaconBuilder builder) => builder.UseInMemory();
+
+    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(BeaconTestHost host, string json)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Comparison_HourlyRowsPastTheLabelCap_AreAnsweredNot500()
+    {
+        // The previous period of a 20-year range starts in 2007; hours of 2026 lie past the 100 000 labels kept for
+        // pairing buckets by position, and every such row used to get the same key (-1): a duplicate key, a 500.
+        await using var host = await StartAsync();
+        var t0 = DateTimeOffset.Parse("2026-10-01T10:00:00Z", CultureInfo.InvariantCulture);
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0, VisitorId = 1 },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0.AddHours(2), VisitorId = 2 },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0.AddHours(5), VisitorId = 3 },
+        ], Ct);
+
+        var (status, body) = await PostAsync(host, """{"site_id":"example.com","metrics":["visitors"],"date_range":["2027-01-01","2046-12-31"],"dimensions":["time:hour"],"include":{"comparisons":{"mode":"previous_period"}}}""");
+
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {body}");
+        using var doc = JsonDocument.Parse(body);
+        Assert.Empty(doc.RootElement.GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Comparison_DimensionValuesHoldingTheKeySeparator_PairOnlyEqualRows()
+    {
+        // ("x\u0001y", "z") and ("x", "y\u0001z") joined with \u0001 were one key: a duplicate key, a 500 (and, with only
+        // one of them in the previous period, a wrong pairing).
+        await using var host = await StartAsync();
+        var previousDay = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture);
+        Dictionary<string, string> Props(string a, string b) => new(StringComparer.Ordinal) { ["a"] = a, ["b"] = b };
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = previousDay, VisitorId = 1, Properties = Props("x\u0001y", "z") },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = previousDay.AddMinutes(1), VisitorId = 2, Properties = Props("x", "y\u0001z") },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = previousDay.AddMinutes(2), VisitorId = 3, Properties = Props("x", "y\u0001z") },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = previousDay.AddDays(1), VisitorId = 4, Properties = Props("x\u0001y", "z") },
+        ], Ct);
+
+        var (status, body) = await PostAsync(host, """{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-03","2026-03-03"],"dimensions":["event:props:a","event:props:b"],"include":{"comparisons":{"mode":"previous_period"}}}""");
+
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {body}");
+        using var doc = JsonDocument.Parse(body);
+        var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal(["x\u0001y", "z"], row.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()!).ToArray());
+        Assert.Equal(1.0, row.GetProperty("comparison").GetProperty("metrics")[0].GetDouble());
+    }
+}
