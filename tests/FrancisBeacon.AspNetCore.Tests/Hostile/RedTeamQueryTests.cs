@@ -1,8 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using FrancisBeacon.Querying;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FrancisBeacon.AspNetCore.Tests.Hostile;
 
@@ -70,5 +71,64 @@ public sealed class RedTeamQueryTests
         var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
         Assert.Equal(["x\u0001y", "z"], row.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()!).ToArray());
         Assert.Equal(1.0, row.GetProperty("comparison").GetProperty("metrics")[0].GetDouble());
+    }
+}
+
+/// <summary>
+/// The shape of a query is bounded before any SQL is built: a 64 KiB body used to fit 3 000 <c>event:props:*</c>
+/// dimensions (SQLite: "too many columns in result set", a 500; 1 000 of them cost seconds of CPU), 1 400 OR-ed
+/// conditions (SQLite: "Expression tree is too large", a 500) or 800 behavioural filters (20 s of CPU on 16 000 hits).
+/// </summary>
+public sealed class RedTeamQueryShapeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Query(string extra) => $$"""{"site_id":"example.com","metrics":["visitors"],"date_range":"all"{{extra}}}""";
+
+    private static string Dimensions(int count) =>
+        Query(",\"dimensions\":[" + string.Join(',', Enumerable.Range(0, count).Select(i => $"\"event:props:k{i}\"")) + "]");
+
+    private static string OrOf(int count, string condition) =>
+        Query(",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, count).Select(i => string.Format(CultureInfo.InvariantCulture, condition, i))) + "]]]");
+
+    public static TheoryData<string, string> TooLarge() => new()
+    {
+        { Dimensions(3000), "dimensions" },
+        { Dimensions(HitQuery.MaxDimensions + 1), "dimensions" },
+        { OrOf(1400, """["is","event:page",["/x{0}"]]"""), "filters" },
+        { OrOf(HitQuery.MaxFilterConditions + 1, """["contains","visit:source",["x{0}"],{{"case_sensitive":false}}]"""), "filters" },
+        { OrOf(HitQuery.MaxBehavioralFilters + 1, """["has_done",["matches","event:page",["x{0}"]]]"""), "filters" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TooLarge))]
+    public async Task Query_ShapeOverTheLimits_Answers400NamingTheField(string json, string field)
+    {
+        await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com" })); // SQLite
+
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal(field, JsonDocument.Parse(body).RootElement.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Query_ShapeAtTheLimits_IsAnswered()
+    {
+        await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com" })); // SQLite
+
+        foreach (var json in new[]
+        {
+            Dimensions(HitQuery.MaxDimensions),
+            OrOf(HitQuery.MaxFilterConditions, """["contains","visit:source",["x{0}"],{{"case_sensitive":false}}]"""),
+            OrOf(HitQuery.MaxBehavioralFilters, """["has_done",["matches","event:page",["x{0}"]]]"""),
+        })
+        {
+            using var content = new StringContent(json, Encoding.UTF8, "application/json");
+            using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        }
     }
 }
