@@ -303,6 +303,18 @@ internal static class HostileCorpus
             }
         }
 
+        // Query shapes an outside red-team corpus found (session 14, docs/deployment.md "Hostile input"): within the
+        // 64 KiB body, but each was a 500 or seconds of CPU before HitQuery.Validate bounded the shape and the
+        // comparison keys stopped colliding.
+        const string Head = "{\"site_id\":\"example.com\",\"metrics\":[\"visitors\"],\"date_range\":\"all\"";
+        yield return Query("3000 props dimensions", Head + ",\"dimensions\":[" + string.Join(',', Enumerable.Range(0, 3000).Select(i => $"\"event:props:k{i}\"")) + "]}");
+        yield return Query("1400 or-ed conditions", Head + ",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, 1400).Select(i => $"[\"is\",\"event:page\",[\"/x{i}\"]]")) + "]]]}");
+        yield return Query("300 or-ed regexes", Head + ",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, 300).Select(i => $"[\"matches\",\"visit:source\",[\"(a|a{i})+$\"]]")) + "]]]}");
+        yield return Query("400 behavioural filters", Head + ",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, 400).Select(i => $"[\"has_done\",[\"contains\",\"event:page\",[\"x{i}\"]]]")) + "]]]}");
+        var year = TimeProvider.System.GetUtcNow().Year;
+        yield return Query("hourly comparison past the label cap", $$$"""{"site_id":"example.com","metrics":["visitors"],"date_range":["{{{year + 1}}}-01-01","{{{year + 20}}}-12-31"],"dimensions":["time:hour"],"include":{"comparisons":{"mode":"previous_period"},"time_labels":true}}""");
+        yield return Query("hourly comparison over a century", """{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":["1926-12-01","2026-11-29"],"dimensions":["time:hour","event:page"],"include":{"comparisons":{"mode":"year_over_year"},"time_labels":true,"total_rows":true}}""");
+
         foreach (var path in getEndpoints)
         {
             yield return Get("huge query", path, "u=" + Url(HostileCorpus.Page) + "&x=" + new string('A', 1_000_000));
