@@ -77,7 +77,8 @@ public sealed class RedTeamQueryTests
 /// <summary>
 /// The shape of a query is bounded before any SQL is built: a 64 KiB body used to fit 3 000 <c>event:props:*</c>
 /// dimensions (SQLite: "too many columns in result set", a 500; 1 000 of them cost seconds of CPU), 1 400 OR-ed
-/// conditions (SQLite: "Expression tree is too large", a 500) or 800 behavioural filters (20 s of CPU on 16 000 hits).
+/// conditions (SQLite: "Expression tree is too large", a 500), 800 behavioural filters (20 s of CPU on 16 000 hits),
+/// 9 000 <c>contains</c> values (8 s; PostgreSQL: its 30 s timeout, a 503) or 1 000 regular expressions (11 s).
 /// </summary>
 public sealed class RedTeamQueryShapeTests
 {
@@ -98,7 +99,14 @@ public sealed class RedTeamQueryShapeTests
         { OrOf(1400, """["is","event:page",["/x{0}"]]"""), "filters" },
         { OrOf(HitQuery.MaxFilterConditions + 1, """["contains","visit:source",["x{0}"],{{"case_sensitive":false}}]"""), "filters" },
         { OrOf(HitQuery.MaxBehavioralFilters + 1, """["has_done",["matches","event:page",["x{0}"]]]"""), "filters" },
+        { Values("contains", 60, 100), "filters" },
+        { Values("is", 4, 100), "filters" },
+        { Values("matches", 1, QueryEndpoint.MaxFilterPatterns + 1), "filters" },
     };
+
+    /// <summary>conditions OR-ed conditions of perCondition values each (9 000 contains values: 8 s of CPU in SQLite, PostgreSQL's 30 s timeout).</summary>
+    private static string Values(string op, int conditions, int perCondition) =>
+        OrOf(conditions, "[\"" + op + "\",\"event:page\",[" + string.Join(',', Enumerable.Range(0, perCondition).Select(j => $"\"x{{0}}_{j}\"")) + "]]");
 
     [Theory]
     [MemberData(nameof(TooLarge))]
@@ -124,6 +132,8 @@ public sealed class RedTeamQueryShapeTests
             Dimensions(HitQuery.MaxDimensions),
             OrOf(HitQuery.MaxFilterConditions, """["contains","visit:source",["x{0}"],{{"case_sensitive":false}}]"""),
             OrOf(HitQuery.MaxBehavioralFilters, """["has_done",["matches","event:page",["x{0}"]]]"""),
+            Values("is", QueryEndpoint.MaxFilterValues / 100, 100),
+            Values("matches", 1, QueryEndpoint.MaxFilterPatterns),
         })
         {
             using var content = new StringContent(json, Encoding.UTF8, "application/json");
