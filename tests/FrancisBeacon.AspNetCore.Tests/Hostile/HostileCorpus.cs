@@ -159,6 +159,31 @@ internal static class HostileCorpus
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
+    private static readonly Lazy<byte[]> GzipBomb = new(() => Gzip(Utf8("{\"name\":\""), 16_000_000));
+
+    /// <summary><paramref name="data"/> then <paramref name="padding"/> letters 'a' and <c>"}</c>, gzipped.</summary>
+    private static byte[] Gzip(byte[] data, int padding)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(data);
+            var block = new byte[64 * 1024];
+            block.AsSpan().Fill((byte)'a');
+            for (var left = padding; left > 0; left -= block.Length)
+            {
+                gzip.Write(block, 0, Math.Min(left, block.Length));
+            }
+
+            if (padding > 0)
+            {
+                gzip.Write("\"}"u8);
+            }
+        }
+
+        return output.ToArray();
+    }
+
     private static HostileRequest Get(string name, string path, string query = "", params (string Name, string Value)[] headers) =>
         new(name, "GET", path, query, headers.Select(h => KeyValuePair.Create(h.Name, h.Value)).ToList(), null, null);
 
@@ -290,6 +315,12 @@ internal static class HostileCorpus
             yield return new HostileRequest("invalid utf8 body", "POST", path, "", [], [0x7B, 0x22, 0x75, 0x22, 0x3A, 0x22, 0xC0, 0xAF, 0xFF, 0xFE, 0x22, 0x7D], "application/json");
             yield return new HostileRequest("utf16 body", "POST", path, "", [], Encoding.Unicode.GetBytes("""{"url":"https://example.com/"}"""), "application/json; charset=utf-16");
             yield return new HostileRequest("nul body", "POST", path, "", [], new byte[4096], "application/json");
+
+            // Compressed bodies (red team, session 14): nothing decompresses request bodies, so they are unreadable
+            // JSON (400) or, for the bomb (16 MB of 'a' in about 16 KB of gzip), over the size limit (413) unread.
+            yield return new HostileRequest("gzip body", "POST", path, "", [KeyValuePair.Create("Content-Encoding", "gzip")], Gzip(Utf8("{\"name\":\"pageview\",\"url\":\"https://example.com/\"}"), 0), "application/json");
+            yield return new HostileRequest("gzip bomb", "POST", path, "", [KeyValuePair.Create("Content-Encoding", "gzip")], GzipBomb.Value, "application/json");
+            yield return new HostileRequest("br junk", "POST", path, "", [KeyValuePair.Create("Content-Encoding", "br")], [0x1b, 0, 0, 0, 0x67, 0x61, 0x72], "application/json");
 
             // Wrong content types and methods.
             foreach (var type in new[] { "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "text/html", "application/xml", "image/gif", "application/json; charset=ebcdic", "\r\n", "" })
