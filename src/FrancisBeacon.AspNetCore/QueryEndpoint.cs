@@ -476,13 +476,9 @@ internal static class QueryEndpoint
     }
 
     /// <summary>
-    /// The key matching a row with its comparison row: the dimension values, with a time bucket replaced by its
-    /// position among the period's buckets (the first day of this period meets the first day of the previous one).
-    /// </summary>
-    /// <summary>
     /// The key that pairs a row with the previous period's row: every dimension value length-prefixed (so no value,
     /// whatever characters it holds, can make two different rows one key), the time dimension replaced by its bucket's
-    /// position in the range. A bucket past the labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label,
+    /// position in the range (the first day of this period meets the first day of the previous one). A bucket past the labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label,
     /// marked so that it never equals a position: such rows are not paired, and never collide.
     /// </summary>
     private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, Dictionary<string, int>? positions)
