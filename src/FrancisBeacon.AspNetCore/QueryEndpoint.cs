@@ -17,6 +17,16 @@ internal static class QueryEndpoint
     private const int DefaultLimit = 10_000;
     private const int MaxRangeDays = 36_525;
 
+    /// <summary>
+    /// The most filter values a request may send in all conditions together: each is work per hit (a substring search,
+    /// a comparison), so 9 000 <c>contains</c> values cost 8 s of CPU on 16 000 hits in SQLite and PostgreSQL's 30 s
+    /// command timeout. Counted as sent, before country names become codes.
+    /// </summary>
+    internal const int MaxFilterValues = 300;
+
+    /// <summary>The most <c>matches</c> / <c>matches_not</c> patterns a request may send in all (1 000 cost 11 s of CPU on 16 000 hits in SQLite).</summary>
+    internal const int MaxFilterPatterns = 20;
+
     public static async Task HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
     {
         var ct = context.RequestAborted;
@@ -83,17 +93,25 @@ internal static class QueryEndpoint
 
         Dictionary<string, AggregateRow>? previousRows = null;
         var timeIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.IsTime);
-        List<string>? currentLabels = null, previousLabels = null;
+        List<string>? previousLabels = null;
+        Dictionary<string, int>? currentPositions = null, previousPositions = null;
         if (parsed.Previous is { } previousQuery)
         {
             if (timeIndex >= 0)
             {
-                currentLabels = LabelsOf(parsed.Query, timeIndex);
+                currentPositions = Positions(LabelsOf(parsed.Query, timeIndex));
                 previousLabels = LabelsOf(previousQuery, timeIndex);
+                previousPositions = Positions(previousLabels);
             }
 
             var previousResult = WithCountryNames(await store.QueryAsync(previousQuery, ct), parsed);
-            previousRows = previousResult.Rows.ToDictionary(r => ComparisonKey(r.Dimensions, timeIndex, previousLabels), StringComparer.Ordinal);
+            previousRows = new Dictionary<string, AggregateRow>(previousResult.Rows.Count, StringComparer.Ordinal);
+            foreach (var previousRow in previousResult.Rows)
+            {
+                // Keys are unique for distinct rows; TryAdd keeps the first should a store (or the country-name
+                // mapping) ever answer one group twice, rather than failing the request.
+                previousRows.TryAdd(ComparisonKey(previousRow.Dimensions, timeIndex, previousPositions), previousRow);
+            }
         }
 
         IEnumerable<AggregateRow> rows = result.Rows;
@@ -136,12 +154,12 @@ internal static class QueryEndpoint
             if (previousRows is not null)
             {
                 var metrics = parsed.Query.Metrics;
-                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentLabels));
+                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentPositions));
                 writer.WriteStartObject("comparison");
                 writer.WriteStartArray("dimensions");
                 for (var i = 0; i < row.Dimensions.Count; i++)
                 {
-                    var position = i == timeIndex ? currentLabels!.IndexOf(row.Dimensions[i]) : -1;
+                    var position = i == timeIndex ? currentPositions!.GetValueOrDefault(row.Dimensions[i], -1) : -1;
                     writer.WriteStringValue(i != timeIndex ? row.Dimensions[i]
                         : position >= 0 && position < previousLabels!.Count ? previousLabels[position] : before?.Dimensions[i] ?? string.Empty);
                 }
@@ -292,7 +310,8 @@ internal static class QueryEndpoint
                     dateRange = property.Value.Clone();
                     break;
                 case "filters":
-                    var filters = Array(property.Value, "filters").Select(f => ParseFilter(f, 0)).ToList();
+                    var budget = new FilterBudget();
+                    var filters = Array(property.Value, "filters").Select(f => ParseFilter(f, 0, budget)).ToList();
                     filter = filters.Count switch
                     {
                         0 => null,
@@ -457,23 +476,42 @@ internal static class QueryEndpoint
     }
 
     /// <summary>
-    /// The key matching a row with its comparison row: the dimension values, with a time bucket replaced by its
-    /// position among the period's buckets (the first day of this period meets the first day of the previous one).
+    /// The key that pairs a row with the previous period's row: every dimension value length-prefixed (so no value,
+    /// whatever characters it holds, can make two different rows one key), the time dimension replaced by its bucket's
+    /// position in the range (the first day of this period meets the first day of the previous one). A bucket past the labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label,
+    /// marked so that it never equals a position: such rows are not paired, and never collide.
     /// </summary>
-    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, List<string>? labels)
+    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, Dictionary<string, int>? positions)
     {
-        if (timeIndex < 0 || labels is null)
+        var key = new System.Text.StringBuilder();
+        for (var i = 0; i < dimensions.Count; i++)
         {
-            return string.Join('\u0001', dimensions);
+            var value = dimensions[i];
+            if (i == timeIndex && positions is not null)
+            {
+                value = positions.TryGetValue(value, out var position) ? "#" + position.ToString(CultureInfo.InvariantCulture) : "?" + value;
+            }
+
+            key.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
         }
 
-        var values = dimensions.ToArray();
-        values[timeIndex] = labels.IndexOf(values[timeIndex]).ToString(CultureInfo.InvariantCulture);
-        return string.Join('\u0001', values);
+        return key.ToString();
+    }
+
+    /// <summary>Each label's first position (bucket labels repeat only across a DST fall-back, consecutively).</summary>
+    private static Dictionary<string, int> Positions(List<string> labels)
+    {
+        var positions = new Dictionary<string, int>(labels.Count, StringComparer.Ordinal);
+        for (var i = 0; i < labels.Count; i++)
+        {
+            positions.TryAdd(labels[i], i);
+        }
+
+        return positions;
     }
 
     // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].
-    private static HitFilter ParseFilter(JsonElement value, int depth)
+    private static HitFilter ParseFilter(JsonElement value, int depth, FilterBudget budget)
     {
         if (depth > 8 || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String)
         {
@@ -484,17 +522,17 @@ internal static class QueryEndpoint
         switch (op)
         {
             case "and" or "or":
-                var children = Array(value[1], "filters").Select(f => ParseFilter(f, depth + 1)).ToList();
+                var children = Array(value[1], "filters").Select(f => ParseFilter(f, depth + 1, budget)).ToList();
                 return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);
             case "not":
-                return new HitFilterNot(ParseFilter(value[1], depth + 1));
+                return new HitFilterNot(ParseFilter(value[1], depth + 1, budget));
             case "has_done" or "has_not_done":
                 if (value.GetArrayLength() != 2)
                 {
                     throw new HitQueryException("filters", $"{op} takes one filter: [\"{op}\", [\"is\", \"event:goal\", [\"Signup\"]]].");
                 }
 
-                var inner = ParseFilter(value[1], depth + 1);
+                var inner = ParseFilter(value[1], depth + 1, budget);
                 return op == "has_done" ? HitFilter.HasDone(inner) : HitFilter.HasNotDone(inner);
             case "is" or "is_not" or "contains" or "contains_not" or "matches" or "matches_not":
                 if (value.GetArrayLength() is not (3 or 4) || value[1].ValueKind != JsonValueKind.String)
@@ -507,6 +545,17 @@ internal static class QueryEndpoint
                     : value[1].GetString() == "segment" ? throw new HitQueryException("filters", "Saved segments ([\"is\", \"segment\", [id]]) are not supported: there are no saved segments here; put the segment's filters in the query.")
                     : throw new HitQueryException("filters", UnsupportedDimension(value[1].GetString()) ?? $"Unknown filter dimension {Show(value[1])}.");
                 var values = Array(value[2], "filters").Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new HitQueryException("filters", "Filter values are strings.")).ToList();
+                budget.Values += values.Count;
+                if (budget.Values > MaxFilterValues)
+                {
+                    throw new HitQueryException("filters", $"A query's filters hold at most {MaxFilterValues} values in all.");
+                }
+
+                if (op is "matches" or "matches_not" && (budget.Patterns += values.Count) > MaxFilterPatterns)
+                {
+                    throw new HitQueryException("filters", $"A query's filters hold at most {MaxFilterPatterns} matches / matches_not patterns in all.");
+                }
+
                 var ignoreCase = false;
                 if (value.GetArrayLength() == 4)
                 {
@@ -759,4 +808,12 @@ internal static class QueryEndpoint
         metric == HitMetric.BounceRate ? current - previous
         : previous == 0 ? (current == 0 ? 0 : null)
         : Math.Round((current - previous) / previous * 100, MidpointRounding.AwayFromZero);
+
+    /// <summary>What a request's filters have used of <see cref="MaxFilterValues"/> and <see cref="MaxFilterPatterns"/>.</summary>
+    private sealed class FilterBudget
+    {
+        public int Values { get; set; }
+
+        public int Patterns { get; set; }
+    }
 }

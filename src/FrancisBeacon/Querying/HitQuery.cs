@@ -11,6 +11,18 @@ namespace FrancisBeacon.Querying;
 /// </remarks>
 public sealed record HitQuery
 {
+    /// <summary>The most dimensions a query may group by (SQLite refuses a result of over 2 000 columns).</summary>
+    public const int MaxDimensions = 16;
+
+    /// <summary>
+    /// The most conditions (<c>is</c>, <c>contains</c>, <c>matches</c>, … each with up to 100 values) a filter tree may
+    /// hold in all: SQLite refuses an expression over 1 000 levels deep, and each condition is work per hit.
+    /// </summary>
+    public const int MaxFilterConditions = 100;
+
+    /// <summary>The most behavioural filters (<c>has_done</c>, <c>has_not_done</c>) a filter tree may hold: each one reads the range's sessions again.</summary>
+    public const int MaxBehavioralFilters = 10;
+
     /// <summary>The site to ask about.</summary>
     public required string SiteId { get; init; }
 
@@ -95,6 +107,11 @@ public sealed record HitQuery
             throw new HitQueryException("dimensions", "Dimensions must be distinct and not null.");
         }
 
+        if (Dimensions.Count > MaxDimensions)
+        {
+            throw new HitQueryException("dimensions", $"A query groups by at most {MaxDimensions} dimensions.");
+        }
+
         if (TimeZone is null)
         {
             throw new HitQueryException("time_zone", "A time zone is required.");
@@ -116,6 +133,16 @@ public sealed record HitQuery
         if (Filter is not null)
         {
             ValidateFilter(Filter, 0, false);
+            var (conditions, behavioral) = Count(Filter);
+            if (conditions > MaxFilterConditions)
+            {
+                throw new HitQueryException("filters", $"A query's filters hold at most {MaxFilterConditions} conditions in all (each may list up to 100 values); this one holds {conditions}.");
+            }
+
+            if (behavioral > MaxBehavioralFilters)
+            {
+                throw new HitQueryException("filters", $"A query's filters hold at most {MaxBehavioralFilters} has_done / has_not_done filters; this one holds {behavioral}.");
+            }
         }
 
         if (Metrics.Any(m => m is HitMetric.TotalRevenue or HitMetric.AverageRevenue))
@@ -200,6 +227,39 @@ public sealed record HitQuery
                 break;
             default:
                 throw new HitQueryException("filters", "Unknown filter.");
+        }
+    }
+
+    /// <summary>Conditions and behavioural filters in a validated tree (at most 8 levels deep, so the recursion is bounded).</summary>
+    private static (int Conditions, int Behavioral) Count(HitFilter filter)
+    {
+        switch (filter)
+        {
+            case HitFilterCondition:
+                return (1, 0);
+            case HitFilterNot not:
+                return Count(not.Filter);
+            case HitFilterHasDone behavior:
+                var (conditions, behavioral) = Count(behavior.Filter);
+                return (conditions, behavioral + 1);
+            case HitFilterAnd and:
+                return Sum(and.Filters);
+            case HitFilterOr or:
+                return Sum(or.Filters);
+            default:
+                return (0, 0);
+        }
+
+        static (int, int) Sum(IReadOnlyList<HitFilter> filters)
+        {
+            var (conditions, behavioral) = (0, 0);
+            foreach (var child in filters)
+            {
+                var (c, b) = Count(child);
+                (conditions, behavioral) = (conditions + c, behavioral + b);
+            }
+
+            return (conditions, behavioral);
         }
     }
 

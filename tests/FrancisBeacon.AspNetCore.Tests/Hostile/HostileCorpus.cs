@@ -159,6 +159,31 @@ internal static class HostileCorpus
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
+    private static readonly Lazy<byte[]> GzipBomb = new(() => Gzip(Utf8("{\"name\":\""), 16_000_000));
+
+    /// <summary><paramref name="data"/> then <paramref name="padding"/> letters 'a' and <c>"}</c>, gzipped.</summary>
+    private static byte[] Gzip(byte[] data, int padding)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(data);
+            var block = new byte[64 * 1024];
+            block.AsSpan().Fill((byte)'a');
+            for (var left = padding; left > 0; left -= block.Length)
+            {
+                gzip.Write(block, 0, Math.Min(left, block.Length));
+            }
+
+            if (padding > 0)
+            {
+                gzip.Write("\"}"u8);
+            }
+        }
+
+        return output.ToArray();
+    }
+
     private static HostileRequest Get(string name, string path, string query = "", params (string Name, string Value)[] headers) =>
         new(name, "GET", path, query, headers.Select(h => KeyValuePair.Create(h.Name, h.Value)).ToList(), null, null);
 
@@ -291,6 +316,12 @@ internal static class HostileCorpus
             yield return new HostileRequest("utf16 body", "POST", path, "", [], Encoding.Unicode.GetBytes("""{"url":"https://example.com/"}"""), "application/json; charset=utf-16");
             yield return new HostileRequest("nul body", "POST", path, "", [], new byte[4096], "application/json");
 
+            // Compressed bodies (red team, session 14): nothing decompresses request bodies, so they are unreadable
+            // JSON (400) or, for the bomb (16 MB of 'a' in about 16 KB of gzip), over the size limit (413) unread.
+            yield return new HostileRequest("gzip body", "POST", path, "", [KeyValuePair.Create("Content-Encoding", "gzip")], Gzip(Utf8("{\"name\":\"pageview\",\"url\":\"https://example.com/\"}"), 0), "application/json");
+            yield return new HostileRequest("gzip bomb", "POST", path, "", [KeyValuePair.Create("Content-Encoding", "gzip")], GzipBomb.Value, "application/json");
+            yield return new HostileRequest("br junk", "POST", path, "", [KeyValuePair.Create("Content-Encoding", "br")], [0x1b, 0, 0, 0, 0x67, 0x61, 0x72], "application/json");
+
             // Wrong content types and methods.
             foreach (var type in new[] { "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "text/html", "application/xml", "image/gif", "application/json; charset=ebcdic", "\r\n", "" })
             {
@@ -302,6 +333,18 @@ internal static class HostileCorpus
                 yield return new HostileRequest("method " + method, method, path, "", [], Utf8("{}"), "application/json");
             }
         }
+
+        // Query shapes an outside red-team corpus found (session 14, docs/deployment.md "Hostile input"): within the
+        // 64 KiB body, but each was a 500 or seconds of CPU before HitQuery.Validate bounded the shape and the
+        // comparison keys stopped colliding.
+        const string Head = "{\"site_id\":\"example.com\",\"metrics\":[\"visitors\"],\"date_range\":\"all\"";
+        yield return Query("3000 props dimensions", Head + ",\"dimensions\":[" + string.Join(',', Enumerable.Range(0, 3000).Select(i => $"\"event:props:k{i}\"")) + "]}");
+        yield return Query("1400 or-ed conditions", Head + ",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, 1400).Select(i => $"[\"is\",\"event:page\",[\"/x{i}\"]]")) + "]]]}");
+        yield return Query("300 or-ed regexes", Head + ",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, 300).Select(i => $"[\"matches\",\"visit:source\",[\"(a|a{i})+$\"]]")) + "]]]}");
+        yield return Query("400 behavioural filters", Head + ",\"filters\":[[\"or\",[" + string.Join(',', Enumerable.Range(0, 400).Select(i => $"[\"has_done\",[\"contains\",\"event:page\",[\"x{i}\"]]]")) + "]]]}");
+        var year = TimeProvider.System.GetUtcNow().Year;
+        yield return Query("hourly comparison past the label cap", $$$"""{"site_id":"example.com","metrics":["visitors"],"date_range":["{{{year + 1}}}-01-01","{{{year + 20}}}-12-31"],"dimensions":["time:hour"],"include":{"comparisons":{"mode":"previous_period"},"time_labels":true}}""");
+        yield return Query("hourly comparison over a century", """{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":["1926-12-01","2026-11-29"],"dimensions":["time:hour","event:page"],"include":{"comparisons":{"mode":"year_over_year"},"time_labels":true,"total_rows":true}}""");
 
         foreach (var path in getEndpoints)
         {
