@@ -129,20 +129,21 @@ internal sealed partial class HitQueue : IDisposable
         }
 
         _metrics.Received();
-        if (Volatile.Read(ref _overflowing) == 1 && HasRoomAgain() && Interlocked.Exchange(ref _overflowing, 0) == 1)
-        {
-            var dropped = Interlocked.Exchange(ref _episodeDrops, 0);
-            LogQueueAccepting(_logger, dropped);
-        }
-
+        EndEpisodeIfRoomAgain();
         return EnqueueResult.Queued;
     }
 
-    /// <summary>Gives back the places of hits the writer has stored (or given up on).</summary>
+    /// <summary>
+    /// Gives back the places of hits the writer has stored (or given up on). Ends an overflow episode once the queue
+    /// has drained to three quarters of its bounds, whether or not another hit arrives: otherwise, after a flood
+    /// that stopped while the store was down, the health check would stay Degraded and event 211 would not be
+    /// logged until the next hit, however long the queue had been empty.
+    /// </summary>
     public void Release(int count, long bytes)
     {
         Interlocked.Add(ref _count, -count);
         Interlocked.Add(ref _bytes, -bytes);
+        EndEpisodeIfRoomAgain();
     }
 
     /// <summary>Closes the queue: later hits are dropped; the writer drains what is in it.</summary>
@@ -212,6 +213,15 @@ internal sealed partial class HitQueue : IDisposable
     /// one dropped) would otherwise log a new episode for almost every hit that gets through.
     /// </summary>
     private bool HasRoomAgain() => Count <= Capacity - (Capacity / 4) && Bytes <= MaxBytes - (MaxBytes / 4);
+
+    private void EndEpisodeIfRoomAgain()
+    {
+        if (Volatile.Read(ref _overflowing) == 1 && HasRoomAgain() && Interlocked.Exchange(ref _overflowing, 0) == 1)
+        {
+            var dropped = Interlocked.Exchange(ref _episodeDrops, 0);
+            LogQueueAccepting(_logger, dropped);
+        }
+    }
 
     private EnqueueResult Overflow(string reason)
     {

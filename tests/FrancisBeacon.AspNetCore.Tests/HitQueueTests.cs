@@ -147,6 +147,52 @@ public sealed class HitQueueTests
     }
 
     [Fact]
+    public async Task Flood_StopsWhileStoreStalled_EpisodeEndsAndHealthyOnceBacklogWrittenWithoutAnotherHit()
+    {
+        // The flood is over before the store returns, and no hit comes after it (a quiet night, a stopped load
+        // test): once the backlog is written the health check is Healthy again and the episode's end is logged,
+        // without waiting for the next hit.
+        var gate = new BlockingHitStore();
+        var logs = new LogCapture();
+        await using var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.QueueCapacity = 50;
+                o.MaxBatchSize = 10;
+            },
+            store: b => b.UseStore(_ => gate),
+            services: s =>
+            {
+                s.AddSingleton<ILoggerProvider>(logs);
+                s.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Information);
+                s.AddHealthChecks().AddBeacon();
+            },
+            map: app => { app.UseBeacon(); app.MapHealthChecks("/healthz"); });
+
+        await Task.WhenAll(Enumerable.Range(0, 120).Select(async i =>
+        {
+            using var response = await host.Client.GetAsync(PixelUrl(i), Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }));
+        using (var during = await host.Client.GetAsync("/healthz", Ct))
+        {
+            Assert.Equal("Degraded", await during.Content.ReadAsStringAsync(Ct));
+        }
+
+        gate.Release();
+        await WaitUntilAsync(() => gate.Inner.Count == 50);
+        await WaitUntilAsync(() => logs.Count(211) == 1);
+        var recovered = Assert.Single(logs.Entries, e => e.EventId.Id == 211);
+        Assert.Contains("70 hits", recovered.Message, StringComparison.Ordinal);
+        using (var after = await host.Client.GetAsync("/healthz", Ct))
+        {
+            Assert.Equal("Healthy", await after.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal(50, gate.Inner.Count);
+    }
+
+    [Fact]
     public async Task Refuse_QueueFull_Answers503WithRetryAfterAndCountsTheDrop()
     {
         var gate = new BlockingHitStore();

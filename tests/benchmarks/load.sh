@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Ingestion benchmark (not part of the test suite; results and method in docs/performance.md#ingestion).
 #
-#   bash tests/benchmarks/load.sh [all|http|append|flood|kill]   (default: all)
+#   bash tests/benchmarks/load.sh [all|http|append|flood|kill|sigterm|kills|stall|outage]   (default: all)
 #
 # http    wrk over loopback against a bare ASP.NET Core app answering 204 and the sample's beacon (GET hit.gif,
 #         POST event), interleaved, with the SQLite store and with the PostgreSQL store; then p50/p99 at about half
@@ -12,6 +12,19 @@
 #         over the days written (RefreshRollupsAsync), reported as append + rollups.
 # flood   memory under a flood with the store stalled (an exclusive lock on the SQLite file), then the backlog.
 # kill    SIGKILL during a flood: hits lost without and with durable mode (Spool.Directory).
+# sigterm SIGTERM in the middle of a full-rate wrk flood, SQLite and PostgreSQL (STORES): rows stored against the
+#         requests wrk saw answered 2xx (not part of "all").
+# kills   KILLS (10) SIGKILLs of the sample at random moments of full-rate floods on one SQLite file, PRAGMA
+#         integrity_check after each (not part of "all").
+# stall   the flood mode's stalled store, checked while the flood lasts, once with QueueFullMode Drop and once with
+#         Refuse: /healthz, the dashboard, a page and the API probed every second during wrk; RSS each second; one hit's
+#         answer (503 + Retry-After with Refuse); drops from the log (events 210/211) and from the FrancisBeacon meter
+#         (dotnet-counters, when installed); time until the backlog is written; rows against answered 2xx
+#         (not part of "all").
+# outage  the sample on PostgreSQL under a paced load (RATE req/s, 200) for 70 s; the server is stopped after 10 s
+#         (pg_ctl stop -m OUTAGE_MODE: fast, or immediate for a crash) and started 30 s later (OUTAGE_SECONDS);
+#         /healthz polled every second, the log's lines counted, rows stored against answered 2xx (not part of "all";
+#         needs the throwaway server of tests/postgres.sh, which it starts).
 #
 # Needs wrk (apt-get install -y wrk) and, for PostgreSQL, tests/postgres.sh (or FRANCISBEACON_TEST_POSTGRES).
 # Variables: DURATION (s, default 15), WARMUP (s, 5), CONNECTIONS (64), THREADS (2), CONFIGURATION (Release),
@@ -63,7 +76,10 @@ else
   bench="$root/tests/benchmarks/FrancisBeacon.Benchmarks/bin/$configuration/net10.0/FrancisBeacon.Benchmarks.dll"
 fi
 
-if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)$ ]] && [[ "${STORES:-postgresql}" == *postgresql* ]]; then
+if [ "$what" = outage ] && [ -n "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [ -z "${FRANCISBEACON_TEST_POSTGRES_HOME:-}" ]; then
+  echo "outage stops and starts the server: it needs tests/postgres.sh's own server (unset FRANCISBEACON_TEST_POSTGRES)"; exit 2
+fi
+if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append|sigterm|outage)$ ]] && [[ "${STORES:-postgresql}" == *postgresql* ]]; then
   # shellcheck source=tests/postgres.sh
   source tests/postgres.sh start 2>"$work/pg.log" && own_pg=1
   # Benchmarks want a durable server, as in production: turn postgres.sh's test shortcuts back on. postgres.sh passes
@@ -74,8 +90,8 @@ if [ -z "${FRANCISBEACON_TEST_POSTGRES:-}" ] && [[ "$what" =~ ^(all|http|append)
     port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$FRANCISBEACON_TEST_POSTGRES")
     pg_home=$FRANCISBEACON_TEST_POSTGRES_HOME
     as_owner=(); [ "$(id -u)" = 0 ] && as_owner=(runuser -u postgres --) # as postgres.sh runs it
-    "${as_owner[@]}" "$bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/server.log" -w -t 60 \
-      -o "-k $pg_home -p $port -h 127.0.0.1 -c max_connections=200" restart >/dev/null
+    pg_options="-k $pg_home -p $port -h 127.0.0.1 -c max_connections=200"
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/server.log" -w -t 60 -o "$pg_options" restart >/dev/null
     echo "PostgreSQL: $("$bin/psql" -Atq -h 127.0.0.1 -p "$port" -U postgres -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')")"
   fi
 fi
@@ -246,7 +262,7 @@ flood_bench() {
   until grep -q locked "$work/lock.out" 2>/dev/null; do sleep 0.2; done
   accepted_file='' run_wrk "flood GET hit.gif (stalled)" "$url$pixel_path" -t "$threads" -c "$connections" -d "$duration" "${browser_headers[@]}"
   local during; during=$(curl -s -o /dev/null -w '%{http_code} in %{time_total}s' "$url/about")
-  echo "a page during the flood: $during; peak RSS $(rss_mb "$pid") MB, now $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") MB"
+  echo "a page right after the flood (store still stalled; load.sh stall probes during it): $during; peak RSS $(rss_mb "$pid") MB, now $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") MB"
   curl -s "$url/beacon/api/stats?site_id=localhost&period=day" >/dev/null || true
   wait "$lock_pid"
   sleep 8
@@ -274,9 +290,174 @@ kill_bench() { # durable: "" or a spool dir
     fi
     rows=$(dotnet "$bench" count sqlite "$db")
     # The process lived about 6 s of the run: its rate is accepted/6.
-    printf 'answered 2xx %s, stored %s: lost %s = %.2f s of traffic\n' "$accepted" "$rows" "$((accepted - rows))" \
-      "$(bc -l <<<"($accepted - $rows) * 6 / $accepted")"
+    if [ "$rows" -ge "$accepted" ]; then
+      # More rows than answers: hits the server stored and answered while wrk had already given up on them.
+      printf 'answered 2xx %s, stored %s: nothing answered was lost (%s stored hits unanswered when the process died)\n' \
+        "$accepted" "$rows" "$((rows - accepted))"
+    else
+      printf 'answered 2xx %s, stored %s: lost %s = %.2f s of traffic\n' "$accepted" "$rows" "$((accepted - rows))" \
+        "$(bc -l <<<"($accepted - $rows) * 6 / $accepted")"
+    fi
   done
+}
+
+# The stored rows of a run: count_rows sqlite DB | count_rows postgresql SCHEMA
+count_rows() {
+  if [ "$1" = sqlite ]; then dotnet "$bench" count sqlite "$2"; else dotnet "$bench" count postgresql "$FRANCISBEACON_TEST_POSTGRES" "$2"; fi
+}
+
+# wrk_counts FILE: "answered2xx requests non2xx socket-errors" from a wrk output. wrk's "requests" are the answers
+# it read in full; a request cut off by the server's exit is a socket error (read/connect), never a request.
+wrk_counts() {
+  local requests non2xx errors
+  requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$1"); requests=${requests:-0}
+  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' "$1"); non2xx=${non2xx:-0}
+  errors=$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' "$1")
+  echo "$((requests - non2xx)) $requests $non2xx ${errors:-none}"
+}
+
+sigterm_bench() {
+  for store in ${STORES:-sqlite postgresql}; do
+    local db="$work/sigterm-$store.db" schema="beacon_sigterm_$$" args=("$sample")
+    args+=(--ConnectionStrings:Beacon="Data Source=$db")
+    if [ "$store" = postgresql ]; then
+      [ -n "${FRANCISBEACON_TEST_POSTGRES:-}" ] || { echo "-- no PostgreSQL: skipping"; continue; }
+      args+=(--ConnectionStrings:BeaconPostgreSql="$FRANCISBEACON_TEST_POSTGRES" --FrancisBeacon:PostgreSql:Schema="$schema")
+    fi
+    echo "== SIGTERM during a full-rate flood, $store store ($connections connections, ${duration}s of wrk, SIGTERM after $((duration / 2))s)"
+    start_app "sigterm-$store" "${args[@]}"; local pid=$app_pid url=$app_url
+    wrk -t "$threads" -c "$connections" -d "$duration" "${browser_headers[@]}" "$url$pixel_path" >"$work/sigterm-$store.wrk" 2>&1 &
+    local wrk_pid=$!
+    sleep $((duration / 2))
+    local t0; t0=$(date +%s.%N)
+    kill -TERM "$pid"
+    local code=0; wait "$pid" 2>/dev/null || code=$?
+    local stop_s; stop_s=$(bc <<<"$(date +%s.%N) - $t0")
+    wait "$wrk_pid" || true
+    local answered requests non2xx errors rows
+    read -r answered requests non2xx errors < <(wrk_counts "$work/sigterm-$store.wrk")
+    if [ "$store" = sqlite ]; then rows=$(count_rows sqlite "$db"); else rows=$(count_rows postgresql "$schema"); fi
+    printf 'exit code %s, stopped in %.1f s; wrk: %s answered (%s non-2xx), socket errors: %s\n' "$code" "$stop_s" "$requests" "$non2xx" "$errors"
+    echo "stored rows: $rows; answered 2xx: $answered (rows may exceed it by requests the server answered after wrk gave up on them)"
+    [ "$rows" -lt "$answered" ] && echo "LOST: $((answered - rows)) hits answered 2xx were not stored"
+    grep -E '\[(20[0-9]|21[0-9])\]' "$work/sigterm-$store.out" | sed 's/^/  log: /' | head -6 || true
+  done
+}
+
+kills_bench() {
+  local kills=${KILLS:-10} db="$work/kills.db" round bad=0
+  echo "== $kills SIGKILLs during full-rate floods on one SQLite file, PRAGMA integrity_check after each"
+  for round in $(seq 1 "$kills"); do
+    start_app "kills-$round" "$sample" --ConnectionStrings:Beacon="Data Source=$db"; local pid=$app_pid url=$app_url
+    local after_ms=$((1500 + RANDOM % 3000))
+    wrk -t "$threads" -c "$connections" -d 8 "${browser_headers[@]}" "$url$pixel_path" >"$work/kills-$round.wrk" 2>&1 &
+    local wrk_pid=$!
+    sleep "$(bc -l <<<"$after_ms / 1000")"; kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+    kill -TERM "$wrk_pid" 2>/dev/null || true; wait "$wrk_pid" 2>/dev/null || true
+    local check; check=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])' "$db")
+    [ "$check" = ok ] || bad=$((bad + 1))
+    printf 'kill %2d after %4d ms: integrity_check %s, rows %s\n' "$round" "$after_ms" "$check" "$(count_rows sqlite "$db")"
+  done
+  echo "integrity_check not ok after $bad of $kills kills"
+}
+
+stall_bench() {
+  local hold=$((duration + 20)) counters
+  counters=$(command -v dotnet-counters || ls "$HOME/.dotnet/tools/dotnet-counters" 2>/dev/null || true)
+  for mode in ${QUEUE_FULL_MODES:-Drop Refuse}; do
+    local db="$work/stall-$mode.db" probes="$work/stall-$mode.probes"
+    echo "== stalled store (SQLite file locked for ${hold} s), QueueFullMode $mode, ${duration}s of wrk GET hit.gif, probes every second"
+    start_app "stall-$mode" "$sample" --ConnectionStrings:Beacon="Data Source=$db" --FrancisBeacon:QueueFullMode="$mode" \
+      --Logging:LogLevel:FrancisBeacon=Information
+    local pid=$app_pid url=$app_url counters_pid=''
+    if [ -n "$counters" ]; then
+      "$counters" collect -p "$pid" --counters FrancisBeacon --refresh-interval 1 --format csv -o "$work/stall-$mode.csv" >/dev/null 2>&1 &
+      counters_pid=$!
+    fi
+    dotnet "$bench" lock "$db" "$hold" >"$work/lock.out" & local lock_pid=$!
+    until grep -q locked "$work/lock.out" 2>/dev/null; do sleep 0.2; done
+    local start; start=$(date +%s)
+    wrk -t "$threads" -c "$connections" -d "$duration" "${browser_headers[@]}" "$url$pixel_path" >"$work/stall-$mode.wrk" 2>&1 &
+    local wrk_pid=$! peak=0 second
+    sleep 1
+    printf '%s\n' "  s  healthz                dashboard  page       stats-api  RSS" >"$probes"
+    while kill -0 "$wrk_pid" 2>/dev/null; do
+      second=$(( $(date +%s) - start ))
+      local h d p a rss
+      h=$(curl -s -m 10 -o "$work/h.body" -w '%{http_code} %{time_total}s' "$url/healthz"); h="$(cat "$work/h.body") $h"
+      d=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}s' "$url/beacon")
+      p=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}s' "$url/about")
+      a=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}s' "$url/beacon/api/stats?site_id=localhost&period=day")
+      rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"); [ "$rss" -gt "$peak" ] && peak=$rss
+      printf '%3d  %-22s %-10s %-10s %-10s %s MB\n' "$second" "$h" "${d% *}:${d#* }" "${p% *}:${p#* }" "${a% *}:${a#* }" "$rss" >>"$probes"
+      sleep 1
+    done
+    wait "$wrk_pid" || true
+    local one; one=$(curl -s -o /dev/null -D - "${browser_headers[@]}" "$url$pixel_path" | tr -d '\r' | grep -iE '^(HTTP/|retry-after)' | paste -sd' ')
+    sed 's/^/  /' "$probes"
+    echo "one hit after the flood, store still stalled: $one"
+    # The store returns when the lock is released: time until /healthz says Healthy again (the backlog written).
+    wait "$lock_pid"; local back; back=$(date +%s.%N) healthy=''
+    for _ in $(seq 1 120); do
+      [ "$(curl -s -m 5 "$url/healthz")" = Healthy ] && { healthy=$(bc <<<"$(date +%s.%N) - $back"); break; }
+      sleep 0.5
+    done
+    echo "store back: /healthz Healthy after ${healthy:-more than 60} s; peak RSS $peak MB (sampled), high-water mark $(rss_mb "$pid") MB"
+    [ -n "$counters_pid" ] && { kill -TERM "$counters_pid" 2>/dev/null || true; wait "$counters_pid" 2>/dev/null || true; }
+    stop_app "$pid"
+    local answered requests non2xx errors rows dropped_log dropped_meter=''
+    read -r answered requests non2xx errors < <(wrk_counts "$work/stall-$mode.wrk")
+    rows=$(count_rows sqlite "$db")
+    dropped_log=$(sed -n 's/.*; \([0-9]*\) hits were turned away while it was full.*/\1/p' "$work/stall-$mode.out" | paste -sd+ | bc)
+    if [ -s "$work/stall-$mode.csv" ]; then
+      dropped_meter=$(awk -F, 'index($3, "beacon.hits.dropped") {s += $NF} END {printf "%d", s}' "$work/stall-$mode.csv")
+    fi
+    echo "wrk: $requests answered, $non2xx non-2xx, socket errors: $errors; stored rows $rows"
+    echo "turned away: ${dropped_log:-0} (event 211), ${dropped_meter:-n/a} (beacon.hits.dropped); rows + turned away = $((rows + ${dropped_log:-0})) against answered 2xx + non-2xx = $requests (+1 probe hit)"
+    echo "log lines by level and event id (console logger):"
+    grep -oE '^(trce|dbug|info|warn|fail|crit): [A-Za-z0-9_.]+\[[0-9]+\]' "$work/stall-$mode.out" | sort | uniq -c | sed 's/^/  /'
+  done
+}
+
+outage_bench() {
+  [ -n "${pg_home:-}" ] || { echo "-- no throwaway PostgreSQL (tests/postgres.sh start failed: $(cat "$work/pg.log"))"; return 1; }
+  local rate=${RATE:-200} mode=${OUTAGE_MODE:-fast} down=${OUTAGE_SECONDS:-30} total=${OUTAGE_RUN:-70} schema="beacon_outage_$$"
+  local delay=10 c; c=$(( (rate * delay + 999) / 1000 )); [ "$c" -lt "$threads" ] && c=$threads
+  echo "== PostgreSQL outage under a paced load: ~${rate}/s (c=$c, ${delay} ms pauses) for ${total}s; pg_ctl stop -m $mode at 10 s, start at $((10 + down)) s"
+  start_app outage "$sample" --ConnectionStrings:BeaconPostgreSql="$FRANCISBEACON_TEST_POSTGRES" --FrancisBeacon:PostgreSql:Schema="$schema" \
+    --Logging:LogLevel:FrancisBeacon=Information
+  local pid=$app_pid url=$app_url
+  WRK_DELAY_MS=$delay wrk -t "$threads" -c "$c" -d "$total" -s tests/benchmarks/paced.lua "${browser_headers[@]}" "$url$pixel_path" >"$work/outage.wrk" 2>&1 &
+  local wrk_pid=$! start; start=$(date +%s)
+  local health="$work/health.log" second=0 peak=0
+  : >"$health"
+  while [ "$second" -lt $((total + 15)) ]; do
+    second=$(( $(date +%s) - start ))
+    if [ "$second" -ge 10 ] && [ -z "${stopped:-}" ]; then
+      "${as_owner[@]}" "$bin/pg_ctl" -D "$pg_home/data" -m "$mode" -w stop >/dev/null; stopped=$second
+    fi
+    if [ -n "${stopped:-}" ] && [ -z "${started:-}" ] && [ "$second" -ge $((10 + down)) ]; then
+      "${as_owner[@]}" "$bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/server.log" -w -t 60 -o "$pg_options" start >/dev/null; started=$second
+    fi
+    printf '%3d %s\n' "$second" "$(curl -s -m 5 -w ' %{http_code} %{time_total}s' "$url/healthz")" >>"$health"
+    local rss; rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"); [ "$rss" -gt "$peak" ] && peak=$rss
+    sleep 1
+  done
+  wait "$wrk_pid" || true
+  echo "server stopped at ${stopped}s, started at ${started}s; peak RSS $peak MB (high-water mark $(rss_mb "$pid") MB)"
+  # The health check over time: one line per change of answer.
+  awk '{k=$2" "$3; if (k!=last) {print "  healthz from " $1 "s: " $2 " (HTTP " $3 ")"; last=k}}' "$health"
+  stop_app "$pid"
+  local answered requests non2xx errors rows
+  read -r answered requests non2xx errors < <(wrk_counts "$work/outage.wrk")
+  rows=$(count_rows postgresql "$schema")
+  echo "wrk: $(sed -n 's/^Requests\/sec: *//p' "$work/outage.wrk") req/s, latency $(awk '$1=="Latency" {print "avg " $2 ", max " $4}' "$work/outage.wrk"), socket errors: $errors"
+  echo "stored rows: $rows; answered 2xx: $answered; non-2xx: $non2xx"
+  [ "$rows" -lt "$answered" ] && echo "LOST: $((answered - rows)) hits answered 2xx were not stored"
+  echo "log lines by level and event id (console logger):"
+  grep -oE '^(trce|dbug|info|warn|fail|crit): [A-Za-z0-9_.]+\[[0-9]+\]' "$work/outage.out" | sort | uniq -c | sed 's/^/  /'
+  cp "$work/outage.out" "${OUTAGE_LOG:-/dev/null}" 2>/dev/null || true
+  stopped='' started=''
 }
 
 case "$what" in
@@ -285,5 +466,9 @@ case "$what" in
   append) append_bench ;;
   flood) flood_bench ;;
   kill) kill_bench ;;
-  *) echo "usage: $0 [all|http|append|flood|kill]"; exit 2 ;;
+  sigterm) sigterm_bench ;;
+  kills) kills_bench ;;
+  stall) stall_bench ;;
+  outage) outage_bench ;;
+  *) echo "usage: $0 [all|http|append|flood|kill|sigterm|kills|stall|outage]"; exit 2 ;;
 esac
