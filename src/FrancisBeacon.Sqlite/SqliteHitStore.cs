@@ -18,6 +18,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
+    private readonly TimeSpan _queryTimeout;
     private readonly SqliteSql _sql;
     private readonly HitQuerySql _query;
     private readonly IReadOnlyList<SqlMigration> _migrations;
@@ -46,6 +47,9 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         EnsureDirectory(builder.DataSource);
         _connectionString = builder.ConnectionString;
         _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
+        _queryTimeout = options.QueryTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan
+            : options.QueryTimeout > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Min(options.QueryTimeout.TotalMilliseconds, int.MaxValue - 1))
+            : throw new ArgumentException("SqliteHitStoreOptions.QueryTimeout must be positive or Timeout.InfiniteTimeSpan.", nameof(options));
         _sql = new SqliteSql(options.TablePrefix);
         _query = new HitQuerySql(SqliteDialect.Instance, _sql.Hits);
         _migrations = SqlMigrations.Load(
@@ -139,7 +143,26 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         }
 
         await using var connection = await OpenAsync(cancellationToken);
-        return await _rollups.TryAnswerAsync(connection, query, cancellationToken) ?? await _query.ExecuteAsync(connection, query, cancellationToken);
+        // A statement runs until its first row without looking at the token: the caller's cancellation (a client that
+        // went away) and the query timeout interrupt it (SqliteInterrupt), declared after the connection so that the
+        // registration ends before the connection goes back to the pool.
+        using var timeout = _queryTimeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(_queryTimeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout?.Token ?? CancellationToken.None);
+        using var interrupt = SqliteInterrupt.Register(connection, linked.Token);
+        try
+        {
+            return await _rollups.TryAnswerAsync(connection, query, linked.Token) ?? await _query.ExecuteAsync(connection, query, linked.Token);
+        }
+        catch (Exception ex) when (timeout is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested
+            && (ex is OperationCanceledException || SqliteInterrupt.IsInterrupted(ex)))
+        {
+            // The query API answers a TimeoutException 503 with Retry-After, as it does PostgreSQL's command timeout.
+            throw new TimeoutException($"The SQLite query ran longer than SqliteHitStoreOptions.QueryTimeout ({_queryTimeout}) and was stopped.", ex);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && SqliteInterrupt.IsInterrupted(ex))
+        {
+            throw new OperationCanceledException("The query was cancelled.", ex, cancellationToken);
+        }
     }
 
     /// <inheritdoc />

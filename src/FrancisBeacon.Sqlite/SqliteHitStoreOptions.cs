@@ -21,6 +21,14 @@ public sealed class SqliteHitStoreOptions
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long one <see cref="SqliteHitStore.QueryAsync"/> may run before its statement is stopped and a
+    /// <see cref="TimeoutException"/> thrown (the query API answers <c>503</c> with <c>Retry-After</c>, as for
+    /// PostgreSQL's command timeout). A cancelled query's statement is stopped at once as well. Positive, or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Whether the store keeps per-day rollups and answers the queries they can answer exactly from them (see
     /// docs/performance.md). Default: <see langword="true"/>.
     /// </summary>
