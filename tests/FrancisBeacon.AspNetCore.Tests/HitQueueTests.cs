@@ -102,20 +102,7 @@ public sealed class HitQueueTests
     {
         var gate = new BlockingHitStore();
         var logs = new LogCapture();
-        await using var host = await BeaconTestHost.StartAsync(
-            o =>
-            {
-                o.QueueCapacity = 50;
-                o.MaxBatchSize = 10;
-            },
-            store: b => b.UseStore(_ => gate),
-            services: s =>
-            {
-                s.AddSingleton<ILoggerProvider>(logs);
-                s.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Information);
-                s.AddHealthChecks().AddBeacon();
-            },
-            map: app => { app.UseBeacon(); app.MapHealthChecks("/healthz"); });
+        await using var host = await StartStalledAsync(gate, logs);
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 300).Select(async i =>
         {
@@ -154,20 +141,7 @@ public sealed class HitQueueTests
         // without waiting for the next hit.
         var gate = new BlockingHitStore();
         var logs = new LogCapture();
-        await using var host = await BeaconTestHost.StartAsync(
-            o =>
-            {
-                o.QueueCapacity = 50;
-                o.MaxBatchSize = 10;
-            },
-            store: b => b.UseStore(_ => gate),
-            services: s =>
-            {
-                s.AddSingleton<ILoggerProvider>(logs);
-                s.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Information);
-                s.AddHealthChecks().AddBeacon();
-            },
-            map: app => { app.UseBeacon(); app.MapHealthChecks("/healthz"); });
+        await using var host = await StartStalledAsync(gate, logs);
 
         await Task.WhenAll(Enumerable.Range(0, 120).Select(async i =>
         {
@@ -241,6 +215,23 @@ public sealed class HitQueueTests
             .ToDictionary(i => $"key{i}", i => new string((char)('a' + (i % 26)), HitLimits.MaxPropertyValueLength), StringComparer.Ordinal);
         return new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = "/big", Properties = props };
     }
+
+    /// <summary>A beacon with a queue of 50 in batches of 10 in front of <paramref name="gate"/>, its logs and /healthz.</summary>
+    private static Task<BeaconTestHost> StartStalledAsync(BlockingHitStore gate, LogCapture logs) =>
+        BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.QueueCapacity = 50;
+                o.MaxBatchSize = 10;
+            },
+            store: b => b.UseStore(_ => gate),
+            services: s =>
+            {
+                s.AddSingleton<ILoggerProvider>(logs);
+                s.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Information);
+                s.AddHealthChecks().AddBeacon();
+            },
+            map: app => { app.UseBeacon(); app.MapHealthChecks("/healthz"); });
 
     private static string PixelUrl(int i) => "/beacon/hit.gif?u=" + Uri.EscapeDataString($"https://example.com/p{i}");
 
