@@ -478,8 +478,9 @@ internal static class QueryEndpoint
     /// <summary>
     /// The key that pairs a row with the previous period's row: every dimension value length-prefixed (so no value,
     /// whatever characters it holds, can make two different rows one key), the time dimension replaced by its bucket's
-    /// position in the range (the first day of this period meets the first day of the previous one). A bucket past the labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label,
-    /// marked so that it never equals a position: such rows are not paired, and never collide.
+    /// position in the range (the first day of this period meets the first day of the previous one). A bucket past the
+    /// labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label, marked so that it never equals a
+    /// position: such rows are not paired, and never collide.
     /// </summary>
     private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, Dictionary<string, int>? positions)
     {

@@ -122,6 +122,15 @@ stop_app() { # pid
 }
 
 rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+rss_now_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+
+# The stored rows of a run: count_rows STORE DB SCHEMA (the SQLite file, or the PostgreSQL schema)
+count_rows() {
+  if [ "$1" = sqlite ]; then dotnet "$bench" count sqlite "$2"; else dotnet "$bench" count postgresql "$FRANCISBEACON_TEST_POSTGRES" "$3"; fi
+}
+
+# A log's lines counted by level and event id (the console logger's "info: Category[id]" heads), indented.
+log_lines() { grep -oE '^(trce|dbug|info|warn|fail|crit): [A-Za-z0-9_.]+\[[0-9]+\]' "$1" | sort | uniq -c | sed 's/^/  /'; }
 
 # run_wrk LABEL URL [wrk args...]: prints one result line, appends answered-2xx count to $accepted_file
 UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -231,7 +240,7 @@ http_store() { # store: sqlite|postgresql
   stop_app "$bare_pid"; stop_app "$beacon_pid"
   local accepted rows
   accepted=$(paste -sd+ "$accepted_file" | bc)
-  if [ "$store" = sqlite ]; then rows=$(dotnet "$bench" count sqlite "$db"); else rows=$(dotnet "$bench" count postgresql "$FRANCISBEACON_TEST_POSTGRES" "$schema"); fi
+  rows=$(count_rows "$store" "$db" "$schema")
   echo "stored rows: $rows; requests answered 2xx by the beacon: $accepted (rows may exceed it by requests wrk cut off at the end of a run)"
   if [ "$rows" -lt "$accepted" ]; then
     echo "LOST: $((accepted - rows)) hits answered 2xx were not stored"
@@ -262,12 +271,12 @@ flood_bench() {
   until grep -q locked "$work/lock.out" 2>/dev/null; do sleep 0.2; done
   accepted_file='' run_wrk "flood GET hit.gif (stalled)" "$url$pixel_path" -t "$threads" -c "$connections" -d "$duration" "${browser_headers[@]}"
   local during; during=$(curl -s -o /dev/null -w '%{http_code} in %{time_total}s' "$url/about")
-  echo "a page right after the flood (store still stalled; load.sh stall probes during it): $during; peak RSS $(rss_mb "$pid") MB, now $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") MB"
+  echo "a page right after the flood (store still stalled; load.sh stall probes during it): $during; peak RSS $(rss_mb "$pid") MB, now $(rss_now_mb "$pid") MB"
   curl -s "$url/beacon/api/stats?site_id=localhost&period=day" >/dev/null || true
   wait "$lock_pid"
   sleep 8
   stop_app "$pid"
-  echo "after the store returned: $(dotnet "$bench" count sqlite "$db") rows written (the queue's bound; the rest were dropped and counted)"
+  echo "after the store returned: $(count_rows sqlite "$db") rows written (the queue's bound; the rest were dropped and counted)"
   grep -E 'write queue|store' "$work/flood.out" | sed 's/^/  log: /' | head -6 || true
 }
 
@@ -288,7 +297,7 @@ kill_bench() { # durable: "" or a spool dir
       # Restart to replay the spool, then stop gracefully.
       start_app "kill-$mode-restart" "$sample" --ConnectionStrings:Beacon="Data Source=$db" "${extra[@]}"; stop_app "$app_pid"
     fi
-    rows=$(dotnet "$bench" count sqlite "$db")
+    rows=$(count_rows sqlite "$db")
     # The process lived about 6 s of the run: its rate is accepted/6.
     if [ "$rows" -ge "$accepted" ]; then
       # More rows than answers: hits the server stored and answered while wrk had already given up on them.
@@ -299,11 +308,6 @@ kill_bench() { # durable: "" or a spool dir
         "$(bc -l <<<"($accepted - $rows) * 6 / $accepted")"
     fi
   done
-}
-
-# The stored rows of a run: count_rows sqlite DB | count_rows postgresql SCHEMA
-count_rows() {
-  if [ "$1" = sqlite ]; then dotnet "$bench" count sqlite "$2"; else dotnet "$bench" count postgresql "$FRANCISBEACON_TEST_POSTGRES" "$2"; fi
 }
 
 # wrk_counts FILE: "answered2xx requests non2xx socket-errors" from a wrk output. wrk's "requests" are the answers
@@ -336,7 +340,7 @@ sigterm_bench() {
     wait "$wrk_pid" || true
     local answered requests non2xx errors rows
     read -r answered requests non2xx errors < <(wrk_counts "$work/sigterm-$store.wrk")
-    if [ "$store" = sqlite ]; then rows=$(count_rows sqlite "$db"); else rows=$(count_rows postgresql "$schema"); fi
+    rows=$(count_rows "$store" "$db" "$schema")
     printf 'exit code %s, stopped in %.1f s; wrk: %s answered (%s non-2xx), socket errors: %s\n' "$code" "$stop_s" "$requests" "$non2xx" "$errors"
     echo "stored rows: $rows; answered 2xx: $answered (rows may exceed it by requests the server answered after wrk gave up on them)"
     [ "$rows" -lt "$answered" ] && echo "LOST: $((answered - rows)) hits answered 2xx were not stored"
@@ -388,7 +392,7 @@ stall_bench() {
       d=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}s' "$url/beacon")
       p=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}s' "$url/about")
       a=$(curl -s -m 10 -o /dev/null -w '%{http_code} %{time_total}s' "$url/beacon/api/stats?site_id=localhost&period=day")
-      rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"); [ "$rss" -gt "$peak" ] && peak=$rss
+      rss=$(rss_now_mb "$pid"); [ "$rss" -gt "$peak" ] && peak=$rss
       printf '%3d  %-22s %-10s %-10s %-10s %s MB\n' "$second" "$h" "${d% *}:${d#* }" "${p% *}:${p#* }" "${a% *}:${a#* }" "$rss" >>"$probes"
       sleep 1
     done
@@ -415,7 +419,7 @@ stall_bench() {
     echo "wrk: $requests answered, $non2xx non-2xx, socket errors: $errors; stored rows $rows"
     echo "turned away: ${dropped_log:-0} (event 211), ${dropped_meter:-n/a} (beacon.hits.dropped); rows + turned away = $((rows + ${dropped_log:-0})) against answered 2xx + non-2xx = $requests (+1 probe hit)"
     echo "log lines by level and event id (console logger):"
-    grep -oE '^(trce|dbug|info|warn|fail|crit): [A-Za-z0-9_.]+\[[0-9]+\]' "$work/stall-$mode.out" | sort | uniq -c | sed 's/^/  /'
+    log_lines "$work/stall-$mode.out"
   done
 }
 
@@ -440,7 +444,7 @@ outage_bench() {
       "${as_owner[@]}" "$bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/server.log" -w -t 60 -o "$pg_options" start >/dev/null; started=$second
     fi
     printf '%3d %s\n' "$second" "$(curl -s -m 5 -w ' %{http_code} %{time_total}s' "$url/healthz")" >>"$health"
-    local rss; rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"); [ "$rss" -gt "$peak" ] && peak=$rss
+    local rss; rss=$(rss_now_mb "$pid"); [ "$rss" -gt "$peak" ] && peak=$rss
     sleep 1
   done
   wait "$wrk_pid" || true
@@ -450,12 +454,12 @@ outage_bench() {
   stop_app "$pid"
   local answered requests non2xx errors rows
   read -r answered requests non2xx errors < <(wrk_counts "$work/outage.wrk")
-  rows=$(count_rows postgresql "$schema")
+  rows=$(count_rows postgresql '' "$schema")
   echo "wrk: $(sed -n 's/^Requests\/sec: *//p' "$work/outage.wrk") req/s, latency $(awk '$1=="Latency" {print "avg " $2 ", max " $4}' "$work/outage.wrk"), socket errors: $errors"
   echo "stored rows: $rows; answered 2xx: $answered; non-2xx: $non2xx"
   [ "$rows" -lt "$answered" ] && echo "LOST: $((answered - rows)) hits answered 2xx were not stored"
   echo "log lines by level and event id (console logger):"
-  grep -oE '^(trce|dbug|info|warn|fail|crit): [A-Za-z0-9_.]+\[[0-9]+\]' "$work/outage.out" | sort | uniq -c | sed 's/^/  /'
+  log_lines "$work/outage.out"
   cp "$work/outage.out" "${OUTAGE_LOG:-/dev/null}" 2>/dev/null || true
   stopped='' started=''
 }

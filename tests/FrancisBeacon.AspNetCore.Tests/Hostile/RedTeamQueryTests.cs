@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FrancisBeacon.AspNetCore.Tests.Hostile;
 
 /// <summary>
-/// Query-API inputs found by the outside red-team corpus of session 14 (docs/security.md, "Red-team round"): each was a
+/// Query-API inputs found by the outside red-team corpus of session 14 (docs/deployment.md, "Hostile input"): each was a
 /// 500 or an unbounded cost against the real sample process before its fix.
 /// </summary>
 public sealed class RedTeamQueryTests
@@ -20,7 +20,7 @@ public sealed class RedTeamQueryTests
 
     private static IBeaconBuilder InMemory(IBeaconBuilder builder) => builder.UseInMemory();
 
-    private static async Task<(HttpStatusCode Status, string Body)> PostAsync(BeaconTestHost host, string json)
+    internal static async Task<(HttpStatusCode Status, string Body)> PostAsync(BeaconTestHost host, string json)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
@@ -82,8 +82,6 @@ public sealed class RedTeamQueryTests
 /// </summary>
 public sealed class RedTeamQueryShapeTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private static string Query(string extra) => $$"""{"site_id":"example.com","metrics":["visitors"],"date_range":"all"{{extra}}}""";
 
     private static string Dimensions(int count) =>
@@ -114,11 +112,9 @@ public sealed class RedTeamQueryShapeTests
     {
         await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com" })); // SQLite
 
-        using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
+        var (status, body) = await RedTeamQueryTests.PostAsync(host, json);
 
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status}: {body}");
         Assert.Equal(field, JsonDocument.Parse(body).RootElement.GetProperty("field").GetString());
     }
 
@@ -136,9 +132,8 @@ public sealed class RedTeamQueryShapeTests
             Values("matches", 1, QueryEndpoint.MaxFilterPatterns),
         })
         {
-            using var content = new StringContent(json, Encoding.UTF8, "application/json");
-            using var response = await host.Client.PostAsync("/beacon/api/v2/query", content, Ct);
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+            var (status, body) = await RedTeamQueryTests.PostAsync(host, json);
+            Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {body}");
         }
     }
 }
