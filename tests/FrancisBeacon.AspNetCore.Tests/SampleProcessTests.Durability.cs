@@ -37,6 +37,32 @@ public sealed partial class SampleProcessTests
     }
 
     [Fact]
+    public async Task Sample_ConcurrentFloodThenSigtermOnPostgreSql_StoresEveryAcknowledgedHit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var server = PostgreSqlServerOrSkip();
+        var schema = "beacon_t_" + Guid.NewGuid().ToString("N");
+        using var process = StartSample(BeaconTestHost.NewDatabasePath(), $"--ConnectionStrings:BeaconPostgreSql={server}", $"--FrancisBeacon:PostgreSql:Schema={schema}");
+        try
+        {
+            var baseUrl = await WaitForAddressAsync(process, ct);
+            var flood = await FloodUntilAsync(baseUrl, "p", acknowledged: 1_500, () => kill(process.Id, SigTerm), ct);
+            await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+            Assert.Equal(0, process.ExitCode);
+
+            await using var store = new FrancisBeacon.PostgreSql.PostgreSqlHitStore(new FrancisBeacon.PostgreSql.PostgreSqlHitStoreOptions { ConnectionString = server, Schema = schema });
+            var paths = await StoredPathsAsync(store);
+            Assert.Empty(flood.Acknowledged.Except(paths));
+            Assert.InRange(paths.Count, flood.Acknowledged.Count, flood.Sent);
+        }
+        finally
+        {
+            KillIfRunning(process);
+            await DropSchemaAsync(server, schema);
+        }
+    }
+
+    [Fact]
     public async Task Sample_DurableModeHardKilledTwiceDuringWrites_KeepsEveryAcknowledgedHitAndSqliteIntact()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -159,9 +185,11 @@ public sealed partial class SampleProcessTests
         return new FloodResult([.. ok], Volatile.Read(ref next));
     }
 
-    private static async Task<HashSet<string>> StoredPathsAsync(string database)
+    private static Task<HashSet<string>> StoredPathsAsync(string database) =>
+        StoredPathsAsync(new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = BeaconTestHost.ConnectionString(database) }));
+
+    private static async Task<HashSet<string>> StoredPathsAsync(Storage.IHitStore store)
     {
-        var store = new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = BeaconTestHost.ConnectionString(database) });
         var hits = await BeaconTestHost.ReadAllAsync(store);
         Assert.Equal(hits.Count, hits.Select(h => h.Id).Distinct().Count());
         Assert.Equal(hits.Count, hits.Select(h => h.Path).Distinct(StringComparer.Ordinal).Count());

@@ -101,17 +101,7 @@ public sealed partial class SampleProcessTests
     public async Task Sample_TwoInstancesStartedTogetherOnOneFreshPostgreSqlDatabase_OneSchemaBothRecord()
     {
         var ct = TestContext.Current.CancellationToken;
-        var server = Environment.GetEnvironmentVariable("FRANCISBEACON_TEST_POSTGRES");
-        if (string.IsNullOrEmpty(server))
-        {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail("FRANCISBEACON_TEST_POSTGRES is not set, and CI=true: PostgreSQL tests must run in CI (tests/run.sh starts a server).");
-            }
-
-            Assert.Skip("FRANCISBEACON_TEST_POSTGRES is not set and no PostgreSQL server could be started; run tests/run.sh.");
-        }
-
+        var server = PostgreSqlServerOrSkip();
         var schema = "beacon_t_" + Guid.NewGuid().ToString("N");
         string[] args = [$"--ConnectionStrings:BeaconPostgreSql={server}", $"--FrancisBeacon:PostgreSql:Schema={schema}"];
         using var first = StartSample(BeaconTestHost.NewDatabasePath(), args);
@@ -154,10 +144,32 @@ public sealed partial class SampleProcessTests
                 }
             }
 
-            await using var dataSource = Npgsql.NpgsqlDataSource.Create(server);
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            await DropSchemaAsync(server, schema);
         }
+    }
+
+    /// <summary>The test server's connection string; a skip without one, a failure when <c>CI=true</c>.</summary>
+    private static string PostgreSqlServerOrSkip()
+    {
+        var server = Environment.GetEnvironmentVariable("FRANCISBEACON_TEST_POSTGRES");
+        if (string.IsNullOrEmpty(server))
+        {
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail("FRANCISBEACON_TEST_POSTGRES is not set, and CI=true: PostgreSQL tests must run in CI (tests/run.sh starts a server).");
+            }
+
+            Assert.Skip("FRANCISBEACON_TEST_POSTGRES is not set and no PostgreSQL server could be started; run tests/run.sh.");
+        }
+
+        return server;
+    }
+
+    private static async Task DropSchemaAsync(string server, string schema)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(server);
+        await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private static Process StartSample(string database, params string[] extraArgs)
