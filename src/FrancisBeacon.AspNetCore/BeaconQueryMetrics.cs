@@ -15,7 +15,10 @@ internal sealed class BeaconQueryMetrics
 {
     public const string InstrumentName = "beacon.query.duration";
 
+    public const string RejectedInstrumentName = "beacon.query.rejected";
+
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _rejected;
 
     public BeaconQueryMetrics(IMeterFactory meterFactory)
     {
@@ -23,7 +26,11 @@ internal sealed class BeaconQueryMetrics
         var meter = meterFactory.Create(BeaconMetrics.MeterName);
         _duration = meter.CreateHistogram<double>(
             InstrumentName, "s", "Time to answer one query API request, store queries included.");
+        _rejected = meter.CreateCounter<long>(
+            RejectedInstrumentName, "{request}", "Query API requests answered 503 because too many queries were running or waiting, by reason.");
     }
+
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Record(string endpoint, TimeSpan duration, string? errorType)
     {

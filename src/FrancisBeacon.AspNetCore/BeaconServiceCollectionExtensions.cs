@@ -45,6 +45,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<BeaconMetrics>();
         services.TryAddSingleton<HitSpool>();
         services.TryAddSingleton<BeaconQueryMetrics>();
+        services.TryAddSingleton<QueryConcurrencyGate>();
         services.TryAddSingleton<HitQueue>();
         services.TryAddSingleton<SiteResolver>();
         services.TryAddSingleton<VisitorIdHasher>();

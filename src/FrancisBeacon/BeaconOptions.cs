@@ -76,6 +76,9 @@ public sealed class BeaconOptions
     /// <summary>Optional per-client rate limiting of the collection endpoints. Off by default.</summary>
     public BeaconRateLimitOptions RateLimiting { get; } = new();
 
+    /// <summary>How many query API requests run at once, and how many wait. Default: half the processors, 100 waiting.</summary>
+    public BeaconQueryConcurrencyOptions QueryConcurrency { get; } = new();
+
     /// <summary>
     /// How many leading bits of an IPv4 address go into the visitor id (8–32). 24 groups a /24 network into one
     /// visitor per user agent, for owners who want even less precision. Default: 32 (the whole address).

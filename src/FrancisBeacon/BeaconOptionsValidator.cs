@@ -102,6 +102,7 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
         }
 
         ValidateRateLimiting(options.RateLimiting, errors);
+        ValidateQueryConcurrency(options.QueryConcurrency, errors);
         ValidateServerSideTracking(options.ServerSideTracking, errors);
 
         if (!SiteTimeZones.TryFind(options.DefaultTimeZone, out _))
@@ -203,6 +204,24 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             {
                 errors.Add($"ServerSideTracking.ExcludePaths[{i}] '{path}' must start with '/'.");
             }
+        }
+    }
+
+    private static void ValidateQueryConcurrency(BeaconQueryConcurrencyOptions limits, List<string> errors)
+    {
+        if (limits.Limit is < 0 or > 1024)
+        {
+            errors.Add($"QueryConcurrency.Limit must be between 0 (no bound) and 1024 (was {limits.Limit}).");
+        }
+
+        if (limits.QueueLimit is < 0 or > 100_000)
+        {
+            errors.Add($"QueryConcurrency.QueueLimit must be between 0 and 100000 (was {limits.QueueLimit}).");
+        }
+
+        if (limits.QueueTimeout < TimeSpan.FromMilliseconds(1) || limits.QueueTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"QueryConcurrency.QueueTimeout must be between one millisecond and ten minutes (was {limits.QueueTimeout}).");
         }
     }
 

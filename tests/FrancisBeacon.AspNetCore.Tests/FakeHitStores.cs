@@ -50,3 +50,48 @@ internal sealed class FlakyHitStore(int failures) : IHitStore
 
     public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => Inner.PurgeAsync(range, cancellationToken);
 }
+
+/// <summary>An in-memory store whose queries wait until <see cref="Release"/> is called, counting how many ran at once.</summary>
+internal sealed class BlockingQueryHitStore : IHitStore
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _running;
+    private int _entered;
+    private int _mostAtOnce;
+
+    public InMemoryHitStore Inner { get; } = new();
+
+    /// <summary>Queries that reached the store.</summary>
+    public int Entered => Volatile.Read(ref _entered);
+
+    /// <summary>The most queries that were in the store at the same time.</summary>
+    public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+    public void Release() => _gate.TrySetResult();
+
+    public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => Inner.AppendAsync(hits, cancellationToken);
+
+    public async ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _entered);
+        var running = Interlocked.Increment(ref _running);
+        int most;
+        while (running > (most = Volatile.Read(ref _mostAtOnce)) && Interlocked.CompareExchange(ref _mostAtOnce, running, most) != most)
+        {
+        }
+
+        try
+        {
+            await _gate.Task.WaitAsync(cancellationToken);
+            return await Inner.QueryAsync(query, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => Inner.ReadAsync(range, cancellationToken);
+
+    public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => Inner.PurgeAsync(range, cancellationToken);
+}

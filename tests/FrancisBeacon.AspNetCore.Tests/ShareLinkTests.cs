@@ -95,6 +95,31 @@ public sealed class ShareLinkTests
         Assert.Equal(HttpStatusCode.Unauthorized, dashboard.StatusCode); // the link opens nothing but its own surface
     }
 
+    [Fact]
+    public async Task Api_QuerySlotsTaken_ShareLinkQueriesRefusedWith503()
+    {
+        await using var host = await HostAsync(services: s => s.PostConfigure<BeaconOptions>(o =>
+        {
+            o.QueryConcurrency.Limit = 1;
+            o.QueryConcurrency.QueueLimit = 0;
+        }));
+        var (lease, refused) = await host.Services.GetRequiredService<QueryConcurrencyGate>().EnterAsync(Ct);
+        Assert.Null(refused);
+
+        using (lease)
+        {
+            using var query = await host.Client.SendAsync(Query(Share + "/api/v2/query", "a.example", bearer: null), Ct);
+            using var stats = await host.Client.SendAsync(Get(Share + "/api/stats?site_id=a.example&period=day", bearer: null), Ct);
+            using var realtime = await host.Client.SendAsync(Get(Share + "/api/realtime?site_id=a.example", bearer: null), Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, query.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, stats.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, realtime.StatusCode);
+        }
+
+        using var after = await host.Client.SendAsync(Query(Share + "/api/v2/query", "a.example", bearer: null), Ct);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
     [Theory]
     [InlineData("/beacon")]
     [InlineData("/beacon/assets/x/app.js")]

@@ -1,0 +1,30 @@
+namespace FrancisBeacon;
+
+/// <summary>
+/// How many query API requests (<c>stats</c>, <c>v2/query</c>, <c>realtime</c>, the dashboard's and share links' too)
+/// run at once. A query over a long range with many filters can take seconds of CPU; without a bound a handful of them
+/// at once take every core and every thread-pool thread, and the collection endpoints on the same process wait
+/// seconds for an answer. Requests past <see cref="Limit"/> wait in order; past <see cref="QueueLimit"/> waiting, or
+/// after <see cref="QueueTimeout"/>, they are answered <c>503</c> with <c>Retry-After</c>.
+/// </summary>
+/// <remarks>
+/// Exports (<c>export</c>) are not counted: they stream rows for as long as the client reads, and would hold a slot
+/// for minutes. The bound is per process; instances behind a load balancer each have their own.
+/// </remarks>
+public sealed class BeaconQueryConcurrencyOptions
+{
+    /// <summary>Half the processors, at least one: what <see cref="Limit"/> is unless set.</summary>
+    public static int DefaultLimit => Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>
+    /// How many query API requests run at once (0–1 024; 0 = no bound). Default: half the processors, at least one
+    /// (<see cref="DefaultLimit"/>), so the other half is left for the collection endpoints and the hit writer.
+    /// </summary>
+    public int Limit { get; set; } = DefaultLimit;
+
+    /// <summary>How many requests may wait for a slot (0–100 000); one more is answered <c>503</c> at once. Default: 100.</summary>
+    public int QueueLimit { get; set; } = 100;
+
+    /// <summary>How long a request waits for a slot before it is answered <c>503</c> (1 ms to 10 minutes). Default: 30 seconds.</summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

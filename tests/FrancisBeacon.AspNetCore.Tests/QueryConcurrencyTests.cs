@@ -1,0 +1,266 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrancisBeacon.AspNetCore.Tests;
+
+/// <summary>
+/// <see cref="BeaconQueryConcurrencyOptions"/>: at most <c>Limit</c> query API requests run at once, the rest wait in
+/// order up to <c>QueueLimit</c> and <c>QueueTimeout</c>, then get a 503 with <c>Retry-After</c>; exports are not counted.
+/// </summary>
+public sealed class QueryConcurrencyTests
+{
+    private const string QueryPath = "/beacon/api/v2/query";
+    private const string QueryBody = """{"site_id":"localhost","metrics":["visitors"],"date_range":"7d"}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<BeaconTestHost> HostAsync(BlockingQueryHitStore store, int limit, int queueLimit, TimeSpan? queueTimeout = null) =>
+        BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.QueryConcurrency.Limit = limit;
+                o.QueryConcurrency.QueueLimit = queueLimit;
+                o.QueryConcurrency.QueueTimeout = queueTimeout ?? TimeSpan.FromMinutes(1);
+            },
+            store: b => b.UseStore(_ => store));
+
+    /// <summary>Bounded, so a request that should have been refused but reached the blocked store fails the test.</summary>
+    private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(20);
+
+    private static async Task<HttpResponseMessage> QueryAsync(BeaconTestHost host)
+    {
+        using var content = new StringContent(QueryBody);
+        return await host.Client.PostAsync(new Uri(QueryPath, UriKind.Relative), content, Ct).WaitAsync(AnswerWithin, Ct);
+    }
+
+    private static Task<HttpResponseMessage> GetAsync(BeaconTestHost host, string path) =>
+        host.Client.GetAsync(new Uri(path, UriKind.Relative), Ct).WaitAsync(AnswerWithin, Ct);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 1_000 && !condition(); i++)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(condition(), "The condition did not come true within 10 s.");
+    }
+
+    private static async Task AssertRefusedAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(QueryConcurrencyGate.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("store", json.RootElement.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task SlotTaken_NoQueue_RefusedWith503AndCounted_WithoutReachingTheStore()
+    {
+        var store = new BlockingQueryHitStore();
+        await using var host = await HostAsync(store, limit: 1, queueLimit: 0);
+        using var release = new ReleaseOnDispose(store); // disposed before the host
+        using var listener = RejectedReasons(host, out var rejected);
+
+        var first = QueryAsync(host);
+        await WaitUntilAsync(() => store.Entered == 1);
+        using (var second = await GetAsync(host, "/beacon/api/stats?site_id=localhost&period=day"))
+        {
+            await AssertRefusedAsync(second);
+        }
+
+        using (var third = await QueryAsync(host))
+        {
+            await AssertRefusedAsync(third);
+        }
+
+        Assert.Equal(1, store.Entered);
+        store.Release();
+        using (var answered = await first)
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        // The slot is free again once the first request is answered.
+        using (var after = await QueryAsync(host))
+        {
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+
+        lock (rejected)
+        {
+            Assert.Equal(["queue_full", "queue_full"], rejected);
+        }
+    }
+
+    [Fact]
+    public async Task SlotTaken_WithQueue_WaitsThenRuns_NeverTwoInTheStoreAtOnce()
+    {
+        var store = new BlockingQueryHitStore();
+        await using var host = await HostAsync(store, limit: 1, queueLimit: 10);
+        using var release = new ReleaseOnDispose(store); // disposed before the host
+        var gate = host.Services.GetRequiredService<QueryConcurrencyGate>();
+
+        var first = QueryAsync(host);
+        await WaitUntilAsync(() => store.Entered == 1);
+        var waiting = Enumerable.Range(0, 3).Select(_ => QueryAsync(host)).ToArray();
+        await WaitUntilAsync(() => gate.Queued == 3);
+        Assert.Equal(1, store.Entered);
+        Assert.All(waiting, t => Assert.False(t.IsCompleted));
+
+        store.Release();
+        foreach (var response in await Task.WhenAll([first, .. waiting]))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        Assert.Equal(4, store.Entered);
+        Assert.Equal(1, store.MostAtOnce);
+    }
+
+    [Fact]
+    public async Task WaitedPastQueueTimeout_RefusedWith503()
+    {
+        var store = new BlockingQueryHitStore();
+        await using var host = await HostAsync(store, limit: 1, queueLimit: 10, queueTimeout: TimeSpan.FromMilliseconds(200));
+        using var release = new ReleaseOnDispose(store); // disposed before the host
+        using var listener = RejectedReasons(host, out var rejected);
+
+        var first = QueryAsync(host);
+        await WaitUntilAsync(() => store.Entered == 1);
+        using (var second = await QueryAsync(host))
+        {
+            await AssertRefusedAsync(second);
+        }
+
+        store.Release();
+        using (var answered = await first)
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        Assert.Equal(1, store.Entered);
+        lock (rejected)
+        {
+            Assert.Equal(["queue_timeout"], rejected);
+        }
+    }
+
+    [Fact]
+    public async Task LimitZero_NoBound_QueriesRunTogether()
+    {
+        var store = new BlockingQueryHitStore();
+        await using var host = await HostAsync(store, limit: 0, queueLimit: 0);
+        using var release = new ReleaseOnDispose(store); // disposed before the host
+
+        var queries = Enumerable.Range(0, 3).Select(_ => QueryAsync(host)).ToArray();
+        await WaitUntilAsync(() => store.Entered == 3);
+        store.Release();
+        foreach (var response in await Task.WhenAll(queries))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        Assert.Equal(3, store.MostAtOnce);
+    }
+
+    [Theory]
+    [InlineData("/beacon/api/stats?site_id=localhost&period=day", true)]
+    [InlineData("/beacon/api/realtime?site_id=localhost", true)]
+    [InlineData("/beacon/api/export?site_id=localhost&period=day", false)]
+    [InlineData("/beacon/api/sites", false)]
+    public async Task SlotHeld_GatedEndpointsRefused_ExportAndSitesStillAnswered(string path, bool gated)
+    {
+        var store = new BlockingQueryHitStore();
+        store.Release();
+        await using var host = await HostAsync(store, limit: 1, queueLimit: 0);
+        var gate = host.Services.GetRequiredService<QueryConcurrencyGate>();
+
+        var (lease, refused) = await gate.EnterAsync(Ct);
+        Assert.Null(refused);
+        using (lease)
+        {
+            using var response = await GetAsync(host, path);
+            if (gated)
+            {
+                await AssertRefusedAsync(response);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+
+        using var afterwards = await GetAsync(host, path);
+        Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+    }
+
+    [Fact]
+    public void Default_IsHalfTheProcessors_AtLeastOne()
+    {
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new BeaconOptions().QueryConcurrency.Limit);
+        Assert.Equal(100, new BeaconOptions().QueryConcurrency.QueueLimit);
+        Assert.Equal(TimeSpan.FromSeconds(30), new BeaconOptions().QueryConcurrency.QueueTimeout);
+    }
+
+    [Theory]
+    [InlineData(-1, 100, 1000, "QueryConcurrency.Limit")]
+    [InlineData(1025, 100, 1000, "QueryConcurrency.Limit")]
+    [InlineData(1, -1, 1000, "QueryConcurrency.QueueLimit")]
+    [InlineData(1, 100_001, 1000, "QueryConcurrency.QueueLimit")]
+    [InlineData(1, 100, 0, "QueryConcurrency.QueueTimeout")]
+    [InlineData(1, 100, 600_001, "QueryConcurrency.QueueTimeout")]
+    public void Validation_RefusesOutOfRange(int limit, int queueLimit, int timeoutMilliseconds, string named)
+    {
+        var options = new BeaconOptions();
+        options.QueryConcurrency.Limit = limit;
+        options.QueryConcurrency.QueueLimit = queueLimit;
+        options.QueryConcurrency.QueueTimeout = TimeSpan.FromMilliseconds(timeoutMilliseconds);
+
+        var result = new BeaconOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(named, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    /// <summary>The reasons of <c>beacon.query.rejected</c> measured on this host's meter.</summary>
+    private static MeterListener RejectedReasons(BeaconTestHost host, out List<string> rejected)
+    {
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+        var reasons = new List<string>();
+        var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "FrancisBeacon" && instrument.Meter.Scope == factory && instrument.Name == BeaconQueryMetrics.RejectedInstrumentName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "reason")
+                {
+                    lock (reasons)
+                    {
+                        reasons.Add((string)tag.Value!);
+                    }
+                }
+            }
+        });
+        listener.Start();
+        rejected = reasons;
+        return listener;
+    }
+
+    /// <summary>Releases the store's queries when a test ends, passed or failed, so the host can stop.</summary>
+    private sealed class ReleaseOnDispose(BlockingQueryHitStore store) : IDisposable
+    {
+        public void Dispose() => store.Release();
+    }
+}
