@@ -12,22 +12,21 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>
 /// The bound of <see cref="BeaconQueryConcurrencyOptions"/>: one <see cref="ConcurrencyLimiter"/> per process, shared by
 /// every query API group (the API, the dashboard's, share links'). Waiting requests hold no thread; a refusal is
-/// counted in <c>beacon.query.rejected</c> and logged (event 801) at most once a minute with the count since.
+/// counted in <c>beacon.query.rejected</c> and logged (event 801) through a <see cref="LogThrottle"/>.
 /// </summary>
 internal sealed partial class QueryConcurrencyGate : IDisposable
 {
     internal const int RetryAfterSeconds = 5;
-    private static readonly long LogEveryMilliseconds = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
 
     private readonly ConcurrencyLimiter? _limiter;
     private readonly TimeSpan _queueTimeout;
     private readonly BeaconQueryMetrics _metrics;
     private readonly ILogger<QueryConcurrencyGate> _logger;
-    private long _refusedSinceLog;
-    private long _nextLogAt = long.MinValue;
+    private readonly LogThrottle _logThrottle;
 
-    public QueryConcurrencyGate(IOptions<BeaconOptions> options, BeaconQueryMetrics metrics, ILogger<QueryConcurrencyGate> logger)
+    public QueryConcurrencyGate(IOptions<BeaconOptions> options, BeaconQueryMetrics metrics, ILogger<QueryConcurrencyGate> logger, TimeProvider time)
     {
+        _logThrottle = new LogThrottle(time);
         var limits = options.Value.QueryConcurrency;
         _queueTimeout = limits.QueueTimeout;
         _metrics = metrics;
@@ -88,12 +87,8 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
     private string Refuse(string reason)
     {
         _metrics.Rejected(reason);
-        var refused = Interlocked.Increment(ref _refusedSinceLog);
-        var now = Environment.TickCount64;
-        var next = Volatile.Read(ref _nextLogAt);
-        if (now >= next && Interlocked.CompareExchange(ref _nextLogAt, now + LogEveryMilliseconds, next) == next)
+        if (_logThrottle.Count() is var refused and > 0)
         {
-            refused = Interlocked.Exchange(ref _refusedSinceLog, 0);
             LogRefused(_logger, refused, reason);
         }
 

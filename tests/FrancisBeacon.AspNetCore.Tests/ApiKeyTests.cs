@@ -358,6 +358,31 @@ public sealed class ApiKeyTests
     }
 
     [Fact]
+    public async Task UnknownKeys_LoggedOnceAMinute_WithTheCount()
+    {
+        var logs = new CapturingLoggerProvider();
+        var clock = Clock();
+        await using var host = await HostAsync(clock: clock, services: s =>
+        {
+            s.AddSingleton<ILoggerProvider>(logs);
+            s.AddLogging(l => l.SetMinimumLevel(LogLevel.Trace));
+        });
+        string[] Lines() => [.. logs.Lines.Select(l => l.Text).Where(t => t.Contains("matched no configured entry", StringComparison.Ordinal))];
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var refused = await host.Client.SendAsync(Query("/beacon/api/v2/query", "a.example", BeaconTokens.CreateApiKey().Token), Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        Assert.StartsWith("1 beacon token(s) matched no configured entry (unknown or revoked), the latest of kind api_key;", Assert.Single(Lines()), StringComparison.Ordinal);
+        clock.Advance(TimeSpan.FromSeconds(61));
+        (await host.Client.SendAsync(Query("/beacon/api/v2/query", "a.example", BeaconTokens.CreateApiKey().Token), Ct)).Dispose();
+        Assert.Equal(2, Lines().Length);
+        Assert.StartsWith("20 beacon token(s)", Lines()[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Options_HoldOnlyHashes_AndAPastedTokenFailsStartWithoutEchoingIt()
     {
         var key = BeaconTokens.CreateApiKey();

@@ -13,6 +13,10 @@ namespace FrancisBeacon.AspNetCore;
 /// </summary>
 internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOptions> options, TimeProvider time, ILogger<BeaconTokenValidator> logger)
 {
+    // Anyone can send a made-up token, and the lines name no client: one line a minute with the count says as much.
+    private readonly LogThrottle _unknownLog = new(time);
+    private readonly LogThrottle _invalidConfigurationLog = new(time);
+
     public const string InvalidApiKey = "The API key is invalid, expired or revoked.";
     public const string InvalidShareLink = "The share link is invalid, expired or revoked.";
 
@@ -23,7 +27,7 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
         var match = Find(token, BeaconTokens.ApiKeyPrefix, keys.Count, i => keys[i].Hash);
         if (match < 0)
         {
-            UnknownToken(logger, BeaconTokenDefaults.ApiKeyKind);
+            LogUnknown(BeaconTokenDefaults.ApiKeyKind);
             return null;
         }
 
@@ -45,7 +49,7 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
         var match = Find(token, BeaconTokens.ShareLinkPrefix, links.Count, i => links[i].Hash);
         if (match < 0)
         {
-            UnknownToken(logger, BeaconTokenDefaults.ShareLinkKind);
+            LogUnknown(BeaconTokenDefaults.ShareLinkKind);
             return null;
         }
 
@@ -69,8 +73,20 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
         }
         catch (OptionsValidationException ex)
         {
-            InvalidConfiguration(logger, ex.Message);
+            if (_invalidConfigurationLog.Count() is var count and > 0)
+            {
+                InvalidConfiguration(logger, count, ex.Message);
+            }
+
             return null;
+        }
+    }
+
+    private void LogUnknown(string kind)
+    {
+        if (_unknownLog.Count() is var count and > 0)
+        {
+            UnknownToken(logger, count, kind);
         }
     }
 
@@ -120,11 +136,11 @@ internal sealed partial class BeaconTokenValidator(IOptionsMonitor<BeaconTokenOp
     [LoggerMessage(EventId = 7101, Level = LogLevel.Debug, Message = "Beacon {Kind} {Name} accepted.")]
     private static partial void Accepted(ILogger logger, string kind, string name);
 
-    [LoggerMessage(EventId = 7102, Level = LogLevel.Information, Message = "A beacon {Kind} token matched no configured entry (unknown or revoked).")]
-    private static partial void UnknownToken(ILogger logger, string kind);
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Information, Message = "{Count} beacon token(s) matched no configured entry (unknown or revoked), the latest of kind {Kind}; logged at most once a minute.")]
+    private static partial void UnknownToken(ILogger logger, long count, string kind);
 
-    [LoggerMessage(EventId = 7104, Level = LogLevel.Error, Message = "The beacon token configuration is invalid, so no API key or share link is accepted: {Problems}")]
-    private static partial void InvalidConfiguration(ILogger logger, string problems);
+    [LoggerMessage(EventId = 7104, Level = LogLevel.Error, Message = "The beacon token configuration is invalid, so no API key or share link is accepted ({Count} request(s) refused since the last line; logged at most once a minute): {Problems}")]
+    private static partial void InvalidConfiguration(ILogger logger, long count, string problems);
 
     [LoggerMessage(EventId = 7103, Level = LogLevel.Information, Message = "Beacon {Kind} {Name} was refused: it expired at {ExpiresAt:O}.")]
     private static partial void Expired(ILogger logger, string kind, string name, DateTimeOffset expiresAt);
