@@ -74,4 +74,53 @@ public sealed class DashboardPanelStatesInBrowserTests(ChromiumFixture chromium,
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#site option').length >= 1");
         Assert.Empty(problems);
     }
+
+    /// <summary>
+    /// A 503 (the server's query slots full, or the store briefly away) is asked again after its Retry-After: a panel
+    /// whose first answer was a 503 fills in without an error; one that keeps getting 503s shows the error after two retries.
+    /// </summary>
+    [Fact]
+    public async Task A503_IsRetriedAfterRetryAfter_ThenLoadsOrShowsTheError()
+    {
+        await using var context = await chromium.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var problems = new List<string>();
+        page.PageError += (_, error) => problems.Add("page error: " + error);
+        var countries = 0;
+        var browsers = 0;
+        await page.RouteAsync("**/api/v2/query*", async route =>
+        {
+            var body = route.Request.PostData ?? string.Empty;
+            var busy = new RouteFulfillOptions
+            {
+                Status = 503,
+                ContentType = "application/json",
+                Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                Body = """{"error":"Too many queries are running or waiting; try again shortly.","field":"store"}""",
+            };
+            if (body.Contains("\"visit:country\"", StringComparison.Ordinal) && Interlocked.Increment(ref countries) == 1)
+            {
+                await route.FulfillAsync(busy);
+            }
+            else if (body.Contains("\"visit:browser\"", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref browsers);
+                await route.FulfillAsync(busy);
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+
+        await page.GotoAsync(site.Dashboard + "?period=30d&site=" + DashboardSite.Site);
+
+        await page.WaitForSelectorAsync("#panel-locations[data-loaded=true]:not(.error)");
+        Assert.True(await page.Locator("#panel-locations tbody button.row-filter").CountAsync() > 0);
+        Assert.Equal(2, Volatile.Read(ref countries));
+        await page.WaitForSelectorAsync("#panel-devices.error");
+        Assert.Contains("Too many queries", await page.TextContentAsync("#panel-devices .status") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Equal(3, Volatile.Read(ref browsers));
+        Assert.Empty(problems);
+    }
 }

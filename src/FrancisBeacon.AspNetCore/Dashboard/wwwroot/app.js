@@ -142,9 +142,25 @@
 
   // ---------------------------------------------------------------- API
 
+  // A 503 (too many queries running on the server, or the store briefly unavailable) is asked again after its
+  // Retry-After (1-30 s, 5 when absent), at most API_RETRIES times, unless the request was abandoned meanwhile.
+  var API_RETRIES = 2;
+
+  function wait(ms, signal) {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(resolve, ms);
+      if (signal) {
+        signal.addEventListener("abort", function () {
+          clearTimeout(timer);
+          reject(new DOMException("Aborted", "AbortError"));
+        }, { once: true });
+      }
+    });
+  }
+
   // The one place that talks to the API (share-link tokens and other headers belong here). With accept "text/csv"
   // the answer is the response's text (the API's own CSV), otherwise its JSON.
-  function api(path, body, signal, accept) {
+  function api(path, body, signal, accept, attempt) {
     var init = { headers: { Accept: accept || "application/json" }, credentials: "same-origin", signal: signal };
     if (body !== undefined) {
       init.method = "POST";
@@ -152,6 +168,12 @@
       init.body = JSON.stringify(body);
     }
     return fetch("api/" + path, init).then(function (response) {
+      attempt = attempt || 0;
+      if (response.status === 503 && attempt < API_RETRIES && !(signal && signal.aborted)) {
+        var seconds = parseInt(response.headers.get("Retry-After"), 10);
+        seconds = Math.min(Math.max(isNaN(seconds) ? 5 : seconds, 1), 30);
+        return wait(seconds * 1000, signal).then(function () { return api(path, body, signal, accept, attempt + 1); });
+      }
       if (accept && response.ok) { return response.text(); }
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (!response.ok) {
