@@ -25,10 +25,10 @@ public static class BeaconEndpointRouteBuilderExtensions
         group.AddEndpointFilter<LocalRequestsOnlyFilter>();
         group.AddEndpointFilter<StoreUnavailableFilter>();
         group.AddEndpointFilter(new QueryDurationFilter(endpoints.ServiceProvider.GetRequiredService<BeaconQueryMetrics>(), pattern));
-        group.MapGet("/stats", StatsEndpoint.HandleAsync).AddEndpointFilter<QueryConcurrencyFilter>();
-        group.MapPost("/v2/query", QueryEndpoint.HandleAsync).AddEndpointFilter<QueryConcurrencyFilter>();
+        group.MapGet("/stats", StatsEndpoint.HandleAsync);
+        group.MapPost("/v2/query", QueryEndpoint.HandleAsync);
         group.MapGet("/export", ExportEndpoint.HandleAsync);
-        group.MapGet("/realtime", ExportEndpoint.RealtimeAsync).AddEndpointFilter<QueryConcurrencyFilter>();
+        group.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
         group.MapGet("/sites", SitesEndpoint.Handle);
         group.MapGet("/bots", (HttpContext context, BotLog log, SiteResolver sites) =>
         {

@@ -80,7 +80,7 @@ internal static class ExportEndpoint
         await WriteAsync(output, buffer.ToString(), ct);
     }
 
-    public static async Task<IResult> RealtimeAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    public static async Task<IResult> RealtimeAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, QueryConcurrencyGate gate)
     {
         ResolvedSite site;
         try
@@ -93,9 +93,20 @@ internal static class ExportEndpoint
         }
 
         var now = time.GetUtcNow();
-        var result = await store.QueryAsync(
-            new HitQuery { SiteId = site.Id, From = now.AddMinutes(-5), To = now.AddSeconds(1), TimeZone = site.TimeZone, Metrics = [HitMetric.Visitors] },
-            context.RequestAborted);
+        var (slot, refused) = await gate.EnterAsync(context.RequestAborted);
+        if (refused is not null)
+        {
+            return QueryConcurrencyGate.Refusal(context);
+        }
+
+        AggregateResult result;
+        using (slot)
+        {
+            result = await store.QueryAsync(
+                new HitQuery { SiteId = site.Id, From = now.AddMinutes(-5), To = now.AddSeconds(1), TimeZone = site.TimeZone, Metrics = [HitMetric.Visitors] },
+                context.RequestAborted);
+        }
+
         return Results.Json(new RealtimeResponse(site.Id, result.Rows.Count > 0 ? (long)result.Rows[0].Metrics[0] : 0), StatsJsonContext.Default.RealtimeResponse);
     }
 

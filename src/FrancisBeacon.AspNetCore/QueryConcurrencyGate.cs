@@ -11,7 +11,9 @@ namespace FrancisBeacon.AspNetCore;
 
 /// <summary>
 /// The bound of <see cref="BeaconQueryConcurrencyOptions"/>: one <see cref="ConcurrencyLimiter"/> per process, shared by
-/// every query API group (the API, the dashboard's, share links'). Waiting requests hold no thread; a refusal is
+/// every query API group (the API, the dashboard's, share links'). The handlers take a slot only around their store
+/// queries — after the request is read and validated, released before the answer is written — so a client sending or
+/// reading slowly never holds one. Waiting requests hold no thread; a refusal is
 /// counted in <c>beacon.query.rejected</c> and logged (event 801) through a <see cref="LogThrottle"/>.
 /// </summary>
 internal sealed partial class QueryConcurrencyGate : IDisposable
@@ -95,30 +97,18 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
         return reason;
     }
 
+    /// <summary>The answer to a refused request: <c>503</c>, <c>Retry-After</c> and a JSON error naming the store.</summary>
+    public static IResult Refusal(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Json(
+            new StatsError("Too many queries are running or waiting; try again shortly.", "store"),
+            StatsJsonContext.Default.StatsError,
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
     public void Dispose() => _limiter?.Dispose();
 
     [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "Query API: {Count} request(s) answered 503 because too many queries were running or waiting (latest: {Reason}); see QueryConcurrency in docs/configuration.md. Logged at most once a minute")]
     private static partial void LogRefused(ILogger logger, long count, string reason);
-}
-
-/// <summary>Runs a query API endpoint only inside a <see cref="QueryConcurrencyGate"/> slot; a refusal is a 503.</summary>
-internal sealed class QueryConcurrencyFilter(QueryConcurrencyGate gate) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var (lease, refused) = await gate.EnterAsync(context.HttpContext.RequestAborted);
-        if (refused is not null)
-        {
-            context.HttpContext.Response.Headers.RetryAfter = QueryConcurrencyGate.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Json(
-                new StatsError("Too many queries are running or waiting; try again shortly.", "store"),
-                StatsJsonContext.Default.StatsError,
-                statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        using (lease)
-        {
-            return await next(context);
-        }
-    }
 }

@@ -14,7 +14,7 @@ internal static class StatsEndpoint
     public const int DefaultPageLimit = 10;
     public const int MaxPageLimit = 1000;
 
-    public static async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    public static async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, QueryConcurrencyGate gate)
     {
         var query = context.Request.Query;
         try
@@ -45,14 +45,24 @@ internal static class StatsEndpoint
                 Metrics = [HitMetric.Visitors, HitMetric.Pageviews],
             };
             var ct = context.RequestAborted;
-            var totals = await store.QueryAsync(
-                baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit] },
-                ct);
-            var pages = await store.QueryAsync(baseQuery with { Dimensions = [HitDimension.Page], Limit = limit }, ct);
-            var entries = await store.QueryAsync(
-                baseQuery with { Metrics = [HitMetric.Visits, HitMetric.Visitors, HitMetric.BounceRate], Dimensions = [HitDimension.EntryPage], Limit = limit },
-                ct);
-            var days = await store.QueryAsync(baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits], Dimensions = [HitDimension.Day] }, ct);
+            var (slot, refused) = await gate.EnterAsync(ct);
+            if (refused is not null)
+            {
+                return QueryConcurrencyGate.Refusal(context);
+            }
+
+            AggregateResult totals, pages, entries, days;
+            using (slot)
+            {
+                totals = await store.QueryAsync(
+                    baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit] },
+                    ct);
+                pages = await store.QueryAsync(baseQuery with { Dimensions = [HitDimension.Page], Limit = limit }, ct);
+                entries = await store.QueryAsync(
+                    baseQuery with { Metrics = [HitMetric.Visits, HitMetric.Visitors, HitMetric.BounceRate], Dimensions = [HitDimension.EntryPage], Limit = limit },
+                    ct);
+                days = await store.QueryAsync(baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits], Dimensions = [HitDimension.Day] }, ct);
+            }
 
             var byDay = days.Rows.ToDictionary(r => r.Dimensions[0], StringComparer.Ordinal);
             var series = new List<StatsDay>();

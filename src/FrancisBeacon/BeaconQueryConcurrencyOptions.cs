@@ -8,7 +8,8 @@ namespace FrancisBeacon;
 /// after <see cref="QueueTimeout"/>, they are answered <c>503</c> with <c>Retry-After</c>.
 /// </summary>
 /// <remarks>
-/// Exports (<c>export</c>) are not counted: they stream rows for as long as the client reads, and would hold a slot
+/// A request holds its slot only while the store answers its queries: not while its body arrives or its answer is
+/// written, so a slow client holds none. Exports (<c>export</c>) are not counted: they stream rows for as long as the client reads, and would hold a slot
 /// for minutes. The bound is per process; instances behind a load balancer each have their own.
 /// </remarks>
 public sealed class BeaconQueryConcurrencyOptions

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FrancisBeacon.AspNetCore.Tests;
@@ -16,7 +18,7 @@ public sealed class QueryConcurrencyTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Task<BeaconTestHost> HostAsync(BlockingQueryHitStore store, int limit, int queueLimit, TimeSpan? queueTimeout = null) =>
+    private static Task<BeaconTestHost> HostAsync(BlockingQueryHitStore store, int limit, int queueLimit, TimeSpan? queueTimeout = null, Action<IServiceCollection>? services = null) =>
         BeaconTestHost.StartAsync(
             o =>
             {
@@ -24,7 +26,8 @@ public sealed class QueryConcurrencyTests
                 o.QueryConcurrency.QueueLimit = queueLimit;
                 o.QueryConcurrency.QueueTimeout = queueTimeout ?? TimeSpan.FromMinutes(1);
             },
-            store: b => b.UseStore(_ => store));
+            store: b => b.UseStore(_ => store),
+            services: services);
 
     /// <summary>Bounded, so a request that should have been refused but reached the blocked store fails the test.</summary>
     private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(20);
@@ -199,6 +202,41 @@ public sealed class QueryConcurrencyTests
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
     }
 
+    /// <summary>
+    /// The slot is taken after the body is read: a client that sends its query slowly (or never finishes it) holds
+    /// nothing, so one slow sender cannot lock everyone out of a one-slot server.
+    /// </summary>
+    [Fact]
+    public async Task SlowBody_HoldsNoSlot()
+    {
+        var store = new BlockingQueryHitStore();
+        store.Release();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await HostAsync(store, limit: 1, queueLimit: 0, services: s => s.AddSingleton<IStartupFilter>(new SignalOnSlowRequest(arrived)));
+        var gate = host.Services.GetRequiredService<QueryConcurrencyGate>();
+        var pipe = new System.IO.Pipelines.Pipe();
+        using var stalled = new CancellationTokenSource();
+        using var slowContent = new StreamContent(pipe.Reader.AsStream());
+        slowContent.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var slowRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(QueryPath, UriKind.Relative)) { Content = slowContent };
+        slowRequest.Headers.Add(SignalOnSlowRequest.Header, "1");
+        var slow = host.Client.SendAsync(slowRequest, stalled.Token);
+        await pipe.Writer.WriteAsync("{\"site_id\":\"localhost\","u8.ToArray(), Ct); // and then nothing more
+
+        // The slow request is in the endpoint's pipeline (a slot taken before the body is read would be taken by now).
+        await arrived.Task.WaitAsync(AnswerWithin, Ct);
+        await Task.Delay(200, Ct);
+        Assert.False(slow.IsCompleted);
+        using (var other = await QueryAsync(host))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        }
+
+        Assert.Equal(0, gate.Queued);
+        await stalled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+    }
+
     [Fact]
     public void Default_IsHalfTheProcessors_AtLeastOne()
     {
@@ -256,6 +294,26 @@ public sealed class QueryConcurrencyTests
         listener.Start();
         rejected = reasons;
         return listener;
+    }
+
+    /// <summary>Signals when a request carrying <see cref="Header"/> has reached the app's middleware.</summary>
+    private sealed class SignalOnSlowRequest(TaskCompletionSource arrived) : IStartupFilter
+    {
+        public const string Header = "X-Slow-Sender";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.ContainsKey(Header))
+                {
+                    arrived.TrySetResult();
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     /// <summary>Releases the store's queries when a test ends, passed or failed, so the host can stop.</summary>

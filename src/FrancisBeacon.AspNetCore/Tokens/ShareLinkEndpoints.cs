@@ -37,9 +37,9 @@ internal static class ShareLinkEndpoints
         api.ExcludeFromDescription();
         api.AddEndpointFilter<ShareTokenFilter>();
         api.AddEndpointFilter<StoreUnavailableFilter>();
-        api.MapGet("/stats", StatsEndpoint.HandleAsync).AddEndpointFilter<QueryConcurrencyFilter>();
-        api.MapPost("/v2/query", QueryEndpoint.HandleAsync).AddEndpointFilter<QueryConcurrencyFilter>();
-        api.MapGet("/realtime", ExportEndpoint.RealtimeAsync).AddEndpointFilter<QueryConcurrencyFilter>();
+        api.MapGet("/stats", StatsEndpoint.HandleAsync);
+        api.MapPost("/v2/query", QueryEndpoint.HandleAsync);
+        api.MapGet("/realtime", ExportEndpoint.RealtimeAsync);
         api.MapGet("/sites", SitesEndpoint.Handle);
     }
 
