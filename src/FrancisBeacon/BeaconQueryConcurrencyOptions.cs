@@ -29,6 +29,8 @@ public sealed class BeaconQueryConcurrencyOptions
     /// <summary>How many requests may wait for a slot (0–100 000); one more is answered <c>503</c> at once. Default: 100.</summary>
     public int QueueLimit { get; set; } = 100;
 
-    /// <summary>How long a request waits for a slot before it is answered <c>503</c> (1 ms to 10 minutes). Default: 30 seconds.</summary>
-    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a request waits for a slot before it is answered <c>503</c> (1 ms to 10 minutes). Default: 10 seconds: an interactive
+    /// caller learns that the server is busy (and the dashboard asks again after <c>Retry-After</c>) rather than waiting on.
+    /// </summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -242,7 +242,7 @@ public sealed class QueryConcurrencyTests
     {
         Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new BeaconOptions().QueryConcurrency.Limit);
         Assert.Equal(100, new BeaconOptions().QueryConcurrency.QueueLimit);
-        Assert.Equal(TimeSpan.FromSeconds(30), new BeaconOptions().QueryConcurrency.QueueTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), new BeaconOptions().QueryConcurrency.QueueTimeout);
     }
 
     [Theory]
