@@ -12,8 +12,9 @@ namespace FrancisBeacon;
 /// </summary>
 /// <remarks>
 /// A request holds its slot only while the store answers its queries: not while its body arrives or its answer is
-/// written, so a slow client holds none. Exports (<c>export</c>) are not counted: they stream rows for as long as the client reads, and would hold a slot
-/// for minutes. The bound is per process; instances behind a load balancer each have their own.
+/// written, so a slow client holds none. Exports (<c>export</c>) are not counted: they stream rows for as long as the
+/// client reads, and would hold a slot for minutes. The bound is per process; instances behind a load balancer each
+/// have their own.
 /// </remarks>
 public sealed class BeaconQueryConcurrencyOptions
 {
@@ -29,8 +30,10 @@ public sealed class BeaconQueryConcurrencyOptions
     /// <summary>How many requests may wait for a slot (0–100 000); one more is answered <c>503</c> at once. Default: 100.</summary>
     public int QueueLimit { get; set; } = 100;
 
-    /// <summary>How long a request waits for a slot before it is answered <c>503</c> (1 ms to 10 minutes). Default: 10 seconds: an interactive
-    /// caller learns that the server is busy (and the dashboard asks again after <c>Retry-After</c>) rather than waiting on.
+    /// <summary>
+    /// How long a request waits for a slot before it is answered <c>503</c> (1 ms to 10 minutes). Default: 10 seconds:
+    /// an interactive caller learns that the server is busy (and the dashboard asks again after <c>Retry-After</c>)
+    /// rather than waiting on.
     /// </summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -136,6 +136,17 @@ count_rows() {
 # A log's lines counted by level and event id (the console logger's "info: Category[id]" heads), indented.
 log_lines() { grep -oE '^(trce|dbug|info|warn|fail|crit): [A-Za-z0-9_.]+\[[0-9]+\]' "$1" | sort | uniq -c | sed 's/^/  /'; }
 
+# wrk_counts < WRK_OUTPUT: "answered2xx requests non2xx socket-errors" (the last "none" without any). wrk's "requests"
+# are the answers it read in full; a request cut off by the server's exit is a socket error (read/connect), never a request.
+wrk_counts() {
+  local out requests non2xx errors
+  out=$(cat)
+  requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out"); requests=${requests:-0}
+  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' <<<"$out"); non2xx=${non2xx:-0}
+  errors=$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' <<<"$out")
+  echo "$((requests - non2xx)) $requests $non2xx ${errors:-none}"
+}
+
 # run_wrk LABEL URL [wrk args...]: prints one result line, appends answered-2xx count to $accepted_file
 UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0'
 browser_headers=(-H "User-Agent: $UA" -H "Accept-Language: en-GB,en;q=0.8" -H "Accept: image/avif,image/webp,image/png,*/*;q=0.8"
@@ -146,10 +157,9 @@ run_wrk() {
   local label=$1 url=$2; shift 2
   local before=0; [ -n "${server_pid:-}" ] && before=$(cpu_ticks "$server_pid")
   local out; out=$(wrk --latency "$@" "$url")
-  local requests non2xx rps p50 p99 errors
-  requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
-  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' <<<"$out"); non2xx=${non2xx:-0}
-  errors=$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' <<<"$out")
+  local answered requests non2xx rps p50 p99 errors
+  read -r answered requests non2xx errors < <(wrk_counts <<<"$out")
+  [ "$errors" = none ] && errors=''
   rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   # The server's CPU time per request (user + system, all its threads: requests, writer, GC, JIT, rollups).
@@ -160,7 +170,7 @@ run_wrk() {
   last_cpu=${cpu:-0}
   printf '%-34s %10s req/s  p50 %-8s p99 %-8s non-2xx %s%s %s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "${cpu:+  server CPU ${cpu} us/req}" "${errors:+socket errors: $errors}"
   last_rps=$rps
-  [ -n "${accepted_file:-}" ] && echo $((requests - non2xx)) >>"$accepted_file"
+  [ -n "${accepted_file:-}" ] && echo "$answered" >>"$accepted_file"
   return 0
 }
 
@@ -189,12 +199,11 @@ paced_run() {
   local label=$1 url=$2 target=$3 delay=4 c reached
   c=$(( (target * delay + 999) / 1000 )); [ "$c" -lt "$threads" ] && c=$threads
   for _ in 1 2; do
-    local out requests non2xx
+    local out answered
     out=$(WRK_DELAY_MS=$delay wrk -t "$threads" -c "$c" -d 3 -s tests/benchmarks/paced.lua "${browser_headers[@]}" "$url")
     # The calibration's hits are stored too: count them as answered, or the rows count would hide as many losses.
-    requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
-    non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' <<<"$out")
-    [ -n "${accepted_file:-}" ] && echo $((${requests:-0} - ${non2xx:-0})) >>"$accepted_file"
+    read -r answered _ < <(wrk_counts <<<"$out")
+    [ -n "${accepted_file:-}" ] && echo "$answered" >>"$accepted_file"
     reached=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
     [ -n "$reached" ] || break
     # Within 5 % of the target: keep C; otherwise scale it by target / reached.
@@ -314,16 +323,6 @@ kill_bench() { # durable: "" or a spool dir
   done
 }
 
-# wrk_counts FILE: "answered2xx requests non2xx socket-errors" from a wrk output. wrk's "requests" are the answers
-# it read in full; a request cut off by the server's exit is a socket error (read/connect), never a request.
-wrk_counts() {
-  local requests non2xx errors
-  requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$1"); requests=${requests:-0}
-  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' "$1"); non2xx=${non2xx:-0}
-  errors=$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' "$1")
-  echo "$((requests - non2xx)) $requests $non2xx ${errors:-none}"
-}
-
 sigterm_bench() {
   for store in ${STORES:-sqlite postgresql}; do
     local db="$work/sigterm-$store.db" schema="beacon_sigterm_$$" args=("$sample")
@@ -343,7 +342,7 @@ sigterm_bench() {
     local stop_s; stop_s=$(bc <<<"$(date +%s.%N) - $t0")
     wait "$wrk_pid" || true
     local answered requests non2xx errors rows
-    read -r answered requests non2xx errors < <(wrk_counts "$work/sigterm-$store.wrk")
+    read -r answered requests non2xx errors < <(wrk_counts <"$work/sigterm-$store.wrk")
     rows=$(count_rows "$store" "$db" "$schema")
     printf 'exit code %s, stopped in %.1f s; wrk: %s answered (%s non-2xx), socket errors: %s\n' "$code" "$stop_s" "$requests" "$non2xx" "$errors"
     echo "stored rows: $rows; answered 2xx: $answered (rows may exceed it by requests the server answered after wrk gave up on them)"
@@ -414,7 +413,7 @@ stall_bench() {
     [ -n "$counters_pid" ] && { kill -TERM "$counters_pid" 2>/dev/null || true; wait "$counters_pid" 2>/dev/null || true; }
     stop_app "$pid"
     local answered requests non2xx errors rows dropped_log dropped_meter=''
-    read -r answered requests non2xx errors < <(wrk_counts "$work/stall-$mode.wrk")
+    read -r answered requests non2xx errors < <(wrk_counts <"$work/stall-$mode.wrk")
     rows=$(count_rows sqlite "$db")
     dropped_log=$(sed -n 's/.*; \([0-9]*\) hits were turned away while it was full.*/\1/p' "$work/stall-$mode.out" | paste -sd+ | bc)
     if [ -s "$work/stall-$mode.csv" ]; then
@@ -457,7 +456,7 @@ outage_bench() {
   awk '{k=$2" "$3; if (k!=last) {print "  healthz from " $1 "s: " $2 " (HTTP " $3 ")"; last=k}}' "$health"
   stop_app "$pid"
   local answered requests non2xx errors rows
-  read -r answered requests non2xx errors < <(wrk_counts "$work/outage.wrk")
+  read -r answered requests non2xx errors < <(wrk_counts <"$work/outage.wrk")
   rows=$(count_rows postgresql '' "$schema")
   echo "wrk: $(sed -n 's/^Requests\/sec: *//p' "$work/outage.wrk") req/s, latency $(awk '$1=="Latency" {print "avg " $2 ", max " $4}' "$work/outage.wrk"), socket errors: $errors"
   echo "stored rows: $rows; answered 2xx: $answered; non-2xx: $non2xx"
