@@ -32,6 +32,7 @@ public static class BeaconErasureEndpointRouteBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(authorizationPolicy);
         BeaconServiceChecks.EnsureServices(endpoints.ServiceProvider);
         return endpoints.MapDelete(pattern.TrimEnd('/') + "/hits", ErasureEndpoint.HandleAsync)
+            .AddEndpointFilter<StoreUnavailableFilter>()
             .RequireAuthorization(authorizationPolicy)
             .ExcludeFromDescription();
     }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace FrancisBeacon.AspNetCore;
 
-/// <summary>A queued hit with the memory it was charged.</summary>
-internal readonly record struct QueuedHit(Hit Hit, int Bytes, SpoolSegment? Segment = null);
+/// <summary>
+/// A queued hit with the memory it was charged; or, when <paramref name="Flushed"/> is set, no hit but a flush marker
+/// (<see cref="HitQueue.TryEnqueueFlush"/>), completed by the writer once every hit queued before it is stored.
+/// </summary>
+internal readonly record struct QueuedHit(Hit Hit, int Bytes, SpoolSegment? Segment = null, TaskCompletionSource? Flushed = null);
 
 /// <summary>Whether <see cref="HitQueue.TryEnqueue"/> took the hit.</summary>
 internal enum EnqueueResult
@@ -131,6 +134,24 @@ internal sealed partial class HitQueue : IDisposable
         _metrics.Received();
         EndEpisodeIfRoomAgain();
         return EnqueueResult.Queued;
+    }
+
+    /// <summary>
+    /// Queues a flush marker behind every hit queued so far and wakes the writer, which completes
+    /// <paramref name="flushed"/> once those hits are stored (a channel keeps its order: every hit whose
+    /// <see cref="TryEnqueue"/> returned before this call is ahead of the marker). The marker holds no place in the
+    /// queue's bounds. Returns <see langword="false"/> when the queue is closed.
+    /// </summary>
+    public bool TryEnqueueFlush(TaskCompletionSource flushed)
+    {
+        if (_completed || !_channel.Writer.TryWrite(new QueuedHit(null!, 0, null, flushed)))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _unread);
+        _wake.Set();
+        return true;
     }
 
     /// <summary>

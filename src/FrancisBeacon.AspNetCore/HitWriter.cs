@@ -21,6 +21,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     // 64 MiB queue holds about 3.5 s of traffic, so a longer pause after a transient failure (SQLITE_BUSY) would drop
     // hits the store could have taken (docs/storage.md, "Writing while the rollups are kept").
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+    private const string StoppedFirst = "The beacon stopped before the hits accepted ahead of this call were all stored.";
     private readonly IServiceProvider _services;
     private readonly HitQueue _queue;
     private readonly HitSpool _spool;
@@ -31,9 +32,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private readonly int _maxBacklogBatch;
     private readonly TimeSpan _flushInterval;
     private readonly CancellationTokenSource _abort = new();
+    // Flush markers taken with the current batch (writer thread only): completed once the batch is stored.
+    private readonly List<TaskCompletionSource> _flushes = [];
     private IHitStore? _store;
     private Task? _loop;
     private int _consecutiveFailures;
+    private volatile bool _gaveUp;
     private int _refusedLogged;
 
     /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
@@ -117,9 +121,17 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         var lost = 0;
         while (_queue.Reader.TryRead(out var left))
         {
+            if (left.Flushed is not null)
+            {
+                _flushes.Add(left.Flushed);
+                continue;
+            }
+
             _queue.Release(1, left.Bytes);
             lost++;
         }
+
+        FailFlushes();
 
         _spool.Dispose();
         if (lost > 0 && _spool.Enabled)
@@ -134,6 +146,39 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     }
 
     public void Dispose() => _abort.Dispose();
+
+    /// <summary>
+    /// Completes once every hit accepted before the call is stored (written, or given up on as the writer does
+    /// for a hit the store refuses), so that an erasure that follows also covers them. Completes at once when the
+    /// writer was never started. Faults with a <see cref="TimeoutException"/> when that takes longer than
+    /// <paramref name="timeout"/> (a store that is down: the hits stay queued) or the beacon stops first without
+    /// storing them (they are spooled or dropped).
+    /// </summary>
+    public async Task FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_loop is null)
+        {
+            return;
+        }
+
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Stopping (the queue is closed): no marker, but the loop's final drain stores everything queued; wait for it.
+        var done = !_loop.IsCompleted && _queue.TryEnqueueFlush(flushed) ? flushed.Task : _loop;
+        try
+        {
+            await done.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex) when (!done.IsCompleted)
+        {
+            throw new TimeoutException(
+                $"The hits accepted before this call were not all stored within {timeout.TotalSeconds:0.#} s (the store is failing or far behind; {_queue.Count} hits are queued).", ex);
+        }
+
+        if (done == _loop && _gaveUp)
+        {
+            throw new TimeoutException(StoppedFirst);
+        }
+    }
 
     private void Run()
     {
@@ -154,7 +199,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 {
                     TakeInto(batch, segments, queued, ref batchBytes, _maxBatch - batch.Count);
                     var remaining = deadline - _time.GetUtcNow();
-                    if (due || batch.Count >= _maxBatch || remaining <= TimeSpan.Zero || _queue.IsCompleted)
+                    if (due || _flushes.Count > 0 || batch.Count >= _maxBatch || remaining <= TimeSpan.Zero || _queue.IsCompleted)
                     {
                         break;
                     }
@@ -173,6 +218,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
                 if (batch.Count == 0)
                 {
+                    CompleteFlushes();
                     if (_queue.IsCompleted)
                     {
                         break; // completed and drained
@@ -193,10 +239,13 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
                 batch.Clear();
                 segments.Clear();
                 batchBytes = 0;
+                CompleteFlushes();
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
+            _gaveUp = true;
+            FailFlushes();
             if (batch.Count > 0)
             {
                 _queue.Release(batch.Count, batchBytes);
@@ -219,12 +268,39 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         _queue.Take(queued, max);
         foreach (var hit in queued)
         {
+            if (hit.Flushed is not null)
+            {
+                _flushes.Add(hit.Flushed); // completed after this batch is stored: it holds every hit queued before the marker
+                continue;
+            }
+
             batch.Add(hit.Hit);
             segments.Add(hit.Segment);
             batchBytes += hit.Bytes;
         }
 
         queued.Clear();
+    }
+
+    private void CompleteFlushes()
+    {
+        foreach (var flushed in _flushes)
+        {
+            flushed.TrySetResult();
+        }
+
+        _flushes.Clear();
+    }
+
+    /// <summary>The beacon stopped before the hits ahead of these markers were stored.</summary>
+    private void FailFlushes()
+    {
+        foreach (var flushed in _flushes)
+        {
+            flushed.TrySetException(new TimeoutException(StoppedFirst));
+        }
+
+        _flushes.Clear();
     }
 
     /// <summary>

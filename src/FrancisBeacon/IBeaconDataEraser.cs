@@ -8,9 +8,11 @@ namespace FrancisBeacon;
 /// <remarks>
 /// <para>The store deletes the raw hits in the range and everything it derived from them (for example rollup
 /// tables), inside its <see cref="Storage.IHitStore.PurgeAsync"/> (called with
-/// <see cref="Storage.HitRange.IncludeDerivedData"/> set). Hits still waiting in the in-memory queue (at most
-/// one <see cref="BeaconOptions.FlushInterval"/>) are written after the call; erase again after that interval to be
-/// sure nothing of a removed site remains.</para>
+/// <see cref="Storage.HitRange.IncludeDerivedData"/> set). Before that it waits until every hit the beacon accepted
+/// before the call is stored (the write queue, a batch being retried, hits replayed from the durable spool at
+/// start), so the deletion covers them too; hits accepted after the call are new data. When the store cannot take
+/// them within 30 seconds (it is down) the call throws a <see cref="TimeoutException"/> and deletes nothing (over
+/// HTTP: <c>503</c> with <c>Retry-After</c>).</para>
 /// <para>Every call is logged at Information level with the site, range and count (event id 510).</para>
 /// </remarks>
 public interface IBeaconDataEraser

@@ -27,16 +27,17 @@ public sealed class ErasureTests
         new() { SiteId = "b.example", Path = "/1", Timestamp = Day1.AddDays(1) },
     ];
 
-    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null) =>
+    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null, IHitStore? store = null) =>
         BeaconTestHost.StartAsync(
             o =>
             {
                 o.Sites.Add(new BeaconSiteOptions { Id = "a.example", TimeZone = "Europe/Berlin" });
                 o.Sites.Add(new BeaconSiteOptions { Id = "b.example" });
             },
-            store: b => b.UseInMemory(),
+            store: b => store is null ? b.UseInMemory() : b.UseStore(_ => store),
             map: map ?? (app =>
             {
+                app.UseBeacon();
                 app.UseAuthentication();
                 app.UseAuthorization();
                 app.MapBeaconApi("/beacon/api");
@@ -158,6 +159,112 @@ public sealed class ErasureTests
 
         Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, response.StatusCode.ToString());
         Assert.Equal(4, (await BeaconTestHost.ReadAllAsync(host.Store)).Count);
+    }
+
+    [Fact]
+    public async Task Erase_HitsAcceptedButNotYetStored_AreStoredFirstAndErasedWithTheRest()
+    {
+        // The store is slow (a backlog, a batch being retried): the beacon has answered these hits, the writer has
+        // not stored them yet. The erasure must cover them, not purge first and let them be written after it.
+        var gate = new BlockingHitStore();
+        await gate.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: gate);
+        for (var i = 0; i < 5; i++)
+        {
+            using var hit = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString($"https://a.example/queued{i}"), Ct);
+            Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        }
+
+        using var other = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://b.example/kept"), Ct);
+        var eraser = host.Services.GetRequiredService<IBeaconDataEraser>();
+
+        var erasing = eraser.EraseSiteAsync("a.example", Ct).AsTask();
+        try
+        {
+            await Task.Delay(300, Ct);
+            Assert.False(erasing.IsCompleted, "the erasure purged while accepted hits were still waiting to be stored");
+            Assert.Equal(4, gate.Inner.Count);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        var deleted = await erasing.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(3 + 5, deleted);
+        var left = await BeaconTestHost.ReadAllAsync(gate.Inner);
+        Assert.DoesNotContain(left, h => h.SiteId == "a.example");
+        Assert.Equal(["/1", "/kept"], left.Select(h => h.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Erase_NothingQueued_TheWriterAnswersTheFlushAtOnce()
+    {
+        await using var host = await StartAsync("admin");
+        await SeedAsync(host);
+        var eraser = (BeaconDataEraser)host.Services.GetRequiredService<IBeaconDataEraser>();
+        eraser.WriteTimeout = TimeSpan.FromSeconds(5); // a flush marker the idle writer never answered would throw
+
+        for (var i = 0; i < 3; i++)
+        {
+            await eraser.EraseAsync("a.example", Day1.AddDays(i), Day1.AddDays(i + 1), Ct);
+        }
+
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(host.Store)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Delete_StoreCannotTakeTheQueuedHits_Answers503AndErasesNothing()
+    {
+        var gate = new BlockingHitStore();
+        await gate.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: gate);
+        ((BeaconDataEraser)host.Services.GetRequiredService<IBeaconDataEraser>()).WriteTimeout = TimeSpan.FromMilliseconds(300);
+        using (var hit = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://a.example/queued"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        }
+
+        try
+        {
+            using var response = await host.Client.DeleteAsync("/beacon/api/hits?site_id=a.example", Ct);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("5", response.Headers.RetryAfter?.ToString());
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("store", json.RootElement.GetProperty("field").GetString());
+            Assert.Equal(4, gate.Inner.Count); // nothing deleted
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        await host.WaitForHitsAsync(5);
+        Assert.Equal(3 + 1, (await BeaconTestHost.ReadAllAsync(gate.Inner)).Count(h => h.SiteId == "a.example"));
+    }
+
+    [Fact]
+    public async Task Erase_BeaconStopsBeforeTheQueuedHitsAreStored_ThrowsInsteadOfPurgingOrHanging()
+    {
+        var gate = new BlockingHitStore(); // never released: the store is down until the app stops
+        await gate.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: gate);
+        using (var hit = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://a.example/queued"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        }
+
+        var erasing = host.Services.GetRequiredService<IBeaconDataEraser>().EraseSiteAsync("a.example", Ct).AsTask();
+        using (var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+        {
+            await host.App.StopAsync(shutdown.Token); // the writer gives up on the stalled batch when the stop times out
+        }
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => erasing.WaitAsync(TimeSpan.FromSeconds(20), Ct));
+        Assert.Contains("stopped", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, gate.Inner.Count); // nothing purged
     }
 
     [Fact]

@@ -50,6 +50,31 @@ public sealed class HitQueueTests
     }
 
     [Fact]
+    public void TryEnqueueFlush_FullQueue_MarkerTakesNoPlaceAndComesAfterEveryEarlierHit()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var options = Options.Create(new BeaconOptions { QueueCapacity = 3 });
+        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var queue = new HitQueue(options, metrics, spool, NullLogger<HitQueue>.Instance);
+        var hits = Enumerable.Range(0, 3).Select(i => new Hit { SiteId = "example.com", Path = "/" + i, Timestamp = DateTimeOffset.UnixEpoch }).ToList();
+        Assert.All(hits, h => Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(h)));
+        var flushed = new TaskCompletionSource();
+
+        Assert.True(queue.TryEnqueueFlush(flushed)); // a full queue still takes the marker: it holds no place
+        Assert.Equal(3, queue.Count);
+        Assert.Equal(EnqueueResult.Dropped, queue.TryEnqueue(hits[0] with { Id = Guid.NewGuid() }));
+        var taken = new List<QueuedHit>();
+        Assert.Equal(4, queue.Take(taken, 10));
+        Assert.Equal(["/0", "/1", "/2"], taken.Take(3).Select(q => q.Hit.Path));
+        Assert.Same(flushed, taken[3].Flushed);
+        Assert.Equal(0, queue.Unread);
+
+        queue.Complete();
+        Assert.False(queue.TryEnqueueFlush(new TaskCompletionSource()));
+    }
+
+    [Fact]
     public void TryEnqueue_QueueHoveringAtItsBound_LogsOneEpisode()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
