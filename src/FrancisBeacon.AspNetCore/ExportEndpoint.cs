@@ -21,7 +21,10 @@ internal static class ExportEndpoint
         "language", "revenue_amount", "revenue_currency", "props",
     ];
 
-    public static async Task HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time)
+    /// <summary>Rows read and formatted per turn at the <see cref="QueryConcurrencyGate"/>; the chunk is written after the slot is released.</summary>
+    internal const int ChunkRows = 500;
+
+    public static async Task HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, QueryConcurrencyGate gate)
     {
         var query = context.Request.Query;
         ResolvedSite site;
@@ -45,6 +48,16 @@ internal static class ExportEndpoint
             return;
         }
 
+        // The first chunk's slot before anything is sent, so that a refusal is still a 503. Later chunks take turns
+        // with the queries (EnterContinuingAsync never refuses): an export's CPU is bounded like a query's, and a
+        // client that reads slowly holds no slot while its chunk is being sent.
+        var (slot, refused) = await gate.EnterAsync(context.RequestAborted);
+        if (refused is not null)
+        {
+            await QueryConcurrencyGate.Refusal(context).ExecuteAsync(context);
+            return;
+        }
+
         var fileName = $"beacon-{site.Id}-{from:yyyyMMdd}-{to.AddTicks(-1):yyyyMMdd}.{format}";
         context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(fileName)}\"";
@@ -52,32 +65,48 @@ internal static class ExportEndpoint
         context.Response.Headers.XContentTypeOptions = "nosniff";
         var ct = context.RequestAborted;
         var output = context.Response.Body;
+        var buffer = new StringBuilder();
         if (format == "csv")
         {
-            await WriteAsync(output, string.Join(',', CsvColumns) + "\n", ct);
+            buffer.AppendJoin(',', CsvColumns).Append('\n');
         }
 
-        var buffer = new StringBuilder();
-        var count = 0;
-        await foreach (var hit in store.ReadAsync(new HitRange { SiteId = site.Id, From = from, To = to }, ct))
+        try
         {
-            if (format == "csv")
+            await using var rows = store.ReadAsync(new HitRange { SiteId = site.Id, From = from, To = to }, ct).GetAsyncEnumerator(ct);
+            while (true)
             {
-                AppendCsv(buffer, hit);
-            }
-            else
-            {
-                AppendJson(buffer, hit);
-            }
+                var more = true;
+                using (slot)
+                {
+                    for (var n = 0; n < ChunkRows && (more = await rows.MoveNextAsync()); n++)
+                    {
+                        if (format == "csv")
+                        {
+                            AppendCsv(buffer, rows.Current);
+                        }
+                        else
+                        {
+                            AppendJson(buffer, rows.Current);
+                        }
+                    }
+                }
 
-            if (++count % 500 == 0)
-            {
+                slot = null;
                 await WriteAsync(output, buffer.ToString(), ct);
                 buffer.Clear();
+                if (!more)
+                {
+                    return;
+                }
+
+                slot = await gate.EnterContinuingAsync(ct);
             }
         }
-
-        await WriteAsync(output, buffer.ToString(), ct);
+        finally
+        {
+            slot?.Dispose();
+        }
     }
 
     public static async Task<IResult> RealtimeAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, QueryConcurrencyGate gate)

@@ -86,6 +86,43 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
         return (null, Refuse("queue_full"));
     }
 
+    /// <summary>
+    /// Waits for a slot for the next part of a request that is already being answered (an export's next chunk of
+    /// rows): in order with the other requests, but never refused — past the queue's bounds it goes on without a slot
+    /// (<see langword="null"/>) rather than break a download halfway. Not counted as a refusal.
+    /// </summary>
+    public async ValueTask<RateLimitLease?> EnterContinuingAsync(CancellationToken requestAborted)
+    {
+        if (_limiter is null)
+        {
+            return null;
+        }
+
+        var lease = _limiter.AttemptAcquire();
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+            timeout.CancelAfter(_queueTimeout);
+            try
+            {
+                lease = await _limiter.AcquireAsync(1, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+
+        if (lease.IsAcquired)
+        {
+            return lease;
+        }
+
+        lease.Dispose();
+        return null;
+    }
+
     private string Refuse(string reason)
     {
         _metrics.Rejected(reason);

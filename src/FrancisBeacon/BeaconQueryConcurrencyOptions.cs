@@ -4,17 +4,18 @@
 namespace FrancisBeacon;
 
 /// <summary>
-/// How many query API requests (<c>stats</c>, <c>v2/query</c>, <c>realtime</c>, the dashboard's and share links' too)
-/// run at once. A query over a long range with many filters can take seconds of CPU; without a bound a handful of them
+/// How many query API requests (<c>stats</c>, <c>v2/query</c>, <c>realtime</c>, <c>export</c>, the dashboard's and
+/// share links' too) run at once. A query over a long range with many filters can take seconds of CPU; without a bound a handful of them
 /// at once take every core and every thread-pool thread, and the collection endpoints on the same process wait
 /// seconds for an answer. Requests past <see cref="Limit"/> wait in order; past <see cref="QueueLimit"/> waiting, or
 /// after <see cref="QueueTimeout"/>, they are answered <c>503</c> with <c>Retry-After</c>.
 /// </summary>
 /// <remarks>
 /// A request holds its slot only while the store answers its queries: not while its body arrives or its answer is
-/// written, so a slow client holds none. Exports (<c>export</c>) are not counted: they stream rows for as long as the
-/// client reads, and would hold a slot for minutes. The bound is per process; instances behind a load balancer each
-/// have their own.
+/// written, so a slow client holds none. An export takes a slot for each chunk of rows it reads (500), in turn with
+/// the queries, and sends the chunk without it; only its first chunk can be refused (<c>503</c> before any row), a
+/// later one waits at most <see cref="QueueTimeout"/> and then goes on without a slot rather than break the download.
+/// The bound is per process; instances behind a load balancer each have their own.
 /// </remarks>
 public sealed class BeaconQueryConcurrencyOptions
 {

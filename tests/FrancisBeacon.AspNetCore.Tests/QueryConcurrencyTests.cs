@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +11,8 @@ namespace FrancisBeacon.AspNetCore.Tests;
 
 /// <summary>
 /// <see cref="BeaconQueryConcurrencyOptions"/>: at most <c>Limit</c> query API requests run at once, the rest wait in
-/// order up to <c>QueueLimit</c> and <c>QueueTimeout</c>, then get a 503 with <c>Retry-After</c>; exports are not counted.
+/// order up to <c>QueueLimit</c> and <c>QueueTimeout</c>, then get a 503 with <c>Retry-After</c>; exports take a slot
+/// per chunk of rows.
 /// </summary>
 public sealed class QueryConcurrencyTests
 {
@@ -174,9 +177,9 @@ public sealed class QueryConcurrencyTests
     [Theory]
     [InlineData("/beacon/api/stats?site_id=localhost&period=day", true)]
     [InlineData("/beacon/api/realtime?site_id=localhost", true)]
-    [InlineData("/beacon/api/export?site_id=localhost&period=day", false)]
+    [InlineData("/beacon/api/export?site_id=localhost&period=day", true)]
     [InlineData("/beacon/api/sites", false)]
-    public async Task SlotHeld_GatedEndpointsRefused_ExportAndSitesStillAnswered(string path, bool gated)
+    public async Task SlotHeld_GatedEndpointsRefused_SitesStillAnswered(string path, bool gated)
     {
         var store = new BlockingQueryHitStore();
         store.Release();
@@ -200,6 +203,49 @@ public sealed class QueryConcurrencyTests
 
         using var afterwards = await GetAsync(host, path);
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+    }
+
+    /// <summary>
+    /// An export reads its rows a chunk at a time, each under a slot taken in turn with the queries: a query sent
+    /// while the first chunk is read waits for that chunk only, not for the whole export, and runs before the next.
+    /// </summary>
+    [Fact]
+    public async Task Export_TakesTurnsWithQueries_ChunkByChunk()
+    {
+        var store = new ExportProbeStore(3 * ExportEndpoint.ChunkRows);
+        await using var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.QueryConcurrency.Limit = 1;
+                o.QueryConcurrency.QueueLimit = 10;
+                o.QueryConcurrency.QueueTimeout = TimeSpan.FromMinutes(1);
+            },
+            store: b => b.UseStore(_ => store));
+        Task<HttpResponseMessage>? query = null;
+        bool? queryRanInsideTheChunk = null, queryRanBeforeTheNextChunk = null;
+        store.OnRow = async row =>
+        {
+            if (row == 100)
+            {
+                query = QueryAsync(host);
+                await Task.Delay(300, Ct);
+                queryRanInsideTheChunk = store.QueriesEntered > 0;
+            }
+            else if (row == ExportEndpoint.ChunkRows)
+            {
+                queryRanBeforeTheNextChunk = store.QueriesEntered > 0;
+            }
+        };
+
+        using var export = await GetAsync(host, "/beacon/api/export?site_id=localhost&period=all");
+
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        var lines = (await export.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3 * ExportEndpoint.ChunkRows, lines.Length);
+        Assert.False(queryRanInsideTheChunk, "a query ran while the export held the only slot");
+        Assert.True(queryRanBeforeTheNextChunk, "the export kept its slot past its chunk");
+        using var answered = await query!;
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
     }
 
     /// <summary>
@@ -314,6 +360,40 @@ public sealed class QueryConcurrencyTests
             });
             next(app);
         };
+    }
+
+    /// <summary>A store whose export yields <c>rows</c> made-up hits, awaiting <see cref="OnRow"/> before each; queries are counted.</summary>
+    private sealed class ExportProbeStore(int rows) : IHitStore
+    {
+        private readonly InMemoryHitStore _inner = new();
+        private int _queries;
+
+        public Func<int, Task>? OnRow { get; set; }
+
+        public int QueriesEntered => Volatile.Read(ref _queries);
+
+        public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => _inner.AppendAsync(hits, cancellationToken);
+
+        public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _queries);
+            return _inner.QueryAsync(query, cancellationToken);
+        }
+
+        public async IAsyncEnumerable<Hit> ReadAsync(HitRange range, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                if (OnRow is { } onRow)
+                {
+                    await onRow(i);
+                }
+
+                yield return new Hit { SiteId = range.SiteId ?? "localhost", Path = "/p" + i, Timestamp = DateTimeOffset.UnixEpoch.AddSeconds(i) };
+            }
+        }
+
+        public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => _inner.PurgeAsync(range, cancellationToken);
     }
 
     /// <summary>Releases the store's queries when a test ends, passed or failed, so the host can stop.</summary>

@@ -28,7 +28,8 @@
 # queries the sample on a SQLite file of QUERY_HITS (300000) generated hits; QUERIES (8) copies of one of the slowest
 #         query shapes the API's bounds allow (10 OR-ed has_done patterns over all time) sent at once while a pixel
 #         request is timed every 50 ms; once with the default QueryConcurrency and once with Limit=0 (no bound): the
-#         pixel's p50/p90/p99/max and when the last query was answered (not part of "all"; no wrk).
+#         pixel's p50/p90/p99/max and when the last query was answered (not part of "all"; no wrk). QUERY_KIND=export
+#         sends QUERIES exports of every hit (GET /beacon/api/export?period=all) instead of the queries.
 #
 # Needs wrk (apt-get install -y wrk) and, for PostgreSQL, tests/postgres.sh (or FRANCISBEACON_TEST_POSTGRES).
 # Variables: DURATION (s, default 15), WARMUP (s, 5), CONNECTIONS (64), THREADS (2), CONFIGURATION (Release),
@@ -469,34 +470,39 @@ outage_bench() {
 
 # The pixel's answer times while heavy queries run (docs/deployment.md, "Abuse controls": QueryConcurrency).
 queries_bench() {
-  local db="$work/queries.db" gen=${GEN_DLL:-} queries=${QUERIES:-8} body conditions=''
+  local db="$work/queries.db" gen=${GEN_DLL:-} queries=${QUERIES:-8} kind=${QUERY_KIND:-query} body conditions=''
+  local noun=queries; [ "$kind" = export ] && noun=exports
   if [ -z "$gen" ]; then
     dotnet build tests/benchmarks/FrancisBeacon.DataGenerator -c "$configuration" -nologo -v q >/dev/null
     gen="$root/tests/benchmarks/FrancisBeacon.DataGenerator/bin/$configuration/net10.0/FrancisBeacon.DataGenerator.dll"
   fi
-  echo "== queries: $queries heavy queries at once against ${QUERY_HITS:-300000} hits, a pixel request every 50 ms"
+  echo "== queries: $queries heavy $noun at once against ${QUERY_HITS:-300000} hits, a pixel request every 50 ms"
   dotnet "$gen" --store sqlite --connection "Data Source=$db" --hits "${QUERY_HITS:-300000}" --days 60 | tail -1
   for i in $(seq 0 9); do conditions+="${conditions:+,}[\"has_done\",[\"matches\",\"event:page\",[\"x$i.*y\"]]]"; done
   body="{\"site_id\":\"example.com\",\"metrics\":[\"visitors\",\"pageviews\"],\"date_range\":\"all\",\"filters\":[[\"or\",[$conditions]]]}"
-  local limit
+  local limit request_path='/beacon/api/v2/query' request_args=(-H 'Content-Type: application/json' --data "$body")
+  if [ "$kind" = export ]; then
+    request_path='/beacon/api/export?site_id=example.com&period=all&format=ndjson' request_args=()
+  fi
   for limit in default 0; do
     local args=("$sample" "--ConnectionStrings:Beacon=Data Source=$db" --FrancisBeacon:Sites:0:Id=example.com)
     [ "$limit" = default ] || args+=("--FrancisBeacon:QueryConcurrency:Limit=$limit")
     start_app "queries-$limit" "${args[@]}"; local pid=$app_pid url=$app_url
+    local sent=("${request_args[@]}" "$url$request_path")
     # Warm-up: the query path once, the pixel 50 times.
-    curl -s -o /dev/null -H 'Content-Type: application/json' --data "$body" "$url/beacon/api/v2/query"
+    curl -s -o /dev/null "${sent[@]}"
     for _ in $(seq 50); do curl -s -o /dev/null "${browser_headers[@]}" "$url$pixel_path"; done
     local times="$work/queries-$limit.q" pixel="$work/queries-$limit.p" started; : >"$times"
     started=$(date +%s.%N)
     local curls=()
     for _ in $(seq "$queries"); do
-      curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Content-Type: application/json' --data "$body" "$url/beacon/api/v2/query" >>"$times" &
+      curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "${sent[@]}" >>"$times" &
       curls+=($!)
     done
     sleep 0.5
     for _ in $(seq 200); do curl -s -o /dev/null -w '%{time_total}\n' "${browser_headers[@]}" "$url$pixel_path"; sleep 0.05; done >"$pixel"
     wait "${curls[@]}" 2>/dev/null || true
-    echo "QueryConcurrency.Limit=$limit: pixel $(sort -n "$pixel" | awk '{a[NR]=$1} END {printf "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)", a[int(NR*0.5)]*1000, a[int(NR*0.9)]*1000, a[int(NR*0.99)]*1000, a[NR]*1000, NR}'); queries: $(awk '{c[$1]++} END {for (k in c) printf "%s x%d ", k, c[k]}' "$times")last answered after $(sort -k2 -n "$times" | tail -1 | awk '{printf "%.1f s", $2}') ($(bc <<<"scale=1; ($(date +%s.%N) - $started) / 1") s wall)"
+    echo "QueryConcurrency.Limit=$limit: pixel $(sort -n "$pixel" | awk '{a[NR]=$1} END {printf "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)", a[int(NR*0.5)]*1000, a[int(NR*0.9)]*1000, a[int(NR*0.99)]*1000, a[NR]*1000, NR}'); $noun: $(awk '{c[$1]++} END {for (k in c) printf "%s x%d ", k, c[k]}' "$times")last answered after $(sort -k2 -n "$times" | tail -1 | awk '{printf "%.1f s", $2}') ($(bc <<<"scale=1; ($(date +%s.%N) - $started) / 1") s wall)"
     stop_app "$pid"
   done
 }
