@@ -268,6 +268,40 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task Erase_WhileTheBeaconStops_WaitsForTheFinalDrainThenErasesWhatItWrote()
+    {
+        // The queue is closed (the app is stopping) and its last hits are still being written: no flush marker can be
+        // queued any more, so the erasure waits for the writer's final drain instead of purging before it.
+        var gate = new BlockingHitStore();
+        await gate.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: gate);
+        using (var hit = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://a.example/queued"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        }
+
+        var queue = host.Services.GetRequiredService<HitQueue>();
+        var eraser = host.Services.GetRequiredService<IBeaconDataEraser>();
+        var stopping = host.App.StopAsync(CancellationToken.None);
+        Task<long> erasing;
+        try
+        {
+            await WaitAsync(() => queue.IsCompleted);
+            erasing = eraser.EraseSiteAsync("a.example", Ct).AsTask();
+            await Task.Delay(300, Ct);
+            Assert.False(erasing.IsCompleted, "the erasure purged before the final drain stored the queued hit");
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Assert.Equal(3 + 1, await erasing.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(gate.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
     public void MapBeaconErasureApi_WithoutPolicy_Throws()
     {
         var builder = WebApplication.CreateSlimBuilder();
