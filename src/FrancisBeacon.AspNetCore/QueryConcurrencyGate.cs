@@ -59,7 +59,22 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
             return (null, null);
         }
 
-        var lease = _limiter.AttemptAcquire();
+        var (lease, refused) = await AcquireAsync(_limiter, requestAborted);
+        return refused is null ? (lease, null) : (null, Refuse(refused));
+    }
+
+    /// <summary>
+    /// Waits for a slot for the next part of a request that is already being answered (an export's next chunk of
+    /// rows): in order with the other requests, but never refused — past the queue's bounds it goes on without a slot
+    /// (<see langword="null"/>) rather than break a download halfway. Not counted as a refusal.
+    /// </summary>
+    public async ValueTask<RateLimitLease?> EnterContinuingAsync(CancellationToken requestAborted) =>
+        _limiter is null ? null : (await AcquireAsync(_limiter, requestAborted)).Lease;
+
+    /// <summary>A slot at once, or in order within <c>QueueTimeout</c>; else why not (<c>queue_full</c>, <c>queue_timeout</c>), uncounted.</summary>
+    private async ValueTask<(RateLimitLease? Lease, string? Refused)> AcquireAsync(ConcurrencyLimiter limiter, CancellationToken requestAborted)
+    {
+        var lease = limiter.AttemptAcquire();
         if (lease.IsAcquired)
         {
             return (lease, null);
@@ -70,11 +85,11 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
         timeout.CancelAfter(_queueTimeout);
         try
         {
-            lease = await _limiter.AcquireAsync(1, timeout.Token);
+            lease = await limiter.AcquireAsync(1, timeout.Token);
         }
         catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
         {
-            return (null, Refuse("queue_timeout"));
+            return (null, "queue_timeout");
         }
 
         if (lease.IsAcquired)
@@ -83,44 +98,7 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
         }
 
         lease.Dispose();
-        return (null, Refuse("queue_full"));
-    }
-
-    /// <summary>
-    /// Waits for a slot for the next part of a request that is already being answered (an export's next chunk of
-    /// rows): in order with the other requests, but never refused — past the queue's bounds it goes on without a slot
-    /// (<see langword="null"/>) rather than break a download halfway. Not counted as a refusal.
-    /// </summary>
-    public async ValueTask<RateLimitLease?> EnterContinuingAsync(CancellationToken requestAborted)
-    {
-        if (_limiter is null)
-        {
-            return null;
-        }
-
-        var lease = _limiter.AttemptAcquire();
-        if (!lease.IsAcquired)
-        {
-            lease.Dispose();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-            timeout.CancelAfter(_queueTimeout);
-            try
-            {
-                lease = await _limiter.AcquireAsync(1, timeout.Token);
-            }
-            catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
-            {
-                return null;
-            }
-        }
-
-        if (lease.IsAcquired)
-        {
-            return lease;
-        }
-
-        lease.Dispose();
-        return null;
+        return (null, "queue_full");
     }
 
     private string Refuse(string reason)
