@@ -68,7 +68,7 @@ internal static class ExportEndpoint
         var buffer = new StringBuilder();
         if (format == "csv")
         {
-            buffer.AppendJoin(',', CsvColumns).Append('\n');
+            buffer.AppendJoin(',', CsvColumns).Append("\r\n");
         }
 
         try
@@ -180,7 +180,7 @@ internal static class ExportEndpoint
             buffer.Append(Csv(value)).Append(',');
         }
 
-        buffer.Append(Csv(PropertiesJson(hit.Properties))).Append('\n');
+        buffer.Append(Csv(PropertiesJson(hit.Properties))).Append("\r\n");
     }
 
     private static string? PropertiesJson(IReadOnlyDictionary<string, string> properties)
@@ -238,7 +238,10 @@ internal static class ExportEndpoint
         yield return ("revenue_currency", hit.RevenueCurrency);
     }
 
-    /// <summary>RFC 4180 quoting; a cell a spreadsheet would run as a formula gets a leading apostrophe.</summary>
+    /// <summary>
+    /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
+    /// gets a leading apostrophe, unless it is a plain number (a visitor id or a refund is negative: "-49.9" is data).
+    /// </summary>
     internal static string Csv(string? value)
     {
         if (string.IsNullOrEmpty(value))
@@ -246,12 +249,36 @@ internal static class ExportEndpoint
             return string.Empty;
         }
 
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !IsPlainNumber(value))
         {
             value = "'" + value;
         }
 
         return value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    // A sign, digits, and at most one '.' followed by digits: what a spreadsheet reads as a number, never a formula.
+    private static bool IsPlainNumber(string value)
+    {
+        if (value[0] is not ('-' or '+') || value.Length is < 2 or > 41)
+        {
+            return false;
+        }
+
+        var dot = -1;
+        for (var i = 1; i < value.Length; i++)
+        {
+            if (value[i] == '.' && dot < 0 && i > 1 && i < value.Length - 1)
+            {
+                dot = i;
+            }
+            else if (!char.IsAsciiDigit(value[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
 

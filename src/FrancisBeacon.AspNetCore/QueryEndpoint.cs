@@ -300,8 +300,15 @@ internal static class QueryEndpoint
         string? comparison = null;
         var limit = DefaultLimit;
         var offset = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
+            if (!seen.Add(property.Name))
+            {
+                // System.Text.Json keeps every copy of a key; which one a client meant is a guess, so none is taken.
+                throw new HitQueryException(property.Name, $"The field {property.Name} appears more than once.");
+            }
+
             switch (property.Name)
             {
                 case "site_id":
@@ -439,20 +446,32 @@ internal static class QueryEndpoint
             throw new HitQueryException("date_range", "The range is longer than 100 years.");
         }
 
-        if (dimensions.Contains(HitDimension.Day) && root.TryGetProperty("dimensions", out var dims) &&
-            dims.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == "time"))
+        if (apiNames.Contains("time"))
         {
-            // "time" picks its own granularity: hours for one day, days up to ~a month, months beyond.
+            // "time" picks its own granularity: hours for one day, days up to ~a month, months beyond (apiNames runs
+            // beside dimensions, one entry per requested dimension).
             var granularity = last.DayNumber - first.DayNumber == 0 ? HitDimension.Hour : last.DayNumber - first.DayNumber <= 31 ? HitDimension.Day : HitDimension.Month;
-            var index = dims.EnumerateArray().Select((x, i) => (x, i)).First(p => p.x.GetString() == "time").i;
-            dimensions[index] = granularity;
+            for (var i = 0; i < apiNames.Count; i++)
+            {
+                if (apiNames[i] == "time")
+                {
+                    dimensions[i] = granularity;
+                }
+            }
         }
 
-        foreach (var (name, _) in orderBy)
+        for (var i = 0; i < orderBy.Count; i++)
         {
+            var name = orderBy[i].Name;
             if (!metrics.Any(m => m.ToApiName() == name) && !dimensions.Any(x => x.Name == name) && !apiNames.Contains(name))
             {
                 throw new HitQueryException("order_by", $"order_by names {name}, which is neither a requested metric nor a dimension.");
+            }
+
+            if (name == "time" && !metrics.Any(m => m.ToApiName() == name))
+            {
+                // Sort looks dimensions up by their resolved names ("time:day"), not by the alias the body used.
+                orderBy[i] = (dimensions[apiNames.IndexOf(name)].Name, orderBy[i].Descending);
             }
         }
 
@@ -727,8 +746,8 @@ internal static class QueryEndpoint
         request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// RFC 4180 CSV: a header of dimension then metric names, one line per row. Text cells that a spreadsheet would
-    /// run as a formula (starting with =, +, -, @, tab or carriage return) get a leading apostrophe.
+    /// RFC 4180 CSV: a header of dimension then metric names, one line per row; cells as the export writes them
+    /// (<see cref="ExportEndpoint.Csv"/>: a cell a spreadsheet would run as a formula gets a leading apostrophe).
     /// </summary>
     private static async Task WriteCsvAsync(HttpContext context, ParsedQuery parsed, IEnumerable<AggregateRow> rows, CancellationToken ct)
     {
@@ -736,23 +755,13 @@ internal static class QueryEndpoint
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";
         var text = new System.Text.StringBuilder();
-        text.AppendJoin(',', parsed.DimensionNames.Select(Cell).Concat(parsed.Query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
+        text.AppendJoin(',', parsed.DimensionNames.Select(ExportEndpoint.Csv).Concat(parsed.Query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
         foreach (var row in rows)
         {
-            text.AppendJoin(',', row.Dimensions.Select(Cell).Concat(row.Metrics.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))).Append("\r\n");
+            text.AppendJoin(',', row.Dimensions.Select(ExportEndpoint.Csv).Concat(row.Metrics.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))).Append("\r\n");
         }
 
         await context.Response.WriteAsync(text.ToString(), ct);
-    }
-
-    private static string Cell(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     private static JsonElement.ArrayEnumerator Array(JsonElement value, string field) =>

@@ -105,7 +105,7 @@ public sealed class HitQuerySql
                 sql.Append(", kept AS (SELECT h.* FROM hit_root h")
                    .Append(" JOIN sessions s ON s.visitor_id = h.r_vid AND s.start_ms = h.r_start WHERE ").Append(condition).Append(')')
                    .Append(", ksess AS (SELECT r_vid, r_start, COUNT(CASE WHEN event_name = @pageview THEN 1 END) AS kpv, COUNT(*) AS kn")
-                   .Append(layout.Revenue ? $", {Sum(RevenueMicrosIn("rev_micros"))} AS krev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS krev_n" : string.Empty)
+                   .Append(layout.Revenue ? $", {_dialect.RevenueSum(RevenueMicrosIn("rev_micros"))} AS krev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS krev_n" : string.Empty)
                    .Append(" FROM kept GROUP BY r_vid, r_start)")
                    .Append(", fsessions AS (SELECT s.*, k.kpv, k.kn").Append(layout.Revenue ? ", k.krev_sum, k.krev_n" : string.Empty)
                    .Append(" FROM sessions s JOIN ksess k ON k.r_vid = s.visitor_id AND k.r_start = s.start_ms)");
@@ -267,20 +267,21 @@ public sealed class HitQuerySql
     // The revenue of a hit row in the query's currency, in integer millionths; NULL for other currencies and no revenue.
     private static string RevenueMicrosIn(string micros) => $"CASE WHEN revenue_currency = @rev_currency THEN {micros} END";
 
-    // Over hit rows (the hits table, or the kept / rows_u CTEs, which carry rev_micros). Integer millionths.
-    private static string RevenueMetric(HitMetric metric, string micros)
+    // Over hit rows (the hits table, or the kept / rows_u CTEs, which carry rev_micros). Millionths, summed in a type
+    // that cannot overflow (SqlDialect.RevenueSum).
+    private string RevenueMetric(HitMetric metric, string micros)
     {
-        var sum = Sum(micros);
+        var sum = _dialect.RevenueSum(micros);
         var count = $"COUNT({micros})";
-        return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE (2 * {sum} + {count}) / (2 * {count}) END";
+        return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE {_dialect.RevenueAverage(sum, count)} END";
     }
 
     // Over the sessions CTE (rev_sum / rev_n: the revenue of all its hits) or fsessions (krev_*: of its kept hits).
-    private static string SessionRevenueMetric(HitMetric metric, bool filtered)
+    private string SessionRevenueMetric(HitMetric metric, bool filtered)
     {
-        var sum = Sum(filtered ? "krev_sum" : "rev_sum");
+        var sum = _dialect.RevenueSum(filtered ? "krev_sum" : "rev_sum");
         var count = Sum(filtered ? "krev_n" : "rev_n");
-        return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE (2 * {sum} + {count}) / (2 * {count}) END";
+        return metric == HitMetric.TotalRevenue ? sum : $"CASE WHEN {count} = 0 THEN 0 ELSE {_dialect.RevenueAverage(sum, count)} END";
     }
 
     private static string HitMetricExpression(HitMetric metric) => metric switch
@@ -345,7 +346,7 @@ public sealed class HitQuerySql
         // Revenue metrics: each hit's revenue in millionths (rev_micros) and currency; per session the sum and count in
         // the query's currency (rev_sum, rev_n), added up when sessions join across midnight.
         var baseRevenue = layout.Revenue ? $", {_dialect.RevenueMicros} AS rev_micros, revenue_currency" : string.Empty;
-        var sessionRevenue = layout.Revenue ? $", {Sum(RevenueMicrosIn("rev_micros"))} AS rev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS rev_n" : string.Empty;
+        var sessionRevenue = layout.Revenue ? $", {_dialect.RevenueSum(RevenueMicrosIn("rev_micros"))} AS rev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS rev_n" : string.Empty;
         var mergedRevenue = layout.Revenue ? ", t.rev_sum + COALESCE(s.rev_sum, 0) AS rev_sum, t.rev_n + COALESCE(s.rev_n, 0) AS rev_n" : string.Empty;
         var order = $"ORDER BY ms, path{c}, event_name{c}";
         var session = $"PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";

@@ -53,6 +53,28 @@ public abstract class SqlDialect
     public virtual string RevenueMicros => "revenue_micros";
 
     /// <summary>
+    /// The condition "(<paramref name="first"/>, <paramref name="second"/>) is not a row of <paramref name="subquery"/>"
+    /// (an uncorrelated query of two columns r_vid, r_start, never NULL). Default: <c>IN … IS NOT TRUE</c>, which SQLite
+    /// answers from one index built over the subquery; a plain <c>NOT IN</c> over a row value made it scan the whole
+    /// subquery at every miss (to tell FALSE from NULL), and <c>NOT EXISTS</c> ran the subquery again for every row.
+    /// </summary>
+    public virtual string NotAmongRows(string first, string second, string subquery) => $"((({first}, {second}) IN ({subquery})) IS NOT TRUE)";
+
+    /// <summary>
+    /// The sum of revenue millionths (0 over no rows), in a type that cannot overflow: anyone can send ten hits of the
+    /// largest amount accepted (10^18 millionths each), past a 64-bit integer. Default: <c>SUM</c>, which is
+    /// <c>numeric</c> over <c>bigint</c> on PostgreSQL.
+    /// </summary>
+    public virtual string RevenueSum(string micros) => $"COALESCE(SUM({micros}), 0)";
+
+    /// <summary>
+    /// round-half-up(<paramref name="sum"/> / <paramref name="count"/>) as the integer division
+    /// <c>(2 * sum + count) / (2 * count)</c> (truncating toward zero) over a <see cref="RevenueSum"/> and a positive count.
+    /// Default: PostgreSQL's <c>div</c>.
+    /// </summary>
+    public virtual string RevenueAverage(string sum, string count) => $"div(2 * {sum} + {count}, 2 * {count})";
+
+    /// <summary>
     /// What follows a table name in <c>FROM</c> to make the database read it through the index named
     /// <paramref name="index"/> (SQLite: <c>INDEXED BY</c>), for statements whose good plan the planner does not find on
     /// its own. Default: nothing (the planner chooses).

@@ -32,6 +32,16 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>SQLite's built-in <c>lower()</c> folds ASCII letters only (no ICU in the bundled library).</summary>
     public override string FoldAsciiCase(string expression) => $"lower({expression})";
 
+    /// <summary>
+    /// <c>TOTAL</c>, a floating-point sum: SQLite's <c>SUM</c> over integers fails with "integer overflow" past 2^63,
+    /// which ten hits of the largest amount accepted reach. Exact while the total stays under 2^53 millionths (about
+    /// nine billion in the currency); beyond, within a double's precision.
+    /// </summary>
+    public override string RevenueSum(string micros) => $"TOTAL({micros})";
+
+    /// <summary>The integer division in floating point, truncated toward zero as an integer division would be.</summary>
+    public override string RevenueAverage(string sum, string count) => $"CAST((2 * {sum} + {count}) / (2 * {count}) AS INTEGER)";
+
     /// <summary>The name of the regular-expression function registered on each connection.</summary>
     public const string RegexFunction = "fb_regexp";
 

@@ -145,7 +145,8 @@ public abstract partial class HitStoreConformanceTests<TFixture>
 
     /// <summary>
     /// With rollups built, queries that look like rollup queries but carry has_done / has_not_done or revenue metrics
-    /// with sessions still match the reference (a rollup planner must leave them to the raw path).
+    /// with sessions still match the reference (a planner answers has_done from session rollups or leaves it to the raw
+    /// path; revenue with sessions is the raw path's), also over ranges that cut a visit across midnight.
     /// </summary>
     [Fact]
     public virtual async Task Rollups_BehavioralFiltersAndRevenue_MatchReference()
@@ -179,6 +180,23 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         foreach (var q in queries)
         {
             await AssertSameAnswerAsync(reference, store, q, "behavioural and revenue queries with rollups built");
+        }
+
+        // Ranges that cut the visits across midnight (LoadRollupDataAsync: at the starts of days -2 and -8, pages
+        // /before-midnight and /pricing before, /after-midnight and /signup after): only the range's part of a visit
+        // counts as done, whichever side of the cut the page is on.
+        foreach (var (from, to) in new[] { (-3, -2), (-2, -1), (-3, -1), (-9, -8), (-8, -7) })
+        {
+            var edge = query with { From = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(from), RollupZone), To = TimeZoneSegments.StartOfDay(RollupLastDay.AddDays(to), RollupZone) };
+            foreach (var filter in new[]
+            {
+                HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/after-midnight")), HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/before-midnight")),
+                HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/signup")), HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/pricing")),
+            })
+            {
+                await AssertSameAnswerAsync(reference, store, edge with { Metrics = allMetrics, Filter = filter }, $"behavioural filter over days {from} to {to}");
+                await AssertSameAnswerAsync(reference, store, edge with { Metrics = eventMetrics, Dimensions = [HitDimension.Page], Filter = filter }, $"behavioural filter over days {from} to {to}, by page");
+            }
         }
     }
 }

@@ -65,6 +65,40 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     }
 
     /// <summary>
+    /// Revenue past a 64-bit integer: anyone can send ten hits of the largest amount the endpoints accept (10^18
+    /// millionths each). Totals and averages over hits, over sessions and under a filter are answered, not failed (an
+    /// "integer overflow" from SQLite's SUM was a 500 for every revenue query of the range), and agree with the reference.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_RevenueBeyondALong_AnsweredNotFailed()
+    {
+        var t0 = Utc(2026, 5, 4, 10, 0, 0);
+        var hits = Enumerable.Range(0, 12)
+            .Select(i => new HitBuilder().ByVisitor(1 + (i % 2)).OnPage("/checkout").WithEvent("Purchase").At(t0.AddMinutes(i)).WithRevenue(999_999_999_999.999999m, "EUR").Build())
+            .Append(new HitBuilder().ByVisitor(3).OnPage("/").At(t0).Build())
+            .ToList();
+        var store = await CreateStoreWithAsync(hits);
+        var reference = await CreateReferenceAsync(hits);
+        var query = Query(t0.AddHours(-1), t0.AddHours(1)) with { RevenueCurrency = "EUR" };
+        HitQuery[] queries =
+        [
+            query with { Metrics = [HitMetric.TotalRevenue, HitMetric.AverageRevenue] },
+            query with { Metrics = [HitMetric.TotalRevenue, HitMetric.AverageRevenue], Dimensions = [HitDimension.Page] },
+            query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue, HitMetric.AverageRevenue], Dimensions = [HitDimension.Source] },
+            query with { Metrics = [HitMetric.Visits, HitMetric.TotalRevenue], Filter = HitFilter.Is(HitDimension.Page, "/checkout") },
+            query with { Metrics = [HitMetric.TotalRevenue, HitMetric.AverageRevenue], Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/checkout")) },
+        ];
+        foreach (var q in queries)
+        {
+            await AssertSameAnswerAsync(reference, store, q, "revenue past a 64-bit integer");
+        }
+
+        var totals = Assert.Single((await store.QueryAsync(queries[0], TestCancellationToken)).Rows).Metrics;
+        Assert.InRange(totals[0], 1.19e13, 1.21e13); // 12 × 999 999 999 999.999999
+        Assert.InRange(totals[1], 0.99e12, 1.01e12);
+    }
+
+    /// <summary>
     /// Over hits with hostile text the rollup pass succeeds and the queries (breakdowns by the hostile fields, filters
     /// with the stored values and with the raw hostile values) succeed and agree with the reference over what the
     /// store holds.

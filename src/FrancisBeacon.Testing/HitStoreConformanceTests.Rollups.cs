@@ -83,6 +83,9 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     // How many random filtered session queries each range of the rollup checks asks.
     private const int SessionRollupQueryCount = 15;
 
+    // How many random session queries with has_done / has_not_done each range of the rollup checks asks.
+    private const int BehavioralQueryCount = 12;
+
     private protected static Dictionary<string, TimeZoneInfo> RollupSites() => new(StringComparer.Ordinal) { [SiteId] = RollupZone };
 
     private protected async ValueTask<(IHitStore Store, InMemoryHitStore Reference)> LoadRollupDataAsync()
@@ -179,6 +182,14 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             for (var i = 0; sessionQueries && i < SessionRollupQueryCount; i++)
             {
                 await AssertSameAnswerAsync(reference, store, SessionRollupQueries.Next(random, baseQuery, hits), context);
+            }
+
+            // The same with has_done / has_not_done, which the session rollups answer too (their own sequence, so the
+            // queries above stay as they were).
+            var behavioral = new Random(fromDay.DayNumber + (37 * toDay.DayNumber));
+            for (var i = 0; sessionQueries && i < BehavioralQueryCount; i++)
+            {
+                await AssertSameAnswerAsync(reference, store, SessionRollupQueries.NextBehavioral(behavioral, baseQuery, hits), context);
             }
         }
     }

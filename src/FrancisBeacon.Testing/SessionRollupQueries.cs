@@ -71,6 +71,30 @@ internal static class SessionRollupQueries
         };
     }
 
+    /// <summary>
+    /// A query of <see cref="Next"/>'s shapes whose filter holds a <c>has_done</c> or <c>has_not_done</c> of a visit,
+    /// event or mixed tree: alone, beside <see cref="Next"/>'s filter, or under <c>or</c> or <c>not</c>.
+    /// </summary>
+    public static HitQuery NextBehavioral(Random random, HitQuery range, IReadOnlyList<Hit> hits)
+    {
+        var query = Next(random, range, hits);
+        var inner = random.Next(3) switch
+        {
+            0 => Tree(random, hits, EventFilterDimensions, 1),
+            1 => Tree(random, hits, VisitFilterDimensions, 1),
+            _ => Tree(random, hits, [.. VisitFilterDimensions, .. EventFilterDimensions], 1),
+        };
+        var behavioral = new HitFilterHasDone(inner) { Negated = random.Next(3) == 0 };
+        HitFilter filter = random.Next(4) switch
+        {
+            0 => behavioral,
+            1 => new HitFilterAnd([query.Filter!, behavioral]),
+            2 => new HitFilterOr([query.Filter!, behavioral]),
+            _ => new HitFilterAnd([query.Filter!, new HitFilterNot(behavioral)]),
+        };
+        return query with { Filter = filter };
+    }
+
     private static HitFilter Tree(Random random, IReadOnlyList<Hit> hits, HitDimension[] dimensions, int depth)
     {
         var pick = depth < 2 ? random.Next(9) : random.Next(6);

@@ -36,16 +36,28 @@ public sealed class ExportEndpointTests
     public async Task Export_Csv_QuotesAndDefusesFormulas()
     {
         await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
-        await host.Store.AppendAsync([new Hit { SiteId = "example.com", Path = "/a,b", Timestamp = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture), UtmCampaign = "=HYPERLINK(\"x\")" }], Ct);
+        await host.Store.AppendAsync(
+        [
+            new Hit
+            {
+                SiteId = "example.com", Path = "/a,b", Timestamp = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture), UtmCampaign = "=HYPERLINK(\"x\")",
+                VisitorId = -8817802091444613361, RevenueAmount = -49.9m, RevenueCurrency = "EUR", UtmTerm = "-1+1",
+            },
+        ], Ct);
 
         using var response = await host.Client.GetAsync("/beacon/api/export?site_id=example.com&period=all&format=csv", Ct);
         var text = await response.Content.ReadAsStringAsync(Ct);
 
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("\r\n", text, StringComparison.Ordinal); // RFC 4180 line ends, as the query CSV
+        var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
         Assert.StartsWith("id,site_id,timestamp,", lines[0], StringComparison.Ordinal);
         Assert.Contains(",\"/a,b\",", lines[1], StringComparison.Ordinal);
         Assert.Contains(",\"'=HYPERLINK(\"\"x\"\")\",", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",'-1+1,", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",-8817802091444613361,", lines[1], StringComparison.Ordinal); // numbers stay numbers
+        Assert.Contains(",-49.9,EUR", lines[1], StringComparison.Ordinal);
     }
 
     [Theory]

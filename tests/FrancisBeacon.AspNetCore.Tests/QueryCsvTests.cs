@@ -13,13 +13,13 @@ public sealed class QueryCsvTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Query_Csv_PrefixesFormulaTextWithAnApostrophe_AndQuotes()
+    public async Task Query_Csv_PrefixesFormulaTextWithAnApostrophe_ButNotPlainNumbers_AndQuotes()
     {
         await using var host = await BeaconTestHost.StartAsync(
             o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", TimeZone = "UTC" }),
             store: b => b.UseInMemory());
         var t0 = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture);
-        string[] names = ["=HYPERLINK(\"http://x\")", "+1,2", "@SUM(A1)", "-2", "\tTab", "plain"];
+        string[] names = ["=HYPERLINK(\"http://x\")", "+1,2", "@SUM(A1)", "-2", "-49.90", "-2+3", "-.5", "\tTab", "plain"];
         await host.Store.AppendAsync(
             [.. names.Select((name, i) => new Hit { SiteId = "example.com", Path = "/", EventName = name, Timestamp = t0.AddMinutes(i), VisitorId = i + 1 })],
             Ct);
@@ -36,7 +36,10 @@ public sealed class QueryCsvTests
         Assert.Contains("\"'=HYPERLINK(\"\"http://x\"\")\",1", lines);
         Assert.Contains("\"'+1,2\",1", lines);
         Assert.Contains("'@SUM(A1),1", lines);
-        Assert.Contains("'-2,1", lines);
+        Assert.Contains("-2,1", lines); // a plain number is data, not a formula
+        Assert.Contains("-49.90,1", lines);
+        Assert.Contains("'-2+3,1", lines);
+        Assert.Contains("'-.5,1", lines);
         Assert.Contains("'\tTab,1", lines);
         Assert.Contains("plain,1", lines);
     }

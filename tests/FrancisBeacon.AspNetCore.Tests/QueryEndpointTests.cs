@@ -67,6 +67,19 @@ public sealed class QueryEndpointTests
         Assert.Equal("time:day", doc.RootElement.GetProperty("query").GetProperty("dimensions")[0].GetString());
     }
 
+    [Theory]
+    [InlineData("desc", "2026-03-03", "2026-03-02")]
+    [InlineData("asc", "2026-03-02", "2026-03-03")]
+    public async Task Query_OrderByTheTimeAlias_SortsByTheResolvedTimeDimension(string direction, string first, string second)
+    {
+        await using var host = await HostWithDataAsync();
+
+        using var doc = await PostAsync(host, $$"""{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-01","2026-03-31"],"dimensions":["time"],"order_by":[["time","{{direction}}"]]}""");
+
+        var days = doc.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("dimensions")[0].GetString()).ToList();
+        Assert.Equal([first, second], days);
+    }
+
     [Fact]
     public async Task Query_VisitSource_AttributesSessions()
     {
@@ -90,6 +103,9 @@ public sealed class QueryEndpointTests
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","filters":[["is","event:page"]]}""", "filters")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","order_by":[["visits","desc"]]}""", "order_by")]
     [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","sneaky":1}""", "sneaky")]
+    [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","metrics":["pageviews"]}""", "metrics")]
+    [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","dimensions":["time","time"]}""", "dimensions")]
+    [InlineData("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","filters":[["matches","event:page",["(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa){100}"]]]}""", "filters")]
     [InlineData("""[1,2]""", "body")]
     [InlineData("""{not json""", "body")]
     public async Task Query_Invalid_Answers400NamingTheField(string body, string field)

@@ -28,12 +28,17 @@ public sealed class SqliteRollupLagTests : IDisposable
         Assert.Equal(6, await PageviewsAsync(store, DayAligned()));
         Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Region, HitDimension.NotSet) })); // session route
         Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) })); // segment rows
+        Assert.Equal(0, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/new")) })); // session route
+        Assert.Equal(5, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/p0")) }));
         Assert.Equal(7, await PageviewsAsync(Store(TimeSpan.Zero), DayAligned())); // the same database without a lag
+        Assert.Equal(1, await PageviewsAsync(Store(TimeSpan.Zero), DayAligned() with { Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/new")) }));
 
         await store.RefreshRollupsAsync(Sites, Ct);
 
         Assert.Equal(7, await PageviewsAsync(store, DayAligned()));
         Assert.Equal(7, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Region, HitDimension.NotSet) }));
+        Assert.Equal(1, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/new")) }));
+        Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/p0")) }));
     }
 
     [Fact]

@@ -24,8 +24,17 @@ internal sealed class SessionRollupPlan
     /// <summary>The filter (conditions on visit dimensions and event page, name and hostname only).</summary>
     public HitFilter? Filter { get; private init; }
 
-    /// <summary>Whether the filter tests an event value, so kept hits must be read per (page, name, host).</summary>
+    /// <summary>
+    /// Whether the filter tests an event value outside its behavioural filters, so kept hits must be read per (page,
+    /// name, host). A behavioural filter's own conditions are judged in a subquery of its own (SessionRollups.Query.cs).
+    /// </summary>
     public bool HasEventCondition { get; private init; }
+
+    /// <summary>
+    /// Whether the filter holds <c>has_done</c> / <c>has_not_done</c>: answered only when no day of the range waits for a
+    /// rebuild (the days cut from raw hits in memory cannot see the stored part of a session that continues into them).
+    /// </summary>
+    public bool Behavioral { get; private init; }
 
     /// <summary>
     /// The segment (code in <see cref="RollupDimensions.Segment"/>, value) when the filter is exactly one case-sensitive
@@ -52,8 +61,9 @@ internal sealed class SessionRollupPlan
     public static SessionRollupPlan? Create(HitQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        // has_done / has_not_done (behavioural filters) need each visit's other hits: the raw path answers them.
-        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) || query.Goals.Count > 0 || HitFilter.IsBehavioral(query.Filter) ||
+        // has_done / has_not_done (behavioural filters) need each visit's other hits: a subquery over the session-hit rows
+        // names the (merged) sessions with a hit passing the inner filter, so their conditions must be rollup dimensions too.
+        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) || query.Goals.Count > 0 ||
             query.Metrics.Count == 0 || query.Metrics.Any(m => !Allowed.Contains(m)) || query.Dimensions.Count > 1)
         {
             return null;
@@ -76,11 +86,22 @@ internal sealed class SessionRollupPlan
         {
             Dimension = dimension,
             Filter = query.Filter,
-            HasEventCondition = conditions.Any(c => RollupDimensions.EventCode(c.Dimension) > 0),
+            HasEventCondition = OutsideBehavioral(query.Filter).Any(c => RollupDimensions.EventCode(c.Dimension) > 0),
+            Behavioral = HitFilter.IsBehavioral(query.Filter),
             Segment = SegmentOf(query.Filter),
             PageSegment = PageSegmentOf(query.Filter, dimension),
         };
     }
+
+    // The conditions of a filter that are not inside a has_done / has_not_done.
+    private static IEnumerable<HitFilterCondition> OutsideBehavioral(HitFilter? filter) => filter switch
+    {
+        HitFilterCondition condition => [condition],
+        HitFilterAnd and => and.Filters.SelectMany(OutsideBehavioral),
+        HitFilterOr or => or.Filters.SelectMany(OutsideBehavioral),
+        HitFilterNot not => OutsideBehavioral(not.Filter),
+        _ => [],
+    };
 
     private static (string Path, int Dim, string Value)? PageSegmentOf(HitFilter? filter, HitDimension? dimension)
     {

@@ -67,7 +67,7 @@ internal sealed partial class SessionRollups
         }
 
         var cleanEnd = stale.Count == 0 ? endDay : stale.Min;
-        if (stale.Count > MaxStaleDays || stale.Count != endDay - cleanEnd)
+        if (stale.Count > MaxStaleDays || stale.Count != endDay - cleanEnd || (plan.Behavioral && stale.Count > 0))
         {
             return null;
         }
@@ -85,7 +85,10 @@ internal sealed partial class SessionRollups
         {
             // Only for statements driven by the sessions (visit conditions only, no event dimension): with a page or
             // event condition the hits' index drives, and nested loops are the good plan (PostgreSQL, 10 M hits).
-            var tuned = !plan.HasEventCondition && !plan.EventMode;
+            // A behavioural filter's subquery is joined on merged-session keys (CASE expressions), which PostgreSQL
+            // estimates at a row or two: with nested loops it ran the subquery again for every outer row (30 s on the
+            // kit's 3 000 hits); the sessions' settings give it a hash join.
+            var tuned = (!plan.HasEventCondition && !plan.EventMode) || plan.Behavioral;
             if ((tuned ? _t.Dialect.SessionQuerySetup : _t.Dialect.HitDrivenQuerySetup) is { } setup)
             {
                 await connection.ExecuteAsync(new CommandDefinition(setup, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -181,12 +184,10 @@ internal sealed partial class SessionRollups
         // Even so, the totals' session statement (hits joined first) was planned with a scan of the whole next day per
         // session (52 s for `top stats, page is /pricing and source is Google` at 10 M hits): on SQLite the index is
         // named outright (SqlDialect.IndexHint: INDEXED BY).
-        var hint = _t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_linked");
         // The touched visitors' statements read the copies of their session rows where the store keeps them (a
         // continuation row is always touched; SessionRollups.TouchedRows.cs).
         var copies = touchedOnly && _t.TouchedSessionCopies;
-        var linked = $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {(copies ? TouchedSessions : _sessions)} {hint} WHERE t_vid IS NOT NULL) n" +
-                     " ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end AND n.t_vid IS NOT NULL";
+        var linked = Linked(copies ? TouchedSessions : _sessions);
         var touched = touchedOnly ? " AND s.touched = 1" : untouchedDays is not null ? " AND s.touched = 0" + DayList("s.day", untouchedDays, parameters) : string.Empty;
         var sessionsTable = copies ? $"{TouchedSessions} s" : touchedOnly ? $"{_sessions} s {_t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_touched")}" : $"{_sessions} s";
         var sessionBase = $" FROM {sessionsTable} {linked} WHERE s.site_id = @site_id AND s.day >= @first AND s.day < @end{touched}";
@@ -278,7 +279,7 @@ internal sealed partial class SessionRollups
 
         // With conditions on pages, names and hosts only, which hits are kept does not depend on their sessions: they are
         // counted from the session-hit rows alone (through the covering path index), without joining the sessions.
-        var hitsOnly = !sessionDriven && !touchedOnly && untouchedDays is null && plan.Filter is not null && !plan.Filter.Conditions().Any(c => c.Dimension.IsVisit);
+        var hitsOnly = !sessionDriven && !touchedOnly && untouchedDays is null && plan.Filter is not null && !plan.Behavioral && !plan.Filter.Conditions().Any(c => c.Dimension.IsVisit);
         var eventBase = hitsOnly ? $" FROM {_hits} h WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end" : hitBase;
         var eventSql = sessionDriven
             ? $"SELECT {Bucket("s.day")} AS g, COUNT(DISTINCT s.vid), SUM(s.pv), SUM(s.n){sessionBase}{cutHits} AND {filter}{GroupBy(Bucket("s.day"))}"
@@ -326,6 +327,28 @@ internal sealed partial class SessionRollups
                 groups[key] = c;
             }, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // The next day's linked row n of session row s (its continuation), read from `table`: see ReadStoredAsync.
+    private string Linked(string table) =>
+        $"LEFT JOIN (SELECT site_id, day, t_vid, t_start, pv, n, end_ms, exit_path FROM {table} {_t.Dialect.IndexHint(_t.Prefix + "rollup_sessions_linked")} WHERE t_vid IS NOT NULL) n" +
+        " ON n.site_id = s.site_id AND n.day = s.day + 1 AND n.t_vid = s.nx_vid AND n.t_start = s.start_ms AND s.day + 1 < @end AND n.t_vid IS NOT NULL";
+
+    // has_done / has_not_done: whether the merged session of row s (its key as in ReadStoredAsync) is among those with a
+    // session-hit row of the range passing the inner filter, found by an uncorrelated subquery (evaluated once per
+    // statement). A session-hit row is a (page, name, host) group of one session's hits, so an event condition judges
+    // it as it would each hit; a visit condition judges the merged session's values. Only ReadStoredAsync's statements
+    // (parameters site_id, first, end) get here: a behavioural filter has no segment or page-segment route, and a range
+    // with days waiting for a rebuild takes the raw path (SessionRollupPlan.Behavioral).
+    private string BehavioralSql(HitFilterHasDone done, DynamicParameters parameters, ref int counter)
+    {
+        var vid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
+        var start = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
+        var inner = FilterSql(done.Filter, parameters, ref counter);
+        var sessions = $"SELECT {vid} AS r_vid, {start} AS r_start FROM {_hits} h" +
+                       $" JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {Linked(_sessions)}" +
+                       $" WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end AND {inner}";
+        return done.Negated ? _t.Dialect.NotAmongRows(vid, start, sessions) : $"(({vid}, {start}) IN ({sessions}))";
     }
 
     // Reads rows of (merged visitor, merged start, merged day, group value, merged pageviews, merged events, merged end,
@@ -470,6 +493,8 @@ internal sealed partial class SessionRollups
                 return "(" + string.Join(" OR ", orParts) + ")";
             case HitFilterNot not:
                 return "(NOT " + FilterSql(not.Filter, parameters, ref counter) + ")";
+            case HitFilterHasDone done:
+                return BehavioralSql(done, parameters, ref counter);
             default:
                 throw new HitQueryException("filters", "Unknown filter.");
         }

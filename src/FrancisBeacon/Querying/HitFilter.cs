@@ -227,7 +227,11 @@ public sealed record HitFilterNot(HitFilter Filter) : HitFilter
 /// sessions that also viewed <c>/pricing</c>, which a plain <c>and</c> of the two conditions (one hit both a signup and
 /// a view of /pricing) cannot express.
 /// </summary>
-/// <remarks>Behavioural filters cannot be nested in each other; the rollup tables never answer them.</remarks>
+/// <remarks>
+/// Behavioural filters cannot be nested in each other. The SQL stores answer them from their session rollups when
+/// every condition is on a rollup dimension and no day of the range waits for a rebuild, otherwise from the raw hits
+/// (docs/query-api.md).
+/// </remarks>
 /// <param name="Filter">The condition some hit of the session must pass (event and visit conditions, and/or/not).</param>
 public sealed record HitFilterHasDone(HitFilter Filter) : HitFilter
 {

@@ -34,6 +34,8 @@ public sealed class QueryRegex
 
     private const string DotNetAnyCodePoint = @"(?:[\uD800-\uDBFF][\uDC00-\uDFFF]|[^\uD800-\uDFFF])";
     private const string Punctuation = @".\/-*+?()[]{}|^$#&~!%,:;<=>@`'""";
+    // Patterns kept compiled (SQLite's matches() looks its pattern up for every row it tests).
+    private const int MaxCached = 256;
     private static readonly ConcurrentDictionary<string, QueryRegex> Cache = new(StringComparer.Ordinal);
 
     private readonly Regex _regex;
@@ -45,6 +47,9 @@ public sealed class QueryRegex
         PosixPattern = posixPattern;
         _regex = new Regex(dotNetPattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>How many compiled patterns the cache holds (for tests).</summary>
+    internal static int CachedCount => Cache.Count;
 
     /// <summary>The pattern as written.</summary>
     public string Pattern { get; }
@@ -66,11 +71,14 @@ public sealed class QueryRegex
         }
 
         var parsed = new Translator(pattern).Run();
-        if (Cache.Count < 10_000)
+        if (Cache.Count >= MaxCached)
         {
-            Cache.TryAdd(pattern, parsed);
+            // A compiled pattern near the size limit holds ~160 KB (more as its automaton grows with use), and clients
+            // choose the patterns: the cache is kept small and starts again when full rather than grow with them.
+            Cache.Clear();
         }
 
+        Cache.TryAdd(pattern, parsed);
         return parsed;
     }
 
@@ -212,6 +220,13 @@ public sealed class QueryRegex
                         var inner = _groups.Pop();
                         var start = groupStarts.Pop();
                         lastAtom = (start.Net, start.Posix, inner);
+                        if (inner && _groups.Count > 0)
+                        {
+                            // The enclosing group holds the counted repetition too: "((a{50})){50}" nests as "(a{50}){50}" does.
+                            _groups.Pop();
+                            _groups.Push(true);
+                        }
+
                         continue;
                     case '|':
                         _position++;
@@ -242,7 +257,16 @@ public sealed class QueryRegex
                 throw Fail("Unbalanced '('.");
             }
 
-            return new QueryRegex(pattern, _net.ToString(), _posix.ToString());
+            try
+            {
+                return new QueryRegex(pattern, _net.ToString(), _posix.ToString());
+            }
+            catch (NotSupportedException)
+            {
+                // The non-backtracking engine refuses automata of more than 10 000 nodes ("(" + 100 letters + "){100}"
+                // is within every rule above and still too large): the client's pattern, so a 400, not a 500.
+                throw Fail($"The pattern is too large once its repetitions are expanded (at most about {MaxRepetition * 100} characters' worth).");
+            }
         }
 
         private bool Peek(char c) => _position < pattern.Length && pattern[_position] == c;

@@ -235,13 +235,14 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             case HitMetric.Visitors: return hits.Select(h => h.VisitorId).Distinct().Count();
             case HitMetric.Events: return hits.Count();
             case HitMetric.TotalRevenue or HitMetric.AverageRevenue:
-                // In integer millionths, as the SQL stores compute it.
+                // In whole millionths, as the SQL stores compute it, summed as decimal (ten hits of the largest amount
+                // accepted pass a long's range).
                 var micros = hits.Where(h => h.RevenueAmount is not null && string.Equals(h.RevenueCurrency, query.RevenueCurrency, StringComparison.Ordinal))
-                    .Select(h => (long)(h.RevenueAmount!.Value * 1_000_000m)).ToList();
-                long sum = micros.Sum();
-                long count = micros.Count;
-                var value = metric == HitMetric.TotalRevenue ? sum : count == 0 ? 0 : ((2 * sum) + count) / (2 * count);
-                return value / 1_000_000d;
+                    .Select(h => (decimal)(long)(h.RevenueAmount!.Value * 1_000_000m)).ToList();
+                var sum = micros.Sum();
+                decimal count = micros.Count;
+                var value = metric == HitMetric.TotalRevenue ? sum : count == 0 ? 0 : decimal.Truncate(((2 * sum) + count) / (2 * count));
+                return (double)value / 1_000_000d;
             default:
                 throw new HitQueryException("metrics", $"Unsupported metric {metric}.");
         }

@@ -83,6 +83,43 @@ public sealed class QueryRegexTests
         Assert.False(QueryRegex.Parse("^" + QueryRegex.Escape(value) + "$").IsMatch(value + "x"));
     }
 
+    [Theory]
+    [InlineData(100, 1)]
+    [InlineData(50, 2)]
+    public void Parse_RepetitionsTooLargeForTheEngine_ThrowsNamingFilters(int letters, int groups)
+    {
+        // Within every rule of the subset (under 256 characters, {100} at most, no nesting), yet past the
+        // non-backtracking engine's 10 000 nodes: a client's 400, not a NotSupportedException (a 500).
+        var pattern = string.Concat(Enumerable.Repeat("(" + new string('a', letters) + "){100}", groups));
+
+        var ex = Assert.Throws<HitQueryException>(() => QueryRegex.Parse(pattern));
+
+        Assert.Equal("filters", ex.Field);
+    }
+
+    [Theory]
+    [InlineData("((a{50})){50}")]
+    [InlineData("((a{10})b){10}")]
+    [InlineData("(?:(x(a{2}))){3}")]
+    public void Parse_CountedRepetitionNestedThroughAnotherGroup_Throws(string pattern)
+    {
+        var ex = Assert.Throws<HitQueryException>(() => QueryRegex.Parse(pattern));
+
+        Assert.Contains("may not contain another", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ManyDistinctPatterns_KeepsOnlyABoundedCache()
+    {
+        // Clients choose the patterns; each compiled one near the size limit holds ~160 KB.
+        for (var i = 0; i < 1_000; i++)
+        {
+            QueryRegex.Parse(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"^/cache-test-{i}$"));
+        }
+
+        Assert.InRange(QueryRegex.CachedCount, 1, 256);
+    }
+
     [Fact]
     public void PosixPattern_TranslatesClassesToAscii()
     {
