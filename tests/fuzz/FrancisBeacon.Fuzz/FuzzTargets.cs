@@ -155,7 +155,7 @@ internal static class FuzzTargets
         var signals = new HitRequestSignals(HitSource.Script, IPAddress.Loopback, name => name switch
         {
             "User-Agent" => userAgent,
-            "Sec-CH-UA" or "Sec-CH-UA-Platform" or "Sec-CH-UA-Mobile" or "Accept-Language" => hints,
+            "Sec-CH-UA" or "Sec-CH-UA-Platform" or "Sec-CH-UA-Platform-Version" or "Sec-CH-UA-Mobile" or "Accept-Language" => hints,
             _ => null,
         });
         Services.Value.Factory.Build(input, signals);
