@@ -29,6 +29,8 @@ public sealed class SqliteRollupLagTests : IDisposable
         Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Region, HitDimension.NotSet) })); // session route
         Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) })); // segment rows
         Assert.Equal(0, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/new")) })); // session route
+        // The same with the site's goals set on the query, as the HTTP API sets them for a site with goals.
+        Assert.Equal(6, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.Is(HitDimension.Region, HitDimension.NotSet), Goals = [HitGoal.Event("Signup"), HitGoal.Page("/p*")] }));
         Assert.Equal(5, await PageviewsAsync(store, DayAligned() with { Filter = HitFilter.HasNotDone(HitFilter.Is(HitDimension.Page, "/p0")) }));
         Assert.Equal(7, await PageviewsAsync(Store(TimeSpan.Zero), DayAligned())); // the same database without a lag
         Assert.Equal(1, await PageviewsAsync(Store(TimeSpan.Zero), DayAligned() with { Filter = HitFilter.HasDone(HitFilter.Is(HitDimension.Page, "/new")) }));

@@ -63,7 +63,12 @@ internal sealed class SessionRollupPlan
         ArgumentNullException.ThrowIfNull(query);
         // has_done / has_not_done (behavioural filters) need each visit's other hits: a subquery over the session-hit rows
         // names the (merged) sessions with a hit passing the inner filter, so their conditions must be rollup dimensions too.
-        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) || query.Goals.Count > 0 ||
+        // The site's goals (HitQuery.Goals, set on every query the HTTP API asks for a site with goals) do not matter
+        // here: CompositeQueries turned every goal dimension and condition into page and event filters before the store
+        // sees the query, and one left (a store called without it) is refused by the dimension checks below. Refusing
+        // any query with goals sent every filtered session query of such a site to the raw path (2-3 s instead of
+        // 4-200 ms on 300 198 hits).
+        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) ||
             query.Metrics.Count == 0 || query.Metrics.Any(m => !Allowed.Contains(m)) || query.Dimensions.Count > 1)
         {
             return null;
