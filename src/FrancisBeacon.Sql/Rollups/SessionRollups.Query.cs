@@ -19,6 +19,10 @@ internal sealed partial class SessionRollups
     // This row's session T absorbs its continuation (the linked row n of the next day).
     private const string Swallows = "(n.t_vid IS NOT NULL AND NOT (s.prev = 1 AND s.day > @first))";
 
+    // The key of row s's merged session: its own, or that of the session of the day before which absorbs it.
+    private const string MergedVid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
+    private const string MergedStart = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
+
     /// <summary>
     /// Answers <paramref name="query"/> (shape <paramref name="plan"/>) from the session rollups, or returns
     /// <see langword="null"/> when they cannot (site not ready, other time zone, partial days, days waiting for a rebuild
@@ -202,8 +206,6 @@ internal sealed partial class SessionRollups
               // h.day through a plain equality and then seeks the path index by that range for every session (40 s for
               // the 30-day entry pages under a page filter at 2 M hits) instead of by (path, day, vid, start).
               $" AND h.site_id = s.site_id AND h.day = s.day{(plan.HasEventCondition ? " + 0" : string.Empty)} AND h.vid = s.vid AND h.start_ms = s.start_ms";
-        var rVid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
-        var rStart = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
         var rDay = $"CASE WHEN {Absorbed} THEN s.day - 1 ELSE s.day END";
         var rPv = $"(s.pv + CASE WHEN {Absorbed} THEN s.t_pv WHEN {Swallows} THEN n.pv ELSE 0 END)";
         var rN = $"(s.n + CASE WHEN {Absorbed} THEN s.t_n WHEN {Swallows} THEN n.n ELSE 0 END)";
@@ -238,7 +240,7 @@ internal sealed partial class SessionRollups
                 // Driven by the hits: one row per kept (page, name, host) row of a matching session, folded into merged
                 // sessions here rather than by two GROUP BYs in the database (SessionHitRows; SQLite groups through
                 // temporary B-trees, PostgreSQL's hash aggregate is faster than shipping the rows).
-                var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, {value}, {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
+                var merged = await ReadSessionHitsAsync(connection, $"SELECT {MergedVid}, {MergedStart}, {rDay}, {value}, {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
                     parameters, cancellationToken).ConfigureAwait(false);
                 foreach (var (key, c) in merged.ByValue())
                 {
@@ -252,8 +254,8 @@ internal sealed partial class SessionRollups
                 ? $"SELECT {value} AS g, COUNT(DISTINCT s.vid), COUNT(*), SUM({rPv}), SUM({rN}), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END)," +
                   $" SUM({rEnd} - s.start_ms), SUM({rPv}){sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter} GROUP BY {value}"
                 : "SELECT g, COUNT(DISTINCT rv), COUNT(*), SUM(kpv), SUM(kn), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
-                  $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
-                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x GROUP BY g";
+                  $" (SELECT {MergedVid} AS rv, {MergedStart} AS rs, MIN({value}) AS g, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend, SUM(h.pv) AS kpv, SUM(h.n) AS kn" +
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {MergedVid}, {MergedStart}) x GROUP BY g";
             await ReadAsync(connection, sql, parameters, (reader, c) =>
             {
                 c.Visitors = Long(reader, 1);
@@ -296,7 +298,7 @@ internal sealed partial class SessionRollups
         }, cancellationToken).ConfigureAwait(false);
         if (query.Metrics.Any(m => m.IsSessionMetric()) && !sessionDriven && !_t.GroupValuesInSql)
         {
-            var merged = await ReadSessionHitsAsync(connection, $"SELECT {rVid}, {rStart}, {rDay}, '', {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
+            var merged = await ReadSessionHitsAsync(connection, $"SELECT {MergedVid}, {MergedStart}, {rDay}, '', {rPv}, {rN}, {rEnd}, h.pv, h.n{hitBase}{cutSessions} AND {filter}",
                 parameters, cancellationToken).ConfigureAwait(false);
             foreach (var (key, counts) in merged.ByBucket(plan.Dimension))
             {
@@ -314,8 +316,8 @@ internal sealed partial class SessionRollups
                 ? $"SELECT {Bucket("s.day")} AS g, COUNT(*), SUM(CASE WHEN {rN} = 1 AND {rPv} = 1 THEN 1 ELSE 0 END), SUM({rEnd} - s.start_ms), SUM({rPv})" +
                   $"{sessionBase} AND NOT {Absorbed}{cutSessions} AND {filter}{GroupBy(Bucket("s.day"))}"
                 : $"SELECT {Bucket("rd")} AS g, COUNT(*), SUM(CASE WHEN rn = 1 AND rpv = 1 THEN 1 ELSE 0 END), SUM(rend - rs), SUM(rpv) FROM" +
-                  $" (SELECT {rVid} AS rv, {rStart} AS rs, MIN({rDay}) AS rd, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend" +
-                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {rVid}, {rStart}) x{GroupBy(Bucket("rd"))}";
+                  $" (SELECT {MergedVid} AS rv, {MergedStart} AS rs, MIN({rDay}) AS rd, MIN({rPv}) AS rpv, MIN({rN}) AS rn, MIN({rEnd}) AS rend" +
+                  $"{hitBase}{cutSessions} AND {filter} GROUP BY {MergedVid}, {MergedStart}) x{GroupBy(Bucket("rd"))}";
             await ReadAsync(connection, sessionSql, parameters, (reader, _) =>
             {
                 var key = Long(reader, 0);
@@ -342,13 +344,11 @@ internal sealed partial class SessionRollups
     // with days waiting for a rebuild takes the raw path (SessionRollupPlan.Behavioral).
     private string BehavioralSql(HitFilterHasDone done, DynamicParameters parameters, ref int counter)
     {
-        var vid = $"CASE WHEN {Absorbed} THEN s.t_vid ELSE s.vid END";
-        var start = $"CASE WHEN {Absorbed} THEN s.t_start ELSE s.start_ms END";
         var inner = FilterSql(done.Filter, parameters, ref counter);
-        var sessions = $"SELECT {vid} AS r_vid, {start} AS r_start FROM {_hits} h" +
+        var sessions = $"SELECT {MergedVid} AS r_vid, {MergedStart} AS r_start FROM {_hits} h" +
                        $" JOIN {_sessions} s ON s.site_id = h.site_id AND s.day = h.day AND s.vid = h.vid AND s.start_ms = h.start_ms {Linked(_sessions)}" +
                        $" WHERE h.site_id = @site_id AND h.day >= @first AND h.day < @end AND {inner}";
-        return done.Negated ? _t.Dialect.NotAmongRows(vid, start, sessions) : $"(({vid}, {start}) IN ({sessions}))";
+        return done.Negated ? _t.Dialect.NotAmongRows(MergedVid, MergedStart, sessions) : $"(({MergedVid}, {MergedStart}) IN ({sessions}))";
     }
 
     // Reads rows of (merged visitor, merged start, merged day, group value, merged pageviews, merged events, merged end,
