@@ -18,6 +18,12 @@ internal static class LocationNames
     /// <summary>The most values one condition may hold (<see cref="HitQuery"/> validation).</summary>
     private const int MaxValues = 100;
 
+    /// <summary>
+    /// The most conditions <see cref="CountryFilter"/> makes of one: the passing codes and the known ones, each in
+    /// chunks of <see cref="MaxValues"/>, and the condition itself for unknown codes.
+    /// </summary>
+    public static int MaxCountryConditions => (2 * ((Countries.Count + 1 + MaxValues - 1) / MaxValues)) + 1;
+
     /// <summary>ISO 3166-1 alpha-2 code to English short name.</summary>
     public static IReadOnlyDictionary<string, string> Countries { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -283,6 +289,17 @@ internal static class LocationNames
 
     /// <summary>The name shown for a country code: its English name, or the code itself when unknown.</summary>
     public static string NameOf(string code) => Countries.TryGetValue(code, out var name) ? name : code;
+
+    /// <summary>How many conditions a filter holds, as <see cref="HitQuery"/> counts them against its limit.</summary>
+    public static int ConditionCount(HitFilter filter) => filter switch
+    {
+        HitFilterCondition => 1,
+        HitFilterNot not => ConditionCount(not.Filter),
+        HitFilterAnd and => and.Filters.Sum(ConditionCount),
+        HitFilterOr or => or.Filters.Sum(ConditionCount),
+        HitFilterHasDone behavior => ConditionCount(behavior.Filter),
+        _ => 0,
+    };
 
     /// <summary>
     /// A condition on country names as a filter on <c>visit:country</c>: the known codes whose names pass it (and

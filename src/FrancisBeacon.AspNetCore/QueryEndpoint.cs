@@ -341,6 +341,19 @@ internal static class QueryEndpoint
                 case "filters":
                     var budget = new FilterBudget();
                     var filters = Array(property.Value, "filters").Select(f => ParseFilter(f, 0, budget)).ToList();
+                    if (budget.Conditions > HitQuery.MaxFilterConditions)
+                    {
+                        throw new HitQueryException("filters", $"A query's filters hold at most {HitQuery.MaxFilterConditions} conditions in all (each may list up to 100 values); this one holds {budget.Conditions}.");
+                    }
+
+                    if (budget.StoreConditions > HitQuery.MaxFilterConditions)
+                    {
+                        // The store's own count (HitQuery.Validate) would name a number the client never sent.
+                        throw new HitQueryException(
+                            "filters",
+                            $"A query's filters hold at most {HitQuery.MaxFilterConditions} conditions in all, and a visit:country_name condition counts as the conditions on country codes it stands for (up to {LocationNames.MaxCountryConditions} each); this one holds {budget.Conditions} as sent, {budget.StoreConditions} counted that way.");
+                    }
+
                     filter = filters.Count switch
                     {
                         0 => null,
@@ -624,7 +637,10 @@ internal static class QueryEndpoint
                     _ => HitFilterOperator.MatchesNot,
                 };
                 var condition = new HitFilterCondition(kind, dimension, values) { IgnoreCase = ignoreCase };
-                return value[1].GetString() == LocationNames.CountryName ? LocationNames.CountryFilter(condition) : condition;
+                var filter = value[1].GetString() == LocationNames.CountryName ? LocationNames.CountryFilter(condition) : condition;
+                budget.Conditions++;
+                budget.StoreConditions += LocationNames.ConditionCount(filter);
+                return filter;
             default:
                 throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not, has_done, has_not_done.");
         }
@@ -844,6 +860,11 @@ internal static class QueryEndpoint
     /// <summary>What a request's filters have used of <see cref="MaxFilterValues"/> and <see cref="MaxFilterPatterns"/>.</summary>
     private sealed class FilterBudget
     {
+        public int Conditions { get; set; }
+
+        // The conditions as the store counts them: a visit:country_name condition is several on visit:country.
+        public int StoreConditions { get; set; }
+
         public int Values { get; set; }
 
         public int Patterns { get; set; }

@@ -118,6 +118,34 @@ public sealed class RedTeamQueryShapeTests
         Assert.Equal(field, JsonDocument.Parse(body).RootElement.GetProperty("field").GetString());
     }
 
+    /// <summary>
+    /// A <c>visit:country_name</c> condition becomes several conditions on <c>visit:country</c> before the store sees it;
+    /// the 400 said "this one holds 700" for 100 conditions sent. It now names both counts, and a plain overflow names
+    /// the count as sent.
+    /// </summary>
+    [Fact]
+    public async Task Query_ConditionLimit_NamesTheCountsTheClientCanCheck()
+    {
+        await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com" })); // SQLite
+        const string byName = """["contains","visit:country_name",[""]]"""; // every name passes: the most conditions
+        var fit = HitQuery.MaxFilterConditions / LocationNames.MaxCountryConditions;
+
+        var (status, body) = await RedTeamQueryTests.PostAsync(host, OrOf(HitQuery.MaxFilterConditions, byName));
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status}: {body}");
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString();
+        Assert.Contains($"this one holds {HitQuery.MaxFilterConditions} as sent, {HitQuery.MaxFilterConditions * LocationNames.MaxCountryConditions} counted that way", error, StringComparison.Ordinal);
+
+        (status, body) = await RedTeamQueryTests.PostAsync(host, OrOf(fit, byName));
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {body}");
+
+        (status, body) = await RedTeamQueryTests.PostAsync(host, OrOf(fit + 1, byName));
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status}: {body}");
+
+        (status, body) = await RedTeamQueryTests.PostAsync(host, OrOf(HitQuery.MaxFilterConditions + 1, """["is","event:page",["/x{0}"]]"""));
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status}: {body}");
+        Assert.EndsWith($"this one holds {HitQuery.MaxFilterConditions + 1}.", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Query_ShapeAtTheLimits_IsAnswered()
     {
