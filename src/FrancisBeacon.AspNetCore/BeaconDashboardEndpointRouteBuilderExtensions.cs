@@ -30,7 +30,9 @@ public static class BeaconDashboardEndpointRouteBuilderExtensions
         group.MapGet("/", (HttpContext context) => BeaconDashboardAssets.Shell(context, prefix))
             .AddEndpointFilter<LocalRequestsOnlyFilter>()
             .ExcludeFromDescription();
-        group.MapGet("/assets/{hash}/{**path}", (HttpContext context, string hash, string path) => assets.Serve(context, hash, path))
+        // path is optional: "assets/{hash}/" (or ".../x/..", which the server folds to it) is a 404, not a binding
+        // failure (a 400 with an exception logged as "fail" in Development).
+        group.MapGet("/assets/{hash}/{**path}", (HttpContext context, string hash, string? path) => assets.Serve(context, hash, path ?? ""))
             .AddEndpointFilter<LocalRequestsOnlyFilter>()
             .ExcludeFromDescription();
 

@@ -68,6 +68,10 @@ public sealed partial class DashboardTests
         Assert.Equal(HttpStatusCode.NotFound, stale.StatusCode);
         using var missing = await host.Client.GetAsync($"/beacon/assets/{hash}/index.html", Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // No path at all ("…/vendor/.." folds to it): was a 400 from a binding failure, logged as "fail" in Development.
+        using var noPath = await host.Client.GetAsync($"/beacon/assets/{hash}/", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, noPath.StatusCode);
     }
 
     [Theory]

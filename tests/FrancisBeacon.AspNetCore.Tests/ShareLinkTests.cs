@@ -60,6 +60,8 @@ public sealed class ShareLinkTests
         var hash = System.Text.RegularExpressions.Regex.Match(html, "assets/([0-9a-f]{16})/app.js").Groups[1].Value;
         using var asset = await host.Client.SendAsync(Get($"{Share}/assets/{hash}/app.js", bearer: null), Ct);
         Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        using var noPath = await host.Client.SendAsync(Get($"{Share}/assets/{hash}/", bearer: null), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, noPath.StatusCode); // was 400: the route's path failed to bind
     }
 
     [Theory]

@@ -27,8 +27,8 @@ internal static class ShareLinkEndpoints
         share.MapGet("/", (HttpContext context, BeaconTokenValidator tokens) => Shell(context, tokens, prefix))
             .AllowAnonymous()
             .ExcludeFromDescription();
-        share.MapGet("/assets/{hash}/{**path}", (HttpContext context, BeaconTokenValidator tokens, string hash, string path) =>
-                Valid(context, tokens) ? BeaconDashboardAssets.Instance.Serve(context, hash, path) : NotFound(context))
+        share.MapGet("/assets/{hash}/{**path}", (HttpContext context, BeaconTokenValidator tokens, string hash, string? path) =>
+                Valid(context, tokens) ? BeaconDashboardAssets.Instance.Serve(context, hash, path ?? "") : NotFound(context))
             .AllowAnonymous()
             .ExcludeFromDescription();
 
