@@ -49,6 +49,13 @@ public sealed record HitGoal
             throw new HitQueryException("goals", "A page goal is a path of 1 to 120 characters starting with '/', with * as a wildcard.");
         }
 
+        if (!pattern.Contains('*', StringComparison.Ordinal))
+        {
+            // The same hits as the anchored pattern, as a plain equality: stores answer that from their page indexes and
+            // rollups (a pattern makes them test every page of the range).
+            return new HitGoal("Visit " + pattern, null, pattern, HitFilter.And(HitFilter.Is(HitDimension.EventName, Hit.PageviewEvent), HitFilter.Is(HitDimension.Page, pattern)));
+        }
+
         var regex = new StringBuilder("^");
         foreach (var part in pattern.Split('*'))
         {
