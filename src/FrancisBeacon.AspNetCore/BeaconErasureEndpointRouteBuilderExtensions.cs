@@ -16,7 +16,7 @@ public static class BeaconErasureEndpointRouteBuilderExtensions
     /// The endpoint is never mapped by <c>MapBeaconApi</c> or <c>MapBeaconDashboard</c>, and it always requires
     /// <paramref name="authorizationPolicy"/>: the loopback-only default of the read API does not apply to it. It
     /// answers only <c>DELETE</c>, which a cross-site page can send only after a CORS preflight, and refuses requests
-    /// whose <c>Sec-Fetch-Site</c> is <c>cross-site</c> or <c>same-site</c>. Give the policy a non-cookie scheme
+    /// whose <c>Sec-Fetch-Site</c> holds anything but <c>same-origin</c> or <c>none</c>. Give the policy a non-cookie scheme
     /// (a bearer token or an API key) so that a browser never adds the credentials on its own; see
     /// docs/privacy.md.
     /// </remarks>

@@ -16,8 +16,7 @@ internal static class ErasureEndpoint
             return Error("Beacon tokens are read-only and cannot erase data.", "authorization", StatusCodes.Status403Forbidden);
         }
 
-        var fetchSite = context.Request.Headers["Sec-Fetch-Site"].ToString();
-        if (fetchSite is "cross-site" or "same-site")
+        if (!FromThisOrigin(context.Request.Headers["Sec-Fetch-Site"]))
         {
             return Error("Erasure requests from other sites are refused.", "origin", StatusCodes.Status403Forbidden);
         }
@@ -53,6 +52,25 @@ internal static class ErasureEndpoint
         {
             return Error(ex.Reason, ex.Field, SiteResolver.StatusCodeFor(ex));
         }
+    }
+
+    // No Sec-Fetch-Site (a script or tool), or only same-origin / none (typed or bookmarked). Anything else is refused:
+    // cross-site and same-site, in any case, and also in a list or a second header line, which no browser sends but
+    // which a comparison of the joined value let through ("same-origin,cross-site").
+    private static bool FromThisOrigin(Microsoft.Extensions.Primitives.StringValues fetchSite)
+    {
+        foreach (var line in fetchSite)
+        {
+            foreach (var value in (line ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!value.Equals("same-origin", StringComparison.OrdinalIgnoreCase) && !value.Equals("none", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static DateOnly Day(string text, string field) =>
