@@ -481,10 +481,12 @@ internal static class QueryEndpoint
                 throw new HitQueryException("order_by", $"order_by names {name}, which is neither a requested metric nor a dimension.");
             }
 
-            if (name == "time" && !metrics.Any(m => m.ToApiName() == name))
+            if (!metrics.Any(m => m.ToApiName() == name) && apiNames.IndexOf(name) is >= 0 and var asked)
             {
-                // Sort looks dimensions up by their resolved names ("time:day"), not by the alias the body used.
-                orderBy[i] = (dimensions[apiNames.IndexOf(name)].Name, orderBy[i].Descending);
+                // Sort looks dimensions up by their resolved names, not by the name the body used: "time" becomes
+                // "time:day", and a property key is cleaned ("event:props:\u0000" becomes "event:props:\uFFFD"). Looked up
+                // by the body's name, Sort found no dimension once the answer had started (a cut JSON answer, a CSV 500).
+                orderBy[i] = (dimensions[asked].Name, orderBy[i].Descending);
             }
         }
 

@@ -80,6 +80,34 @@ public sealed class QueryEndpointTests
         Assert.Equal([first, second], days);
     }
 
+    /// <summary>
+    /// A property key written with a NUL is cleaned (U+FFFD) when the dimension is parsed; order_by by the body's name
+    /// found no dimension in Sort once the answer had started (a cut JSON answer, a CSV 500).
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("?format=csv")]
+    public async Task Query_OrderByACleanedPropertyKey_SortsByThatDimension(string suffix)
+    {
+        await using var host = await HostWithDataAsync();
+        var t0 = DateTimeOffset.Parse("2026-03-04T10:00:00Z", CultureInfo.InvariantCulture);
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0, VisitorId = 3, Properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["k\uFFFD"] = "a" } },
+            new Hit { SiteId = "example.com", Path = "/", Timestamp = t0.AddMinutes(1), VisitorId = 4, Properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["k\uFFFD"] = "b" } },
+        ], Ct);
+        using var content = new StringContent("""{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-01","2026-03-31"],"dimensions":["event:props:k\u0000"],"order_by":[["event:props:k\u0000","desc"]]}""", Encoding.UTF8, "application/json");
+
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query" + suffix, content, Ct);
+
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        var values = suffix.Length == 0
+            ? JsonDocument.Parse(text).RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("dimensions")[0].GetString()!).ToList()
+            : text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(',')[0]).ToList();
+        Assert.Equal(["b", "a", "(not set)"], values);
+    }
+
     [Fact]
     public async Task Query_VisitSource_AttributesSessions()
     {
