@@ -148,7 +148,7 @@ public sealed partial class HitRollups
             return null;
         }
 
-        var bound = groups.Count == take ? Ordered(groups[^1].Events, orderColumn) : 0;
+        var bound = groups.Count > 0 && groups.Count == take ? Ordered(groups[^1].Events, orderColumn) : 0; // take is 0 for Limit 0
         var returned = new HashSet<string>(StringComparer.Ordinal);
         var finals = new List<long>(groups.Count);
         foreach (var (value, events, _) in groups)

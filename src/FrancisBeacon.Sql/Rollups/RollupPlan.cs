@@ -98,7 +98,9 @@ internal sealed class RollupPlan
 
         return new RollupPlan
         {
-            EventDim = query.Metrics.Any(EventMetrics.Contains) ? eventDim : null,
+            // A time series reads the event totals even for session metrics alone: a day whose hits all continue a visit
+            // of the day before has no session of its own but is a row (of zeros) in the reference's answer.
+            EventDim = query.Metrics.Any(EventMetrics.Contains) || dim is not null ? eventDim : null,
             EventValue = eventValue,
             VisitDim = hasSessionMetric ? 0 : null,
             ByDay = dim is not null,
