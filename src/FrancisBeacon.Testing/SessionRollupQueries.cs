@@ -51,12 +51,15 @@ internal static class SessionRollupQueries
         };
         var pool = eventDimension ? EventMetrics : AllMetrics;
         var metrics = pool.OrderBy(_ => random.Next()).Take(1 + random.Next(pool.Length)).ToList();
-        if (!eventDimension && dimension is not { IsVisit: true } && !filter.Conditions().Any(c => c.Dimension.IsVisit) && !metrics.Any(m => m.IsSessionMetric()))
+        // An event filter alone needs no sessions: half the time a session metric or a visit condition is added, half the
+        // time the event metrics stay alone (counted from the session-hit rows, as a page goal's are).
+        var eventOnly = random.Next(2) == 0;
+        if (!eventOnly && !eventDimension && dimension is not { IsVisit: true } && !filter.Conditions().Any(c => c.Dimension.IsVisit) && !metrics.Any(m => m.IsSessionMetric()))
         {
-            metrics.Add(HitMetric.Visits); // an event filter alone needs no sessions
+            metrics.Add(HitMetric.Visits);
         }
 
-        if (eventDimension && !filter.Conditions().Any(c => c.Dimension.IsVisit))
+        if (!eventOnly && eventDimension && !filter.Conditions().Any(c => c.Dimension.IsVisit))
         {
             filter = new HitFilterAnd([filter, Tree(random, hits, VisitFilterDimensions, 1)]);
         }
@@ -107,7 +110,8 @@ internal static class SessionRollupQueries
         var dimension = dimensions[random.Next(dimensions.Length)];
         if (pick == 5)
         {
-            string[] patterns = ["^/blog", "Google|Bing", "^/[a-z]+$", "e$", "^(DE|US)$", "[0-9]"];
+            // "^\/blog\/.*$" and "^/blog/2" as page goals write them: the stores add a range of the path index for their prefix.
+            string[] patterns = ["^/blog", "Google|Bing", "^/[a-z]+$", "e$", "^(DE|US)$", "[0-9]", @"^\/blog\/.*$", "^/blog/2"];
             return new HitFilterCondition(random.Next(2) == 0 ? HitFilterOperator.Matches : HitFilterOperator.MatchesNot, dimension, [patterns[random.Next(patterns.Length)]]);
         }
 

@@ -107,14 +107,40 @@ public sealed class SqliteRollupTests : IDisposable
     {
         // The conformance kit's random filtered session queries must reach the session rollups, or its
         // differential checks would only test the raw path.
+        // (An event-only query with one plain condition is the per-day rollups' instead: also not the raw path.)
         var random = new Random(5);
         var hits = new RealisticHitGenerator(50) { Seed = 3 }.Generate(500, 5, new DateOnly(2025, 3, 5)).ToList();
+        var sessionRoute = 0;
+        var eventOnly = 0;
         for (var i = 0; i < 500; i++)
         {
             var query = SessionRollupQueries.Next(random, DayAligned(), hits);
             query.Validate();
+            var session = SessionRollupPlan.Create(query) is not null;
+            Assert.True(session || RollupPlan.Create(query) is not null, $"Query #{i} would take the raw path: {query.Filter} by [{string.Join(", ", query.Dimensions)}]");
+            sessionRoute += session ? 1 : 0;
+            eventOnly += session && !query.NeedsSessions ? 1 : 0;
+        }
+
+        Assert.True(sessionRoute >= 450, $"Only {sessionRoute} of 500 took the session route.");
+        Assert.True(eventOnly >= 20, $"Only {eventOnly} of 500 were event metrics under event conditions alone on the session route.");
+    }
+
+    /// <summary>
+    /// A page goal's filter (a page view of a page or pattern) with event metrics only: the per-day rollups cannot take
+    /// two conditions, and the raw path read every hit of the range; the session-hit rows answer it.
+    /// </summary>
+    [Fact]
+    public void SessionRollupPlan_PageGoalEventMetrics_TakeTheSessionRoute()
+    {
+        foreach (var goal in new[] { HitGoal.Page("/pricing"), HitGoal.Page("/blog/*") })
+        {
+            var query = DayAligned() with { Metrics = [HitMetric.Visitors, HitMetric.Events], Filter = goal.Filter };
+            query.Validate();
+
+            Assert.False(query.NeedsSessions);
             Assert.Null(RollupPlan.Create(query));
-            Assert.True(SessionRollupPlan.Create(query) is not null, $"Query #{i} would take the raw path: {query.Filter} by [{string.Join(", ", query.Dimensions)}]");
+            Assert.NotNull(SessionRollupPlan.Create(query));
         }
     }
 

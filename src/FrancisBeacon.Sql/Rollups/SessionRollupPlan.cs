@@ -68,7 +68,11 @@ internal sealed class SessionRollupPlan
         // sees the query, and one left (a store called without it) is refused by the dimension checks below. Refusing
         // any query with goals sent every filtered session query of such a site to the raw path (2-3 s instead of
         // 4-200 ms on 300 198 hits).
-        if (!query.NeedsSessions || query.SessionTimeout != TimeSpan.FromMinutes(30) ||
+        // Event metrics under event conditions the per-day rollups cannot take (two conditions, a pattern, a list: what a
+        // page goal resolves to, "event:name is pageview and event:page matches ^/blog/.*$") are counted from the
+        // session-hit rows alone; the raw path read every hit of the range for them (a goals panel 2-3x the slowest
+        // other panel at 300 000 hits, seconds per goal at 10 M).
+        if ((!query.NeedsSessions && query.Filter is null) || query.SessionTimeout != TimeSpan.FromMinutes(30) ||
             query.Metrics.Count == 0 || query.Metrics.Any(m => !Allowed.Contains(m)) || query.Dimensions.Count > 1)
         {
             return null;

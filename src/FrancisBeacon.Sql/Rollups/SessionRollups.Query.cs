@@ -458,17 +458,36 @@ internal sealed partial class SessionRollups
                 }
 
                 var names = new List<string>();
+                var tests = new List<string>();
                 foreach (var v in condition.Values)
                 {
                     var name = string.Create(CultureInfo.InvariantCulture, $"f{counter++}");
-                    parameters.Add(name, regex ? _t.Dialect.RegexPatternValue(QueryRegex.Parse(v)) : fold ? HitFilterCondition.FoldAsciiCase(v) : v);
+                    var pattern = regex ? QueryRegex.Parse(v) : null;
+                    parameters.Add(name, pattern is not null ? _t.Dialect.RegexPatternValue(pattern) : fold ? HitFilterCondition.FoldAsciiCase(v) : v);
                     names.Add("@" + name);
+                    if (pattern is null)
+                    {
+                        continue;
+                    }
+
+                    var test = _t.Dialect.RegexMatch(value, "@" + name);
+                    if (condition.Dimension == HitDimension.Page && pattern.LiteralPrefix is { } prefix)
+                    {
+                        // The pattern's fixed start as a range of the path index (byte order on both stores: BINARY /
+                        // COLLATE "C"), so a page goal such as ^/blog/.*$ reads its pages' rows rather than testing every
+                        // row of the range; the pattern still decides.
+                        parameters.Add(name + "lo", prefix);
+                        parameters.Add(name + "hi", prefix[..^1] + (char)(prefix[^1] + 1));
+                        test = $"({value} >= @{name}lo AND {value} < @{name}hi AND {test})";
+                    }
+
+                    tests.Add(test);
                 }
 
                 return condition.Operator switch
                 {
-                    HitFilterOperator.Matches => "(" + string.Join(" OR ", names.Select(n => _t.Dialect.RegexMatch(value, n))) + ")",
-                    HitFilterOperator.MatchesNot => "(NOT (" + string.Join(" OR ", names.Select(n => _t.Dialect.RegexMatch(value, n))) + "))",
+                    HitFilterOperator.Matches => "(" + string.Join(" OR ", tests) + ")",
+                    HitFilterOperator.MatchesNot => "(NOT (" + string.Join(" OR ", tests) + "))",
                     HitFilterOperator.Is => $"({value} IN ({string.Join(", ", names)}))",
                     HitFilterOperator.IsNot => $"({value} NOT IN ({string.Join(", ", names)}))",
                     HitFilterOperator.Contains => "(" + string.Join(" OR ", names.Select(n => _t.Dialect.Contains(value, n))) + ")",

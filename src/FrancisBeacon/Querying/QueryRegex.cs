@@ -45,6 +45,7 @@ public sealed class QueryRegex
         Pattern = pattern;
         DotNetPattern = dotNetPattern;
         PosixPattern = posixPattern;
+        LiteralPrefix = ReadLiteralPrefix(pattern);
         _regex = new Regex(dotNetPattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
@@ -59,6 +60,19 @@ public sealed class QueryRegex
 
     /// <summary>The equivalent POSIX advanced regular expression (PostgreSQL <c>~</c>).</summary>
     public string PosixPattern { get; }
+
+    /// <summary>
+    /// ASCII text of at least two characters that every value the pattern matches starts with (<c>/blog/</c> for
+    /// <c>^\/blog\/.*$</c>), or <see langword="null"/>. A store may add a range on an index of the value
+    /// (<c>value &gt;= prefix AND value &lt; prefix with its last character incremented</c>, in byte order) beside the
+    /// pattern without changing what it selects.
+    /// </summary>
+    /// <remarks>
+    /// Read conservatively: the pattern must start with <c>^</c> and hold no <c>|</c> anywhere; the prefix ends before the
+    /// first character that is not a plain or escaped literal, before a literal followed by a quantifier, and before the
+    /// first non-ASCII character or DEL.
+    /// </remarks>
+    public string? LiteralPrefix { get; }
 
     /// <summary>Checks and translates a pattern (cached).</summary>
     /// <exception cref="HitQueryException">The pattern is outside the safe subset; the field is <c>filters</c>.</exception>
@@ -115,6 +129,45 @@ public sealed class QueryRegex
         }
 
         return text.ToString();
+    }
+
+    private static string? ReadLiteralPrefix(string pattern)
+    {
+        if (pattern.Length < 3 || pattern[0] != '^' || pattern.Contains('|', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var prefix = new StringBuilder();
+        var i = 1;
+        while (i < pattern.Length)
+        {
+            char literal;
+            int next;
+            if (pattern[i] == '\\' && i + 1 < pattern.Length && Punctuation.Contains(pattern[i + 1], StringComparison.Ordinal))
+            {
+                (literal, next) = (pattern[i + 1], i + 2);
+            }
+            else if (@".[](){}*+?|^$\".Contains(pattern[i], StringComparison.Ordinal))
+            {
+                break;
+            }
+            else
+            {
+                (literal, next) = (pattern[i], i + 1);
+            }
+
+            // A quantified literal may be absent or repeated; past ASCII, byte order and UTF-16 order part ways.
+            if ((next < pattern.Length && "*+?{".Contains(pattern[next], StringComparison.Ordinal)) || literal is < ' ' or >= '\x7f')
+            {
+                break;
+            }
+
+            prefix.Append(literal);
+            i = next;
+        }
+
+        return prefix.Length >= 2 ? prefix.ToString() : null;
     }
 
     /// <summary>Whether the value matches somewhere (linear time).</summary>

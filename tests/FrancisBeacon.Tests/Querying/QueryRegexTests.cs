@@ -125,4 +125,53 @@ public sealed class QueryRegexTests
     {
         Assert.Equal("^[A-Za-z0-9_]+[0-9]$", QueryRegex.Parse(@"^\w+\d$").PosixPattern);
     }
+    [Theory]
+    [InlineData(@"^\/blog\/.*$", "/blog/")]
+    [InlineData("^/blog", "/blog")]
+    [InlineData(@"^/a\.b$", "/a.b")]
+    [InlineData(@"^/x\d", "/x")]
+    [InlineData("^/ab?c", "/a")]
+    [InlineData("^/ab+", "/a")]
+    [InlineData("^/ab*", "/a")]
+    [InlineData("^/ab{2}", "/a")]
+    [InlineData("^/a.b", "/a")]
+    [InlineData("^/a[bc]", "/a")]
+    [InlineData("^/b?log", null)]
+    [InlineData("^/(a)", null)]
+    [InlineData("^/a|^/b", null)]
+    [InlineData("^(/a|/b)", null)]
+    [InlineData("/blog", null)]
+    [InlineData("^/über", null)]
+    [InlineData("^/aü", "/a")]
+    [InlineData("^", null)]
+    public void LiteralPrefix_IsTheFixedAsciiStartOfEveryMatch(string pattern, string? prefix)
+    {
+        Assert.Equal(prefix, QueryRegex.Parse(pattern).LiteralPrefix);
+    }
+
+    /// <summary>Whatever the pattern, a value it matches starts with its literal prefix (the range a store adds is implied).</summary>
+    [Fact]
+    public void LiteralPrefix_EveryMatchStartsWithIt()
+    {
+        var random = new Random(20261130);
+        const string alphabet = "/ab.c-_";
+        string[] patterns = [@"^\/a.*$", "^/ab?", "^/aa+b", "^/a(bc)?", "^/ab*c", @"^/a\.b", "^/a.b", "^/a[b.]c", "^/ab{1,2}c$", @"^/a\-b", "^/a_b"];
+        var checkedMatches = 0;
+        foreach (var pattern in patterns)
+        {
+            var regex = QueryRegex.Parse(pattern);
+            Assert.NotNull(regex.LiteralPrefix);
+            for (var i = 0; i < 3000; i++)
+            {
+                var value = new string([.. Enumerable.Range(0, random.Next(1, 7)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+                if (regex.IsMatch(value))
+                {
+                    checkedMatches++;
+                    Assert.True(value.StartsWith(regex.LiteralPrefix, StringComparison.Ordinal), $"{pattern} matches {value}, which does not start with {regex.LiteralPrefix}");
+                }
+            }
+        }
+
+        Assert.True(checkedMatches > 100, $"Only {checkedMatches} matching values were generated.");
+    }
 }
