@@ -58,7 +58,8 @@ internal static class ExportEndpoint
             return;
         }
 
-        var fileName = $"beacon-{site.Id}-{from:yyyyMMdd}-{to.AddTicks(-1):yyyyMMdd}.{format}";
+        // The site's local days, as the range was asked for (the UTC dates named the day before east of UTC).
+        var fileName = $"beacon-{site.Id}-{TimeZoneInfo.ConvertTime(from, site.TimeZone):yyyyMMdd}-{TimeZoneInfo.ConvertTime(to.AddTicks(-1), site.TimeZone):yyyyMMdd}.{format}";
         context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(fileName)}\"";
         context.Response.Headers.CacheControl = "no-store";

@@ -60,6 +60,19 @@ public sealed class ExportEndpointTests
         Assert.Contains(",-49.9,EUR", lines[1], StringComparison.Ordinal);
     }
 
+    /// <summary>The file is named by the site's local days (Auckland is UTC+13 in March: the UTC dates were a day early).</summary>
+    [Fact]
+    public async Task Export_FileName_NamesTheSitesLocalDays()
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", TimeZone = "Pacific/Auckland" }), store: b => b.UseInMemory());
+
+        using var response = await host.Client.GetAsync("/beacon/api/export?site_id=example.com&period=custom&date=2026-03-01,2026-03-02&format=csv", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("beacon-example.com-20260301-20260302.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+    }
+
     [Theory]
     [InlineData("/beacon/api/export?site_id=example.com&format=xml", HttpStatusCode.BadRequest)]
     [InlineData("/beacon/api/export", HttpStatusCode.BadRequest)]
