@@ -48,6 +48,26 @@ internal static class ExportEndpoint
             return;
         }
 
+        // An export holds a database connection from its first row to its last, however slowly the client reads: a
+        // bounded number at once (QueryConcurrency.Exports), one more is a 503 before anything is read.
+        if (!gate.TryEnterExport())
+        {
+            await QueryConcurrencyGate.Refusal(context).ExecuteAsync(context);
+            return;
+        }
+
+        try
+        {
+            await StreamAsync(context, store, gate, site, from, to, format);
+        }
+        finally
+        {
+            gate.ExitExport();
+        }
+    }
+
+    private static async Task StreamAsync(HttpContext context, IHitStore store, QueryConcurrencyGate gate, ResolvedSite site, DateTimeOffset from, DateTimeOffset to, string format)
+    {
         // The first chunk's slot before anything is sent, so that a refusal is still a 503. Later chunks take turns
         // with the queries (EnterContinuingAsync never refuses): an export's CPU is bounded like a query's, and a
         // client that reads slowly holds no slot while its chunk is being sent.

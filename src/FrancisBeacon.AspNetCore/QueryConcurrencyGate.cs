@@ -21,6 +21,7 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
     internal const int RetryAfterSeconds = 5;
 
     private readonly ConcurrencyLimiter? _limiter;
+    private readonly SemaphoreSlim? _exports;
     private readonly TimeSpan _queueTimeout;
     private readonly BeaconQueryMetrics _metrics;
     private readonly ILogger<QueryConcurrencyGate> _logger;
@@ -33,6 +34,11 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
         _queueTimeout = limits.QueueTimeout;
         _metrics = metrics;
         _logger = logger;
+        if (limits.Exports > 0)
+        {
+            _exports = new SemaphoreSlim(limits.Exports, limits.Exports);
+        }
+
         if (limits.Limit > 0)
         {
             _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
@@ -62,6 +68,24 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
         var (lease, refused) = await AcquireAsync(_limiter, requestAborted);
         return refused is null ? (lease, null) : (null, Refuse(refused));
     }
+
+    /// <summary>
+    /// One of the <c>Exports</c> places at once, or <see langword="false"/> (counted and logged as a refusal,
+    /// <c>exports</c>). A place taken is given back with <see cref="ExitExport"/>.
+    /// </summary>
+    public bool TryEnterExport()
+    {
+        if (_exports is null || _exports.Wait(0))
+        {
+            return true;
+        }
+
+        Refuse("exports");
+        return false;
+    }
+
+    /// <summary>Gives back the place <see cref="TryEnterExport"/> took.</summary>
+    public void ExitExport() => _exports?.Release();
 
     /// <summary>
     /// Waits for a slot for the next part of a request that is already being answered (an export's next chunk of
@@ -122,7 +146,11 @@ internal sealed partial class QueryConcurrencyGate : IDisposable
             statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    public void Dispose() => _limiter?.Dispose();
+    public void Dispose()
+    {
+        _limiter?.Dispose();
+        _exports?.Dispose();
+    }
 
     [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "Query API: {Count} request(s) answered 503 because too many queries were running or waiting (latest: {Reason}); see QueryConcurrency in docs/configuration.md. Logged at most once a minute")]
     private static partial void LogRefused(ILogger logger, long count, string reason);

@@ -214,6 +214,11 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
             errors.Add($"QueryConcurrency.Limit must be between 0 (no bound) and 1024 (was {limits.Limit}).");
         }
 
+        if (limits.Exports is < 0 or > 1024)
+        {
+            errors.Add($"QueryConcurrency.Exports must be between 0 (no bound) and 1024 (was {limits.Exports}).");
+        }
+
         if (limits.QueueLimit is < 0 or > 100_000)
         {
             errors.Add($"QueryConcurrency.QueueLimit must be between 0 and 100000 (was {limits.QueueLimit}).");

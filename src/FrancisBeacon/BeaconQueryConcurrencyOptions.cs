@@ -37,4 +37,12 @@ public sealed class BeaconQueryConcurrencyOptions
     /// rather than waiting on.
     /// </summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many exports (<c>GET {api}/export</c>) run at once (0–1 024; 0 = no bound); one more is answered <c>503</c>
+    /// with <c>Retry-After</c> at once. Default: 4. An export holds a database connection (and its reader) from its
+    /// first row to its last, however slowly the client reads: without a bound, a hundred slow downloads held every
+    /// connection of PostgreSQL's pool (and of a server with the default <c>max_connections</c>).
+    /// </summary>
+    public int Exports { get; set; } = 4;
 }

@@ -249,6 +249,56 @@ public sealed class QueryConcurrencyTests
     }
 
     /// <summary>
+    /// An export holds a database connection from its first row to its last: past <c>QueryConcurrency.Exports</c> at
+    /// once, one more is a 503 with <c>Retry-After</c> before anything is read, and the place is free again once the
+    /// export ends. (An outside-style probe held every PostgreSQL connection with ~100 slowly read exports.)
+    /// </summary>
+    [Fact]
+    public async Task Exports_PastTheirBound_Answer503UntilOneEnds()
+    {
+        var store = new ExportProbeStore(3);
+        await using var host = await BeaconTestHost.StartAsync(
+            o =>
+            {
+                o.QueryConcurrency.Exports = 1;
+                o.QueryConcurrency.Limit = 0; // the query slots are another bound (Export_TakesTurnsWithQueries_ChunkByChunk)
+            },
+            store: b => b.UseStore(_ => store));
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.OnRow = async row =>
+        {
+            if (row == 0 && reading.TrySetResult())
+            {
+                await release.Task;
+            }
+        };
+
+        var first = GetAsync(host, "/beacon/api/export?site_id=localhost&period=all");
+        await reading.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        using (var second = await GetAsync(host, "/beacon/api/export?site_id=localhost&period=all"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(QueryConcurrencyGate.RetryAfterSeconds), second.Headers.RetryAfter?.Delta);
+        }
+
+        using (var query = await QueryAsync(host))
+        {
+            Assert.Equal(HttpStatusCode.OK, query.StatusCode); // queries are not exports
+        }
+
+        release.SetResult();
+        using (var answered = await first)
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            Assert.Equal(3, (await answered.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        }
+
+        using var third = await GetAsync(host, "/beacon/api/export?site_id=localhost&period=all");
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+    }
+
+    /// <summary>
     /// The slot is taken after the body is read: a client that sends its query slowly (or never finishes it) holds
     /// nothing, so one slow sender cannot lock everyone out of a one-slot server.
     /// </summary>
@@ -289,6 +339,7 @@ public sealed class QueryConcurrencyTests
         Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new BeaconOptions().QueryConcurrency.Limit);
         Assert.Equal(100, new BeaconOptions().QueryConcurrency.QueueLimit);
         Assert.Equal(TimeSpan.FromSeconds(10), new BeaconOptions().QueryConcurrency.QueueTimeout);
+        Assert.Equal(4, new BeaconOptions().QueryConcurrency.Exports);
     }
 
     [Theory]
@@ -298,9 +349,12 @@ public sealed class QueryConcurrencyTests
     [InlineData(1, 100_001, 1000, "QueryConcurrency.QueueLimit")]
     [InlineData(1, 100, 0, "QueryConcurrency.QueueTimeout")]
     [InlineData(1, 100, 600_001, "QueryConcurrency.QueueTimeout")]
-    public void Validation_RefusesOutOfRange(int limit, int queueLimit, int timeoutMilliseconds, string named)
+    [InlineData(1, 100, 1000, "QueryConcurrency.Exports", -1)]
+    [InlineData(1, 100, 1000, "QueryConcurrency.Exports", 1025)]
+    public void Validation_RefusesOutOfRange(int limit, int queueLimit, int timeoutMilliseconds, string named, int exports = 4)
     {
         var options = new BeaconOptions();
+        options.QueryConcurrency.Exports = exports;
         options.QueryConcurrency.Limit = limit;
         options.QueryConcurrency.QueueLimit = queueLimit;
         options.QueryConcurrency.QueueTimeout = TimeSpan.FromMilliseconds(timeoutMilliseconds);
