@@ -488,7 +488,7 @@ queries_bench() {
     local args=("$sample" "--ConnectionStrings:Beacon=Data Source=$db" --FrancisBeacon:Sites:0:Id=example.com)
     [ "$limit" = default ] || args+=("--FrancisBeacon:QueryConcurrency:Limit=$limit")
     # All QUERIES exports at once (QueryConcurrency.Exports, default 4, would answer the rest 503): this measures the slots.
-    [ "$kind" = export ] && args+=("--FrancisBeacon:QueryConcurrency:Exports=0")
+    [ "$kind" != export ] || args+=("--FrancisBeacon:QueryConcurrency:Exports=0")
     start_app "queries-$limit" "${args[@]}"; local pid=$app_pid url=$app_url
     local sent=("${request_args[@]}" "$url$request_path")
     # Warm-up: the query path once, the pixel 50 times.
