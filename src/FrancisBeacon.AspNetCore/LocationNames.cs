@@ -290,17 +290,6 @@ internal static class LocationNames
     /// <summary>The name shown for a country code: its English name, or the code itself when unknown.</summary>
     public static string NameOf(string code) => Countries.TryGetValue(code, out var name) ? name : code;
 
-    /// <summary>How many conditions a filter holds, as <see cref="HitQuery"/> counts them against its limit.</summary>
-    public static int ConditionCount(HitFilter filter) => filter switch
-    {
-        HitFilterCondition => 1,
-        HitFilterNot not => ConditionCount(not.Filter),
-        HitFilterAnd and => and.Filters.Sum(ConditionCount),
-        HitFilterOr or => or.Filters.Sum(ConditionCount),
-        HitFilterHasDone behavior => ConditionCount(behavior.Filter),
-        _ => 0,
-    };
-
     /// <summary>
     /// A condition on country names as a filter on <c>visit:country</c>: the known codes whose names pass it (and
     /// <c>(not set)</c> when that passes), or an unknown code that passes the condition itself (its name is the code).

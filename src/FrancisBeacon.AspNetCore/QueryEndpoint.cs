@@ -341,14 +341,9 @@ internal static class QueryEndpoint
                 case "filters":
                     var budget = new FilterBudget();
                     var filters = Array(property.Value, "filters").Select(f => ParseFilter(f, 0, budget)).ToList();
-                    if (budget.Conditions > HitQuery.MaxFilterConditions)
+                    if (budget.StoreConditions > HitQuery.MaxFilterConditions && budget.StoreConditions > budget.Conditions)
                     {
-                        throw new HitQueryException("filters", $"A query's filters hold at most {HitQuery.MaxFilterConditions} conditions in all (each may list up to 100 values); this one holds {budget.Conditions}.");
-                    }
-
-                    if (budget.StoreConditions > HitQuery.MaxFilterConditions)
-                    {
-                        // The store's own count (HitQuery.Validate) would name a number the client never sent.
+                        // HitQuery.Validate refuses it too, but would name a number the client never sent.
                         throw new HitQueryException(
                             "filters",
                             $"A query's filters hold at most {HitQuery.MaxFilterConditions} conditions in all, and a visit:country_name condition counts as the conditions on country codes it stands for (up to {LocationNames.MaxCountryConditions} each); this one holds {budget.Conditions} as sent, {budget.StoreConditions} counted that way.");
@@ -641,7 +636,7 @@ internal static class QueryEndpoint
                 var condition = new HitFilterCondition(kind, dimension, values) { IgnoreCase = ignoreCase };
                 var filter = value[1].GetString() == LocationNames.CountryName ? LocationNames.CountryFilter(condition) : condition;
                 budget.Conditions++;
-                budget.StoreConditions += LocationNames.ConditionCount(filter);
+                budget.StoreConditions += filter.Conditions().Count();
                 return filter;
             default:
                 throw new HitQueryException("filters", $"The filter operator {Show(value[0])} is not supported; use is, is_not, contains, contains_not, matches, matches_not, and, or, not, has_done, has_not_done.");
