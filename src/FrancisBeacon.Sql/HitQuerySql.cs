@@ -340,7 +340,7 @@ public sealed class HitQuerySql
         var attributes = Enumerable.Range(0, layout.Visit.Count).ToList();
         var baseAttributes = string.Concat(attributes.Select(j => $", {layout.HitColumn(layout.Visit[j])} AS va{j}")) +
                              string.Concat(Enumerable.Range(0, layout.Event.Count).Select(k => $", {layout.HitColumn(layout.Event[k])} AS ea{k}"));
-        var framedAttributes = string.Concat(attributes.Select(i => $", FIRST_VALUE(va{i}) OVER (PARTITION BY visitor_id, sn ORDER BY ms, path{c}, event_name{c} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS fva{i}"));
+        var framedAttributes = string.Concat(attributes.Select(i => $", FIRST_VALUE(va{i}) OVER (PARTITION BY visitor_id, sn ORDER BY ms, path{c}, event_name{c}, id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS fva{i}"));
         var sessionAttributes = string.Concat(attributes.Select(i => $", MIN(fva{i}) AS va{i}"));
         var mergedAttributes = string.Concat(attributes.Select(i => $", t.va{i}"));
         // Revenue metrics: each hit's revenue in millionths (rev_micros) and currency; per session the sum and count in
@@ -348,11 +348,12 @@ public sealed class HitQuerySql
         var baseRevenue = layout.Revenue ? $", {_dialect.RevenueMicros} AS rev_micros, revenue_currency" : string.Empty;
         var sessionRevenue = layout.Revenue ? $", {_dialect.RevenueSum(RevenueMicrosIn("rev_micros"))} AS rev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS rev_n" : string.Empty;
         var mergedRevenue = layout.Revenue ? ", t.rev_sum + COALESCE(s.rev_sum, 0) AS rev_sum, t.rev_n + COALESCE(s.rev_n, 0) AS rev_n" : string.Empty;
-        var order = $"ORDER BY ms, path{c}, event_name{c}";
+        // Ties on (time, path, event name) are broken by the id (Guid.CompareTo order on both stores), as everywhere else.
+        var order = $"ORDER BY ms, path{c}, event_name{c}, id";
         var session = $"PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
         // sessions0: split by visitor and gap; sessions: the same after joining sessions that continue across the
         // site's midnight (see InMemoryHitStore.MergeAcrossMidnight, which this mirrors exactly).
-        return $"WITH base AS (SELECT visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id{baseAttributes}{baseRevenue} FROM {_hitsTable}" +
+        return $"WITH base AS (SELECT id, visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id{baseAttributes}{baseRevenue} FROM {_hitsTable}" +
                " WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts)," +
                $" marked AS (SELECT b.*, CASE WHEN LAG(ms) OVER (PARTITION BY visitor_id {order}) IS NULL" +
                $" OR ms - LAG(ms) OVER (PARTITION BY visitor_id {order}) >= @timeout_ms THEN 1 ELSE 0 END AS is_start FROM base b)," +

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using FrancisBeacon.Querying;
 
 namespace FrancisBeacon.Sql;
@@ -16,6 +17,17 @@ public abstract class SqlDialect
 
     /// <summary>The value to bind for a timestamp compared with the timestamp column.</summary>
     public abstract object TimestampValue(DateTimeOffset value);
+
+    /// <summary>
+    /// Reads a hit id from the <c>id</c> column at <paramref name="ordinal"/>. Default: the provider's
+    /// <see cref="DbDataReader.GetGuid"/>. The column must order as <see cref="Guid.CompareTo(Guid)"/> does (RFC 9562 byte
+    /// order): it is the last tie-break of a visitor's hits within a session (docs/query-api.md, "Sessions").
+    /// </summary>
+    public virtual Guid ReadId(DbDataReader reader, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader.GetGuid(ordinal);
+    }
 
     /// <summary>A suffix that makes a text expression order by UTF-8 bytes (<c>COLLATE BINARY</c>, <c>COLLATE "C"</c>); it is put on the selected expression, never on an ORDER BY alias.</summary>
     public abstract string BinaryCollation { get; }

@@ -12,6 +12,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string EpochMilliseconds(string column) => column;
 
+    /// <summary>Ids are blobs in RFC 9562 (big-endian) byte order: <see cref="SqliteBatchWriter.ReadId"/>.</summary>
+    public override Guid ReadId(System.Data.Common.DbDataReader reader, int ordinal) => SqliteBatchWriter.ReadId(reader, ordinal);
+
     public override string NowMilliseconds => SqliteSql.NowMilliseconds;
 
     public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";

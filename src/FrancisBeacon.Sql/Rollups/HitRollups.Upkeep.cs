@@ -287,22 +287,8 @@ public sealed partial class HitRollups
         {
             var old = stored.GetValueOrDefault(visitor) ?? [];
             var hits = byVisitor[visitor];
-            // The order RollupDay.Compute cuts a visitor's hits in (then read order: the insertion order).
-            hits.Sort(static (x, y) =>
-            {
-                var c = x.Hit.Ms.CompareTo(y.Hit.Ms);
-                if (c == 0)
-                {
-                    c = Utf8OrdinalComparer.Instance.Compare(x.Hit.Path, y.Hit.Path);
-                }
-
-                if (c == 0)
-                {
-                    c = Utf8OrdinalComparer.Instance.Compare(x.Hit.EventName, y.Hit.EventName);
-                }
-
-                return c == 0 ? x.Seq.CompareTo(y.Seq) : c;
-            });
+            // The order RollupDay.Compute cuts a visitor's hits in.
+            hits.Sort(static (x, y) => RollupDay.CompareInSession(x.Hit, y.Hit));
             if (old.Any(s => s.Linked) || (old.Count > 0 && hits[0].Hit.Ms <= old.Max(s => s.End)))
             {
                 return false;
@@ -396,7 +382,7 @@ public sealed partial class HitRollups
         var order = _t.InsertionOrder!;
         var plus = byOrder ? "+" : string.Empty;
         var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
-        return $"SELECT {_t.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}, {order}" +
+        return $"SELECT {_t.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}, {order}, id" +
                $" FROM {_t.Hits} WHERE {plus}site_id = @site_id AND {plus}ts >= @from_ts AND {plus}ts < @to_ts AND {order} > @lo AND {order} <= @hi";
     }
 
@@ -423,7 +409,7 @@ public sealed partial class HitRollups
 
             hits.Add((new RollupHit(
                 reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                reader.GetString(3), reader.GetString(4), reader.GetString(5), values), reader.GetInt64(6 + attributeCount)));
+                reader.GetString(3), reader.GetString(4), reader.GetString(5), values, _t.Dialect.ReadId(reader, 7 + attributeCount)), reader.GetInt64(6 + attributeCount)));
         }
 
         return hits;

@@ -81,7 +81,8 @@ public sealed partial class HitRollups
 
             hits.Add(new RollupHit(
                 reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                interner.String(reader.GetString(3)), interner.String(reader.GetString(4)), interner.String(reader.GetString(5)), interner.Tuple(attributes)));
+                interner.String(reader.GetString(3)), interner.String(reader.GetString(4)), interner.String(reader.GetString(5)), interner.Tuple(attributes),
+                _t.Dialect.ReadId(reader, 6 + attributeCount)));
         }
 
         return hits;

@@ -54,7 +54,7 @@ public sealed partial class HitRollups
         _sessions = new SessionRollups(tables);
         _upkeep = tables.Prefix + "rollup_upkeep";
         var attributes = string.Concat(RollupDimensions.Attributes.Select(d => $", COALESCE({d.Column}, @not_set)"));
-        _readDay = $"SELECT {tables.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}" +
+        _readDay = $"SELECT {tables.Dialect.EpochMilliseconds("ts")}, visitor_id, prev_visitor_id, path, event_name, hostname{attributes}, id" +
                    $" FROM {tables.Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
     }
 

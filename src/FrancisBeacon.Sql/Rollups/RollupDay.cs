@@ -7,8 +7,11 @@ using FrancisBeacon.Querying;
 
 namespace FrancisBeacon.Sql.Rollups;
 
-/// <summary>One hit as the rollup builder reads it: time, visitor, link, page, event, host, visit attributes.</summary>
-internal sealed record RollupHit(long Ms, long VisitorId, long? PreviousVisitorId, string Path, string EventName, string Hostname, string[] Attributes);
+/// <summary>
+/// One hit as the rollup builder reads it: time, visitor, link, page, event, host, visit attributes, and its id (the last
+/// tie-break of a visitor's hits, as in the raw queries and the reference).
+/// </summary>
+internal sealed record RollupHit(long Ms, long VisitorId, long? PreviousVisitorId, string Path, string EventName, string Hostname, string[] Attributes, Guid Id);
 
 /// <summary>Additive event counts of one (day, dimension value).</summary>
 internal struct EventCounts
@@ -128,40 +131,41 @@ internal sealed class RollupDay
 
     public List<RollupLink> Links { get; } = [];
 
+    /// <summary>
+    /// The order of one visitor's hits in a session: time, path, event name (UTF-8 bytes), then id
+    /// (<see cref="Guid.CompareTo(Guid)"/>): a total order, as in the raw queries and the reference (docs/query-api.md,
+    /// "Sessions"), so the session's first hit does not depend on the order the database returned them in.
+    /// </summary>
+    public static int CompareInSession(RollupHit x, RollupHit y)
+    {
+        var c = x.Ms.CompareTo(y.Ms);
+        if (c == 0)
+        {
+            c = Utf8OrdinalComparer.Instance.Compare(x.Path, y.Path);
+        }
+
+        if (c == 0)
+        {
+            c = Utf8OrdinalComparer.Instance.Compare(x.EventName, y.EventName);
+        }
+
+        return c == 0 ? x.Id.CompareTo(y.Id) : c;
+    }
+
     /// <summary>Computes a day from its hits; <paramref name="previous"/> (the day before, or null) gives the links.</summary>
     /// <remarks>
-    /// One sort of the hits by (visitor, time, path, event name; then read order), then one pass per visitor: a visitor's
+    /// One sort of the hits by (visitor, time, path, event name, id), then one pass per visitor: a visitor's
     /// distinct values are counted once per value without a set of visitor ids per value, and the sessions come out in
     /// (visitor id, start) order, the key order of the session rollup tables, so their rows are inserted in key order.
     /// </remarks>
     public static RollupDay Compute(long day, List<RollupHit> hits, RollupDay? previous, long timeoutMs)
     {
         var result = new RollupDay { Day = day };
-        var order = new (RollupHit Hit, int Index)[hits.Count];
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = (hits[i], i);
-        }
-
+        var order = hits.ToArray();
         Array.Sort(order, static (x, y) =>
         {
-            var c = x.Hit.VisitorId.CompareTo(y.Hit.VisitorId);
-            if (c == 0)
-            {
-                c = x.Hit.Ms.CompareTo(y.Hit.Ms);
-            }
-
-            if (c == 0)
-            {
-                c = Utf8OrdinalComparer.Instance.Compare(x.Hit.Path, y.Hit.Path);
-            }
-
-            if (c == 0)
-            {
-                c = Utf8OrdinalComparer.Instance.Compare(x.Hit.EventName, y.Hit.EventName);
-            }
-
-            return c == 0 ? x.Index.CompareTo(y.Index) : c;
+            var c = x.VisitorId.CompareTo(y.VisitorId);
+            return c == 0 ? CompareInSession(x, y) : c;
         });
 
         // Values a visitor has already been counted for (events, visits), reset per visitor.
@@ -170,9 +174,9 @@ internal sealed class RollupDay
         var values = new string[RollupDimensions.Visit.Length];
         for (var start = 0; start < order.Length;)
         {
-            var visitor = order[start].Hit.VisitorId;
+            var visitor = order[start].VisitorId;
             var end = start + 1;
-            while (end < order.Length && order[end].Hit.VisitorId == visitor)
+            while (end < order.Length && order[end].VisitorId == visitor)
             {
                 end++;
             }
@@ -184,7 +188,7 @@ internal sealed class RollupDay
             RollupSession? current = null;
             for (var i = start; i < end; i++)
             {
-                var hit = order[i].Hit;
+                var hit = order[i];
                 var pageview = string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
                 AddEvent(result.Events, seenEvents, (0, string.Empty), pageview);
                 AddEvent(result.Events, seenEvents, (1, hit.Path), pageview);

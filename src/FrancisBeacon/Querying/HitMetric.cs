@@ -3,7 +3,8 @@ namespace FrancisBeacon.Querying;
 /// <summary>A number a <see cref="HitQuery"/> can ask for.</summary>
 /// <remarks>
 /// <para><b>Sessions.</b> Hits in the query range are grouped by visitor and ordered by time (ties by path, then
-/// event name, in UTF-8 byte order); a new session starts when the gap to the visitor's previous hit is at least
+/// event name, in UTF-8 byte order, then by <see cref="Hit.Id"/> in <see cref="Guid.CompareTo(Guid)"/> order, so the
+/// order is total and a session's first hit never depends on the order hits were stored in); a new session starts when the gap to the visitor's previous hit is at least
 /// <see cref="HitQuery.SessionTimeout"/>. Only hits inside the range take part, so a session is cut at the range's
 /// edges. A session's entry page is the path of its first hit, its exit page that of its last.</para>
 /// <para><b>Session metrics</b> (<see cref="Visits"/>, <see cref="BounceRate"/>, <see cref="VisitDuration"/>,

@@ -306,7 +306,11 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
 
     private static bool IsPageview(Hit hit) => string.Equals(hit.EventName, Hit.PageviewEvent, StringComparison.Ordinal);
 
-    /// <summary>Splits hits into sessions: per visitor, ordered by (time, path, event name), cut at gaps of at least <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Splits hits into sessions: per visitor, ordered by (time, path, event name, id), cut at gaps of at least
+    /// <paramref name="timeout"/>. The id makes the order total, so a session's first hit (its visit attributes, entry
+    /// page and link) never depends on the order hits were appended in.
+    /// </summary>
     private static List<Session> Sessionise(List<Hit> hits, TimeSpan timeout)
     {
         var sessions = new List<Session>();
@@ -316,7 +320,8 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
             var ordered = visitor
                 .OrderBy(h => h.Timestamp)
                 .ThenBy(h => h.Path, Utf8OrdinalComparer.Instance)
-                .ThenBy(h => h.EventName, Utf8OrdinalComparer.Instance);
+                .ThenBy(h => h.EventName, Utf8OrdinalComparer.Instance)
+                .ThenBy(h => h.Id);
             foreach (var hit in ordered)
             {
                 if (current is null || hit.Timestamp - current.End >= timeout)
