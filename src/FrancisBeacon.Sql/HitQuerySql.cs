@@ -348,9 +348,11 @@ public sealed class HitQuerySql
         var baseRevenue = layout.Revenue ? $", {_dialect.RevenueMicros} AS rev_micros, revenue_currency" : string.Empty;
         var sessionRevenue = layout.Revenue ? $", {_dialect.RevenueSum(RevenueMicrosIn("rev_micros"))} AS rev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS rev_n" : string.Empty;
         var mergedRevenue = layout.Revenue ? ", t.rev_sum + COALESCE(s.rev_sum, 0) AS rev_sum, t.rev_n + COALESCE(s.rev_n, 0) AS rev_n" : string.Empty;
-        // Ties on (time, path, event name) are broken by the id (Guid.CompareTo order on both stores), as everywhere else.
-        var order = $"ORDER BY ms, path{c}, event_name{c}, id";
-        var session = $"PARTITION BY visitor_id, sn {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
+        // Where a session starts and which session a hit is in do not depend on how tied hits are ordered (a tie has no
+        // gap); the first hit's values do, so the session frames break ties on (time, path, event name) by the id
+        // (Guid.CompareTo order on both stores), as everywhere else.
+        var order = $"ORDER BY ms, path{c}, event_name{c}";
+        var session = $"PARTITION BY visitor_id, sn {order}, id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
         // sessions0: split by visitor and gap; sessions: the same after joining sessions that continue across the
         // site's midnight (see InMemoryHitStore.MergeAcrossMidnight, which this mirrors exactly).
         return $"WITH base AS (SELECT id, visitor_id, ts, {_dialect.EpochMilliseconds("ts")} AS ms, path, event_name, prev_visitor_id{baseAttributes}{baseRevenue} FROM {_hitsTable}" +
