@@ -45,7 +45,9 @@ internal sealed class PostgreSqlDialect : SqlDialect
     /// Nested loops off for the session-rollup statements: their filters on merged visit values (CASE expressions) are
     /// estimated at a few hundred rows where tens of thousands match, and the planner then joined each session to the
     /// continuation rows by a nested loop over all linked rows of the site (26.6 s instead of 1.3 s for a 30-day
-    /// `visit:source` filter at 10 M hits; docs/performance.md).
+    /// `visit:source` filter at 10 M hits; docs/performance.md). The raw path's session statements too: their CTEs have no
+    /// statistics, and on a freshly loaded table a behavioural filter's anti join ran as a nested loop over every hit and
+    /// session (31 s for 5 000 hits; docs/performance.md, "The raw path's session statements on PostgreSQL").
     /// JIT off as for <see cref="HitDrivenQuerySetup"/>.
     /// </summary>
     public override string? SessionQuerySetup => "SET enable_nestloop = off; SET jit = off";

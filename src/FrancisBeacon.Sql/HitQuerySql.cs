@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -54,6 +55,7 @@ public sealed class HitQuerySql
         var unionMode = !visitMode && hasSessionMetrics;
         // Event metrics only, but a visit condition in the filter: count the kept hits straight from the kept CTE.
         var keptMode = !visitMode && !hasSessionMetrics && query.NeedsSessions;
+        Debug.Assert(UsesSessions(query) == (visitMode || unionMode || keptMode), "UsesSessions mirrors the modes");
         var filtered = query.Filter is not null && query.NeedsSessions;
         // The SQL giving a dimension's value from a hits row: an allow-listed column expression, or for
         // event:props:<key> the dialect's JSON lookup with the key bound as a parameter.
@@ -378,6 +380,10 @@ public sealed class HitQuerySql
                " WHERE NOT EXISTS (SELECT 1 FROM pairs q WHERE q.s_vid = t.visitor_id AND q.s_start = t.start_ms))";
     }
 
+    /// <summary>Whether the statement for <paramref name="query"/> cuts sessions (the sessions CTE): a visit dimension, a session metric or a filter that needs sessions.</summary>
+    private static bool UsesSessions(HitQuery query) =>
+        query.Dimensions.Any(d => d.IsVisit) || query.Metrics.Any(m => m.IsSessionMetric()) || query.NeedsSessions;
+
     /// <summary>Runs the query on an open connection and reads the answer.</summary>
     public async ValueTask<AggregateResult> ExecuteAsync(DbConnection connection, HitQuery query, CancellationToken cancellationToken)
     {
@@ -385,11 +391,31 @@ public sealed class HitQuerySql
         var (sql, parameters) = Build(query);
         var rows = new List<AggregateRow>();
         var usesRegex = query.Filter?.Conditions().Any(c => c.Operator is HitFilterOperator.Matches or HitFilterOperator.MatchesNot) == true;
-        await using var reader = await connection.ExecuteReaderAsync(
-            new CommandDefinition(sql, parameters, commandTimeout: usesRegex ? (int)RegexCommandTimeout.TotalSeconds : null, cancellationToken: cancellationToken));
-        while (await reader.ReadAsync(cancellationToken))
+        // The session statement is a chain of CTEs whose row counts the planner cannot know (PostgreSQL estimates a
+        // freshly loaded table's range at a row or two, and every CTE above at as few); with nested loops it joined
+        // each hit to every session again for a behavioural filter (31 s for 5 000 hits, docs/performance.md "The raw
+        // path's session statements"). The session settings (hash joins) bound it.
+        var setup = UsesSessions(query) ? _dialect.SessionQuerySetup : null;
+        if (setup is not null)
         {
-            rows.Add(ReadRow(reader, query));
+            await connection.ExecuteAsync(new CommandDefinition(setup, cancellationToken: cancellationToken));
+        }
+
+        try
+        {
+            await using var reader = await connection.ExecuteReaderAsync(
+                new CommandDefinition(sql, parameters, commandTimeout: usesRegex ? (int)RegexCommandTimeout.TotalSeconds : null, cancellationToken: cancellationToken));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(ReadRow(reader, query));
+            }
+        }
+        finally
+        {
+            if (setup is not null && _dialect.SessionQueryReset is { } reset)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(reset, cancellationToken: CancellationToken.None));
+            }
         }
 
         if (query.Dimensions.Count == 0)

@@ -94,8 +94,9 @@ public abstract class SqlDialect
     public virtual string IndexHint(string index) => string.Empty;
 
     /// <summary>
-    /// A statement run on the connection before the session-rollup statements of a query that only has visit conditions
-    /// (planner settings for their joins), undone by <see cref="SessionQueryReset"/> afterwards; default: none.
+    /// A statement run on the connection before the session-rollup statements of a query that only has visit conditions,
+    /// and before every raw-path statement that cuts sessions (planner settings for their joins), undone by
+    /// <see cref="SessionQueryReset"/> afterwards; default: none.
     /// </summary>
     public virtual string? SessionQuerySetup => null;
 
