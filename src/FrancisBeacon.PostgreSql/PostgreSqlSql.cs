@@ -79,6 +79,8 @@ internal sealed class PostgreSqlSql
             """;
         Read = $"SELECT {Columns} FROM {Hits} WHERE ts >= @from_ts AND ts < @to_ts ORDER BY ts";
         ReadSite = $"SELECT {Columns} FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts ORDER BY ts";
+        // One site's page of ReadAsync (HitReadOrdering.ReadInPagesAsync); LIMIT NULL is no limit.
+        ReadSitePage = ReadSite + " LIMIT @limit";
         Purge = $"DELETE FROM {Hits} WHERE ts >= @from_ts AND ts < @to_ts";
         PurgeSite = $"DELETE FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
         Salts = $"{quoted}.salts";
@@ -117,6 +119,8 @@ internal sealed class PostgreSqlSql
     public string Read { get; }
 
     public string ReadSite { get; }
+
+    public string ReadSitePage { get; }
 
     public string Purge { get; }
 

@@ -269,11 +269,34 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
 
     private static long AppliedAt() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private async IAsyncEnumerable<Hit> ReadByTimestampAsync(HitRange range, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // One site's hits (an export) are read a page at a time, each page on a connection of its own, so that no read
+    // transaction stays open while the caller writes a page to a slow client (it would hold the WAL from being
+    // checkpointed); every site's hits at once (no index serves that order) in one statement.
+    private IAsyncEnumerable<Hit> ReadByTimestampAsync(HitRange range, CancellationToken cancellationToken) =>
+        range.SiteId is null
+            ? ReadStatementAsync(_sql.Read, RangeParameters(range), cancellationToken)
+            : HitReadOrdering.ReadInPagesAsync(range, ReadPageSize, ReadPageAsync, cancellationToken);
+
+    /// <summary>Rows per page of a site's <see cref="ReadAsync"/> (at least 2).</summary>
+    internal int ReadPageSize { get; set; } = 1000;
+
+    private async ValueTask<List<Hit>> ReadPageAsync(HitRange range, int? limit, CancellationToken cancellationToken)
+    {
+        var parameters = RangeParameters(range);
+        parameters.Add("limit", limit ?? -1);
+        var page = new List<Hit>();
+        await foreach (var hit in ReadStatementAsync(_sql.ReadSitePage, parameters, cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(hit);
+        }
+
+        return page;
+    }
+
+    private async IAsyncEnumerable<Hit> ReadStatementAsync(string sql, DynamicParameters parameters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var reader = await connection.ExecuteReaderAsync(
-            new CommandDefinition(_sql.Read, RangeParameters(range), cancellationToken: cancellationToken));
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         while (await reader.ReadAsync(cancellationToken))
         {
             yield return HitRowReader.Read(reader, static (r, i) => SqliteBatchWriter.ReadId(r, i), static (r, i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i)), static (r, i) => r.GetInt64(i) / 1_000_000m);

@@ -35,6 +35,8 @@ internal sealed class SqliteSql
             WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts
             ORDER BY ts
             """;
+        // One site's page of ReadAsync (HitReadOrdering.ReadInPagesAsync); LIMIT -1 is no limit.
+        ReadSitePage = Read.Replace("(@site_id IS NULL OR site_id = @site_id)", "site_id = @site_id", StringComparison.Ordinal) + " LIMIT @limit";
         Salts = prefix + "salts";
         InsertSalt = $"INSERT OR IGNORE INTO {Salts} (day, salt) VALUES (@day, @salt)";
         SelectSalt = $"SELECT salt FROM {Salts} WHERE day = @day";
@@ -62,6 +64,8 @@ internal sealed class SqliteSql
     public string MarkDirtyPositional { get; }
 
     public string Read { get; }
+
+    public string ReadSitePage { get; }
 
     public string Purge { get; }
 
