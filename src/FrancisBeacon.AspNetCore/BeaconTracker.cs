@@ -1,6 +1,5 @@
 using FrancisBeacon.Enrichment;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace FrancisBeacon.AspNetCore;
@@ -53,7 +52,16 @@ internal sealed partial class BeaconTracker : IBeaconTracker
         HitBuildResult result;
         if (context is not null)
         {
-            var page = url ?? SameHostReferer(context.Request) ?? context.Request.GetEncodedUrl();
+            var page = url ?? SameHostReferer(context.Request) ?? ServerSideTracker.PageUrlOf(context.Request);
+            if (page is null)
+            {
+                // The request's Host header is not a valid host name (e.g. "xn--a.xn--"): it names no site. Not the
+                // app's error, so not an exception in its handler.
+                _metrics.Dropped(DropReasons.UnknownSite);
+                LogDropped(_logger, name, DropReasons.UnknownSite);
+                return ValueTask.CompletedTask;
+            }
+
             result = _factory.Build(new HitInput(page, null, name, null, properties, null, revenue, currency), context, HitSource.Tracker);
         }
         else
@@ -89,9 +97,21 @@ internal sealed partial class BeaconTracker : IBeaconTracker
     {
         var referer = request.Headers.Referer.ToString();
         return referer.Length > 0 && Uri.TryCreate(referer, UriKind.Absolute, out var uri) &&
-            string.Equals(uri.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase)
+            string.Equals(uri.Host, HostOf(request), StringComparison.OrdinalIgnoreCase)
             ? referer
             : null;
+    }
+
+    private static string? HostOf(HttpRequest request)
+    {
+        try
+        {
+            return request.Host.Host;
+        }
+        catch (ArgumentException)
+        {
+            return null; // not a valid IDN host name (HostString decodes it)
+        }
     }
 
     private static Dictionary<string, string>? CopyProps(IReadOnlyDictionary<string, string>? props)

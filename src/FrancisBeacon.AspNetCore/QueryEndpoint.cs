@@ -519,7 +519,16 @@ internal static class QueryEndpoint
             }
         }
 
-        return new ParsedQuery(query, orderBy, limit, offset, root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null, timeLabels ? Labels(query) : null, previous)
+        JsonElement? echoed = root.TryGetProperty("filters", out var rawFilters) ? rawFilters.Clone() : null;
+        if (echoed is { } echo)
+        {
+            // The answer echoes the filters as sent: write them once here, where a string that is not valid UTF-16 is
+            // still a 400 (InvalidOperationException, caught by HandleAsync), not an exception after the 200 started.
+            using var probe = new Utf8JsonWriter(Stream.Null);
+            echo.WriteTo(probe);
+        }
+
+        return new ParsedQuery(query, orderBy, limit, offset, echoed, timeLabels ? Labels(query) : null, previous)
         {
             TotalRows = totalRows,
             DimensionNames = [.. dimensions.Select((x, i) => apiNames[i] is LocationNames.CountryName or LocationNames.CityName ? apiNames[i]! : x.Name)],
@@ -573,6 +582,10 @@ internal static class QueryEndpoint
         var op = value[0].GetString();
         switch (op)
         {
+            case "and" or "or" or "not" when value.GetArrayLength() != 2:
+                // A third element would never be read, only echoed in meta.query.filters; a lone surrogate escape there
+                // threw while the answer was being written (a cut 200).
+                throw new HitQueryException("filters", $"{op} takes one element: [\"{op}\", {(op == "not" ? "filter" : "[filters]")}].");
             case "and" or "or":
                 var children = Array(value[1], "filters").Select(f => ParseFilter(f, depth + 1, budget)).ToList();
                 return op == "and" ? new HitFilterAnd(children) : new HitFilterOr(children);

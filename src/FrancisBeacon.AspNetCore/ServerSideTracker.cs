@@ -208,7 +208,15 @@ internal sealed partial class ServerSideTracker : IDisposable
             return;
         }
 
-        var input = new HitInput(context.Request.GetEncodedUrl(), headers.Referer.ToString(), eventName, null, props);
+        if (PageUrlOf(context.Request) is not { } url)
+        {
+            // A Host header that is not a valid international domain name (e.g. "xn--a.xn--"): HostString throws while
+            // building the URL, after the app answered (a fail log, and a 500 in place of a 404).
+            LogNotRecorded(_logger, "the Host header is not a valid host name");
+            return;
+        }
+
+        var input = new HitInput(url, headers.Referer.ToString(), eventName, null, props);
         var result = _factory.Build(input, context, HitSource.Server);
         if (result.Hit is { } hit)
         {
@@ -231,6 +239,19 @@ internal sealed partial class ServerSideTracker : IDisposable
         else
         {
             LogNotRecorded(_logger, result.Error ?? "invalid");
+        }
+    }
+
+    /// <summary>The request's absolute URL, or <see langword="null"/> when its Host header is not a valid IDN host.</summary>
+    internal static string? PageUrlOf(HttpRequest request)
+    {
+        try
+        {
+            return request.GetEncodedUrl();
+        }
+        catch (ArgumentException)
+        {
+            return null;
         }
     }
 

@@ -191,6 +191,13 @@ internal sealed class SiteResolver
             throw new Querying.HitQueryException("site_id", "site_id is too long.");
         }
 
+        if (siteId.AsSpan().Trim().IndexOfAnyInRange('\0', '\x1f') >= 0)
+        {
+            // No stored site id holds a control character (they are host names or configured ids), and with no
+            // configured sites any id is a site: a NUL reached PostgreSQL, which refuses it in text (22021, a 500).
+            throw new Querying.HitQueryException("site_id", "site_id holds a control character.");
+        }
+
         // Out of scope answers 403 whether or not the site exists, so a token cannot probe for other sites.
         if (_allowed is not null && !_allowed.Contains(siteId.Trim()))
         {

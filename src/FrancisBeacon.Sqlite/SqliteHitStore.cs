@@ -154,13 +154,16 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
             return await _rollups.TryAnswerAsync(connection, query, linked.Token) ?? await _query.ExecuteAsync(connection, query, linked.Token);
         }
         catch (Exception ex) when (timeout is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested
-            && (ex is OperationCanceledException || SqliteInterrupt.IsInterrupted(ex)))
+            && (ex is OperationCanceledException || SqliteInterrupt.IsInterrupted(ex) || ex is SqliteException))
         {
             // The query API answers a TimeoutException 503 with Retry-After, as it does PostgreSQL's command timeout.
             throw new TimeoutException($"The SQLite query ran longer than SqliteHitStoreOptions.QueryTimeout ({_queryTimeout}) and was stopped.", ex);
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && SqliteInterrupt.IsInterrupted(ex))
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && (SqliteInterrupt.IsInterrupted(ex) || ex is SqliteException))
         {
+            // An interrupt that lands while SQLite is still preparing the statement may surface as SQLITE_ERROR with a
+            // misleading parse message ("expected 0 columns for '' but got 19") rather than SQLITE_INTERRUPT: once the
+            // caller has gone, any SQLite error is the interrupt's.
             throw new OperationCanceledException("The query was cancelled.", ex, cancellationToken);
         }
     }

@@ -105,12 +105,45 @@ public sealed class RawKestrelTests
         }
     }
 
-    private static async Task<WebApplication> StartAsync(string databasePath, LogCapture logs)
+    /// <summary>
+    /// A Host header that is not a valid international domain name (session 19's probe): server-side tracking built the
+    /// page URL after the app had answered, and the IDN decoding threw — a 500 in place of the app's 404, and a logged
+    /// stack for every such request. (TestServer cannot send such a Host: it decodes it itself.)
+    /// </summary>
+    [Fact]
+    public async Task ServerSideTracking_HostThatIsNoValidDomainName_KeepsTheAppsAnswer()
+    {
+        var databasePath = BeaconTestHost.NewDatabasePath();
+        Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
+        var logs = new LogCapture();
+        // ASP.NET Core's own "Request starting" log (Information) formats the URL and throws for such a Host before any
+        // app code runs; the template's appsettings log Microsoft.AspNetCore at Warning, as here.
+        await using var app = await StartAsync(databasePath, logs, hostingInformation: false);
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+
+        foreach (var (host, path, status) in new[] { ("example.com", "/page/idn", 200), ("xn--a.xn--", "/page/idn", 200), ("xn--", "/missing/idn", 404), ("xn--zz.test", "/missing/idn", 404) })
+        {
+            var request = Request("idn " + host, "GET", path, ("Accept", "text/html"), ("Sec-Fetch-Dest", "document"));
+            request = request with { Headers = [("Host", host), .. request.Headers.Where(h => h.Name != "Host")], HalfClose = false };
+            var outcome = await SendAsync(port, request);
+            Assert.True(outcome.Statuses.SequenceEqual([status]), $"{host} {path}: [{string.Join(", ", outcome.Statuses)}] {outcome.Failure} " + string.Join("\n", logs.Exceptions.Select(e => e.ToString())));
+        }
+
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.Empty(logs.Exceptions);
+    }
+
+    private static async Task<WebApplication> StartAsync(string databasePath, LogCapture logs, bool hostingInformation = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
+        if (!hostingInformation)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting", LogLevel.Warning);
+        }
+
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         builder.Services.AddAuthorization(o => o.AddPolicy("BeaconAdmin", p => p.RequireRole("admin")));
         builder.Services.AddBeacon(o =>
