@@ -99,7 +99,7 @@ internal sealed class VisitorIdEnricher(VisitorIdHasher hasher) : IBuiltInHitEnr
             return; // app code outside a request: no visitor (id 0)
         }
 
-        (draft.VisitorId, draft.PreviousVisitorId) = hasher.ComputeWithPrevious(draft.SiteId, draft.SiteTimeZone, request.ClientIp, userAgent, LinkWindow);
+        (draft.VisitorId, draft.PreviousVisitorId) = hasher.ComputeWithPrevious(draft.SiteId, draft.SiteTimeZone, request.ClientIp, userAgent, LinkWindow, draft.Timestamp);
     }
 }
 

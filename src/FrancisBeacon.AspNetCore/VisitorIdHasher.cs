@@ -51,9 +51,20 @@ internal sealed class VisitorIdHasher
     /// Today's id, and yesterday's when the site's local time is within <paramref name="linkWindow"/> after midnight
     /// and yesterday's salt is still known (it is never recreated: a missing salt means no link).
     /// </summary>
-    public (long Today, long? Yesterday) ComputeWithPrevious(string siteId, TimeZoneInfo siteTimeZone, IPAddress? clientIp, string? userAgent, TimeSpan linkWindow)
+    /// <remarks>
+    /// <paramref name="at"/>: the hit's timestamp, which decides the day when it is at most <paramref name="linkWindow"/>
+    /// old: a hit stamped just before the site's midnight and enriched just after it keeps the id of its own day and
+    /// gets no link (the clock read here would give it the next day's id and a link into its own day).
+    /// </remarks>
+    public (long Today, long? Yesterday) ComputeWithPrevious(string siteId, TimeZoneInfo siteTimeZone, IPAddress? clientIp, string? userAgent, TimeSpan linkWindow, DateTimeOffset? at = null)
     {
-        var local = TimeZoneInfo.ConvertTime(_time.GetUtcNow(), siteTimeZone);
+        var now = _time.GetUtcNow();
+        if (at is { } stamped && stamped <= now && now - stamped < linkWindow)
+        {
+            now = stamped;
+        }
+
+        var local = TimeZoneInfo.ConvertTime(now, siteTimeZone);
         var day = DateOnly.FromDateTime(local.DateTime);
         var today = Compute(SaltFor(day), siteId, clientIp, userAgent);
         long? yesterday = null;

@@ -351,8 +351,9 @@ public sealed class HitQuerySql
         var sessionRevenue = layout.Revenue ? $", {_dialect.RevenueSum(RevenueMicrosIn("rev_micros"))} AS rev_sum, COUNT({RevenueMicrosIn("rev_micros")}) AS rev_n" : string.Empty;
         var mergedRevenue = layout.Revenue ? ", t.rev_sum + COALESCE(s.rev_sum, 0) AS rev_sum, t.rev_n + COALESCE(s.rev_n, 0) AS rev_n" : string.Empty;
         // Where a session starts and which session a hit is in do not depend on how tied hits are ordered (a tie has no
-        // gap); the first hit's values do, so the session frames break ties on (time, path, event name) by the id
-        // (Guid.CompareTo order on both stores), as everywhere else.
+        // gap, and the running count of starts is over RANGE, so tied rows, peers, get the same session number whichever
+        // of them the gap step marked); the first hit's values do, so the session frames break ties on (time, path,
+        // event name) by the id (Guid.CompareTo order on both stores), as everywhere else.
         var order = $"ORDER BY ms, path{c}, event_name{c}";
         var session = $"PARTITION BY visitor_id, sn {order}, id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
         // sessions0: split by visitor and gap; sessions: the same after joining sessions that continue across the
@@ -361,7 +362,7 @@ public sealed class HitQuerySql
                " WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts)," +
                $" marked AS (SELECT b.*, CASE WHEN LAG(ms) OVER (PARTITION BY visitor_id {order}) IS NULL" +
                $" OR ms - LAG(ms) OVER (PARTITION BY visitor_id {order}) >= @timeout_ms THEN 1 ELSE 0 END AS is_start FROM base b)," +
-               $" numbered AS (SELECT m.*, SUM(is_start) OVER (PARTITION BY visitor_id {order} ROWS UNBOUNDED PRECEDING) AS sn FROM marked m)," +
+               $" numbered AS (SELECT m.*, SUM(is_start) OVER (PARTITION BY visitor_id {order} RANGE UNBOUNDED PRECEDING) AS sn FROM marked m)," +
                $" framed AS (SELECT f.*, FIRST_VALUE(path) OVER ({session}) AS entry_path," +
                $" LAST_VALUE(path) OVER ({session}) AS exit_path, FIRST_VALUE(prev_visitor_id) OVER ({session}) AS link{framedAttributes} FROM numbered f)," +
                " sessions0 AS (SELECT visitor_id, sn, MIN(ts) AS start_ts, MIN(ms) AS start_ms, MAX(ms) AS end_ms," +
