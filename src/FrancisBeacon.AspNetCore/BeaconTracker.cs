@@ -52,7 +52,7 @@ internal sealed partial class BeaconTracker : IBeaconTracker
         HitBuildResult result;
         if (context is not null)
         {
-            var page = url ?? SameHostReferer(context.Request) ?? ServerSideTracker.PageUrlOf(context.Request);
+            var page = url ?? SameHostReferer(context.Request) ?? RequestUrls.PageUrl(context.Request);
             if (page is null)
             {
                 // The request's Host header is not a valid host name (e.g. "xn--a.xn--"): it names no site. Not the
@@ -97,21 +97,9 @@ internal sealed partial class BeaconTracker : IBeaconTracker
     {
         var referer = request.Headers.Referer.ToString();
         return referer.Length > 0 && Uri.TryCreate(referer, UriKind.Absolute, out var uri) &&
-            string.Equals(uri.Host, HostOf(request), StringComparison.OrdinalIgnoreCase)
+            string.Equals(uri.Host, RequestUrls.Host(request), StringComparison.OrdinalIgnoreCase)
             ? referer
             : null;
-    }
-
-    private static string? HostOf(HttpRequest request)
-    {
-        try
-        {
-            return request.Host.Host;
-        }
-        catch (ArgumentException)
-        {
-            return null; // not a valid IDN host name (HostString decodes it)
-        }
     }
 
     private static Dictionary<string, string>? CopyProps(IReadOnlyDictionary<string, string>? props)

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using FrancisBeacon.Enrichment;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -208,7 +207,7 @@ internal sealed partial class ServerSideTracker : IDisposable
             return;
         }
 
-        if (PageUrlOf(context.Request) is not { } url)
+        if (RequestUrls.PageUrl(context.Request) is not { } url)
         {
             // A Host header that is not a valid international domain name (e.g. "xn--a.xn--"): HostString throws while
             // building the URL, after the app answered (a fail log, and a 500 in place of a 404).
@@ -239,19 +238,6 @@ internal sealed partial class ServerSideTracker : IDisposable
         else
         {
             LogNotRecorded(_logger, result.Error ?? "invalid");
-        }
-    }
-
-    /// <summary>The request's absolute URL, or <see langword="null"/> when its Host header is not a valid IDN host.</summary>
-    internal static string? PageUrlOf(HttpRequest request)
-    {
-        try
-        {
-            return request.GetEncodedUrl();
-        }
-        catch (ArgumentException)
-        {
-            return null;
         }
     }
 

@@ -551,29 +551,22 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     // connection of the pool); every site's hits at once (only a BRIN index on ts) in one statement.
     private IAsyncEnumerable<Hit> ReadByTimestampAsync(HitRange range, CancellationToken cancellationToken) =>
         range.SiteId is null
-            ? ReadStatementAsync(_sql.Read, range, null, cancellationToken)
+            ? ReadStatementAsync(_sql.Read, range, paged: false, null, cancellationToken)
             : HitReadOrdering.ReadInPagesAsync(range, ReadPageSize, ReadPageAsync, cancellationToken);
 
     /// <summary>Rows per page of a site's <see cref="ReadAsync"/> (at least 2).</summary>
     internal int ReadPageSize { get; set; } = 1000;
 
-    private async ValueTask<List<Hit>> ReadPageAsync(HitRange range, int? limit, CancellationToken cancellationToken)
-    {
-        var page = new List<Hit>();
-        await foreach (var hit in ReadStatementAsync(_sql.ReadSitePage, range, limit, cancellationToken).ConfigureAwait(false))
-        {
-            page.Add(hit);
-        }
+    private ValueTask<List<Hit>> ReadPageAsync(HitRange range, int? limit, CancellationToken cancellationToken) =>
+        ReadStatementAsync(_sql.ReadSitePage, range, paged: true, limit, cancellationToken).ToListAsync(cancellationToken);
 
-        return page;
-    }
-
-    private async IAsyncEnumerable<Hit> ReadStatementAsync(string sql, HitRange range, int? limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // paged: the statement takes @limit (NULL: no limit).
+    private async IAsyncEnumerable<Hit> ReadStatementAsync(string sql, HitRange range, bool paged, int? limit, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         AddRangeParameters(command.Parameters, range);
-        if (ReferenceEquals(sql, _sql.ReadSitePage))
+        if (paged)
         {
             command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Bigint) { Value = limit is { } rows ? rows : DBNull.Value });
         }

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -55,7 +54,6 @@ public sealed class HitQuerySql
         var unionMode = !visitMode && hasSessionMetrics;
         // Event metrics only, but a visit condition in the filter: count the kept hits straight from the kept CTE.
         var keptMode = !visitMode && !hasSessionMetrics && query.NeedsSessions;
-        Debug.Assert(UsesSessions(query) == (visitMode || unionMode || keptMode), "UsesSessions mirrors the modes");
         var filtered = query.Filter is not null && query.NeedsSessions;
         // The SQL giving a dimension's value from a hits row: an allow-listed column expression, or for
         // event:props:<key> the dialect's JSON lookup with the key bound as a parameter.
@@ -84,7 +82,7 @@ public sealed class HitQuerySql
             parameters.Add("rev_currency", query.RevenueCurrency);
         }
 
-        if (visitMode || unionMode || keptMode)
+        if (UsesSessions(query)) // = visitMode || unionMode || keptMode
         {
             parameters.Add("timeout_ms", (long)query.SessionTimeout.TotalMilliseconds);
             sql.Append(SessionsCte(layout));

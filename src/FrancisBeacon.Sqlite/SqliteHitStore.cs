@@ -283,17 +283,11 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
     /// <summary>Rows per page of a site's <see cref="ReadAsync"/> (at least 2).</summary>
     internal int ReadPageSize { get; set; } = 1000;
 
-    private async ValueTask<List<Hit>> ReadPageAsync(HitRange range, int? limit, CancellationToken cancellationToken)
+    private ValueTask<List<Hit>> ReadPageAsync(HitRange range, int? limit, CancellationToken cancellationToken)
     {
         var parameters = RangeParameters(range);
         parameters.Add("limit", limit ?? -1);
-        var page = new List<Hit>();
-        await foreach (var hit in ReadStatementAsync(_sql.ReadSitePage, parameters, cancellationToken).ConfigureAwait(false))
-        {
-            page.Add(hit);
-        }
-
-        return page;
+        return ReadStatementAsync(_sql.ReadSitePage, parameters, cancellationToken).ToListAsync(cancellationToken);
     }
 
     private async IAsyncEnumerable<Hit> ReadStatementAsync(string sql, DynamicParameters parameters, [EnumeratorCancellation] CancellationToken cancellationToken)

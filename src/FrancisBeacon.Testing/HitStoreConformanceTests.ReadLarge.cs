@@ -25,7 +25,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         var hits = new List<Hit>();
         for (var i = 0; i < 1_100; i++)
         {
-            hits.Add(HitBuilder.Pageview("/bulk").ByVisitor(i).At(start).WithId(RandomId(random)).Build());
+            hits.Add(HitBuilder.Pageview("/bulk").ByVisitor(i).At(start).WithId(RealisticHitGenerator.NextGuid(random)).Build());
         }
 
         var at = start.AddMilliseconds(1);
@@ -34,13 +34,13 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             var run = random.Next(1, 9);
             for (var i = 0; i < run; i++)
             {
-                hits.Add(HitBuilder.Pageview($"/p{hits.Count}").ByVisitor(random.Next(50)).At(at).WithId(RandomId(random)).Build());
+                hits.Add(HitBuilder.Pageview($"/p{hits.Count}").ByVisitor(random.Next(50)).At(at).WithId(RealisticHitGenerator.NextGuid(random)).Build());
             }
 
             at = at.AddMilliseconds(random.Next(1, 3));
         }
 
-        var others = hits.Where((_, i) => i % 5 == 0).Select(h => h with { Id = RandomId(random), SiteId = "other.example" }).ToList();
+        var others = hits.Where((_, i) => i % 5 == 0).Select(h => h with { Id = RealisticHitGenerator.NextGuid(random), SiteId = "other.example" }).ToList();
         List<Hit> all = [.. hits, .. others];
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
         var store = await CreateStoreWithAsync(all);

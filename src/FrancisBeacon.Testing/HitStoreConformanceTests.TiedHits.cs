@@ -29,7 +29,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     {
         var random = new Random(1709);
         var tied = Enumerable.Range(0, 12).Select(i => HitBuilder.Pageview("/").ByVisitor(41).At(TiedAt)
-            .WithReferrer($"https://s{i:00}.example/", $"s{i:00}").WithChannel("Referral").WithId(RandomId(random)).Build()).ToList();
+            .WithReferrer($"https://s{i:00}.example/", $"s{i:00}").WithChannel("Referral").WithId(RealisticHitGenerator.NextGuid(random)).Build()).ToList();
         var first = tied.MinBy(h => h.Id)!;
         Assert.NotEqual(tied[0].Id, first.Id);
         Assert.NotEqual(tied[^1].Id, first.Id);
@@ -205,12 +205,5 @@ public abstract partial class HitStoreConformanceTests<TFixture>
                 await AssertSameAnswerAsync(reference, store, query with { Dimensions = [HitDimension.Source], Filter = null, Metrics = [HitMetric.Visits, HitMetric.Pageviews] }, $"refreshed: {refreshed}");
             }
         }
-    }
-
-    private static Guid RandomId(Random random)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        random.NextBytes(bytes);
-        return new Guid(bytes);
     }
 }

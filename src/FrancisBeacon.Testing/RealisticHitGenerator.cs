@@ -309,7 +309,8 @@ public sealed class RealisticHitGenerator
 
     private static long NextId(Random random) => random.NextInt64(1, long.MaxValue);
 
-    private static Guid NextGuid(Random random)
+    /// <summary>A random version 4 GUID from <paramref name="random"/> (reproducible per seed).</summary>
+    internal static Guid NextGuid(Random random)
     {
         Span<byte> bytes = stackalloc byte[16];
         random.NextBytes(bytes);
