@@ -4,6 +4,7 @@ using System.Text.Json;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace FrancisBeacon.AspNetCore;
 
@@ -33,7 +34,9 @@ internal static class ExportEndpoint
         try
         {
             site = sites.For(context.User).ForQuery(query["site_id"].ToString());
-            var range = QueryDateRange.Parse(query["period"].ToString() is { Length: > 0 } p ? p : "all", query["date"].ToString());
+            // The parameters of /stats (two dates alone are a custom range), but all time when neither is given.
+            var (period, date) = (query["period"].ToString(), query["date"].ToString());
+            var range = QueryDateRange.Parse(string.IsNullOrWhiteSpace(period) && string.IsNullOrWhiteSpace(date) ? "all" : period, date);
             (from, to) = range.Resolve(site.TimeZone, time.GetUtcNow());
             format = query["format"].ToString() is { Length: > 0 } f ? f : "ndjson";
             if (format is not ("ndjson" or "csv"))
@@ -81,7 +84,11 @@ internal static class ExportEndpoint
         // The site's local days, as the range was asked for (the UTC dates named the day before east of UTC).
         var fileName = $"beacon-{site.Id}-{TimeZoneInfo.ConvertTime(from, site.TimeZone):yyyyMMdd}-{TimeZoneInfo.ConvertTime(to.AddTicks(-1), site.TimeZone):yyyyMMdd}.{format}";
         context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(fileName)}\"";
+        // filename: the name in ASCII (other characters as '_'), for clients that read no more; filename*: the name
+        // itself in UTF-8 (RFC 6266), so a site id such as bücher.de names the file as it is, not %-escaped.
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(fileName);
+        context.Response.Headers.ContentDisposition = disposition.ToString();
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.XContentTypeOptions = "nosniff";
         var ct = context.RequestAborted;

@@ -27,16 +27,14 @@ internal sealed class SqliteSql
             + "VALUES (" + string.Join(", ", Enumerable.Range(1, InsertParameters.Length).Select(i => "?" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
         // A new dirty hour records when (on the database's clock) its oldest change not rolled up yet was made; a bump keeps it.
         MarkDirtyPositional = $"INSERT INTO {prefix}rollup_dirty (site_id, hour, ver, since) VALUES (?1, ?2, 1, {NowMilliseconds}) ON CONFLICT (site_id, hour) DO UPDATE SET ver = ver + 1";
-        Read = $"""
-            SELECT id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
+        const string columns = """
+            id, site_id, ts, event_name, hostname, path, referrer, referrer_source,
                 utm_source, utm_medium, utm_campaign, utm_term, utm_content, visitor_id, browser, browser_version,
                 os, os_version, device_type, country, region, city, screen_width, language, props, channel, prev_visitor_id, revenue_micros, revenue_currency
-            FROM {Hits}
-            WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts
-            ORDER BY ts
             """;
+        Read = $"SELECT {columns} FROM {Hits} WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts ORDER BY ts";
         // One site's page of ReadAsync (HitReadOrdering.ReadInPagesAsync); LIMIT -1 is no limit.
-        ReadSitePage = Read.Replace("(@site_id IS NULL OR site_id = @site_id)", "site_id = @site_id", StringComparison.Ordinal) + " LIMIT @limit";
+        ReadSitePage = $"SELECT {columns} FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts ORDER BY ts LIMIT @limit";
         Salts = prefix + "salts";
         InsertSalt = $"INSERT OR IGNORE INTO {Salts} (day, salt) VALUES (@day, @salt)";
         SelectSalt = $"SELECT salt FROM {Salts} WHERE day = @day";

@@ -73,6 +73,42 @@ public sealed class ExportEndpointTests
         Assert.Equal("beacon-example.com-20260301-20260302.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
     }
 
+    /// <summary>Two dates without a period are a custom range, as for /stats; neither is all time.</summary>
+    [Theory]
+    [InlineData("&date=2026-03-01,2026-03-31", "/march")]
+    [InlineData("&period=custom&date=2026-04-01,2026-04-30", "/april")]
+    [InlineData("", "/march,/april")]
+    public async Task Export_Range_TwoDatesAloneAreACustomRange(string range, string paths)
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.com", Path = "/march", Timestamp = DateTimeOffset.Parse("2026-03-15T12:00:00Z", CultureInfo.InvariantCulture) },
+            new Hit { SiteId = "example.com", Path = "/april", Timestamp = DateTimeOffset.Parse("2026-04-15T12:00:00Z", CultureInfo.InvariantCulture) },
+        ], Ct);
+
+        var text = await host.Client.GetStringAsync("/beacon/api/export?site_id=example.com" + range, Ct);
+
+        var exported = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)?["path"]?.GetValue<string>());
+        Assert.Equal(paths.Split(','), exported);
+    }
+
+    /// <summary>A site id beyond ASCII names the file as it is (filename*, RFC 6266), not as %-escapes.</summary>
+    [Fact]
+    public async Task Export_FileName_SiteIdBeyondAscii_NamedInUtf8WithAnAsciiFallback()
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "bücher.de", TimeZone = "UTC" }), store: b => b.UseInMemory());
+
+        using var response = await host.Client.GetAsync("/beacon/api/export?site_id=b%C3%BCcher.de&date=2026-03-01,2026-03-02&format=csv", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var disposition = response.Content.Headers.ContentDisposition;
+        Assert.Equal("attachment", disposition?.DispositionType);
+        Assert.Equal("beacon-bücher.de-20260301-20260302.csv", disposition?.FileNameStar);
+        Assert.Equal("beacon-b_cher.de-20260301-20260302.csv", disposition?.FileName?.Trim('"'));
+    }
+
     [Theory]
     [InlineData("/beacon/api/export?site_id=example.com&format=xml", HttpStatusCode.BadRequest)]
     [InlineData("/beacon/api/export", HttpStatusCode.BadRequest)]
