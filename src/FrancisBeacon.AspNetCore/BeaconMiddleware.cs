@@ -82,7 +82,13 @@ internal sealed partial class BeaconMiddleware
 
         if (rest.Equals("/hit.gif", StringComparison.OrdinalIgnoreCase))
         {
-            return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                // The answer's headers, and no hit: browsers never send HEAD for an image; link checkers and monitors do.
+                return WriteTransparentGifAsync(context);
+            }
+
+            return HttpMethods.IsGet(context.Request.Method)
                 ? Guard(context) ?? PixelAsync(context)
                 : MethodNotAllowed(context, "GET, HEAD");
         }
@@ -164,15 +170,20 @@ internal sealed partial class BeaconMiddleware
             return;
         }
 
+        await WriteTransparentGifAsync(context);
+    }
+
+    /// <summary>Answers <c>200</c> with <see cref="TransparentGif"/>, not to be stored by caches (no body for <c>HEAD</c>).</summary>
+    internal static Task WriteTransparentGifAsync(HttpContext context)
+    {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "image/gif";
         response.ContentLength = TransparentGif.Length;
         response.Headers.CacheControl = "no-store";
-        if (!HttpMethods.IsHead(request.Method))
-        {
-            await response.Body.WriteAsync(TransparentGif, context.RequestAborted);
-        }
+        return HttpMethods.IsHead(context.Request.Method)
+            ? Task.CompletedTask
+            : response.Body.WriteAsync(TransparentGif, context.RequestAborted).AsTask();
     }
 
     private async Task EventAsync(HttpContext context)

@@ -194,6 +194,27 @@ public sealed class BeaconMiddlewareTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Pixel_Head_AnswersTheGifHeadersAndRecordsNothing()
+    {
+        // Browsers never send HEAD for an image; link checkers and uptime monitors do (h2 probe, session 20).
+        await using var host = await BeaconTestHost.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/pricing"));
+        request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0");
+        request.Headers.AcceptLanguage.ParseAdd("en");
+
+        using var response = await host.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/gif", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(43, response.Content.Headers.ContentLength);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
+        await Task.Delay(150, Ct);
+        Assert.Equal(0, host.Services.GetRequiredService<BeaconMetrics>().ReceivedTotal);
+        Assert.Empty(await BeaconTestHost.ReadAllAsync(host.Store));
+    }
+
     [Theory]
     [InlineData("POST", "/beacon/hit.gif")]
     [InlineData("PUT", "/beacon/hit.gif")]
