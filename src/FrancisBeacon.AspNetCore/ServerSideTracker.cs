@@ -99,9 +99,10 @@ internal sealed partial class ServerSideTracker : IDisposable
     }
 
     /// <summary>Answers <c>{prefix}/c/{token}.gif</c>: confirms the pending page view of that token, if any.</summary>
-    public async Task ConfirmAsync(HttpContext context, string token)
+    public Task ConfirmAsync(HttpContext context, string token)
     {
-        if (RequireConfirmation && token.Length is > 0 and <= 64)
+        // Only a GET confirms: a HEAD (a link checker's) is answered the same headers and loads no image.
+        if (RequireConfirmation && HttpMethods.IsGet(context.Request.Method) && token.Length is > 0 and <= 64)
         {
             var requester = RequesterOf(context);
             if (Pending.TryConfirm(token, requester) is { } hit)
@@ -110,15 +111,7 @@ internal sealed partial class ServerSideTracker : IDisposable
             }
         }
 
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "image/gif";
-        response.ContentLength = BeaconMiddleware.TransparentGif.Length;
-        response.Headers.CacheControl = "no-store";
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await response.Body.WriteAsync(BeaconMiddleware.TransparentGif, context.RequestAborted);
-        }
+        return BeaconMiddleware.WriteTransparentGifAsync(context);
     }
 
     public void Dispose() => Pending.Dispose();

@@ -330,6 +330,24 @@ public sealed partial class ServerSideTrackingTests
     }
 
     [Fact]
+    public async Task Confirmation_HeadRequest_DoesNotConfirm()
+    {
+        // A link checker that sends HEAD for every image of the page is no browser that loaded it.
+        await using var host = await StartAsync(s => s.RequireConfirmation = true);
+        using var page = await SendAsync(host, Navigation("/confirmed"));
+        var src = ConfirmationSrc().Match(await page.Content.ReadAsStringAsync(Ct)).Groups[1].Value;
+
+        using var head = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, src), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("image/gif", head.Content.Headers.ContentType?.MediaType);
+        await AssertNothingRecordedAsync(host);
+        Assert.Equal(1, host.Services.GetRequiredService<ServerSideTracker>().Pending.Count);
+        using var image = await host.Client.GetAsync(src, Ct);
+        Assert.Equal("/confirmed", Assert.Single(await host.WaitForHitsAsync(1)).Path);
+    }
+
+    [Fact]
     public async Task Confirmation_PageWithoutTheImage_IsDroppedAsMissing()
     {
         await using var host = await StartAsync(s => s.RequireConfirmation = true);
