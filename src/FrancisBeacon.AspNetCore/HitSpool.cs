@@ -258,6 +258,7 @@ internal sealed partial class HitSpool : IDisposable
     {
         if (_active is { } old)
         {
+            _active = null; // sealed once, even if the new file cannot be begun
             old.Sealed = true;
             if (old.Pending == 0)
             {
@@ -268,7 +269,19 @@ internal sealed partial class HitSpool : IDisposable
 
         var path = System.IO.Path.Combine(Directory!, string.Create(CultureInfo.InvariantCulture, $"spool-{_nextSequence++:D12}.fbs"));
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        RandomAccess.Write(handle, HitSpoolFormat.Magic, 0);
+        try
+        {
+            RandomAccess.Write(handle, HitSpoolFormat.Magic, 0);
+        }
+        catch
+        {
+            // A full disk still lets an empty file be created: close and remove it, or every hit while the disk is
+            // full leaves one more empty file and one more open handle behind.
+            handle.Dispose();
+            TryDelete(path);
+            throw;
+        }
+
         _active = new SpoolSegment(path, handle);
     }
 

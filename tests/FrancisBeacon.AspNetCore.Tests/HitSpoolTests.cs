@@ -149,10 +149,52 @@ public sealed class HitSpoolTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task Spool_DiskFullWhenAFileIsBegun_LeavesNoEmptyFileAndNoOpenHandleBehind()
+    {
+        using var disk = SmallTmpfs.Mount(64 * 1024);
+        disk.Fill();
+        await using (var host = await StartAsync(disk.Directory, new InMemoryHitStore()))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                using var response = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString($"https://example.com/full-{i}"), Ct);
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode); // dropped (spool_failure), answered as usual
+            }
+
+            Assert.Equal(20, host.Services.GetRequiredService<BeaconMetrics>().DroppedBy(DropReasons.SpoolFailure));
+            Assert.Empty(Directory.GetFiles(disk.Directory, "spool-*.fbs"));
+            Assert.Equal(0, OpenSpoolFiles(disk.Directory));
+
+            disk.Free();
+            using (var again = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/room-again"), Ct))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, again.StatusCode);
+            }
+
+            Assert.Contains(await host.WaitForHitsAsync(1), h => h.Path == "/room-again");
+        }
+    }
+
     private static Task<BeaconTestHost> StartAsync(string directory, IHitStore store) => BeaconTestHost.StartAsync(
         o => o.Spool.Directory = directory,
         store: b => b.UseStore(_ => store),
         services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+
+    /// <summary>Spool files (not the lock file) this process holds open.</summary>
+    private static int OpenSpoolFiles(string directory) => new DirectoryInfo("/proc/self/fd").GetFileSystemInfos()
+        .Select(fd =>
+        {
+            try
+            {
+                return fd.LinkTarget;
+            }
+            catch (IOException)
+            {
+                return null; // closed meanwhile
+            }
+        })
+        .Count(target => target is not null && target.StartsWith(Path.Combine(directory, "spool-"), StringComparison.Ordinal));
 
     private static string NewDirectory() => Path.Combine(Path.GetTempPath(), "francisbeacon-tests", $"spool-{Guid.NewGuid():N}");
 
