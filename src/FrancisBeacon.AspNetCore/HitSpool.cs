@@ -18,6 +18,9 @@ internal sealed class SpoolSegment(string path, SafeFileHandle handle)
     /// <summary>Bytes known to be on stable storage.</summary>
     public long Synced { get; set; }
 
+    /// <summary>How often the file was started over (<see cref="HitSpool.Stored"/>): a sync begun before one syncs nothing after it.</summary>
+    public int Truncations { get; set; }
+
     /// <summary>Hits appended but not yet written to the store.</summary>
     public int Pending { get; set; }
 
@@ -31,6 +34,8 @@ internal sealed class SpoolSegment(string path, SafeFileHandle handle)
 /// <see cref="BeaconSpoolOptions.SegmentBytes"/> and a sealed one is deleted when the store holds all its hits, while
 /// the active one is truncated whenever the store has caught up with it. Files left by an earlier process are
 /// replayed by <see cref="HitWriter"/> at start and deleted once stored. A lock file keeps a second process out.
+/// With <see cref="SpoolSyncMode.BeforeFlush"/> the writer syncs before each batch, and a timer every flush interval
+/// syncs what is still unsynced since the previous tick (the writer cannot while a write hangs on a failing store).
 /// </summary>
 internal sealed partial class HitSpool : IDisposable
 {
@@ -39,12 +44,18 @@ internal sealed partial class HitSpool : IDisposable
     private readonly object _syncGate = new();
     private readonly ILogger<HitSpool> _logger;
     private readonly long _segmentBytes;
+    // Sealed files that still hold hits the store does not: synced with the active one, deleted once stored.
+    private readonly HashSet<SpoolSegment> _sealed = [];
+    private readonly ITimer? _syncTimer;
     private SafeFileHandle? _lock;
     private SpoolSegment? _active;
     private long _nextSequence;
     private bool _failing;
+    private SpoolSegment? _tickSegment;
+    private long _tickLength;
+    private int _ticking;
 
-    public HitSpool(IOptions<BeaconOptions> options, ILogger<HitSpool> logger)
+    public HitSpool(IOptions<BeaconOptions> options, TimeProvider time, ILogger<HitSpool> logger)
     {
         _logger = logger;
         var spool = options.Value.Spool;
@@ -52,6 +63,11 @@ internal sealed partial class HitSpool : IDisposable
         SyncAlways = spool.SyncMode == SpoolSyncMode.Always;
         _segmentBytes = spool.SegmentBytes;
         LeftOver = Open();
+        if (Enabled && !SyncAlways)
+        {
+            var interval = options.Value.FlushInterval;
+            _syncTimer = time.CreateTimer(_ => SyncIfBehind(), null, interval, interval);
+        }
     }
 
     /// <summary>The files an earlier process left, oldest first: <see cref="HitWriter"/> replays them at start.</summary>
@@ -63,6 +79,19 @@ internal sealed partial class HitSpool : IDisposable
     public bool Enabled => Directory is not null;
 
     public bool SyncAlways { get; }
+
+    /// <summary>Bytes of the files that still hold unstored hits not yet known to be on stable storage.</summary>
+    internal long UnsyncedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var bytes = _sealed.Sum(s => s.Length - s.Synced);
+                return _active is { } active ? bytes + active.Length - active.Synced : bytes;
+            }
+        }
+    }
 
     /// <summary>
     /// Creates the directory, takes its lock and returns the files an earlier process left, oldest first. New hits go
@@ -147,27 +176,30 @@ internal sealed partial class HitSpool : IDisposable
         }
     }
 
-    /// <summary>Forces every file written so far to stable storage (before a batch goes to the store).</summary>
+    /// <summary>
+    /// Forces every file written so far to stable storage (before a batch goes to the store): the active one and the
+    /// sealed ones that still hold unstored hits (a file sealed since the last sync has an unsynced tail).
+    /// </summary>
     public void Sync()
     {
         SpoolSegment? active;
         long end;
+        SpoolSegment[] sealedFiles;
         lock (_gate)
         {
             active = _active;
             end = active?.Length ?? 0;
+            sealedFiles = _sealed.Count == 0 ? [] : [.. _sealed.Where(s => s.Synced < s.Length)];
         }
 
-        if (active is not null && !active.Handle.IsClosed)
+        foreach (var segment in sealedFiles)
         {
-            try
-            {
-                SyncTo(active, end);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-            {
-                // A sealed-and-deleted file needs no sync; a failing disk shows up in Append.
-            }
+            TrySyncTo(segment, segment.Length);
+        }
+
+        if (active is not null)
+        {
+            TrySyncTo(active, end);
         }
     }
 
@@ -186,8 +218,7 @@ internal sealed partial class HitSpool : IDisposable
             {
                 if (segment.Sealed)
                 {
-                    segment.Handle.Dispose();
-                    File.Delete(segment.Path);
+                    Delete(segment);
                 }
                 else if (segment.Length > HitSpoolFormat.HeaderBytes)
                 {
@@ -195,6 +226,7 @@ internal sealed partial class HitSpool : IDisposable
                     RandomAccess.SetLength(segment.Handle, HitSpoolFormat.HeaderBytes);
                     segment.Length = HitSpoolFormat.HeaderBytes;
                     segment.Synced = Math.Min(segment.Synced, segment.Length);
+                    segment.Truncations++;
                 }
             }
             catch (IOException ex)
@@ -206,6 +238,7 @@ internal sealed partial class HitSpool : IDisposable
 
     public void Dispose()
     {
+        _syncTimer?.Dispose();
         lock (_gate)
         {
             if (_active is { } active)
@@ -220,6 +253,13 @@ internal sealed partial class HitSpool : IDisposable
                 _active = null;
             }
 
+            foreach (var segment in _sealed)
+            {
+                segment.Handle.Dispose(); // the file stays: its unstored hits are replayed at the next start
+            }
+
+            _sealed.Clear();
+
             _lock?.Dispose();
             _lock = null;
         }
@@ -227,6 +267,61 @@ internal sealed partial class HitSpool : IDisposable
 
     /// <summary>Deletes a replayed file from an earlier process once the store holds its hits.</summary>
     public void DeleteReplayed(string path) => TryDelete(path);
+
+    private void TrySyncTo(SpoolSegment segment, long end)
+    {
+        if (segment.Handle.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            SyncTo(segment, end);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // A file deleted meanwhile (all its hits stored) needs no sync; a failing disk shows up in Append.
+        }
+    }
+
+    /// <summary>
+    /// The sync timer's tick (<see cref="SpoolSyncMode.BeforeFlush"/>): syncs when something written before the
+    /// previous tick is still unsynced. The writer syncs before each batch, so while it keeps up this does nothing;
+    /// while a write hangs or is retried (a store that is down) it keeps the promise of one flush interval or so.
+    /// </summary>
+    private void SyncIfBehind()
+    {
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return; // the previous tick is still syncing
+        }
+
+        try
+        {
+            SpoolSegment? active;
+            long length;
+            bool sealedBehind;
+            lock (_gate)
+            {
+                active = _active;
+                length = active?.Length ?? 0;
+                sealedBehind = _sealed.Any(s => s.Synced < s.Length);
+            }
+
+            var behind = sealedBehind || (active is not null && ReferenceEquals(active, _tickSegment) && active.Synced < _tickLength);
+            _tickSegment = active;
+            _tickLength = length;
+            if (behind)
+            {
+                Sync();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
 
     private void SyncTo(SpoolSegment segment, long end)
     {
@@ -244,13 +339,23 @@ internal sealed partial class HitSpool : IDisposable
             }
 
             long target;
+            int truncations;
             lock (_gate)
             {
                 target = segment.Length;
+                truncations = segment.Truncations;
             }
 
             RandomAccess.FlushToDisk(segment.Handle);
-            segment.Synced = target;
+            lock (_gate)
+            {
+                // The sync timer runs beside the writer: if the file was started over during the flush, the bytes now
+                // below the target are new and unsynced, so nothing may be marked synced.
+                if (segment.Truncations == truncations)
+                {
+                    segment.Synced = target;
+                }
+            }
         }
     }
 
@@ -258,13 +363,8 @@ internal sealed partial class HitSpool : IDisposable
     {
         if (_active is { } old)
         {
-            _active = null; // sealed once, even if the new file cannot be begun
-            old.Sealed = true;
-            if (old.Pending == 0)
-            {
-                old.Handle.Dispose();
-                TryDelete(old.Path);
-            }
+            _active = null;
+            Seal(old);
         }
 
         var path = System.IO.Path.Combine(Directory!, string.Create(CultureInfo.InvariantCulture, $"spool-{_nextSequence++:D12}.fbs"));
@@ -283,6 +383,28 @@ internal sealed partial class HitSpool : IDisposable
         }
 
         _active = new SpoolSegment(path, handle);
+    }
+
+    /// <summary>Seals a file that is no longer the active one (under the gate): deleted now if it holds no unstored hit.</summary>
+    private void Seal(SpoolSegment segment)
+    {
+        segment.Sealed = true;
+        if (segment.Pending == 0)
+        {
+            Delete(segment);
+        }
+        else
+        {
+            _sealed.Add(segment);
+        }
+    }
+
+    /// <summary>Closes and deletes a sealed file whose hits are all stored (under the gate).</summary>
+    private void Delete(SpoolSegment segment)
+    {
+        segment.Handle.Dispose();
+        TryDelete(segment.Path);
+        _sealed.Remove(segment);
     }
 
     private static long SequenceOf(string path)

@@ -33,9 +33,10 @@ public enum SpoolSyncMode
 {
     /// <summary>
     /// Each hit is written to the spool file (one <c>write</c> system call) before the answer, and the file is
-    /// <c>fsync</c>ed before each batch goes to the store, so at most one <see cref="BeaconOptions.FlushInterval"/>.
-    /// A killed process loses nothing acknowledged (the kernel keeps what was written); a power failure or kernel
-    /// crash may lose the hits of the last flush interval.
+    /// <c>fsync</c>ed before each batch goes to the store, so at most one <see cref="BeaconOptions.FlushInterval"/>;
+    /// while a write hangs or fails (the store is down), a timer syncs every flush interval instead. A killed process
+    /// loses nothing acknowledged (the kernel keeps what was written); a power failure or kernel crash may lose the
+    /// hits of about the last two flush intervals.
     /// </summary>
     BeforeFlush,
 

@@ -18,7 +18,7 @@ public sealed class HitQueueTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var options = Options.Create(new BeaconOptions { QueueCapacity = 1_000_000, QueueMaxBytes = 1024 * 1024 });
-        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var spool = new HitSpool(options, TimeProvider.System, NullLogger<HitSpool>.Instance);
         var queue = new HitQueue(options, metrics, spool, NullLogger<HitQueue>.Instance);
         var big = BigHit();
         var size = HitSize.Estimate(big);
@@ -55,7 +55,7 @@ public sealed class HitQueueTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var options = Options.Create(new BeaconOptions { QueueCapacity = 3 });
-        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var spool = new HitSpool(options, TimeProvider.System, NullLogger<HitSpool>.Instance);
         using var queue = new HitQueue(options, metrics, spool, NullLogger<HitQueue>.Instance);
         var hits = Enumerable.Range(0, 3).Select(i => new Hit { SiteId = "example.com", Path = "/" + i, Timestamp = DateTimeOffset.UnixEpoch }).ToList();
         Assert.All(hits, h => Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(h)));
@@ -80,7 +80,7 @@ public sealed class HitQueueTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var options = Options.Create(new BeaconOptions { QueueCapacity = 8 });
-        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var spool = new HitSpool(options, TimeProvider.System, NullLogger<HitSpool>.Instance);
         using var logs = new LogCapture();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
         var queue = new HitQueue(options, metrics, spool, factory.CreateLogger<HitQueue>());

@@ -176,10 +176,69 @@ public sealed class HitSpoolTests
         }
     }
 
-    private static Task<BeaconTestHost> StartAsync(string directory, IHitStore store) => BeaconTestHost.StartAsync(
-        o => o.Spool.Directory = directory,
+    [Fact]
+    public void Sync_AfterAFileWasSealed_ForcesTheSealedFilesTailToDiskToo()
+    {
+        var directory = NewDirectory();
+        using (var spool = NewSpool(directory, segmentBytes: 4096))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                Assert.NotNull(spool.Append(new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = $"/sealed-{i}" }));
+            }
+
+            Assert.True(Directory.GetFiles(directory, "spool-*.fbs").Length > 1);
+
+            spool.Sync();
+
+            Assert.Equal(0, spool.UnsyncedBytes);
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Spool_StoreWriteHangs_HitsAcceptedMeanwhileAreStillSyncedWithinAFewFlushIntervals()
+    {
+        var directory = NewDirectory();
+        var gate = new BlockingHitStore(); // the first batch's write never returns, as with a store that hangs
+        await using (var host = await StartAsync(directory, gate))
+        {
+            var spool = host.Services.GetRequiredService<HitSpool>();
+            using (var first = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/first"), Ct))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+            }
+
+            await WaitUntilAsync(() => spool.UnsyncedBytes == 0); // the writer syncs before it writes the first batch
+            for (var i = 0; i < 5; i++)
+            {
+                using var response = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString($"https://example.com/meanwhile-{i}"), Ct);
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            }
+
+            // FlushInterval is 50 ms in these hosts; BeforeFlush promises about that much, not "until the store is back".
+            await WaitUntilAsync(() => spool.UnsyncedBytes == 0, TimeSpan.FromSeconds(2));
+            Assert.Equal(0, spool.UnsyncedBytes);
+            gate.Release();
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static Task<BeaconTestHost> StartAsync(string directory, IHitStore store, Action<BeaconOptions>? configure = null) => BeaconTestHost.StartAsync(
+        o =>
+        {
+            o.Spool.Directory = directory;
+            configure?.Invoke(o);
+        },
         store: b => b.UseStore(_ => store),
         services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+
+    private static HitSpool NewSpool(string directory, int segmentBytes) => new(
+        Microsoft.Extensions.Options.Options.Create(new BeaconOptions { Spool = { Directory = directory, SegmentBytes = segmentBytes } }),
+        TimeProvider.System,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<HitSpool>.Instance);
 
     /// <summary>Spool files (not the lock file) this process holds open.</summary>
     private static int OpenSpoolFiles(string directory) => new DirectoryInfo("/proc/self/fd").GetFileSystemInfos()
@@ -209,10 +268,10 @@ public sealed class HitSpoolTests
         return count;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(15))
+        while (!condition() && clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(15)))
         {
             await Task.Delay(20, Ct);
         }

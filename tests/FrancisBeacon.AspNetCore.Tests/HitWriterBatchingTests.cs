@@ -21,7 +21,7 @@ public sealed class HitWriterBatchingTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var options = Options.Create(new BeaconOptions());
-        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var spool = new HitSpool(options, TimeProvider.System, NullLogger<HitSpool>.Instance);
         using var queue = new HitQueue(options, metrics, spool, NullLogger<HitQueue>.Instance);
         for (var i = 0; i < 3; i++)
         {
@@ -51,7 +51,7 @@ public sealed class HitWriterBatchingTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new BeaconMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var options = Options.Create(new BeaconOptions());
-        using var spool = new HitSpool(options, NullLogger<HitSpool>.Instance);
+        using var spool = new HitSpool(options, TimeProvider.System, NullLogger<HitSpool>.Instance);
         using var queue = new HitQueue(options, metrics, spool, NullLogger<HitQueue>.Instance);
 
         var waiting = Task.Run(() => queue.WaitForHits(1, Timeout.InfiniteTimeSpan, Ct), Ct);
