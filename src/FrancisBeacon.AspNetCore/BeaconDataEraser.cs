@@ -6,7 +6,8 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>
 /// The <see cref="IBeaconDataEraser"/> over the registered store's <see cref="IHitStore.PurgeAsync"/>: first waits
 /// until the writer has stored every hit accepted before the call (<see cref="HitWriter.FlushAsync"/>), so the
-/// deletion covers the hits still queued, retried or replayed from the spool, then purges.
+/// deletion covers the hits still queued, retried or replayed from the spool, and no spool file still holds one of
+/// them (a crash after the erasure must not replay erased hits), then purges.
 /// </summary>
 internal sealed partial class BeaconDataEraser(IServiceProvider services, ILogger<BeaconDataEraser> logger) : IBeaconDataEraser
 {
@@ -21,9 +22,23 @@ internal sealed partial class BeaconDataEraser(IServiceProvider services, ILogge
         ArgumentException.ThrowIfNullOrWhiteSpace(siteId);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(start, until);
         var store = (IHitStore)services.GetService(typeof(IHitStore))!;
+        // Durable mode: hits the store holds may still sit in a spool file (one is emptied only when the store has caught
+        // up with all of it), and a crash would replay them after the deletion. Sealing makes later hits go to a new
+        // file; the sealed ones are deleted once their hits are stored, which the deletion then waits for.
+        var spooled = services.GetService(typeof(HitSpool)) is HitSpool spool ? spool.SealAsync() : Task.CompletedTask;
         if (services.GetService(typeof(HitWriter)) is HitWriter writer)
         {
             await writer.FlushAsync(WriteTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await spooled.WaitAsync(WriteTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(
+                $"The hits of the durable spool accepted before this call were not all stored within {WriteTimeout.TotalSeconds:0.#} s (the store is failing or far behind).", ex);
         }
 
         var deleted = await store.PurgeAsync(new HitRange { SiteId = siteId, From = start, To = until, IncludeDerivedData = true }, cancellationToken).ConfigureAwait(false);

@@ -25,6 +25,9 @@ internal sealed class SpoolSegment(string path, SafeFileHandle handle)
     public int Pending { get; set; }
 
     public bool Sealed { get; set; }
+
+    /// <summary>Completed once the file is sealed and deleted: the store holds every hit it held.</summary>
+    public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>
@@ -200,6 +203,27 @@ internal sealed partial class HitSpool : IDisposable
         if (active is not null)
         {
             TrySyncTo(active, end);
+        }
+    }
+
+    /// <summary>
+    /// Seals the active file, so that hits spooled from now on go to a new one, and returns a task that completes
+    /// once every sealed file is deleted: the store then holds every hit spooled before the call, and no spool file
+    /// holds one of them any more. An erasure waits for this, so that a crash after it cannot replay the hits it
+    /// erased (a file is otherwise emptied only when the store has caught up with all of it, which under steady
+    /// traffic can take until it reaches <see cref="BeaconSpoolOptions.SegmentBytes"/>).
+    /// </summary>
+    public Task SealAsync()
+    {
+        lock (_gate)
+        {
+            if (_active is { } active && active.Length > HitSpoolFormat.HeaderBytes)
+            {
+                _active = null;
+                Seal(active);
+            }
+
+            return _sealed.Count == 0 ? Task.CompletedTask : Task.WhenAll(_sealed.Select(s => s.Released.Task));
         }
     }
 
@@ -405,6 +429,7 @@ internal sealed partial class HitSpool : IDisposable
         segment.Handle.Dispose();
         TryDelete(segment.Path);
         _sealed.Remove(segment);
+        segment.Released.TrySetResult();
     }
 
     private static long SequenceOf(string path)

@@ -1,4 +1,5 @@
 using System.Text;
+using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -226,6 +227,45 @@ public sealed class HitSpoolTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task Erase_HitStoredButStillInTheSpool_IsNotReplayedAfterACrash()
+    {
+        var directory = NewDirectory();
+        var crashed = NewDirectory();
+        var store = new ParkingHitStore("/erased", "/later");
+        await using (var host = await StartAsync(directory, store, o =>
+        {
+            o.MaxBatchSize = 1;
+            o.MaxBacklogBatchSize = 1;
+        }))
+        {
+            await GetPixelAsync(host, "/erased");
+            await store.Parked.WaitAsync(TimeSpan.FromSeconds(10), Ct); // stored; the writer has not yet released it from the spool
+            var erasing = host.Services.GetRequiredService<IBeaconDataEraser>().EraseSiteAsync("example.com", Ct).AsTask();
+            await GetPixelAsync(host, "/later"); // accepted after the erasure began; its write hangs, so the spool is not emptied
+            store.Resume();
+
+            Assert.Equal(1, await erasing.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+            // What a SIGKILL right now would leave behind.
+            Directory.CreateDirectory(crashed);
+            foreach (var file in Directory.GetFiles(directory, "spool-*.fbs"))
+            {
+                File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
+            }
+        }
+
+        await using (var restarted = await StartAsync(crashed, store.Inner))
+        {
+            await restarted.Services.GetRequiredService<HitWriter>().FlushAsync(TimeSpan.FromSeconds(10), Ct); // after the replay
+            var stored = await BeaconTestHost.ReadAllAsync(store.Inner);
+            Assert.DoesNotContain(stored, h => h.Path == "/erased");
+            Assert.Contains(stored, h => h.Path == "/later");
+        }
+
+        Directory.Delete(directory, recursive: true);
+        Directory.Delete(crashed, recursive: true);
+    }
+
     private static Task<BeaconTestHost> StartAsync(string directory, IHitStore store, Action<BeaconOptions>? configure = null) => BeaconTestHost.StartAsync(
         o =>
         {
@@ -239,6 +279,12 @@ public sealed class HitSpoolTests
         Microsoft.Extensions.Options.Options.Create(new BeaconOptions { Spool = { Directory = directory, SegmentBytes = segmentBytes } }),
         TimeProvider.System,
         Microsoft.Extensions.Logging.Abstractions.NullLogger<HitSpool>.Instance);
+
+    private static async Task GetPixelAsync(BeaconTestHost host, string path)
+    {
+        using var response = await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com" + path), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
 
     /// <summary>Spool files (not the lock file) this process holds open.</summary>
     private static int OpenSpoolFiles(string directory) => new DirectoryInfo("/proc/self/fd").GetFileSystemInfos()
@@ -276,4 +322,41 @@ public sealed class HitSpoolTests
             await Task.Delay(20, Ct);
         }
     }
+}
+
+/// <summary>
+/// An in-memory store that parks the writer right after storing a hit with the first path (until
+/// <see cref="Resume"/>), and never returns from a write holding the second path (a store that hangs).
+/// </summary>
+internal sealed class ParkingHitStore(string parkAfter, string hangOn) : IHitStore
+{
+    private readonly TaskCompletionSource _parked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public InMemoryHitStore Inner { get; } = new();
+
+    public Task Parked => _parked.Task;
+
+    public void Resume() => _resume.TrySetResult();
+
+    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
+        if (hits.Any(h => h.Path == hangOn))
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        await Inner.AppendAsync(hits, cancellationToken);
+        if (hits.Any(h => h.Path == parkAfter))
+        {
+            _parked.TrySetResult();
+            await _resume.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);
+
+    public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => Inner.ReadAsync(range, cancellationToken);
+
+    public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => Inner.PurgeAsync(range, cancellationToken);
 }
