@@ -141,10 +141,24 @@ internal static class HitSpoolFormat
     }
 
     /// <summary>
-    /// Reads the hits of one spool file in order, stopping at the first incomplete or damaged record (the tail a crash
-    /// may leave). <paramref name="damaged"/> tells whether such a tail was found.
+    /// Whether a file starts with a complete header that is not this version's: written by another version (a
+    /// downgrade after a crash) or not a spool file. Such a file is left alone, never replayed or deleted. A header cut
+    /// short or left as zeros (a crash right after the file was created) is not foreign: the file holds no hit.
     /// </summary>
-    public static IEnumerable<Hit> ReadFile(string path, Action<long> damaged)
+    public static bool IsForeign(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        return RandomAccess.Read(handle, header, 0) == HeaderBytes && !header.SequenceEqual(Magic) && header.ContainsAnyExcept((byte)0);
+    }
+
+    /// <summary>
+    /// Reads the hits of one spool file in order. A damaged stretch (an incomplete or corrupt record) is reported to
+    /// <paramref name="damaged"/> and skipped: reading goes on at the next whole record after it, found by its length
+    /// and CRC-32C, so one bad stretch costs only the hits in it. At the end of the file it is the tail a crash in the
+    /// middle of a write leaves.
+    /// </summary>
+    public static IEnumerable<Hit> ReadFile(string path, Action<SpoolDamage> damaged)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
         var header = new byte[HeaderBytes];
@@ -155,7 +169,7 @@ internal static class HitSpoolFormat
 
         if (file.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes || !header.AsSpan().SequenceEqual(Magic))
         {
-            damaged(0);
+            damaged(new SpoolDamage(0, file.Length, AtEnd: true));
             yield break;
         }
 
@@ -171,31 +185,78 @@ internal static class HitSpoolFormat
 
             var length = BinaryPrimitives.ReadInt32LittleEndian(recordHeader);
             var crc = BinaryPrimitives.ReadUInt32LittleEndian(recordHeader.AsSpan(4));
-            if (read < RecordHeaderBytes || length is <= 0 or > MaxPayloadBytes)
+            Hit? hit = null;
+            if (read == RecordHeaderBytes && length is > 0 and <= MaxPayloadBytes)
             {
-                damaged(start);
-                yield break;
+                var payload = new byte[length];
+                if (file.ReadAtLeast(payload, length, throwOnEndOfStream: false) == length && Crc32C(payload) == crc)
+                {
+                    hit = TryDecode(payload);
+                }
             }
 
-            var payload = new byte[length];
-            if (file.ReadAtLeast(payload, length, throwOnEndOfStream: false) < length || Crc32C(payload) != crc)
+            if (hit is null)
             {
-                damaged(start);
-                yield break;
-            }
+                var next = FindRecord(file.SafeFileHandle, start + 1, file.Length);
+                damaged(new SpoolDamage(start, (next ?? file.Length) - start, AtEnd: next is null));
+                if (next is null)
+                {
+                    yield break;
+                }
 
-            Hit hit;
-            try
-            {
-                hit = Decode(payload);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or ArgumentException or FormatException or OverflowException)
-            {
-                damaged(start);
-                yield break;
+                file.Position = next.Value;
+                continue;
             }
 
             yield return hit;
+        }
+    }
+
+    /// <summary>The offset of the first whole record at or after <paramref name="from"/>, or <see langword="null"/>.</summary>
+    private static long? FindRecord(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long from, long fileLength)
+    {
+        var window = new byte[64 * 1024];
+        var at = from;
+        while (at + RecordHeaderBytes <= fileLength)
+        {
+            var read = RandomAccess.Read(handle, window, at);
+            if (read < RecordHeaderBytes)
+            {
+                return null;
+            }
+
+            for (var i = 0; i + RecordHeaderBytes <= read; i++)
+            {
+                var length = BinaryPrimitives.ReadInt32LittleEndian(window.AsSpan(i));
+                if (length is <= 0 or > MaxPayloadBytes || at + i + RecordHeaderBytes + length > fileLength)
+                {
+                    continue;
+                }
+
+                var payload = new byte[length];
+                if (RandomAccess.Read(handle, payload, at + i + RecordHeaderBytes) == length &&
+                    Crc32C(payload) == BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(i + 4)) &&
+                    TryDecode(payload) is not null)
+                {
+                    return at + i;
+                }
+            }
+
+            at += read - RecordHeaderBytes + 1;
+        }
+
+        return null;
+    }
+
+    private static Hit? TryDecode(byte[] payload)
+    {
+        try
+        {
+            return Decode(payload);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or ArgumentException or FormatException or OverflowException)
+        {
+            return null;
         }
     }
 
@@ -230,3 +291,9 @@ internal static class HitSpoolFormat
     private static T? Nullable<T>(bool present, T value)
         where T : struct => present ? value : null;
 }
+
+/// <summary>
+/// A damaged stretch of a spool file: <paramref name="Bytes"/> bytes from <paramref name="Offset"/>, skipped;
+/// <paramref name="AtEnd"/> when no whole record follows it (the torn tail a crash leaves).
+/// </summary>
+internal readonly record struct SpoolDamage(long Offset, long Bytes, bool AtEnd);

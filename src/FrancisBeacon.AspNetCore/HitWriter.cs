@@ -345,10 +345,19 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         }
 
         long total = 0;
+        var files = 0;
         var batch = new List<Hit>(_maxBatch);
         foreach (var path in _spool.LeftOver)
         {
-            foreach (var hit in HitSpoolFormat.ReadFile(path, offset => LogSpoolTailDamaged(_logger, path, offset)))
+            if (HitSpoolFormat.IsForeign(path))
+            {
+                // Another version's file (a downgrade after a crash), or not ours: never replayed, never deleted.
+                LogSpoolForeign(_logger, path);
+                continue;
+            }
+
+            files++;
+            foreach (var hit in HitSpoolFormat.ReadFile(path, damage => LogSpoolDamaged(path, damage)))
             {
                 batch.Add(hit);
                 if (batch.Count == _maxBatch)
@@ -370,7 +379,19 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         }
 
         _metrics.Replayed(total);
-        LogReplayed(_logger, total, _spool.LeftOver.Count, _spool.Directory!);
+        LogReplayed(_logger, total, files, _spool.Directory!);
+    }
+
+    private void LogSpoolDamaged(string path, SpoolDamage damage)
+    {
+        if (damage.AtEnd)
+        {
+            LogSpoolTailDamaged(_logger, path, damage.Offset);
+        }
+        else
+        {
+            LogSpoolStretchDamaged(_logger, path, damage.Bytes, damage.Offset);
+        }
     }
 
     /// <summary>
@@ -578,6 +599,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The spool file {Path} ends in an incomplete or damaged record at byte {Offset} (a crash during a write); the hits before it were replayed")]
     private static partial void LogSpoolTailDamaged(ILogger logger, string path, long offset);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "The spool file {Path} holds {Bytes} damaged bytes at byte {Offset}, followed by whole records (not the torn tail of a crash: the disk or another writer changed the file); the hits before and after them were replayed")]
+    private static partial void LogSpoolStretchDamaged(ILogger logger, string path, long bytes, long offset);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Error, Message = "The spool file {Path} does not start with the header this version writes: written by another version of FrancisBeacon (replay it with that version), or not a spool file. It was left in place, not replayed")]
+    private static partial void LogSpoolForeign(ILogger logger, string path);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Error, Message = "The beacon store refused hit {HitId} of site {SiteId} while it took the hits around it; the hit was dropped (metric beacon.hits.dropped, reason store_refused). Later refused hits are logged at Debug level")]
     private static partial void LogHitRefused(ILogger logger, Exception? exception, Guid hitId, string siteId);

@@ -68,12 +68,67 @@ public sealed class HitSpoolTests
             file.Write(HitSpoolFormat.Encode(hits[0]).AsSpan(0, 11)); // a crash in the middle of a write
         }
 
-        var damagedAt = new List<long>();
-        var read = HitSpoolFormat.ReadFile(path, damagedAt.Add).ToList();
+        var damaged = new List<SpoolDamage>();
+        var read = HitSpoolFormat.ReadFile(path, damaged.Add).ToList();
         File.Delete(path);
 
         Assert.Equal(hits.Select(h => h.Id), read.Select(h => h.Id));
-        Assert.Single(damagedAt);
+        Assert.True(Assert.Single(damaged).AtEnd);
+    }
+
+    [Fact]
+    public void ReadFile_GarbageInTheMiddle_SkipsItAndReadsTheWholeRecordsAfterIt()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fb-spool-{Guid.NewGuid():N}.fbs");
+        var hits = Enumerable.Range(0, 6).Select(i => new Hit { SiteId = "s", Timestamp = DateTimeOffset.UnixEpoch, Path = $"/{i}" }).ToList();
+        var records = hits.Select(HitSpoolFormat.Encode).ToList();
+        using (var file = File.Create(path))
+        {
+            file.Write(HitSpoolFormat.Magic);
+            foreach (var record in records)
+            {
+                file.Write(record);
+            }
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        var second = HitSpoolFormat.HeaderBytes + records[0].Length;
+        bytes.AsSpan(second + 10, records[1].Length - 10 + 5).Fill(0xFF); // the 2nd record and the start of the 3rd
+        File.WriteAllBytes(path, bytes);
+
+        var damaged = new List<SpoolDamage>();
+        var read = HitSpoolFormat.ReadFile(path, damaged.Add).ToList();
+        File.Delete(path);
+
+        Assert.Equal(new[] { hits[0], hits[3], hits[4], hits[5] }.Select(h => h.Id), read.Select(h => h.Id));
+        var damage = Assert.Single(damaged);
+        Assert.False(damage.AtEnd);
+        Assert.Equal(second, damage.Offset);
+        Assert.Equal(records[1].Length + records[2].Length, damage.Bytes);
+    }
+
+    [Fact]
+    public async Task Replay_FileOfAnotherVersion_LeftInPlaceAndLogged()
+    {
+        var directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        var foreign = Path.Combine(directory, "spool-000000000001.fbs");
+        var record = HitSpoolFormat.Encode(new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = "/from-a-newer-version" });
+        File.WriteAllBytes(foreign, [.. "FBSPOOL2"u8, .. record]);
+        var logs = new LogCapture();
+        var store = new InMemoryHitStore();
+        await using (var host = await BeaconTestHost.StartAsync(
+            o => o.Spool.Directory = directory,
+            store: b => b.UseStore(_ => store),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs)))
+        {
+            await host.Services.GetRequiredService<HitWriter>().FlushAsync(TimeSpan.FromSeconds(10), Ct); // after the replay
+            Assert.Equal(1, logs.Count(209));
+            Assert.Equal(0, store.Count);
+        }
+
+        Assert.True(File.Exists(foreign));
+        Directory.Delete(directory, recursive: true);
     }
 
     [Fact]
