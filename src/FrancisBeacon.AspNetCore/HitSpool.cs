@@ -107,15 +107,20 @@ internal sealed partial class HitSpool : IDisposable
             return [];
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
         try
         {
+            System.IO.Directory.CreateDirectory(Directory);
             _lock = File.OpenHandle(System.IO.Path.Combine(Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException(
-                $"The beacon spool directory '{Directory}' is in use by another process; give every app instance its own Spool.Directory.", ex);
+            // The lock is taken when the file opens, so a failed open is either another process holding it or a directory
+            // that cannot be written (a read-only file system, permissions): telling them apart is the operator's fix.
+            throw CannotWrite() is { } reason
+                ? new InvalidOperationException(
+                    $"The beacon spool directory '{Directory}' cannot be written ({reason}); durable mode needs a writable local directory (Spool.Directory).", ex)
+                : new InvalidOperationException(
+                    $"The beacon spool directory '{Directory}' is in use by another process; give every app instance its own Spool.Directory.", ex);
         }
 
         var left = System.IO.Directory.GetFiles(Directory, "spool-*.fbs")
@@ -430,6 +435,22 @@ internal sealed partial class HitSpool : IDisposable
         TryDelete(segment.Path);
         _sealed.Remove(segment);
         segment.Released.TrySetResult();
+    }
+
+    /// <summary>Why a new file cannot be created in the directory, or <see langword="null"/> when it can.</summary>
+    private string? CannotWrite()
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory!);
+            var probe = System.IO.Path.Combine(Directory!, $".probe-{Guid.NewGuid():N}");
+            File.OpenHandle(probe, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose).Dispose();
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex.Message;
+        }
     }
 
     private static long SequenceOf(string path)

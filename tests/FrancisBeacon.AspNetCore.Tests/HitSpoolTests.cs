@@ -321,6 +321,17 @@ public sealed class HitSpoolTests
         Directory.Delete(crashed, recursive: true);
     }
 
+    [Fact]
+    public async Task Spool_DirectoryOnAReadOnlyFileSystem_FailsAtStartSayingSo()
+    {
+        using var disk = SmallTmpfs.Mount(64 * 1024, readOnly: true);
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(disk.Directory, new InMemoryHitStore()));
+
+        Assert.Contains("cannot be written", ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("in use by another process", ex.ToString(), StringComparison.Ordinal);
+    }
+
     private static Task<BeaconTestHost> StartAsync(string directory, IHitStore store, Action<BeaconOptions>? configure = null) => BeaconTestHost.StartAsync(
         o =>
         {
