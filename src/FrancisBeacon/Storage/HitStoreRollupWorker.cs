@@ -85,6 +85,10 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             LogNotLowered(logger, nice);
         }
 
+        // Failed passes in a row: the first is logged as a warning, the rest at Debug level and the recovery once, so a
+        // store that is down for an hour does not add a warning with a stack trace every Interval (docs/deployment.md,
+        // "Database outages": one line per component and outage).
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -99,6 +103,12 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
                 {
                     LogRefreshed(logger, days, elapsedMs);
                 }
+
+                if (failures > 0)
+                {
+                    LogRecovered(logger, failures);
+                    failures = 0;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -108,7 +118,14 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogFailed(logger, ex);
+                if (++failures == 1)
+                {
+                    LogFailed(logger, ex);
+                }
+                else
+                {
+                    LogFailedAgain(logger, ex, failures);
+                }
             }
 
             try
@@ -125,8 +142,14 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days in {ElapsedMs:F0} ms.")]
     private static partial void LogRefreshed(ILogger logger, int days, double elapsedMs);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until the next pass.")]
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until a pass succeeds. Further failed passes in a row are logged at Debug level.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Debug, Message = "Rollups: refresh pass failed ({Failures} in a row).")]
+    private static partial void LogFailedAgain(ILogger logger, Exception exception, int failures);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Rollups: a refresh pass succeeded again after {Failures} failed passes.")]
+    private static partial void LogRecovered(ILogger logger, int failures);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Rollups: the worker's thread could not lower its priority to nice {Nice}; the passes run at the app's priority.")]
     private static partial void LogNotLowered(ILogger logger, int nice);

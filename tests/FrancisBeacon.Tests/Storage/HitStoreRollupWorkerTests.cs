@@ -4,6 +4,7 @@
 using System.Threading.Channels;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -102,6 +103,27 @@ public sealed class HitStoreRollupWorkerTests
     }
 
     [Fact]
+    public async Task FailedPassesInARow_WarnedOnce_AndTheRecoveryLoggedOnce()
+    {
+        // A store that is down for a while (every pass fails, every Interval): one warning for the episode, not one with
+        // a stack trace per pass (a 30 s PostgreSQL outage gave seven).
+        var store = new RecordingStore { FailThroughCall = 4 };
+        var time = new CountingTime();
+        var logs = new ListLogger();
+        using var worker = Worker(store, nice: 0, time, logs);
+        var ct = TestContext.Current.CancellationToken;
+
+        await worker.StartAsync(ct);
+        await NextPassAsync(store, time, ct); // the fifth pass, the first that succeeds
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(5, store.Calls);
+        Assert.Equal(1, logs.Count(111, LogLevel.Warning));
+        Assert.Equal(3, logs.Count(113, LogLevel.Debug));
+        Assert.Equal(1, logs.Count(114, LogLevel.Information));
+    }
+
+    [Fact]
     public async Task StoreWithoutRollups_OrNoSite_StartsNoThread()
     {
         var options = new BeaconOptions { RollupWorkerNice = 10 };
@@ -141,10 +163,10 @@ public sealed class HitStoreRollupWorkerTests
         }
     }
 
-    private static HitStoreRollupWorker Worker(IHitStore store, int nice, TimeProvider? time = null)
+    private static HitStoreRollupWorker Worker(IHitStore store, int nice, TimeProvider? time = null, ILogger<HitStoreRollupWorker>? logger = null)
     {
         var options = new BeaconOptions { DefaultSiteId = "localhost", RollupWorkerNice = nice };
-        return new HitStoreRollupWorker(store, Options.Create(options), time ?? TimeProvider.System, NullLogger<HitStoreRollupWorker>.Instance);
+        return new HitStoreRollupWorker(store, Options.Create(options), time ?? TimeProvider.System, logger ?? NullLogger<HitStoreRollupWorker>.Instance);
     }
 
     // Advances the fake clock by an interval at a time until the next pass reports (the worker's thread may not have
@@ -184,6 +206,21 @@ public sealed class HitStoreRollupWorkerTests
         }
     }
 
+    private sealed class ListLogger : ILogger<HitStoreRollupWorker>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(int EventId, LogLevel Level)> _entries = new();
+
+        public int Count(int eventId, LogLevel level) => _entries.Count(e => e.EventId == eventId && e.Level == level);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _entries.Enqueue((eventId.Id, logLevel));
+    }
+
     private sealed record Pass(string? ThreadName, int? Nice, string[] Sites);
 
     private sealed class RecordingStore : IHitStore, IHitStoreRollups
@@ -198,6 +235,9 @@ public sealed class HitStoreRollupWorkerTests
 
         public int FailOnCall { get; init; }
 
+        /// <summary>Every call up to this one fails (a store that is down, then back).</summary>
+        public int FailThroughCall { get; init; }
+
         public async ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls);
@@ -207,7 +247,7 @@ public sealed class HitStoreRollupWorkerTests
                 await Task.Yield();
             }
 
-            if (call == FailOnCall)
+            if (call == FailOnCall || call <= FailThroughCall)
             {
                 throw new InvalidOperationException("pass failed");
             }
