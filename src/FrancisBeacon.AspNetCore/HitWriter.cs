@@ -38,6 +38,8 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
     private Task? _loop;
     private int _consecutiveFailures;
     private volatile bool _gaveUp;
+    // The batch the loop was writing when the shutdown timed out: counted with the rest of the queue in StoppedAsync.
+    private int _abandoned;
     private int _refusedLogged;
 
     /// <summary>How many write attempts in a row have failed (0 while the store is writable).</summary>
@@ -118,7 +120,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         {
         }
 
-        var lost = 0;
+        var lost = _abandoned; // one log line for the whole shutdown, not one for the batch and one for the queue
         while (_queue.Reader.TryRead(out var left))
         {
             if (left.Flushed is not null)
@@ -249,15 +251,7 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
             if (batch.Count > 0)
             {
                 _queue.Release(batch.Count, batchBytes);
-                if (_spool.Enabled)
-                {
-                    LogLeftInSpool(_logger, batch.Count, _spool.Directory!);
-                }
-                else
-                {
-                    _metrics.Dropped(DropReasons.StoreFailure, batch.Count);
-                    LogDroppedAtShutdown(_logger, batch.Count);
-                }
+                _abandoned = batch.Count; // logged and counted by StoppedAsync with what is still queued
             }
         }
     }

@@ -7,13 +7,18 @@ namespace FrancisBeacon.AspNetCore.Tests;
 internal sealed class BlockingHitStore : IHitStore
 {
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public InMemoryHitStore Inner { get; } = new();
+
+    /// <summary>Completed when the first append waits at the gate.</summary>
+    public Task Entered => _entered.Task;
 
     public void Release() => _gate.TrySetResult();
 
     public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
+        _entered.TrySetResult();
         await _gate.Task.WaitAsync(cancellationToken);
         await Inner.AppendAsync(hits, cancellationToken);
     }
