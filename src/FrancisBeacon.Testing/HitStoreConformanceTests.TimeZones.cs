@@ -2,6 +2,7 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
 
 namespace FrancisBeacon.Testing;
 
@@ -160,6 +161,42 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         Assert.Equal(Utc(2025, 3, 29, 23), from);
         Assert.Equal(Utc(2025, 3, 30, 22), to);
         AssertRows([Row(["2025-03-30"], 2, 2)], result);
+    }
+
+    /// <summary>
+    /// Pacific/Apia skipped 2011-12-30 (from -10 to +14 after the 29th): asked for, that day is empty, and a range
+    /// starting or ending on it holds the neighbouring days whole and each hit once — from the raw hits, and from the
+    /// rollups once they are built.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_DaySkippedByTheZone_IsEmptyAndRangesOverItCountEachHitOnce()
+    {
+        var zone = Zone("Pacific/Apia");
+        var store = await CreateStoreWithAsync(
+        [
+            Visit(1, Utc(2011, 12, 29, 10, 0, 0, 0)),     // 2011-12-29 00:00:00.000 -10
+            Visit(2, Utc(2011, 12, 30, 9, 59, 59, 999)),  // 2011-12-29 23:59:59.999 -10
+            Visit(3, Utc(2011, 12, 30, 10, 0, 0, 0)),     // 2011-12-31 00:00:00.000 +14
+            Visit(4, Utc(2011, 12, 31, 9, 59, 59, 999)),  // 2011-12-31 23:59:59.999 +14
+            Visit(5, Utc(2011, 12, 31, 10, 0, 0, 0)),     // 2012-01-01 00:00:00.000 +14
+        ]);
+        if (store is IHitStoreRollups rollups)
+        {
+            await rollups.RefreshRollupsAsync(new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal) { [SiteId] = zone }, TestCancellationToken);
+        }
+
+        HitQuery Days(int first, int last, params HitDimension[] dimensions)
+        {
+            var (from, to) = QueryDateRange.Custom(new DateOnly(2011, 12, first), new DateOnly(2011, 12, last)).Resolve(zone, Utc(2026, 1, 1));
+            return Query(from, to, dimensions) with { TimeZone = zone };
+        }
+
+        AssertRows([Row([], 0, 0)], await store.QueryAsync(Days(30, 30), TestCancellationToken), "the skipped day");
+        AssertRows([], await store.QueryAsync(Days(30, 30, HitDimension.Hour), TestCancellationToken), "the skipped day by hour");
+        AssertRows([Row([], 2, 2)], await store.QueryAsync(Days(29, 30), TestCancellationToken), "29th to 30th");
+        AssertRows([Row([], 2, 2)], await store.QueryAsync(Days(30, 31), TestCancellationToken), "30th to 31st");
+        AssertRows([Row(["2011-12-29"], 2, 2), Row(["2011-12-31"], 2, 2)], await store.QueryAsync(Days(28, 31, HitDimension.Day), TestCancellationToken), "by day");
+        AssertRows([Row(["2011-12-26"], 4, 4)], await store.QueryAsync(Days(29, 31, HitDimension.Week), TestCancellationToken), "by week");
     }
 
     private static Hit Visit(long visitorId, DateTimeOffset at) => HitBuilder.Pageview("/").ByVisitor(visitorId).At(at).Build();

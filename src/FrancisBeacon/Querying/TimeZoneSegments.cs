@@ -91,21 +91,61 @@ public static class TimeZoneSegments
     /// <summary>Turns a day number (local milliseconds since the epoch divided by a day) into a date.</summary>
     public static DateOnly DayNumberToDate(long dayNumber) => DateOnly.FromDayNumber((int)(dayNumber + 719_162));
 
-    /// <summary>The UTC instant at which a local calendar day starts in a zone (skipping a gap if midnight is in one).</summary>
+    /// <summary>
+    /// The UTC instant at which a local calendar day starts in a zone: the first instant whose local day (as
+    /// <see cref="LocalDay"/> gives it) is <paramref name="day"/> or later. A day whose midnight falls in a gap starts
+    /// at the end of the gap (America/Santiago 2024-09-08 at 01:00); a day the zone skipped whole (Pacific/Apia
+    /// 2011-12-30) starts where the next day starts, so it holds no instant.
+    /// </summary>
     public static DateTimeOffset StartOfDay(DateOnly day, TimeZoneInfo timeZone)
     {
         ArgumentNullException.ThrowIfNull(timeZone);
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        // Midnight may not exist (DST gaps at 00:00, e.g. America/Santiago); move forward until it does.
-        var probe = local;
-        for (var i = 0; i < 48 && timeZone.IsInvalidTime(probe); i++)
+        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified).Ticks;
+        // Usually local midnight less the offset in force just before it. TimeZoneInfo's local-time answers
+        // (IsInvalidTime, GetUtcOffset(DateTime)) are not used: around a change of a zone's standard offset (Apia's
+        // and Kiritimati's skipped days) they disagree with its instant-to-local conversion, which places the hits.
+        foreach (var probe in (ReadOnlySpan<long>)[midnight - TimeSpan.TicksPerDay, midnight])
         {
-            probe = probe.AddMinutes(30);
+            var guess = midnight - timeZone.GetUtcOffset(Instant(probe)).Ticks;
+            if (IsStartOf(guess, day, timeZone))
+            {
+                return Instant(guess);
+            }
         }
 
-        var offset = timeZone.IsAmbiguousTime(probe)
-            ? timeZone.GetAmbiguousTimeOffsets(probe).Max()
-            : timeZone.GetUtcOffset(probe);
-        return new DateTimeOffset(probe, offset).ToUniversalTime();
+        // Midnight in a gap or repeated, or the day skipped: search the first instant of the day or later, to the
+        // tick, within a day either side of local midnight (every offset is less than a day).
+        var lo = Math.Max(midnight - TimeSpan.TicksPerDay, MinTicks);
+        var hi = Math.Min(midnight + TimeSpan.TicksPerDay, MaxTicks);
+        if (LocalDay(Instant(lo), timeZone) >= day)
+        {
+            return Instant(lo);
+        }
+
+        while (hi - lo > 1)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            if (LocalDay(Instant(mid), timeZone) >= day)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid;
+            }
+        }
+
+        return Instant(hi);
     }
+
+    private static readonly long MinTicks = DateTimeOffset.MinValue.UtcTicks;
+
+    private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
+
+    // A UTC instant from ticks, clamped to DateTimeOffset's range (days at the ends of the calendar).
+    private static DateTimeOffset Instant(long utcTicks) => new(Math.Clamp(utcTicks, MinTicks, MaxTicks), TimeSpan.Zero);
+
+    private static bool IsStartOf(long utcTicks, DateOnly day, TimeZoneInfo timeZone) =>
+        utcTicks > MinTicks && utcTicks <= MaxTicks &&
+        LocalDay(Instant(utcTicks), timeZone) == day && LocalDay(Instant(utcTicks - 1), timeZone) < day;
 }

@@ -146,6 +146,27 @@ public sealed class QueryDateRangeTests
     }
 
     [Fact]
+    public void Resolve_DaySkippedByApia_IsAnEmptyRangeAtTheNextDaysStart()
+    {
+        var (from, to) = QueryDateRange.Parse("day", "2011-12-30").Resolve(Zone("Pacific/Apia"), Now);
+
+        Assert.Equal(Utc(2011, 12, 30, 10), from);
+        Assert.Equal(from, to);
+    }
+
+    [Theory]
+    [InlineData("2011-12-29,2011-12-30", 2011, 12, 29, 10)] // the 29th, whole (-10)
+    [InlineData("2011-12-30,2011-12-31", 2011, 12, 30, 10)] // the 31st, whole (+14)
+    [InlineData("2011-12-29,2011-12-31", 2011, 12, 29, 10)] // both: 48 hours, nothing counted twice
+    public void Resolve_CustomRangeEndingOrStartingOnApiasSkippedDay_CoversTheOtherDaysWhole(string dates, int year, int month, int day, int hour)
+    {
+        var (from, to) = QueryDateRange.Parse("custom", dates).Resolve(Zone("Pacific/Apia"), Now);
+
+        Assert.Equal(Utc(year, month, day, hour), from);
+        Assert.Equal(dates == "2011-12-29,2011-12-31" ? TimeSpan.FromHours(48) : TimeSpan.FromHours(24), to - from);
+    }
+
+    [Fact]
     public void Custom_LastBeforeFirst_Throws()
     {
         var error = Assert.Throws<HitQueryException>(() => QueryDateRange.Custom(new DateOnly(2025, 1, 2), new DateOnly(2025, 1, 1)));

@@ -189,6 +189,67 @@ public sealed class TimeZoneSegmentsTests
         }
     }
 
+    [Theory]
+    [InlineData("Pacific/Apia", 2011, 12, 30, "2011-12-29T10:00:00Z", "2011-12-30T10:00:00Z")]
+    [InlineData("Pacific/Kiritimati", 1994, 12, 31, "1994-12-30T10:00:00Z", "1994-12-31T10:00:00Z")]
+    public void StartOfDay_DaySkippedByTheZone_HoldsNoInstantAndTheDayBeforeIsWhole(string zoneId, int year, int month, int day, string dayBefore, string skipped)
+    {
+        // Apia went from -10 to +14 after 2011-12-29 (Kiritimati after 1994-12-30): the next local day was the 31st
+        // (1 January). The skipped day starts where the next starts; the day before keeps its 24 hours.
+        var zone = Zone(zoneId);
+        var date = new DateOnly(year, month, day);
+
+        var before = TimeZoneSegments.StartOfDay(date.AddDays(-1), zone);
+        var start = TimeZoneSegments.StartOfDay(date, zone);
+        var next = TimeZoneSegments.StartOfDay(date.AddDays(1), zone);
+
+        Assert.Equal(At(dayBefore), before);
+        Assert.Equal(At(skipped), start);
+        Assert.Equal(start, next);
+        Assert.Equal(date.AddDays(1), TimeZoneSegments.LocalDay(start, zone));
+    }
+
+    [Theory]
+    [InlineData("Asia/Amman", 2022, 2, 25, "2022-02-24T22:00:00Z")]         // 00:00 +02 -> 01:00 +03
+    [InlineData("Asia/Damascus", 2022, 3, 25, "2022-03-24T22:00:00Z")]      // 00:00 +02 -> 01:00 +03
+    [InlineData("America/Scoresbysund", 2024, 3, 31, "2024-03-31T01:00:00Z")] // 00:00 -01 -> 01:00 +00
+    [InlineData("America/Rio_Branco", 2008, 6, 24, "2008-06-24T05:00:00Z")]   // 00:00 -05 -> 01:00 -04 (new standard offset)
+    public void StartOfDay_MidnightInAGapTheLocalTimeApiMisplaces_IsTheEndOfTheGap(string zoneId, int year, int month, int day, string expected)
+    {
+        // TimeZoneInfo's local-time answers (IsInvalidTime, GetUtcOffset(DateTime)) put these midnights an hour off
+        // from its own instant-to-local conversion, which decides the day of every hit.
+        var start = TimeZoneSegments.StartOfDay(new DateOnly(year, month, day), Zone(zoneId));
+
+        Assert.Equal(At(expected), start);
+    }
+
+    [Theory]
+    [InlineData("Pacific/Apia", 2011)]
+    [InlineData("Pacific/Kiritimati", 1994)]
+    [InlineData("Asia/Amman", 2022)]
+    [InlineData("America/Scoresbysund", 2024)]
+    [InlineData("America/Rio_Branco", 2008)]
+    public void StartOfDay_EveryDayOfAYearWithAnOffsetChange_IsTheFirstInstantOfThatDayOrLater(string zoneId, int year)
+    {
+        var zone = Zone(zoneId);
+        for (var day = new DateOnly(year, 1, 1); day <= new DateOnly(year + 1, 1, 1); day = day.AddDays(1))
+        {
+            var start = TimeZoneSegments.StartOfDay(day, zone);
+
+            Assert.True(TimeZoneSegments.LocalDay(start, zone) >= day, $"{zoneId} {day:O}: StartOfDay {start:O} is on {TimeZoneSegments.LocalDay(start, zone):O}");
+            Assert.True(TimeZoneSegments.LocalDay(start.AddTicks(-1), zone) < day, $"{zoneId} {day:O}: the tick before {start:O} is on {TimeZoneSegments.LocalDay(start.AddTicks(-1), zone):O}");
+        }
+    }
+
+    [Fact]
+    public void StartOfDay_FirstAndLastDaysOfTheCalendar_DoNotThrow()
+    {
+        var zone = Zone("Pacific/Kiritimati");
+
+        Assert.Equal(DateTimeOffset.MinValue, TimeZoneSegments.StartOfDay(DateOnly.MinValue, zone));
+        Assert.True(TimeZoneSegments.StartOfDay(DateOnly.MaxValue, zone) < DateTimeOffset.MaxValue);
+    }
+
     [Fact]
     public void DayNumberToDate_EpochAndBefore_AreCalendarDays()
     {
@@ -202,4 +263,6 @@ public sealed class TimeZoneSegmentsTests
 
     internal static DateTimeOffset Utc(int year, int month, int day, int hour = 0, int minute = 0, int second = 0, int millisecond = 0) =>
         new(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero);
+
+    private static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture);
 }
