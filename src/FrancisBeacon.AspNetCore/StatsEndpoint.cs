@@ -30,7 +30,10 @@ internal static class StatsEndpoint
 
             var now = time.GetUtcNow();
             var (first, last) = range.Days(site.TimeZone, now);
-            if (last.DayNumber - first.DayNumber > 3660)
+            // "all" starts at the site's first day with hits (below), as in Plausible: its length is the data's, not
+            // the caller's choice, so the bound on the daily series' length is for the ranges a caller names.
+            var allTime = range.Period == QueryDateRange.AllTime.Period;
+            if (!allTime && last.DayNumber - first.DayNumber > 3660)
             {
                 throw new HitQueryException("date", "The range is longer than ten years.");
             }
@@ -54,6 +57,14 @@ internal static class StatsEndpoint
             AggregateResult totals, pages, entries, days;
             using (slot)
             {
+                days = await store.QueryAsync(baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits], Dimensions = [HitDimension.Day] }, ct);
+                if (allTime)
+                {
+                    // Rows are chronological; with no hits the range is today alone.
+                    first = days.Rows.Count > 0 ? DateOnly.ParseExact(days.Rows[0].Dimensions[0], "yyyy-MM-dd", CultureInfo.InvariantCulture) : last;
+                    baseQuery = baseQuery with { From = TimeZoneSegments.StartOfDay(first, site.TimeZone) };
+                }
+
                 totals = await store.QueryAsync(
                     baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits, HitMetric.BounceRate, HitMetric.VisitDuration, HitMetric.ViewsPerVisit] },
                     ct);
@@ -61,7 +72,6 @@ internal static class StatsEndpoint
                 entries = await store.QueryAsync(
                     baseQuery with { Metrics = [HitMetric.Visits, HitMetric.Visitors, HitMetric.BounceRate], Dimensions = [HitDimension.EntryPage], Limit = limit },
                     ct);
-                days = await store.QueryAsync(baseQuery with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews, HitMetric.Visits], Dimensions = [HitDimension.Day] }, ct);
             }
 
             var byDay = days.Rows.ToDictionary(r => r.Dimensions[0], StringComparer.Ordinal);

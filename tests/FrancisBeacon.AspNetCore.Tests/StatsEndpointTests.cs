@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FrancisBeacon.AspNetCore.Tests;
 
@@ -94,6 +95,50 @@ public sealed class StatsEndpointTests
         Assert.Equal("Europe/Berlin", doc.RootElement.GetProperty("time_zone").GetString());
         Assert.Equal(0, daily[0].GetProperty("pageviews").GetInt64());
         Assert.Equal(1, daily[1].GetProperty("pageviews").GetInt64());
+    }
+
+    [Fact]
+    public async Task Stats_PeriodAll_RunsFromTheFirstDayWithHitsToToday()
+    {
+        // The first hit is more than ten years back: "all" is still answered (it used to be 400 whatever the data,
+        // since it started in 2000). 2014-06-01 21:30 UTC is 23:30 in Berlin.
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.de", TimeZone = "Europe/Berlin" }),
+            store: b => b.UseInMemory(),
+            services: s => s.AddSingleton<TimeProvider>(new FakeTimeProvider(At("2026-03-10T12:00:00Z"))));
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.de", Path = "/", Timestamp = At("2014-06-01T21:30:00Z"), VisitorId = 1 },
+            new Hit { SiteId = "example.de", Path = "/a", Timestamp = At("2026-03-02T10:00:00Z"), VisitorId = 2 },
+        ], Ct);
+
+        using var doc = await GetJsonAsync(host, "/beacon/api/stats?site_id=example.de&period=all");
+        var root = doc.RootElement;
+        var daily = root.GetProperty("daily").EnumerateArray().ToList();
+
+        Assert.Equal("all", root.GetProperty("period").GetString());
+        Assert.Equal("2014-06-01", root.GetProperty("from").GetString());
+        Assert.Equal("2026-03-10", root.GetProperty("to").GetString());
+        Assert.Equal(new DateOnly(2026, 3, 10).DayNumber - new DateOnly(2014, 6, 1).DayNumber + 1, daily.Count);
+        Assert.Equal(("2014-06-01", 1L), (daily[0].GetProperty("date").GetString(), daily[0].GetProperty("pageviews").GetInt64()));
+        Assert.Equal(2, root.GetProperty("totals").GetProperty("pageviews").GetInt64());
+        Assert.Equal(2, root.GetProperty("totals").GetProperty("visits").GetInt64());
+    }
+
+    [Fact]
+    public async Task Stats_PeriodAllWithoutHits_IsToday()
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.de", TimeZone = "Europe/Berlin" }),
+            store: b => b.UseInMemory(),
+            services: s => s.AddSingleton<TimeProvider>(new FakeTimeProvider(At("2026-03-10T23:30:00Z"))));
+
+        using var doc = await GetJsonAsync(host, "/beacon/api/stats?site_id=example.de&period=all");
+        var root = doc.RootElement;
+
+        Assert.Equal("2026-03-11", root.GetProperty("from").GetString());
+        Assert.Equal("2026-03-11", root.GetProperty("to").GetString());
+        Assert.Equal(0, Assert.Single(root.GetProperty("daily").EnumerateArray().ToList()).GetProperty("pageviews").GetInt64());
     }
 
     [Fact]
