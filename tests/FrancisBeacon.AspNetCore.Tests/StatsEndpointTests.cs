@@ -142,6 +142,29 @@ public sealed class StatsEndpointTests
     }
 
     [Fact]
+    public async Task Stats_DaySkippedBySiteZone_IsZerosAndTheDaysAroundItCountOnce()
+    {
+        // Pacific/Apia went from 2011-12-29 (-10) straight to 2011-12-31 (+14).
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.ws", TimeZone = "Pacific/Apia" }),
+            store: b => b.UseInMemory());
+        await host.Store.AppendAsync(
+        [
+            new Hit { SiteId = "example.ws", Path = "/", Timestamp = At("2011-12-29T12:00:00Z"), VisitorId = 1 }, // 29th, 02:00
+            new Hit { SiteId = "example.ws", Path = "/", Timestamp = At("2011-12-30T09:00:00Z"), VisitorId = 2 }, // 29th, 23:00
+            new Hit { SiteId = "example.ws", Path = "/", Timestamp = At("2011-12-30T11:00:00Z"), VisitorId = 3 }, // 31st, 01:00
+        ], Ct);
+
+        using var skipped = await GetJsonAsync(host, "/beacon/api/stats?site_id=example.ws&period=day&date=2011-12-30");
+        using var around = await GetJsonAsync(host, "/beacon/api/stats?site_id=example.ws&date=2011-12-29,2011-12-31");
+        var daily = around.RootElement.GetProperty("daily").EnumerateArray().Select(d => (d.GetProperty("date").GetString(), d.GetProperty("pageviews").GetInt64())).ToList();
+
+        Assert.Equal(0, skipped.RootElement.GetProperty("totals").GetProperty("pageviews").GetInt64());
+        Assert.Equal([("2011-12-29", 2L), ("2011-12-30", 0L), ("2011-12-31", 1L)], daily);
+        Assert.Equal(3, around.RootElement.GetProperty("totals").GetProperty("pageviews").GetInt64());
+    }
+
+    [Fact]
     public async Task Stats_Limit_CapsTopPages()
     {
         await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());
