@@ -154,6 +154,14 @@ public sealed class RealisticHitGenerator
     {
         var start = TimeZoneSegments.StartOfDay(day, TimeZone);
         var end = TimeZoneSegments.StartOfDay(day.AddDays(1), TimeZone);
+        if (start == end)
+        {
+            // A day the zone skipped (Pacific/Apia 2011-12-30) holds no instant: the visits carried into it go on to the
+            // next day, unlinked, as the beacon's ids would be (it links only to the day before, which had no hits).
+            spill = [.. carried.Select(h => h with { PreviousVisitorId = null })];
+            return [];
+        }
+
         var hits = new List<Hit>((int)Math.Min(target + 1000, int.MaxValue / 2));
         hits.AddRange(carried);
         spill = [];
