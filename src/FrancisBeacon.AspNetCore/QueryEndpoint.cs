@@ -706,13 +706,12 @@ internal static class QueryEndpoint
         throw new HitQueryException("date_range", "date_range is a period name or two ISO dates [\"2026-01-01\", \"2026-01-31\"].");
     }
 
-    private static DateOnly Date(string text)
-    {
-        var datePart = text.Length >= 10 ? text[..10] : text;
-        return DateOnly.TryParseExact(datePart, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+    // The whole string: a date beside a datetime (or a date followed by anything) is neither form, and reading its first
+    // ten characters silently dropped the rest.
+    private static DateOnly Date(string text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
             ? day
-            : throw new HitQueryException("date_range", $"'{(text.Length > 40 ? text[..40] : text)}' is not an ISO date.");
-    }
+            : throw new HitQueryException("date_range", $"'{(text.Length > 40 ? text[..40] : text)}' is not an ISO date; date_range is two ISO dates or two ISO datetimes with offsets.");
 
     private static IEnumerable<AggregateRow> Sort(IEnumerable<AggregateRow> rows, ParsedQuery parsed)
     {
