@@ -30,6 +30,7 @@ internal static class ExportEndpoint
         var query = context.Request.Query;
         ResolvedSite site;
         DateTimeOffset from, to;
+        DateOnly first, last;
         string format;
         try
         {
@@ -37,7 +38,9 @@ internal static class ExportEndpoint
             // The parameters of /stats (two dates alone are a custom range), but all time when neither is given.
             var (period, date) = (query["period"].ToString(), query["date"].ToString());
             var range = QueryDateRange.Parse(string.IsNullOrWhiteSpace(period) && string.IsNullOrWhiteSpace(date) ? "all" : period, date);
-            (from, to) = range.Resolve(site.TimeZone, time.GetUtcNow());
+            var now = time.GetUtcNow();
+            (first, last) = range.Days(site.TimeZone, now);
+            (from, to) = range.Resolve(site.TimeZone, now);
             format = query["format"].ToString() is { Length: > 0 } f ? f : "ndjson";
             if (format is not ("ndjson" or "csv"))
             {
@@ -61,7 +64,10 @@ internal static class ExportEndpoint
 
         try
         {
-            await StreamAsync(context, store, gate, site, from, to, format);
+            // The site's local days, as the range was asked for (the UTC dates named the day before east of UTC; and a
+            // day the zone skipped, Pacific/Apia 2011-12-30, has no instant to convert back).
+            var fileName = string.Create(CultureInfo.InvariantCulture, $"beacon-{site.Id}-{first:yyyyMMdd}-{last:yyyyMMdd}.{format}");
+            await StreamAsync(context, store, gate, site, from, to, format, fileName);
         }
         finally
         {
@@ -69,7 +75,7 @@ internal static class ExportEndpoint
         }
     }
 
-    private static async Task StreamAsync(HttpContext context, IHitStore store, QueryConcurrencyGate gate, ResolvedSite site, DateTimeOffset from, DateTimeOffset to, string format)
+    private static async Task StreamAsync(HttpContext context, IHitStore store, QueryConcurrencyGate gate, ResolvedSite site, DateTimeOffset from, DateTimeOffset to, string format, string fileName)
     {
         // The first chunk's slot before anything is sent, so that a refusal is still a 503. Later chunks take turns
         // with the queries (EnterContinuingAsync never refuses): an export's CPU is bounded like a query's, and a
@@ -81,8 +87,6 @@ internal static class ExportEndpoint
             return;
         }
 
-        // The site's local days, as the range was asked for (the UTC dates named the day before east of UTC).
-        var fileName = $"beacon-{site.Id}-{TimeZoneInfo.ConvertTime(from, site.TimeZone):yyyyMMdd}-{TimeZoneInfo.ConvertTime(to.AddTicks(-1), site.TimeZone):yyyyMMdd}.{format}";
         context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
         // filename: the name in ASCII (other characters as '_'), for clients that read no more; filename*: the name
         // itself in UTF-8 (RFC 6266), so a site id such as bücher.de names the file as it is, not %-escaped.

@@ -109,6 +109,19 @@ public sealed class ExportEndpointTests
         Assert.Equal("beacon-b_cher.de-20260301-20260302.csv", disposition?.FileName?.Trim('"'));
     }
 
+    /// <summary>A day the site's zone skipped (Apia, 2011-12-30) names itself, not the days around it backwards.</summary>
+    [Fact]
+    public async Task Export_FileNameOfADaySkippedByTheZone_NamesThatDay()
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.ws", TimeZone = "Pacific/Apia" }), store: b => b.UseInMemory());
+
+        using var response = await host.Client.GetAsync("/beacon/api/export?site_id=example.ws&period=day&date=2011-12-30&format=csv", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("beacon-example.ws-20111230-20111230.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+    }
+
     [Theory]
     [InlineData("/beacon/api/export?site_id=example.com&format=xml", HttpStatusCode.BadRequest)]
     [InlineData("/beacon/api/export", HttpStatusCode.BadRequest)]
