@@ -12,7 +12,7 @@ namespace FrancisBeacon.Sql;
 /// </summary>
 /// <remarks>
 /// Local days are computed with arithmetic: the query range is split into stretches of constant UTC offset
-/// (<see cref="TimeZoneSegments"/>), and a row's day number is <c>(epoch_ms + offset_ms) / 86400000</c> with the
+/// (<see cref="TimeZoneSegments"/>), and a row's day number is <c>(epoch_ms + offset_ms) / 86400000</c>, floored, with the
 /// offset chosen by a <c>CASE</c> over the stretch boundaries. No database time-zone support is needed, and the
 /// answer equals .NET's own conversion, which the in-memory reference store uses.
 /// </remarks>
@@ -509,14 +509,24 @@ public sealed class HitQuerySql
             offset = text.ToString();
         }
 
-        var local = $"({epoch} + {offset})";
-        var day = $"({local} / {TimeZoneSegments.MillisecondsPerDay})";
-        return dimension == HitDimension.Hour ? $"({local} / 3600000)"
+        // SQL's integer division truncates toward zero, which put the instants before 1970 in the next bucket: the
+        // local time is shifted by DayShift days, which makes it positive for every DateTimeOffset, and the shift is
+        // taken off the bucket number again (floor division).
+        var shifted = $"({epoch} + {offset} + {DayShift * TimeZoneSegments.MillisecondsPerDay})";
+        var day = $"({shifted} / {TimeZoneSegments.MillisecondsPerDay} - {DayShift})";
+        return dimension == HitDimension.Hour ? $"({shifted} / 3600000 - {DayShift * 24})"
             : dimension == HitDimension.Day ? day
-            : dimension == HitDimension.Week ? $"(({day} + 3) / 7)"
+            : dimension == HitDimension.Week ? $"(({shifted} / {TimeZoneSegments.MillisecondsPerDay} + 3) / 7 - {DayShift / 7})"
             : dimension == HitDimension.Month ? _dialect.MonthNumber(day)
             : throw new HitQueryException("dimensions", $"Unsupported time dimension {dimension.Name}.");
     }
+
+    /// <summary>
+    /// Days added before an integer division so that it floors: more than the days from 0001-01-01 to 1970-01-01
+    /// (719 162) plus a day of UTC offset, and a whole number of weeks (102 738). (The rollups start in 1971, so their
+    /// day and week numbers are never negative.)
+    /// </summary>
+    private const long DayShift = 719_166;
 
     /// <summary>Which visit attributes (va{j}) and event values (ea{k}) the sessions CTE carries for a query.</summary>
     private sealed class SessionLayout

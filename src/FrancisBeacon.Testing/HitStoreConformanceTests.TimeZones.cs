@@ -199,5 +199,50 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         AssertRows([Row(["2011-12-26"], 4, 4)], await store.QueryAsync(Days(29, 31, HitDimension.Week), TestCancellationToken), "by week");
     }
 
+    /// <summary>
+    /// Hits before 1970 (negative Unix times) fall in the bucket of their own hour, day, week and month, as after it:
+    /// SQL's integer division truncates toward zero, which put them in the next one. Raw, and from the rollups once built.
+    /// </summary>
+    [Fact]
+    public virtual async Task QueryAsync_HitsBefore1970_BucketByLocalTime()
+    {
+        Hit[] hits =
+        [
+            Visit(1, Utc(1900, 1, 1, 5, 30, 0, 0)),
+            Visit(2, Utc(1950, 3, 1, 10, 15, 0, 0)),
+            Visit(3, Utc(1969, 12, 24, 0, 30, 0, 0)), // a Wednesday
+            Visit(4, Utc(1969, 12, 28, 23, 59, 59, 999)), // a Sunday
+            Visit(5, Utc(1969, 12, 29, 0, 0, 0, 1)),  // the Monday of the week of 1970-01-01
+            Visit(6, Utc(1969, 12, 31, 12, 0, 0, 0)),
+            Visit(7, Utc(1969, 12, 31, 23, 30, 0, 0)),
+            Visit(8, Utc(1970, 1, 1, 0, 30, 0, 0)),
+            Visit(9, Utc(1970, 1, 5, 0, 0, 0, 0)),
+        ];
+        var store = await CreateStoreWithAsync(hits);
+        var reference = await CreateReferenceAsync(hits);
+        foreach (var zoneId in new[] { "UTC", "America/New_York", "Asia/Kathmandu" })
+        {
+            var zone = Zone(zoneId);
+            foreach (var refreshed in new[] { false, true })
+            {
+                if (refreshed && store is IHitStoreRollups rollups)
+                {
+                    await rollups.RefreshRollupsAsync(new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal) { [SiteId] = zone }, TestCancellationToken);
+                }
+
+                foreach (var (first, end) in new[] { (new DateOnly(1969, 12, 1), new DateOnly(1970, 2, 1)), (new DateOnly(1900, 1, 1), new DateOnly(1971, 1, 1)) })
+                {
+                    var query = Query(TimeZoneSegments.StartOfDay(first, zone), TimeZoneSegments.StartOfDay(end, zone)) with { TimeZone = zone };
+                    foreach (var dimension in new[] { HitDimension.Hour, HitDimension.Day, HitDimension.Week, HitDimension.Month })
+                    {
+                        var context = $"{zoneId}, {(refreshed ? "rollups" : "raw")}";
+                        await AssertSameAnswerAsync(reference, store, query with { Dimensions = [dimension] }, context);
+                        await AssertSameAnswerAsync(reference, store, query with { Metrics = [HitMetric.Visits, HitMetric.Pageviews], Dimensions = [dimension], Filter = HitFilter.Is(HitDimension.Page, "/") }, context);
+                    }
+                }
+            }
+        }
+    }
+
     private static Hit Visit(long visitorId, DateTimeOffset at) => HitBuilder.Pageview("/").ByVisitor(visitorId).At(at).Build();
 }
