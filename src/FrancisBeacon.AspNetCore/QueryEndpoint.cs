@@ -846,17 +846,32 @@ internal static class QueryEndpoint
             return [];
         }
 
+        // Walk each stretch of constant offset from one local bucket boundary (hour or midnight) to the next, so that no
+        // bucket is stepped over however short it is: a fixed 30-minute step missed the 15 minutes of 03:00 that
+        // Pacific/Chatham keeps when its clocks jump from 02:45 to 03:45. A bucket met twice (clocks going back) is
+        // listed once.
         var labels = new List<string>();
-        var step = time == HitDimension.Hour ? TimeSpan.FromMinutes(30) : TimeSpan.FromHours(12);
-        for (var t = query.From; t < query.To && labels.Count < 100_000; t += step)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var segment in TimeZoneSegments.Compute(query.TimeZone, query.From, query.To))
         {
-            var label = time.BucketLabel(TimeZoneInfo.ConvertTime(t, query.TimeZone).DateTime);
-            if (labels.Count == 0 || labels[^1] != label)
+            var offset = segment.Offset;
+            for (var t = segment.StartUtc; t < segment.EndUtc && labels.Count < 100_000;)
             {
-                labels.Add(label);
+                var local = t.UtcDateTime + offset;
+                var label = time.BucketLabel(local);
+                if (seen.Add(label))
+                {
+                    labels.Add(label);
+                }
+
+                var next = time == HitDimension.Hour
+                    ? new DateTime(local.Year, local.Month, local.Day, local.Hour, 0, 0, DateTimeKind.Unspecified).AddHours(1)
+                    : local.Date.AddDays(1);
+                t = new DateTimeOffset(next.Ticks - offset.Ticks, TimeSpan.Zero);
             }
         }
 
+        labels.Sort(StringComparer.Ordinal); // chronological: the labels' formats sort as their times
         return labels;
     }
 

@@ -178,6 +178,32 @@ public sealed class QueryEndpointTests
     }
 
     [Fact]
+    public async Task Query_TimeLabelsOnChathamsSpringChange_ListTheQuarterHourLeftOfThreeOClock()
+    {
+        // 2025-09-28 in Pacific/Chatham: clocks jump from 02:45 (+12:45) to 03:45 (+13:45), so the 03:00 bucket holds
+        // 15 minutes; labels stepped by 30 minutes went from 02:00 to 04:00 and left the row of a hit at 03:50 unlisted.
+        await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.nz", TimeZone = "Pacific/Chatham" }), store: b => b.UseInMemory());
+        await host.Store.AppendAsync([new Hit { SiteId = "example.nz", Path = "/", Timestamp = DateTimeOffset.Parse("2025-09-27T14:05:00Z", CultureInfo.InvariantCulture), VisitorId = 1 }], Ct);
+
+        using var doc = await PostAsync(host, """{"site_id":"example.nz","metrics":["pageviews"],"date_range":["2025-09-28","2025-09-28"],"dimensions":["time:hour"],"include":{"time_labels":true}}""");
+        var labels = doc.RootElement.GetProperty("meta").GetProperty("time_labels").EnumerateArray().Select(l => l.GetString()!).ToList();
+
+        Assert.Equal("2025-09-28 03:00:00", doc.RootElement.GetProperty("results")[0].GetProperty("dimensions")[0].GetString());
+        Assert.Equal([.. Enumerable.Range(0, 24).Select(h => $"2025-09-28 {h:00}:00:00")], labels);
+    }
+
+    [Fact]
+    public async Task Query_TimeLabelsOnBerlinsAutumnChange_ListTheRepeatedHourOnce()
+    {
+        await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.de", TimeZone = "Europe/Berlin" }), store: b => b.UseInMemory());
+
+        using var doc = await PostAsync(host, """{"site_id":"example.de","metrics":["pageviews"],"date_range":["2025-10-26","2025-10-26"],"dimensions":["time:hour"],"include":{"time_labels":true}}""");
+        var labels = doc.RootElement.GetProperty("meta").GetProperty("time_labels").EnumerateArray().Select(l => l.GetString()!).ToList();
+
+        Assert.Equal([.. Enumerable.Range(0, 24).Select(h => $"2025-10-26 {h:00}:00:00")], labels);
+    }
+
+    [Fact]
     public async Task Query_PreviousPeriodComparison_GivesPreviousValuesAndChange()
     {
         await using var host = await HostWithDataAsync();
