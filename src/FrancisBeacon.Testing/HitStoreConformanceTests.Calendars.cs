@@ -22,22 +22,15 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     /// <param name="day">The local day of interest, <c>yyyy-MM-dd</c>.</param>
     /// <param name="days">How many days of traffic, centred on <paramref name="day"/>.</param>
     [Theory]
-    [InlineData("Europe/Berlin", "2025-03-30", 9)]        // 23 hours
     [InlineData("Europe/Berlin", "2025-10-26", 9)]        // 25 hours
-    [InlineData("Europe/Berlin", "2025-03-30", 75)]       // months across the change
-    [InlineData("America/New_York", "2025-11-02", 9)]     // 25 hours, the change at 02:00 local
-    [InlineData("Australia/Lord_Howe", "2025-04-06", 9)]  // 24.5 hours: back half an hour at 02:00
+    [InlineData("Europe/Berlin", "2025-03-30", 75)]       // 23 hours, and months across the change
     [InlineData("Australia/Lord_Howe", "2025-10-05", 9)]  // 23.5 hours: forward half an hour at 02:00
     [InlineData("Pacific/Chatham", "2025-04-06", 9)]      // +13:45 -> +12:45 at 03:45 local
-    [InlineData("Pacific/Chatham", "2025-09-28", 9)]      // +12:45 -> +13:45 at 02:45 local
-    [InlineData("Asia/Kathmandu", "2026-01-01", 15)]      // +05:45, weeks across the year's end
     [InlineData("Asia/Kolkata", "2020-12-31", 15)]        // +05:30, a week of 53 (2020-W53 runs into 2021)
     [InlineData("America/Santiago", "2024-09-08", 9)]     // midnight in the gap: the day starts at 01:00
     [InlineData("America/Santiago", "2025-04-05", 9)]     // the last hour of the day repeated (23:00 twice)
-    [InlineData("Asia/Beirut", "2025-03-30", 9)]          // midnight in the gap
     [InlineData("America/Scoresbysund", "2024-03-31", 9)] // midnight in the gap, and a new standard offset
     [InlineData("Pacific/Apia", "2011-12-30", 9)]         // the day skipped
-    [InlineData("Pacific/Kiritimati", "1994-12-31", 9)]   // the day skipped, at a year's end
     public virtual async Task Calendar_AroundAnOffsetChange_MatchesReferenceByEveryTimeDimension(string zoneId, string day, int days)
     {
         var zone = Zone(zoneId);
@@ -89,8 +82,6 @@ public abstract partial class HitStoreConformanceTests<TFixture>
             (Start(firstDay), Start(lastDay.AddDays(1))),
             (Start(focus), Start(focus.AddDays(1))),
             (Start(focus.AddDays(-1)), Start(focus.AddDays(1))),
-            (Start(focus), Start(focus.AddDays(2))),
-            (Start(focus.AddDays(-1)), Start(focus)),
             (Start(focus.AddDays(1)), Start(focus.AddDays(2))),
             // Cut inside days: the raw path, buckets still the zone's.
             (focusStart.AddMinutes(-95), focusStart.AddHours(5)),
