@@ -177,23 +177,75 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Deletes a site's hits <see cref="PurgeChunkRows"/> at a time, oldest first, each chunk in a write transaction of its
+    /// own that lets the store's waiting hit writes go first (as the rollup pass's do), so that a purge of millions of
+    /// hits never holds SQLite's one write lock for longer than a chunk takes. Each chunk marks the hours of the hits it
+    /// deletes overdue (unless the purge keeps the rollups: raw-hit retention), so queries cut those days from what raw
+    /// hits are left and the next rollup pass rebuilds them: a purge stopped half-way (an error, a shutdown, a crash)
+    /// leaves exact answers over the hits still there, and running it again deletes the rest.
+    /// </remarks>
     public async ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(range);
         cancellationToken.ThrowIfCancellationRequested();
-        await using var connection = await OpenAsync(cancellationToken);
-        long purged;
-        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken))
+        // Raw-hit retention keeps the rollups: the horizon moves first, so that no day being emptied is rebuilt (a late
+        // hit marking it dirty) from the part of its hits still there.
+        var keepsRollups = !range.IncludeDerivedData && range.From == DateTimeOffset.MinValue && range.To != DateTimeOffset.MaxValue;
+        if (keepsRollups)
         {
-            // The rollups' upkeep marks go in the same transaction: a freed top rowid may be handed to the next hit.
-            purged = await connection.ExecuteAsync(new CommandDefinition(_sql.Purge, RangeParameters(range), transaction, cancellationToken: cancellationToken));
-            await _rollups.ForgetUpkeepMarksAsync(connection, transaction, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await _rollups.OnPurgedAsync(range, cancellationToken);
         }
 
-        await _rollups.OnPurgedAsync(range, cancellationToken);
+        long purged = 0;
+        await using (var connection = await OpenAsync(cancellationToken, rollups: true))
+        {
+            var parameters = RangeParameters(range);
+            parameters.Add("limit", PurgeChunkRows);
+            var site = range.SiteId ?? await connection.ExecuteScalarAsync<string?>(new CommandDefinition(_sql.NextSite, new { after = string.Empty }, cancellationToken: cancellationToken));
+            while (site is not null)
+            {
+                parameters.Add("site_id", site);
+                long deleted;
+                do
+                {
+                    // The rollup connection's BEGIN IMMEDIATE waits while a hit write is counted in (SqliteWritePriority).
+                    await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+                    if (!keepsRollups)
+                    {
+                        await connection.ExecuteAsync(new CommandDefinition(_sql.PurgeChunkMarkDirty, parameters, transaction, cancellationToken: cancellationToken));
+                    }
+
+                    deleted = await connection.ExecuteAsync(new CommandDefinition(_sql.PurgeChunk, parameters, transaction, cancellationToken: cancellationToken));
+                    // The rollups' upkeep marks go in the same transaction: a freed top rowid may be handed to the next hit.
+                    await _rollups.ForgetUpkeepMarksAsync(connection, transaction, cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                    purged += deleted;
+                    if (OnPurgeChunkCommitted is { } hook)
+                    {
+                        await hook();
+                    }
+                }
+                while (deleted == PurgeChunkRows);
+
+                site = range.SiteId is not null ? null
+                    : await connection.ExecuteScalarAsync<string?>(new CommandDefinition(_sql.NextSite, new { after = site }, cancellationToken: cancellationToken));
+            }
+        }
+
+        if (!keepsRollups)
+        {
+            await _rollups.OnPurgedAsync(range, cancellationToken);
+        }
+
         return purged;
     }
+
+    /// <summary>Hits a purge deletes per transaction (tests make it small).</summary>
+    internal int PurgeChunkRows { get; set; } = 4096;
+
+    /// <summary>Tests: called after each chunk of a purge committed.</summary>
+    internal Func<ValueTask>? OnPurgeChunkCommitted { get; set; }
 
     /// <inheritdoc />
     public ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken) =>

@@ -39,7 +39,16 @@ internal sealed class SqliteSql
         InsertSalt = $"INSERT OR IGNORE INTO {Salts} (day, salt) VALUES (@day, @salt)";
         SelectSalt = $"SELECT salt FROM {Salts} WHERE day = @day";
         DeleteSalts = $"DELETE FROM {Salts} WHERE day < @day";
-        Purge = $"DELETE FROM {Hits} WHERE (@site_id IS NULL OR site_id = @site_id) AND ts >= @from_ts AND ts < @to_ts";
+        // Retention and erasure delete a site's hits a chunk at a time, oldest first, each chunk its own transaction
+        // (SqliteHitStore.PurgeAsync): the next site with hits (one index seek), the chunk's hours marked overdue as a
+        // purge's edges are (unless the purge keeps the rollups), the chunk itself. Both read the same rows of the index.
+        NextSite = $"SELECT min(site_id) FROM {Hits} WHERE site_id > @after";
+        PurgeChunkMarkDirty = $"""
+            INSERT INTO {prefix}rollup_dirty AS d (site_id, hour, ver, since)
+            SELECT DISTINCT site_id, ts / 3600000, 1, -1 FROM (SELECT site_id, ts FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts ORDER BY ts LIMIT @limit) WHERE true
+            ON CONFLICT (site_id, hour) DO UPDATE SET ver = d.ver + 1, since = min(d.since, 0) - 1
+            """;
+        PurgeChunk = $"DELETE FROM {Hits} WHERE seq IN (SELECT seq FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts ORDER BY ts LIMIT @limit)";
     }
 
     public string Hits { get; }
@@ -65,7 +74,11 @@ internal sealed class SqliteSql
 
     public string ReadSitePage { get; }
 
-    public string Purge { get; }
+    public string NextSite { get; }
+
+    public string PurgeChunkMarkDirty { get; }
+
+    public string PurgeChunk { get; }
 
     public string Salts { get; }
 

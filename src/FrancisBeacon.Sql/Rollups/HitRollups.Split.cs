@@ -19,7 +19,8 @@ namespace FrancisBeacon.Sql.Rollups;
 /// </content>
 public sealed partial class HitRollups
 {
-    private const int DeleteChunkRows = 4096;
+    /// <summary>Rows a chunked delete of rollup rows removes per statement (tests make it small).</summary>
+    internal int DeleteChunkRows { get; set; } = 4096;
 
     private readonly ConcurrentDictionary<string, string> _keyColumns = new(StringComparer.Ordinal);
 
@@ -83,9 +84,9 @@ public sealed partial class HitRollups
             $"DELETE FROM {Rebuilding} WHERE site_id = @site_id AND day = @day", new { site_id = siteId, day }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    // Deletes a day's rows of one table a chunk at a time (by primary key, read from SQLite's table_info), offering a
-    // split point after each full chunk.
-    private async ValueTask DeleteDayInChunksAsync(DbConnection connection, DbTransaction transaction, string table, string dims, string siteId, long day, CancellationToken cancellationToken)
+    // Deletes the rows of one table for the days [first, last] a chunk at a time (by primary key, read from SQLite's
+    // table_info), offering a split point after each full chunk.
+    private async ValueTask DeleteDaysInChunksAsync(DbConnection connection, DbTransaction transaction, string table, string dims, string siteId, long first, long last, CancellationToken cancellationToken)
     {
         if (!_keyColumns.TryGetValue(table, out var columns))
         {
@@ -95,11 +96,12 @@ public sealed partial class HitRollups
             _keyColumns[table] = columns;
         }
 
-        var key = new { site_id = siteId, day };
+        var key = new { site_id = siteId, first, last };
+        var chunk = DeleteChunkRows.ToString(CultureInfo.InvariantCulture);
         while (true)
         {
             var deleted = await connection.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM {table} WHERE ({columns}) IN (SELECT {columns} FROM {table} WHERE site_id = @site_id{dims} AND day = @day LIMIT {DeleteChunkRows.ToString(CultureInfo.InvariantCulture)})",
+                $"DELETE FROM {table} WHERE ({columns}) IN (SELECT {columns} FROM {table} WHERE site_id = @site_id{dims} AND day >= @first AND day <= @last LIMIT {chunk})",
                 key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (deleted < DeleteChunkRows)
             {

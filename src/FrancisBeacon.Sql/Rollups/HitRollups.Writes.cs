@@ -149,7 +149,7 @@ public sealed partial class HitRollups
         {
             if (SplitsDays)
             {
-                await DeleteDayInChunksAsync(connection, transaction, table, dims, siteId, day.Day, cancellationToken).ConfigureAwait(false);
+                await DeleteDaysInChunksAsync(connection, transaction, table, dims, siteId, day.Day, day.Day, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 

@@ -293,6 +293,15 @@ public sealed partial class HitRollups
         var sites = (await connection.QueryAsync<(string SiteId, string TimeZone)>(new CommandDefinition(
             $"SELECT site_id, time_zone FROM {_sites}", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         await using var transaction = await connection.BeginTransactionAsync(_t.WriteIsolation, cancellationToken).ConfigureAwait(false);
+        if (SplitsDays)
+        {
+            // SQLite: the purged days' rows go in chunks that the store may commit separately, letting its hit writer in
+            // between (a busy site's days hold millions of rows). The store marked the purged hits' hours overdue in the
+            // transactions that deleted them, so no query reads a half-deleted day's rows, and a purge that stops here
+            // leaves those days to be rebuilt by the next pass (docs/storage.md, "Retention, erasure and export").
+            _t.Splittable.AddOrUpdate(transaction, ct => SplitPurgeAsync(connection, transaction, ct));
+        }
+
         foreach (var (siteId, zoneId) in sites)
         {
             if ((range.SiteId is not null && !string.Equals(range.SiteId, siteId, StringComparison.Ordinal)) || !SiteTimeZones.TryFind(zoneId, out var zone))
@@ -302,8 +311,15 @@ public sealed partial class HitRollups
 
             var first = range.From == DateTimeOffset.MinValue ? long.MinValue / 4 : DayOf(range.From.ToUnixTimeMilliseconds(), zone);
             var last = range.To == DateTimeOffset.MaxValue ? long.MaxValue / 4 : DayOf(range.To.ToUnixTimeMilliseconds() - 1, zone);
-            foreach (var table in new[] { _events, _visits, _links }.Concat(_sessions.TableNames).Concat(UpkeepTables).Concat(SplitTables))
+            foreach (var (table, dims) in new[] { (_events, EventDims), (_visits, VisitDims), (_links, string.Empty) }
+                .Concat(_sessions.TableNames.Concat(UpkeepTables).Concat(SplitTables).Select(t => (t, string.Empty))))
             {
+                if (SplitsDays)
+                {
+                    await DeleteDaysInChunksAsync(connection, transaction, table, dims, siteId, first, last, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND day >= @first AND day <= @last", new { site_id = siteId, first, last }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
@@ -333,8 +349,21 @@ public sealed partial class HitRollups
             }
         }
 
+        _t.Splittable.Remove(transaction);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    // A split point of a purge's rollup deletes (SQLite): the store commits and begins again when a hit write waits.
+    private async ValueTask SplitPurgeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (await _t.SplitPoint!(connection, transaction, cancellationToken).ConfigureAwait(false))
+        {
+            PurgeSplits++;
+        }
+    }
+
+    /// <summary>How many times a purge's rollup deletes committed part of their work to let other writers in (tests read it).</summary>
+    internal int PurgeSplits { get; private set; }
 
     /// <summary>
     /// Answers <paramref name="query"/> from the rollups when it can do so exactly, or returns <see langword="null"/>
