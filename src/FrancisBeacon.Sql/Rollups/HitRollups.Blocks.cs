@@ -78,6 +78,7 @@ public sealed partial class HitRollups
         foreach (var (blockFirst, blockEnd) in blocks)
         {
             await DeleteBlockAsync(connection, transaction, siteId, blockFirst, blockEnd, cancellationToken).ConfigureAwait(false);
+            await _t.OfferSplitAsync(transaction, cancellationToken).ConfigureAwait(false);
         }
     }
 

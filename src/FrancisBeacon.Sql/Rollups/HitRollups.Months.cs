@@ -209,6 +209,8 @@ public sealed partial class HitRollups
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"DELETE FROM {table} WHERE site_id = @site_id AND month = @month", new { site_id = siteId, month }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
+
+            await _t.OfferSplitAsync(transaction, cancellationToken).ConfigureAwait(false);
         }
 
         await DeletePurgedBlocksAsync(connection, transaction, siteId, first, last, cancellationToken).ConfigureAwait(false);

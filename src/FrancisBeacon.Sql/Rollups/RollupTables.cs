@@ -131,6 +131,10 @@ public sealed class RollupTables
     // The transactions of whole-day rewrites that may be split, with what checks the day after a split.
     internal System.Runtime.CompilerServices.ConditionalWeakTable<DbTransaction, Func<CancellationToken, ValueTask>> Splittable { get; } = new();
 
+    /// <summary>Offers the store a split point of <paramref name="transaction"/> when it is registered as splittable (SQLite).</summary>
+    internal ValueTask OfferSplitAsync(DbTransaction transaction, CancellationToken cancellationToken) =>
+        Splittable.TryGetValue(transaction, out var split) ? split(cancellationToken) : ValueTask.CompletedTask;
+
     /// <summary>Opens a connection.</summary>
     public required Func<CancellationToken, ValueTask<DbConnection>> OpenAsync { get; init; }
 

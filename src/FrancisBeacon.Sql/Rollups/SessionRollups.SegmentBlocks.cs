@@ -64,6 +64,7 @@ internal sealed partial class SessionRollups
         foreach (var block in blocks)
         {
             await DeleteSegmentBlockAsync(connection, transaction, siteId, block, cancellationToken).ConfigureAwait(false);
+            await _t.OfferSplitAsync(transaction, cancellationToken).ConfigureAwait(false);
         }
     }
 
