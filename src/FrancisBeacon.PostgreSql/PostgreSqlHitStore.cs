@@ -354,16 +354,46 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     {
         ArgumentNullException.ThrowIfNull(range);
         cancellationToken.ThrowIfCancellationRequested();
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        var command = new NpgsqlBatchCommand(range.SiteId is null ? _sql.Purge : _sql.PurgeSite);
-        AddRangeParameters(command.Parameters, range);
-        batch.BatchCommands.Add(command);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        long purged;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            // Raw-hit retention keeps the rollups of the days it empties (their horizon moves instead): no marks.
+            var keepsRollups = !range.IncludeDerivedData && range.From == DateTimeOffset.MinValue && range.To != DateTimeOffset.MaxValue;
+            await using var batch = new NpgsqlBatch(connection);
+            var command = new NpgsqlBatchCommand(
+                keepsRollups ? (range.SiteId is null ? _sql.Purge : _sql.PurgeSite)
+                : range.SiteId is null ? _sql.PurgeMarkingDirty : _sql.PurgeSiteMarkingDirty);
+            AddRangeParameters(command.Parameters, range);
+            batch.BatchCommands.Add(command);
+            if (keepsRollups)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                // Rows is a ulong: exact even past int.MaxValue, unlike the int of ExecuteNonQuery.
+                purged = checked((long)command.Rows);
+            }
+            else
+            {
+                // With the marks, in one transaction: the incremental upkeep's marks are forgotten (a new epoch), so the
+                // next pass rebuilds the marked days whole rather than adding to rows that still count the erased hits.
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                batch.Transaction = transaction;
+                purged = (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
+                await _rollups.ForgetUpkeepMarksAsync(connection, transaction, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+
+        if (OnHitsPurged is { } hook)
+        {
+            await hook();
+        }
+
         await _rollups.OnPurgedAsync(range, cancellationToken);
-        // Rows is a ulong: exact even past int.MaxValue, unlike the int of ExecuteNonQuery.
-        return checked((long)command.Rows);
+        return purged;
     }
+
+    /// <summary>Tests: called after a purge deleted the hits, before the rollup rows of their days are deleted.</summary>
+    internal Func<ValueTask>? OnHitsPurged { get; set; }
 
     /// <inheritdoc />
     public ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken) =>

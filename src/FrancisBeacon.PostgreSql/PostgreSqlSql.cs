@@ -83,6 +83,12 @@ internal sealed class PostgreSqlSql
         ReadSitePage = ReadSite + " LIMIT @limit";
         Purge = $"DELETE FROM {Hits} WHERE ts >= @from_ts AND ts < @to_ts";
         PurgeSite = $"DELETE FROM {Hits} WHERE site_id = @site_id AND ts >= @from_ts AND ts < @to_ts";
+        // A purge that also removes the rollups (erasure; retention when the rollups go with the hits) marks the hours of
+        // the hits it deletes dirty and overdue in the same statement, so that if the rollup rows' deletion after it
+        // fails, no query answers those days from rows that still count erased hits, and the next pass rebuilds them
+        // (as the SQLite store's purge chunks do). Sorted, as the insert trigger's marks, for the same lock order.
+        PurgeMarkingDirty = PurgeWithMarks(Purge, quoted);
+        PurgeSiteMarkingDirty = PurgeWithMarks(PurgeSite, quoted);
         Salts = $"{quoted}.salts";
         InsertSalt = $"INSERT INTO {Salts} (day, salt) VALUES (@day, @salt) ON CONFLICT (day) DO NOTHING";
         SelectSalt = $"SELECT salt FROM {Salts} WHERE day = @day";
@@ -125,6 +131,19 @@ internal sealed class PostgreSqlSql
     public string Purge { get; }
 
     public string PurgeSite { get; }
+
+    /// <summary><see cref="Purge"/> that marks the deleted hits' hours dirty and overdue; answers the count deleted.</summary>
+    public string PurgeMarkingDirty { get; }
+
+    /// <summary><see cref="PurgeSite"/> that marks the deleted hits' hours dirty and overdue; answers the count deleted.</summary>
+    public string PurgeSiteMarkingDirty { get; }
+
+    private static string PurgeWithMarks(string delete, string quotedSchema) => $"""
+        WITH d AS ({delete} RETURNING site_id, ts),
+        m AS (SELECT {quotedSchema}.rollup_mark_dirty(site_id, h) FROM (
+            SELECT DISTINCT site_id, floor(extract(epoch FROM ts) / 3600)::bigint AS h FROM d WHERE isfinite(ts) ORDER BY site_id, h) n)
+        SELECT (SELECT count(*) FROM d) AS deleted, (SELECT count(*) FROM m) AS marked
+        """;
 
     public string Salts { get; }
 

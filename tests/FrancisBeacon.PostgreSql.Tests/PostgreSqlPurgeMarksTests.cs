@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using FrancisBeacon.Testing;
+
+namespace FrancisBeacon.PostgreSql.Tests;
+
+/// <summary>
+/// An erasure deletes the hits in one statement and the rollup rows of their days after it, in another transaction: if
+/// that second step fails (a timeout on a large site, a lost connection), the days must not be answered from rollup rows
+/// that still count the erased hits. The purge marks the deleted hits' hours dirty and overdue in its own statement
+/// (as the SQLite store's chunks do), so those days are answered from the raw hits left and rebuilt by the next pass.
+/// </summary>
+public sealed class PostgreSqlPurgeMarksTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>
+{
+    private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+    private static readonly DateOnly LastDay = new(2026, 3, 12);
+    private static readonly Dictionary<string, TimeZoneInfo> Sites = new(StringComparer.Ordinal) { ["example.com"] = Zone };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PurgeAsync_RollupDeletionFailsAfterTheHitsAreGone_AnswersLeaveTheErasedHitsOut()
+    {
+        var schema = await fixture.PrepareSchemaAsync(PostgreSqlFixture.NewIsolationKey(), Ct);
+        // Dirty days answered from their stored rows (a lag of an hour): only the purge's overdue marks keep erased hits out.
+        await using var store = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = fixture.ConnectionString!, Schema = schema, MaxRollupLag = TimeSpan.FromHours(1) });
+        await using var raw = new PostgreSqlHitStore(new PostgreSqlHitStoreOptions { ConnectionString = fixture.ConnectionString!, Schema = schema, EnableRollups = false });
+        await store.MigrateAsync(Ct);
+        var hits = new RealisticHitGenerator(300) { SiteId = "example.com", TimeZone = Zone, Seed = 41 }.Generate(1_500, 3, LastDay).ToList();
+        await store.AppendAsync(hits, Ct);
+        await store.RefreshRollupsAsync(Sites, Ct);
+        // From the middle of one day to the middle of the next: both days keep part of their hits.
+        var erased = new HitRange
+        {
+            SiteId = "example.com",
+            From = TimeZoneSegments.StartOfDay(LastDay.AddDays(-1), Zone).AddHours(13),
+            To = TimeZoneSegments.StartOfDay(LastDay, Zone).AddHours(11),
+            IncludeDerivedData = true,
+        };
+        Assert.Empty(await MismatchesAsync(store, raw));
+
+        store.OnHitsPurged = () => throw new InvalidOperationException("the rollup rows' deletion fails");
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await store.PurgeAsync(erased, Ct));
+
+        await foreach (var left in raw.ReadAsync(erased, Ct))
+        {
+            Assert.Fail($"hit {left.Id} of the erased range is still stored");
+        }
+
+        Assert.Empty(await MismatchesAsync(store, raw));
+        await store.RefreshRollupsAsync(Sites, Ct);
+        Assert.Empty(await MismatchesAsync(store, raw));
+
+        // Run again, as a failed erasure is: the rest (the rollup rows) goes, and the answers stay the raw path's.
+        store.OnHitsPurged = null;
+        Assert.Equal(0, await store.PurgeAsync(erased, Ct));
+        Assert.Empty(await MismatchesAsync(store, raw));
+        await store.RefreshRollupsAsync(Sites, Ct);
+        Assert.Empty(await MismatchesAsync(store, raw));
+    }
+
+    // Day-aligned queries over the three days that the rollups answer, against the raw path.
+    private static async Task<List<string>> MismatchesAsync(PostgreSqlHitStore store, PostgreSqlHitStore raw)
+    {
+        var from = TimeZoneSegments.StartOfDay(LastDay.AddDays(-2), Zone);
+        var to = TimeZoneSegments.StartOfDay(LastDay.AddDays(1), Zone);
+        HitQuery[] queries =
+        [
+            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration] },
+            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Page] },
+            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.BounceRate], Dimensions = [HitDimension.Source] },
+            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Day] },
+        ];
+        var mismatches = new List<string>();
+        foreach (var query in queries)
+        {
+            var expected = (await raw.QueryAsync(query, Ct)).Rows.Select(r => r.ToString()).Order(StringComparer.Ordinal).ToList();
+            var actual = (await store.QueryAsync(query, Ct)).Rows.Select(r => r.ToString()).Order(StringComparer.Ordinal).ToList();
+            if (!expected.SequenceEqual(actual, StringComparer.Ordinal))
+            {
+                mismatches.Add($"by {string.Join(", ", query.Dimensions.Select(d => d.Name))}: expected {string.Join("; ", expected)}, got {string.Join("; ", actual)}");
+            }
+        }
+
+        return mismatches;
+    }
+}
