@@ -62,29 +62,6 @@ public sealed class PostgreSqlPurgeMarksTests(PostgreSqlFixture fixture) : IClas
         Assert.Empty(await MismatchesAsync(store, raw));
     }
 
-    // Day-aligned queries over the three days that the rollups answer, against the raw path.
-    private static async Task<List<string>> MismatchesAsync(PostgreSqlHitStore store, PostgreSqlHitStore raw)
-    {
-        var from = TimeZoneSegments.StartOfDay(LastDay.AddDays(-2), Zone);
-        var to = TimeZoneSegments.StartOfDay(LastDay.AddDays(1), Zone);
-        HitQuery[] queries =
-        [
-            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration] },
-            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Page] },
-            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.BounceRate], Dimensions = [HitDimension.Source] },
-            new() { SiteId = "example.com", From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Day] },
-        ];
-        var mismatches = new List<string>();
-        foreach (var query in queries)
-        {
-            var expected = (await raw.QueryAsync(query, Ct)).Rows.Select(r => r.ToString()).Order(StringComparer.Ordinal).ToList();
-            var actual = (await store.QueryAsync(query, Ct)).Rows.Select(r => r.ToString()).Order(StringComparer.Ordinal).ToList();
-            if (!expected.SequenceEqual(actual, StringComparer.Ordinal))
-            {
-                mismatches.Add($"by {string.Join(", ", query.Dimensions.Select(d => d.Name))}: expected {string.Join("; ", expected)}, got {string.Join("; ", actual)}");
-            }
-        }
-
-        return mismatches;
-    }
+    private static Task<List<string>> MismatchesAsync(PostgreSqlHitStore store, PostgreSqlHitStore raw) =>
+        RollupAnswerChecks.MismatchesAsync(store, raw, "example.com", Zone, LastDay, Ct);
 }

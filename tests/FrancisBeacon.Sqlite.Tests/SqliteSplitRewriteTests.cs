@@ -1,4 +1,3 @@
-using FrancisBeacon.Querying;
 using FrancisBeacon.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -139,34 +138,8 @@ public sealed class SqliteSplitRewriteTests : IDisposable
         return (store, raw);
     }
 
-    // Day-aligned queries over both days that the rollups answer (day rows, sessions, segments), against the raw path.
-    private static async Task<List<string>> MismatchesAsync(SqliteHitStore store, SqliteHitStore raw)
-    {
-        var from = TimeZoneSegments.StartOfDay(LastDay.AddDays(-2), Zone);
-        var to = TimeZoneSegments.StartOfDay(LastDay.AddDays(1), Zone);
-        HitQuery[] queries =
-        [
-            new() { SiteId = HitBuilder.DefaultSiteId, From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration] },
-            new() { SiteId = HitBuilder.DefaultSiteId, From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Page] },
-            new() { SiteId = HitBuilder.DefaultSiteId, From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.BounceRate], Dimensions = [HitDimension.Source] },
-            new() { SiteId = HitBuilder.DefaultSiteId, From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Day] },
-            new() { SiteId = HitBuilder.DefaultSiteId, From = from, To = to, TimeZone = Zone, Metrics = [HitMetric.Visitors, HitMetric.Visits], Dimensions = [HitDimension.Device], Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) },
-        ];
-        var mismatches = new List<string>();
-        foreach (var query in queries)
-        {
-            var expected = Sorted(await raw.QueryAsync(query, Ct));
-            var actual = Sorted(await store.QueryAsync(query, Ct));
-            if (!expected.SequenceEqual(actual, StringComparer.Ordinal))
-            {
-                mismatches.Add($"{RandomQueries.Describe(query)}: expected {string.Join("; ", expected)}, got {string.Join("; ", actual)}");
-            }
-        }
-
-        return mismatches;
-    }
-
-    private static List<string> Sorted(AggregateResult result) => [.. result.Rows.Select(r => r.ToString()).Order(StringComparer.Ordinal)];
+    private static Task<List<string>> MismatchesAsync(SqliteHitStore store, SqliteHitStore raw) =>
+        RollupAnswerChecks.MismatchesAsync(store, raw, HitBuilder.DefaultSiteId, Zone, LastDay, Ct);
 
     private async Task AssertSameRowsAsWholeBuildAsync(List<Hit> hits)
     {
