@@ -358,7 +358,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
         {
             // Raw-hit retention keeps the rollups of the days it empties (their horizon moves instead): no marks.
-            var keepsRollups = !range.IncludeDerivedData && range.From == DateTimeOffset.MinValue && range.To != DateTimeOffset.MaxValue;
+            var keepsRollups = HitRollups.IsRawRetention(range);
             await using var batch = new NpgsqlBatch(connection);
             var command = new NpgsqlBatchCommand(
                 keepsRollups ? (range.SiteId is null ? _sql.Purge : _sql.PurgeSite)

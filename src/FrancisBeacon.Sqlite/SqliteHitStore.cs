@@ -191,7 +191,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         cancellationToken.ThrowIfCancellationRequested();
         // Raw-hit retention keeps the rollups: the horizon moves first, so that no day being emptied is rebuilt (a late
         // hit marking it dirty) from the part of its hits still there.
-        var keepsRollups = !range.IncludeDerivedData && range.From == DateTimeOffset.MinValue && range.To != DateTimeOffset.MaxValue;
+        var keepsRollups = HitRollups.IsRawRetention(range);
         if (keepsRollups)
         {
             await _rollups.OnPurgedAsync(range, cancellationToken);

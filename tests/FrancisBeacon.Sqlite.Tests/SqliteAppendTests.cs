@@ -201,12 +201,5 @@ public sealed class SqliteAppendTests : IDisposable
         return rows;
     }
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(_database.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
+    private Task<long> ScalarAsync(string sql) => _database.ScalarAsync(sql, Ct);
 }

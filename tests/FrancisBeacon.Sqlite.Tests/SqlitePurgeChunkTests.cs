@@ -1,7 +1,6 @@
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
 using FrancisBeacon.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace FrancisBeacon.Sqlite.Tests;
 
@@ -138,12 +137,5 @@ public sealed class SqlitePurgeChunkTests : IDisposable
     private static Task<List<string>> MismatchesAsync(SqliteHitStore store, SqliteHitStore raw) =>
         RollupAnswerChecks.MismatchesAsync(store, raw, HitBuilder.DefaultSiteId, Zone, LastDay, Ct);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(_database.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
+    private Task<long> ScalarAsync(string sql) => _database.ScalarAsync(sql, Ct);
 }

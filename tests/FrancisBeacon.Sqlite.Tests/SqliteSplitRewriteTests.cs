@@ -1,5 +1,4 @@
 using FrancisBeacon.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace FrancisBeacon.Sqlite.Tests;
 
@@ -153,12 +152,5 @@ public sealed class SqliteSplitRewriteTests : IDisposable
         }
     }
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(_database.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
+    private Task<long> ScalarAsync(string sql) => _database.ScalarAsync(sql, Ct);
 }

@@ -15,6 +15,16 @@ internal sealed class SqliteTestDatabase : IDisposable
 
     public string ConnectionString => $"Data Source={Path};Pooling=False";
 
+    /// <summary>Runs <paramref name="sql"/> on its own connection and returns its single integer.</summary>
+    public async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public SqliteHitStore CreateStore(string prefix = "beacon_") =>
         new(new SqliteHitStoreOptions { ConnectionString = ConnectionString, TablePrefix = prefix, MaxRollupLag = TimeSpan.Zero });
 

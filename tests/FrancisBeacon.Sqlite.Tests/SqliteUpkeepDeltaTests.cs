@@ -103,14 +103,7 @@ public sealed class SqliteUpkeepDeltaTests : IDisposable
     private Task AssertSameRowsAsWholeBuildAsync(List<Hit> hits, CancellationToken ct) =>
         RollupTableRows.AssertSameRowsAsWholeBuildAsync(_whole, _incremental.ConnectionString, hits, ct);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(_incremental.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
-    }
+    private Task<long> ScalarAsync(string sql) => _incremental.ScalarAsync(sql, TestContext.Current.CancellationToken);
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

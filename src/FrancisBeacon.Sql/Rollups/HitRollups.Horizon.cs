@@ -17,8 +17,12 @@ public sealed partial class HitRollups
 {
     private string Horizon => _t.Prefix + "rollup_horizon";
 
-    /// <summary>Whether a purge is raw-hit retention: everything before a time, keeping derived data.</summary>
-    private static bool IsRawRetention(HitRange range) =>
+    /// <summary>
+    /// Whether a purge is raw-hit retention: everything before a time, keeping derived data. Such a purge keeps the
+    /// rollups of the days it empties (their horizon moves), so a store marks none of its hours for a rebuild.
+    /// </summary>
+    /// <param name="range">The purge's range.</param>
+    public static bool IsRawRetention(HitRange range) =>
         !range.IncludeDerivedData && range.From == DateTimeOffset.MinValue && range.To != DateTimeOffset.MaxValue;
 
     /// <summary>The first day of the site whose raw hits are complete (days before it only have rollups).</summary>
