@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Http;
@@ -14,14 +13,6 @@ namespace FrancisBeacon.AspNetCore;
 /// </summary>
 internal static class ExportEndpoint
 {
-    private static readonly string[] CsvColumns =
-    [
-        "id", "site_id", "timestamp", "event_name", "hostname", "path", "referrer", "referrer_source", "channel",
-        "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "visitor_id", "previous_visitor_id",
-        "browser", "browser_version", "os", "os_version", "device_type", "country", "region", "city", "screen_width",
-        "language", "revenue_amount", "revenue_currency", "props",
-    ];
-
     /// <summary>Rows read and formatted per turn at the <see cref="QueryConcurrencyGate"/>; the chunk is written after the slot is released.</summary>
     internal const int ChunkRows = 500;
 
@@ -98,9 +89,10 @@ internal static class ExportEndpoint
         var ct = context.RequestAborted;
         var output = context.Response.Body;
         var buffer = new StringBuilder();
-        if (format == "csv")
+        var hitFormat = format == "csv" ? HitExportFormat.Csv : HitExportFormat.Ndjson;
+        if (hitFormat == HitExportFormat.Csv)
         {
-            buffer.AppendJoin(',', CsvColumns).Append("\r\n");
+            buffer.Append(HitExportWriter.CsvHeader);
         }
 
         try
@@ -113,14 +105,7 @@ internal static class ExportEndpoint
                 {
                     for (var n = 0; n < ChunkRows && (more = await rows.MoveNextAsync()); n++)
                     {
-                        if (format == "csv")
-                        {
-                            AppendCsv(buffer, rows.Current);
-                        }
-                        else
-                        {
-                            AppendJson(buffer, rows.Current);
-                        }
+                        HitExportWriter.Append(buffer, rows.Current, hitFormat);
                     }
                 }
 
@@ -173,145 +158,6 @@ internal static class ExportEndpoint
 
     private static Task WriteAsync(Stream output, string text, CancellationToken cancellationToken) =>
         text.Length == 0 ? Task.CompletedTask : output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).AsTask();
-
-    private static void AppendJson(StringBuilder buffer, Hit hit)
-    {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
-        {
-            json.WriteStartObject();
-            foreach (var (name, value) in Fields(hit))
-            {
-                if (value is null)
-                {
-                    json.WriteNull(name);
-                }
-                else
-                {
-                    json.WriteString(name, value);
-                }
-            }
-
-            json.WriteStartObject("props");
-            foreach (var (key, value) in hit.Properties)
-            {
-                json.WriteString(key, value);
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        buffer.Append(Encoding.UTF8.GetString(stream.ToArray())).Append('\n');
-    }
-
-    private static void AppendCsv(StringBuilder buffer, Hit hit)
-    {
-        foreach (var (_, value) in Fields(hit))
-        {
-            buffer.Append(Csv(value)).Append(',');
-        }
-
-        buffer.Append(Csv(PropertiesJson(hit.Properties))).Append("\r\n");
-    }
-
-    private static string? PropertiesJson(IReadOnlyDictionary<string, string> properties)
-    {
-        if (properties.Count == 0)
-        {
-            return null;
-        }
-
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
-        {
-            json.WriteStartObject();
-            foreach (var (key, value) in properties)
-            {
-                json.WriteString(key, value);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static IEnumerable<(string Name, string? Value)> Fields(Hit hit)
-    {
-        var c = CultureInfo.InvariantCulture;
-        yield return ("id", hit.Id.ToString());
-        yield return ("site_id", hit.SiteId);
-        yield return ("timestamp", hit.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", c));
-        yield return ("event_name", hit.EventName);
-        yield return ("hostname", hit.Hostname);
-        yield return ("path", hit.Path);
-        yield return ("referrer", hit.Referrer);
-        yield return ("referrer_source", hit.ReferrerSource);
-        yield return ("channel", hit.Channel);
-        yield return ("utm_source", hit.UtmSource);
-        yield return ("utm_medium", hit.UtmMedium);
-        yield return ("utm_campaign", hit.UtmCampaign);
-        yield return ("utm_term", hit.UtmTerm);
-        yield return ("utm_content", hit.UtmContent);
-        yield return ("visitor_id", hit.VisitorId.ToString(c));
-        yield return ("previous_visitor_id", hit.PreviousVisitorId?.ToString(c));
-        yield return ("browser", hit.Browser);
-        yield return ("browser_version", hit.BrowserVersion);
-        yield return ("os", hit.OperatingSystem);
-        yield return ("os_version", hit.OperatingSystemVersion);
-        yield return ("device_type", hit.DeviceType);
-        yield return ("country", hit.Country);
-        yield return ("region", hit.Region);
-        yield return ("city", hit.City);
-        yield return ("screen_width", hit.ScreenWidth?.ToString(c));
-        yield return ("language", hit.Language);
-        yield return ("revenue_amount", hit.RevenueAmount?.ToString(c));
-        yield return ("revenue_currency", hit.RevenueCurrency);
-    }
-
-    /// <summary>
-    /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
-    /// gets a leading apostrophe, unless it is a plain number (a visitor id or a refund is negative: "-49.9" is data).
-    /// </summary>
-    internal static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return string.Empty;
-        }
-
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !IsPlainNumber(value))
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
-
-    // A sign, digits, and at most one '.' followed by digits: what a spreadsheet reads as a number, never a formula.
-    private static bool IsPlainNumber(string value)
-    {
-        if (value[0] is not ('-' or '+') || value.Length is < 2 or > 41)
-        {
-            return false;
-        }
-
-        var dot = -1;
-        for (var i = 1; i < value.Length; i++)
-        {
-            if (value[i] == '.' && dot < 0 && i > 1 && i < value.Length - 1)
-            {
-                dot = i;
-            }
-            else if (!char.IsAsciiDigit(value[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }
 
 internal sealed record RealtimeResponse(

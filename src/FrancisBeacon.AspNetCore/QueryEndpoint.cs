@@ -772,7 +772,7 @@ internal static class QueryEndpoint
 
     /// <summary>
     /// RFC 4180 CSV: a header of dimension then metric names, one line per row; cells as the export writes them
-    /// (<see cref="ExportEndpoint.Csv"/>: a cell a spreadsheet would run as a formula gets a leading apostrophe).
+    /// (<see cref="HitExportWriter.CsvCell"/>: a cell a spreadsheet would run as a formula gets a leading apostrophe).
     /// </summary>
     private static async Task WriteCsvAsync(HttpContext context, ParsedQuery parsed, IEnumerable<AggregateRow> rows, CancellationToken ct)
     {
@@ -780,10 +780,10 @@ internal static class QueryEndpoint
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";
         var text = new System.Text.StringBuilder();
-        text.AppendJoin(',', parsed.DimensionNames.Select(ExportEndpoint.Csv).Concat(parsed.Query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
+        text.AppendJoin(',', parsed.DimensionNames.Select(HitExportWriter.CsvCell).Concat(parsed.Query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
         foreach (var row in rows)
         {
-            text.AppendJoin(',', row.Dimensions.Select(ExportEndpoint.Csv).Concat(row.Metrics.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))).Append("\r\n");
+            text.AppendJoin(',', row.Dimensions.Select(HitExportWriter.CsvCell).Concat(row.Metrics.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))).Append("\r\n");
         }
 
         await context.Response.WriteAsync(text.ToString(), ct);

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.Text;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+
+namespace FrancisBeacon.Testing;
+
+/// <content>
+/// Export and import: a store's export (<see cref="HitExportWriter"/>), read back (<see cref="HitExportReader"/>) and
+/// imported into a fresh store of the same kind (<see cref="HitTransfer.ImportAsync"/>), exports the same bytes again;
+/// importing twice stores nothing twice; and the imported hits are answered as the original ones.
+/// </content>
+public abstract partial class HitStoreConformanceTests<TFixture>
+{
+    /// <summary>
+    /// Export → import → export gives the same bytes, in both formats, over hostile text (NUL, unpaired surrogates,
+    /// markup, SQL, quotes, commas and line breaks in CSV cells, formula-like cells, values starting with an apostrophe),
+    /// CJK and emoji, empty strings, unknown values, the extreme visitor ids, revenue and properties; a second import
+    /// of the same file changes nothing.
+    /// </summary>
+    /// <param name="format">The export format.</param>
+    [Theory]
+    [InlineData(HitExportFormat.Ndjson)]
+    [InlineData(HitExportFormat.Csv)]
+    public virtual async Task Import_ThisStoresExport_ExportsTheSameBytesAgain(HitExportFormat format)
+    {
+        var hits = ImportRoundTripHits();
+        var source = await CreateStoreWithAsync(hits);
+        var exported = await ExportAsync(source, format);
+        var target = await CreateStoreAsync();
+
+        var result = await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(exported), format), target, new HitTransferOptions { BatchSize = 7 }, cancellationToken: TestCancellationToken);
+        var again = await ExportAsync(target, format);
+
+        Assert.Equal(hits.Count, result.Read);
+        Assert.Equal(hits.Count, result.Appended);
+        Assert.Equal(Encoding.UTF8.GetString(exported), Encoding.UTF8.GetString(again));
+        Assert.Equal(exported, again);
+        if (format == HitExportFormat.Ndjson)
+        {
+            // The store holds what the file says, every field. (The file is the source's hits, except that JSON carries
+            // an unpaired surrogate as U+FFFD; the SQL stores hold none, the in-memory store keeps them.)
+            var inFile = new List<Hit>();
+            await foreach (var hit in HitExportReader.ReadAllAsync(new MemoryStream(exported), format, TestCancellationToken))
+            {
+                inFile.Add(hit);
+            }
+
+            HitAssert.Equal(inFile, await ReadAllAsync(target, HitRange.All));
+            Assert.Equal((await ReadAllAsync(source, HitRange.All)).Select(h => (h.Id, h.Timestamp, h.VisitorId)), inFile.Select(h => (h.Id, h.Timestamp, h.VisitorId)));
+        }
+
+        await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(exported), format), target, cancellationToken: TestCancellationToken);
+        Assert.Equal(exported, await ExportAsync(target, format));
+    }
+
+    /// <summary>
+    /// A realistic site's export imported into the store: once the rollups are refreshed, the answers (totals, pages,
+    /// sources, days, a filtered visit breakdown) are the reference's over the original hits.
+    /// </summary>
+    [Fact]
+    public virtual async Task Import_RealisticExport_RollupsAnswerAsTheReference()
+    {
+        var zone = RollupSites()[SiteId];
+        var lastDay = new DateOnly(2025, 3, 12);
+        var hits = new RealisticHitGenerator(60) { SiteId = SiteId, TimeZone = zone, Seed = 77 }.Generate(600, 3, lastDay).ToList();
+        var reference = await CreateReferenceAsync(hits);
+        var exported = await ExportAsync(reference, HitExportFormat.Csv);
+        var store = await CreateStoreAsync();
+
+        await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(exported), HitExportFormat.Csv), store, cancellationToken: TestCancellationToken);
+        await RefreshRollupsAsync(store);
+
+        var from = TimeZoneSegments.StartOfDay(lastDay.AddDays(-2), zone);
+        var to = TimeZoneSegments.StartOfDay(lastDay.AddDays(1), zone);
+        var query = new HitQuery { SiteId = SiteId, From = from, To = to, TimeZone = zone };
+        HitQuery[] queries =
+        [
+            query with { Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.Pageviews, HitMetric.BounceRate, HitMetric.VisitDuration] },
+            query with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Page] },
+            query with { Metrics = [HitMetric.Visitors, HitMetric.Visits, HitMetric.BounceRate], Dimensions = [HitDimension.Source] },
+            query with { Metrics = [HitMetric.Visitors, HitMetric.Pageviews], Dimensions = [HitDimension.Day] },
+            query with { Metrics = [HitMetric.Visitors, HitMetric.Visits], Dimensions = [HitDimension.Device], Filter = HitFilter.Is(HitDimension.Country, HitDimension.NotSet) },
+        ];
+        foreach (var q in queries)
+        {
+            await AssertSameAnswerAsync(reference, store, q, "after an import and a rollup refresh");
+        }
+    }
+
+    /// <summary>A store's hits written in <paramref name="format"/>, as <c>GET {api}/export</c> sends them.</summary>
+    private protected static async ValueTask<byte[]> ExportAsync(IHitStore store, HitExportFormat format)
+    {
+        using var output = new MemoryStream();
+        await HitExportWriter.WriteAsync(store.ReadAsync(HitRange.All, TestCancellationToken), output, format, TestCancellationToken);
+        return output.ToArray();
+    }
+
+    // The hostile hits, the round-trip scenarios, and text that CSV and spreadsheets treat specially.
+    private static List<Hit> ImportRoundTripHits()
+    {
+        var hits = HostileHits();
+        hits.Add(HitScenario.EveryField());
+        hits.AddRange(HitScenario.Unicode());
+        hits.AddRange(HitScenario.ExtremeVisitorIds());
+        hits.Add(HitScenario.EmptyStrings());
+        hits.Add(HitScenario.NullOptionalFields());
+        string[] cells =
+        [
+            "a,b", "say \"hi\"", "line\nbreak", "cr\rlf\r\n", "=1+2", "+1", "-1", "-2+3", "@SUM(A1)", "\tTab", "'", "''",
+            "'=x", "'-5", "-49.9", "'; DROP TABLE hits; --", "<script>alert(1)</script>", "日本語", "👩‍💻 🚀", " padded ",
+        ];
+        var at = Utc(2025, 8, 1, 6);
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var v = cells[i];
+            hits.Add(HitBuilder.Pageview("/" + v)
+                .ByVisitor(-1 - i)
+                .WithHostname(v)
+                .WithReferrer(v, v)
+                .WithUtm(v, v, v, v, v)
+                .WithBrowser(v, v)
+                .WithOperatingSystem(v, v)
+                .WithDeviceType(v)
+                .WithLocation(v, v, v)
+                .WithLanguage(v)
+                .WithProperty(v, v)
+                .WithRevenue(-49.9m + i, v)
+                .At(at.AddSeconds(i))
+                .Build() with { EventName = v, Channel = v, PreviousVisitorId = long.MinValue + i, ScreenWidth = -i });
+        }
+
+        return hits;
+    }
+}

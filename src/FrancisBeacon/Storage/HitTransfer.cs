@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+namespace FrancisBeacon.Storage;
+
+/// <summary>
+/// Moves raw hits into a store in batches: from an export file (<see cref="ImportAsync"/>) or from another store
+/// (<see cref="CopyAsync"/>, a migration from SQLite to PostgreSQL or from one server to another).
+/// </summary>
+/// <remarks>
+/// <para>Hits keep their ids, and a store skips an id it already holds, so running an import or a copy again (after an
+/// error, a cancellation, or to pick up hits that arrived meanwhile) stores nothing twice. The hits go straight to
+/// <see cref="IHitStore.AppendAsync"/>: the SQL stores mark the hours they touch for the rollup worker in the same
+/// transaction, as they do for the beacon's batches, and cut over-long text as for any caller (docs/storage.md).</para>
+/// <para>Nothing is checked beyond the file's format and <see cref="HitTransferOptions"/>: the hits are stored as they
+/// are. A copy or an import between two stores with the same data gives the same answers from both.</para>
+/// </remarks>
+public static class HitTransfer
+{
+    /// <summary>Reads every hit of <paramref name="reader"/> and appends them to <paramref name="target"/> in batches.</summary>
+    /// <param name="reader">The export being read.</param>
+    /// <param name="target">The store that receives the hits.</param>
+    /// <param name="options">Batch size and the checks of each hit; <see langword="null"/> for the defaults.</param>
+    /// <param name="progress">Told the counts after each batch; optional.</param>
+    /// <param name="cancellationToken">Cancels the import between batches (the batches stored stay stored).</param>
+    /// <returns>How many hits were read and appended.</returns>
+    /// <exception cref="HitImportException">
+    /// A line is not a hit of the export, or fails a check of <paramref name="options"/>: every hit before that line has
+    /// been appended first (<see cref="HitImportException.HitsAppended"/>), none after it.
+    /// </exception>
+    public static async ValueTask<HitTransferResult> ImportAsync(HitExportReader reader, IHitStore target, HitTransferOptions? options = null, IProgress<HitTransferResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(target);
+        var (batchSize, siteId, notAfter) = Validate(options);
+        var batch = new List<Hit>(batchSize);
+        long read = 0, appended = 0;
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } hit)
+            {
+                if (siteId is not null && !string.Equals(hit.SiteId, siteId, StringComparison.Ordinal))
+                {
+                    throw new HitImportException(reader.LineNumber, "site_id", $"the hit belongs to another site than {siteId} (an import moves one site's hits into the same site).");
+                }
+
+                if (hit.Timestamp > notAfter)
+                {
+                    throw new HitImportException(reader.LineNumber, "timestamp", $"the hit is later than {notAfter:yyyy-MM-ddTHH:mm:ssZ}, the latest time this import accepts.");
+                }
+
+                read++;
+                batch.Add(hit);
+                if (batch.Count >= batchSize)
+                {
+                    appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+                    progress?.Report(new HitTransferResult(read, appended));
+                }
+            }
+        }
+        catch (HitImportException ex)
+        {
+            // What came before the bad line is fine: store it, so that the answer "every hit before line N is stored" holds.
+            appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+            ex.HitsRead = read;
+            ex.HitsAppended = appended;
+            throw;
+        }
+
+        appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+        var result = new HitTransferResult(read, appended);
+        progress?.Report(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Copies the hits of <paramref name="range"/> from <paramref name="source"/> to <paramref name="target"/> in batches,
+    /// oldest first (through <see cref="IHitStore.ReadAsync"/>).
+    /// </summary>
+    /// <param name="source">The store read from; nothing in it changes.</param>
+    /// <param name="range">Which hits: a site (<see cref="HitRange.SiteId"/>; <see langword="null"/> for every site) and a time range.</param>
+    /// <param name="target">The store that receives the hits.</param>
+    /// <param name="options">The batch size; the import-only checks are ignored. <see langword="null"/> for the defaults.</param>
+    /// <param name="progress">Told the counts after each batch; optional.</param>
+    /// <param name="cancellationToken">Cancels the copy between batches (the batches stored stay stored; copy again to finish).</param>
+    /// <returns>How many hits were read and appended.</returns>
+    public static async ValueTask<HitTransferResult> CopyAsync(IHitStore source, HitRange range, IHitStore target, HitTransferOptions? options = null, IProgress<HitTransferResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(range);
+        ArgumentNullException.ThrowIfNull(target);
+        var (batchSize, _, _) = Validate(options);
+        var batch = new List<Hit>(batchSize);
+        long read = 0, appended = 0;
+        await foreach (var hit in source.ReadAsync(range, cancellationToken).ConfigureAwait(false))
+        {
+            read++;
+            batch.Add(hit);
+            if (batch.Count >= batchSize)
+            {
+                appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new HitTransferResult(read, appended));
+            }
+        }
+
+        appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+        var result = new HitTransferResult(read, appended);
+        progress?.Report(result);
+        return result;
+    }
+
+    private static (int BatchSize, string? SiteId, DateTimeOffset NotAfter) Validate(HitTransferOptions? options)
+    {
+        options ??= new HitTransferOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options));
+        return (options.BatchSize, options.SiteId, options.NotAfter ?? DateTimeOffset.MaxValue);
+    }
+
+    private static async ValueTask<int> AppendAsync(IHitStore target, List<Hit> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        // A copy of the list: a store may keep the batch it was given (the in-memory store keeps the hits, not the list,
+        // but a custom store might queue the list itself).
+        Hit[] hits = [.. batch];
+        batch.Clear();
+        await target.AppendAsync(hits, cancellationToken).ConfigureAwait(false);
+        return hits.Length;
+    }
+}
