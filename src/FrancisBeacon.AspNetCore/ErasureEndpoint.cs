@@ -58,7 +58,7 @@ internal static class ErasureEndpoint
     // No Sec-Fetch-Site (a script or tool), or only same-origin / none (typed or bookmarked). Anything else is refused:
     // cross-site and same-site, in any case, and also in a list or a second header line, which no browser sends but
     // which a comparison of the joined value let through ("same-origin,cross-site").
-    private static bool FromThisOrigin(StringValues fetchSite)
+    internal static bool FromThisOrigin(StringValues fetchSite)
     {
         foreach (var line in fetchSite)
         {

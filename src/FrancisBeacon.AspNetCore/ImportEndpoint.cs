@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
+using System.IO.Compression;
+using System.Text.Json.Serialization;
+using FrancisBeacon.Querying;
+using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace FrancisBeacon.AspNetCore;
+
+/// <summary>
+/// <c>POST {api}/import?site_id=…&amp;format=ndjson|csv</c>: the body is an export file of the site (see
+/// <c>MapBeaconImportApi</c>), read as a stream and appended to the store in batches.
+/// </summary>
+internal sealed partial class ImportEndpoint(BeaconImportOptions options)
+{
+    /// <summary>How far in the future a hit may be (the clock of the server that exported it may run ahead).</summary>
+    internal static readonly TimeSpan FutureTolerance = TimeSpan.FromHours(1);
+
+    public async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, ILogger<ImportEndpoint> logger)
+    {
+        if (BeaconTokens.IsToken(context.User))
+        {
+            return Error("Beacon tokens are read-only and cannot import data.", "authorization", StatusCodes.Status403Forbidden);
+        }
+
+        if (!ErasureEndpoint.FromThisOrigin(context.Request.Headers["Sec-Fetch-Site"]))
+        {
+            return Error("Import requests from other sites are refused.", "origin", StatusCodes.Status403Forbidden);
+        }
+
+        // A form (or a no-cors fetch) of another origin can POST only these types, or none, without a CORS preflight.
+        var contentType = context.Request.ContentType;
+        if (string.IsNullOrWhiteSpace(contentType) || IsFormType(contentType))
+        {
+            return Error("Send the file with Content-Type: application/x-ndjson or text/csv (form types are refused).", "content_type", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        ResolvedSite site;
+        HitExportFormat format;
+        try
+        {
+            var query = context.Request.Query;
+            var siteId = query["site_id"].ToString();
+            if (string.IsNullOrWhiteSpace(siteId))
+            {
+                throw new HitQueryException("site_id", "site_id is required: an import never picks a site on its own.");
+            }
+
+            site = sites.For(context.User).ForQuery(siteId);
+            format = query["format"].ToString() switch
+            {
+                "" or "ndjson" => HitExportFormat.Ndjson,
+                "csv" => HitExportFormat.Csv,
+                _ => throw new HitQueryException("format", "format is ndjson or csv."),
+            };
+        }
+        catch (HitQueryException ex)
+        {
+            return Error(ex.Reason, ex.Field, SiteResolver.StatusCodeFor(ex));
+        }
+
+        var encoding = context.Request.Headers.ContentEncoding.ToString().Trim();
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return Error("Content-Encoding is gzip or none.", "content_encoding", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (context.Request.ContentLength > options.MaxRequestBodySize)
+        {
+            return TooLarge(0, 0);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxRequestBodySize;
+        }
+
+        var progress = new LastProgress();
+        var transfer = new HitTransferOptions
+        {
+            BatchSize = options.BatchSize,
+            SiteId = site.Id,
+            NotAfter = time.GetUtcNow() + FutureTolerance,
+        };
+        var body = new BoundedStream(context.Request.Body, options.MaxRequestBodySize);
+        try
+        {
+            HitTransferResult result;
+            if (gzip)
+            {
+                await using var unzipped = new GZipStream(body, CompressionMode.Decompress, leaveOpen: true);
+                result = await HitTransfer.ImportAsync(new HitExportReader(new BoundedStream(unzipped, options.MaxRequestBodySize), format), store, transfer, progress, context.RequestAborted);
+            }
+            else
+            {
+                result = await HitTransfer.ImportAsync(new HitExportReader(body, format), store, transfer, progress, context.RequestAborted);
+            }
+
+            var name = Name(format);
+            LogImported(logger, site.Id, result.Read, result.Appended, name);
+            return Results.Json(new ImportResponse(site.Id, name, result.Read, result.Appended), ImportJsonContext.Default.ImportResponse);
+        }
+        catch (HitImportException ex)
+        {
+            LogStopped(logger, site.Id, ex.LineNumber, ex.HitsAppended);
+            return Results.Json(
+                new ImportError(ex.Message, ex.Field ?? "body", ex.LineNumber, ex.HitsRead, ex.HitsAppended),
+                ImportJsonContext.Default.ImportError,
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+        catch (BodyTooLargeException)
+        {
+            return TooLarge(progress.Last.Read, progress.Last.Appended);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(progress.Last.Read, progress.Last.Appended);
+        }
+        catch (InvalidDataException ex) when (gzip)
+        {
+            return Results.Json(
+                new ImportError("The body is not valid gzip (" + ex.Message + ").", "content_encoding", 0, progress.Last.Read, progress.Last.Appended),
+                ImportJsonContext.Default.ImportError,
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private IResult TooLarge(long read, long appended) =>
+        Results.Json(
+            new ImportError($"The body is larger than the import's limit of {options.MaxRequestBodySize} bytes (BeaconImportOptions.MaxRequestBodySize); split the file by date (export with date=…) or raise the limit.", "body", 0, read, appended),
+            ImportJsonContext.Default.ImportError,
+            statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    private static bool IsFormType(string contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media) &&
+        (media.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ||
+         media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
+         media.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase));
+
+    private static string Name(HitExportFormat format) => format == HitExportFormat.Csv ? "csv" : "ndjson";
+
+    private static IResult Error(string message, string field, int status) =>
+        Results.Json(new StatsError(message, field), StatsJsonContext.Default.StatsError, statusCode: status);
+
+    [LoggerMessage(EventId = 230, Level = LogLevel.Information, Message = "Import into site {SiteId}: {Read} hits read, {Appended} appended ({Format})")]
+    private static partial void LogImported(ILogger logger, string siteId, long read, long appended, string format);
+
+    [LoggerMessage(EventId = 231, Level = LogLevel.Information, Message = "Import into site {SiteId} stopped at line {Line} of the file; {Appended} hits before it were appended")]
+    private static partial void LogStopped(ILogger logger, string siteId, long line, long appended);
+
+    private sealed class LastProgress : IProgress<HitTransferResult>
+    {
+        public HitTransferResult Last { get; private set; } = new(0, 0);
+
+        public void Report(HitTransferResult value) => Last = value;
+    }
+
+    private sealed class BodyTooLargeException() : IOException("The request body is larger than the import's limit.");
+
+    /// <summary>A read-only view of a stream that fails once more than <c>limit</c> bytes have been read.</summary>
+    private sealed class BoundedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            return Count(read);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit ? throw new BodyTooLargeException() : read;
+        }
+    }
+}
+
+internal sealed record ImportResponse(
+    [property: JsonPropertyName("site_id")] string SiteId,
+    [property: JsonPropertyName("format")] string Format,
+    [property: JsonPropertyName("read")] long Read,
+    [property: JsonPropertyName("appended")] long Appended);
+
+internal sealed record ImportError(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("field")] string Field,
+    [property: JsonPropertyName("line")] long Line,
+    [property: JsonPropertyName("read")] long Read,
+    [property: JsonPropertyName("appended")] long Appended);
+
+[JsonSerializable(typeof(ImportResponse))]
+[JsonSerializable(typeof(ImportError))]
+internal sealed partial class ImportJsonContext : JsonSerializerContext;
