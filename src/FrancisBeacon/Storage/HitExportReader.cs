@@ -690,9 +690,9 @@ public sealed class HitExportReader
             throw new HitImportException(line, "revenue_amount", "not a decimal number such as 49.90.");
         }
 
-        if (Math.Abs(amount) > MaxRevenue || amount.Scale > 6)
+        if (Math.Abs(amount) > MaxRevenue)
         {
-            throw new HitImportException(line, "revenue_amount", "beyond what a store keeps (12 digits before the point, 6 after).");
+            throw new HitImportException(line, "revenue_amount", "beyond what a store keeps (at most 12 digits before the point).");
         }
 
         return amount;

@@ -22,6 +22,9 @@ namespace FrancisBeacon.Storage;
 /// is a plain number (<c>-49.9</c>, a negative visitor id); so does a value that itself starts with an apostrophe,
 /// which keeps the guard reversible (<see cref="CsvCell"/>). <c>props</c> is the properties' JSON object, empty when
 /// there are none. CSV cannot tell an empty string from an unknown value: both are an empty cell.</para>
+/// <para>Both: the time as <c>yyyy-MM-ddTHH:mm:ss.fffZ</c> (UTC), revenue without trailing zeros (<c>29</c>, <c>49.9</c>),
+/// an unpaired surrogate as U+FFFD (it has no UTF-8 form; the SQL stores hold none). The same hits give the same bytes
+/// from every store.</para>
 /// </remarks>
 public static class HitExportWriter
 {
@@ -236,7 +239,8 @@ public static class HitExportWriter
         yield return ("city", hit.City);
         yield return ("screen_width", hit.ScreenWidth?.ToString(c));
         yield return ("language", hit.Language);
-        yield return ("revenue_amount", hit.RevenueAmount?.ToString(c));
+        // Without trailing zeros, so that every store writes the same text (PostgreSQL's numeric(18,6) gave 29.000000, SQLite 29).
+        yield return ("revenue_amount", hit.RevenueAmount?.ToString("0.############################", c));
         yield return ("revenue_currency", hit.RevenueCurrency);
     }
 
