@@ -122,6 +122,14 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
         {
             return TooLarge(progress.Last.Read, progress.Last.Appended);
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The server could not read the body (a broken chunked encoding, a body shorter than its Content-Length).
+            return Results.Json(
+                new ImportError("The request body could not be read (" + ex.Message + ").", "body", 0, progress.Last.Read, progress.Last.Appended),
+                ImportJsonContext.Default.ImportError,
+                statusCode: ex.StatusCode);
+        }
         catch (InvalidDataException ex) when (gzip)
         {
             return Results.Json(

@@ -150,6 +150,8 @@ public sealed class HitExportReaderTests
     [InlineData("{\"site_id\":\"a\",\"timestamp\":\"2026-03-01T10:00:00Z\",\"path\":\"/\",\"visitor_id\":\"12x\"}", 1, "visitor_id")]
     [InlineData("{\"site_id\":\"a\",\"timestamp\":\"2026-03-01 10:00:00\",\"path\":\"/\"}", 1, "timestamp")]
     [InlineData("{\"site_id\":\"a\",\"timestamp\":\"2026-03-01T10:00:00\",\"path\":\"/\"}", 1, "timestamp")]
+    [InlineData("{\"site_id\":\"a\",\"timestamp\":\"0001-01-01T00:00:00+01:00\",\"path\":\"/\"}", 1, "timestamp")]
+    [InlineData("{\"site_id\":\"a\",\"timestamp\":\"9999-12-31T23:59:59-01:00\",\"path\":\"/\"}", 1, "timestamp")]
     [InlineData("{\"timestamp\":\"2026-03-01T10:00:00Z\",\"path\":\"/\"}", 1, "site_id")]
     [InlineData("{\"site_id\":\"a\",\"timestamp\":\"2026-03-01T10:00:00Z\"}", 1, "path")]
     [InlineData("{\"site_id\":\"a\",\"timestamp\":\"2026-03-01T10:00:00Z\",\"path\":\"/\",\"id\":\"nope\"}", 1, "id")]
