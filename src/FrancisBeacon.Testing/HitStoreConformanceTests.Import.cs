@@ -38,19 +38,12 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         Assert.Equal(hits.Count, result.Appended);
         Assert.Equal(Encoding.UTF8.GetString(exported), Encoding.UTF8.GetString(again));
         Assert.Equal(exported, again);
-        if (format == HitExportFormat.Ndjson)
-        {
-            // The store holds what the file says, every field. (The file is the source's hits, except that JSON carries
-            // an unpaired surrogate as U+FFFD; the SQL stores hold none, the in-memory store keeps them.)
-            var inFile = new List<Hit>();
-            await foreach (var hit in HitExportReader.ReadAllAsync(new MemoryStream(exported), format, TestCancellationToken))
-            {
-                inFile.Add(hit);
-            }
-
-            HitAssert.Equal(inFile, await ReadAllAsync(target, HitRange.All));
-            Assert.Equal((await ReadAllAsync(source, HitRange.All)).Select(h => (h.Id, h.Timestamp, h.VisitorId)), inFile.Select(h => (h.Id, h.Timestamp, h.VisitorId)));
-        }
+        // The imported store holds the source's hits, every field (compared as NDJSON lines, which write an unpaired
+        // surrogate as U+FFFD: the SQL stores hold none, the in-memory store keeps them); CSV cannot tell an empty string
+        // from an unknown value, so there the source's empty optional fields are expected back as unknown.
+        Assert.Equal(
+            (await ReadAllAsync(source, HitRange.All)).Select(h => NdjsonLine(format == HitExportFormat.Csv ? EmptyToNull(h) : h)),
+            (await ReadAllAsync(target, HitRange.All)).Select(NdjsonLine));
 
         await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(exported), format), target, cancellationToken: TestCancellationToken);
         Assert.Equal(exported, await ExportAsync(target, format));
@@ -96,6 +89,25 @@ public abstract partial class HitStoreConformanceTests<TFixture>
         using var output = new MemoryStream();
         await HitExportWriter.WriteAsync(store.ReadAsync(HitRange.All, TestCancellationToken), output, format, TestCancellationToken);
         return output.ToArray();
+    }
+
+    private static string NdjsonLine(Hit hit)
+    {
+        var line = new StringBuilder();
+        HitExportWriter.Append(line, hit, HitExportFormat.Ndjson);
+        return line.ToString();
+    }
+
+    private static Hit EmptyToNull(Hit hit)
+    {
+        static string? N(string? value) => string.IsNullOrEmpty(value) ? null : value;
+        return hit with
+        {
+            Referrer = N(hit.Referrer), ReferrerSource = N(hit.ReferrerSource), Channel = N(hit.Channel),
+            UtmSource = N(hit.UtmSource), UtmMedium = N(hit.UtmMedium), UtmCampaign = N(hit.UtmCampaign), UtmTerm = N(hit.UtmTerm), UtmContent = N(hit.UtmContent),
+            Browser = N(hit.Browser), BrowserVersion = N(hit.BrowserVersion), OperatingSystem = N(hit.OperatingSystem), OperatingSystemVersion = N(hit.OperatingSystemVersion),
+            DeviceType = N(hit.DeviceType), Country = N(hit.Country), Region = N(hit.Region), City = N(hit.City), Language = N(hit.Language), RevenueCurrency = N(hit.RevenueCurrency),
+        };
     }
 
     // The hostile hits, the round-trip scenarios, and text that CSV and spreadsheets treat specially.

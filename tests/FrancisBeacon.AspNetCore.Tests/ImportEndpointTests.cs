@@ -288,7 +288,10 @@ public sealed class ImportEndpointTests
         Assert.Throws<ArgumentOutOfRangeException>(() => app.MapBeaconImportApi("/beacon/api", "p", o => o.MaxRequestBodySize = 0));
     }
 
-    /// <summary>A body over the limit: 413 at once when its length is declared, and when it is streamed once the limit is passed.</summary>
+    /// <summary>
+    /// A body over the limit: 413 at once when its length is declared, when it is streamed once the limit is passed, and
+    /// when it is small but decompresses past the limit (a gzip bomb).
+    /// </summary>
     [Fact]
     public async Task Import_BodyOverTheLimit_Answers413()
     {
@@ -304,6 +307,17 @@ public sealed class ImportEndpointTests
         Assert.Equal(0, declared.Json.GetProperty("appended").GetInt64());
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.Status);
         Assert.Equal("body", chunked.Json.GetProperty("field").GetString());
+
+        using var compressed = new MemoryStream();
+        await using (var zip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            await zip.WriteAsync(Encoding.UTF8.GetBytes(text), Ct);
+        }
+
+        Assert.True(compressed.Length < 1000, compressed.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var bomb = Body(compressed.ToArray());
+        bomb.Headers.ContentEncoding.Add("gzip");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await PostAsync(host, bomb)).Status);
     }
 
     [Fact]
