@@ -248,6 +248,36 @@ public sealed class ImportEndpointTests
         Assert.Empty(await BeaconTestHost.ReadAllAsync(host.Store));
     }
 
+    /// <summary>Beacon tokens are read-only: an API key is refused even by a policy that accepts keys.</summary>
+    [Fact]
+    public async Task Import_WithAnApiKey_Answers403EvenWhenThePolicyAcceptsKeys()
+    {
+        var key = BeaconTokens.CreateApiKey();
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "a.example" }),
+            store: b => b.UseInMemory().AddTokens(o =>
+            {
+                var ops = new BeaconApiKeyOptions { Name = "ops", Hash = key.Hash };
+                ops.Sites.Add("*");
+                o.ApiKeys.Add(ops);
+            }),
+            services: s => s.AddAuthorization(o => o.AddPolicy("Keys", p => p
+                .AddAuthenticationSchemes(BeaconTokenDefaults.AuthenticationScheme)
+                .RequireAssertion(c => BeaconTokens.IsToken(c.User)))),
+            map: app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapBeaconImportApi("/beacon/api", "Keys");
+            });
+
+        var (status, json, _) = await PostAsync(host, Body(Line("/1")), request: m => m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Token));
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("authorization", json.GetProperty("field").GetString());
+        Assert.Empty(await BeaconTestHost.ReadAllAsync(host.Store));
+    }
+
     [Fact]
     public async Task Import_NoContentTypeOrAnUnknownEncoding_Answers415()
     {
