@@ -87,8 +87,10 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
 
         // Failed passes in a row: the first is logged as a warning, the rest at Debug level and the recovery once, so a
         // store that is down for an hour does not add a warning with a stack trace every Interval (docs/deployment.md,
-        // "Database outages": one line per component and outage).
-        var failures = 0;
+        // "Database outages": one line per component and outage). A pass that keeps failing for another reason must not
+        // hide behind its first warning, though: a new kind of error is warned once more, and the same error again once
+        // an hour, with the count of failed passes since.
+        var failures = new RollupPassFailures();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -104,10 +106,10 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
                     LogRefreshed(logger, days, elapsedMs);
                 }
 
-                if (failures > 0)
+                if (failures.InARow > 0)
                 {
-                    LogRecovered(logger, failures);
-                    failures = 0;
+                    LogRecovered(logger, failures.InARow);
+                    failures.Reset();
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -118,13 +120,20 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                if (++failures == 1)
+                switch (failures.Add(ex, time.GetUtcNow(), out var sinceWarning))
                 {
-                    LogFailed(logger, ex);
-                }
-                else
-                {
-                    LogFailedAgain(logger, ex, failures);
+                    case RollupPassFailures.Warning.First:
+                        LogFailed(logger, ex);
+                        break;
+                    case RollupPassFailures.Warning.NewError:
+                        LogFailedDifferently(logger, ex, ex.GetType().Name, failures.InARow);
+                        break;
+                    case RollupPassFailures.Warning.StillFailing:
+                        LogStillFailing(logger, ex, sinceWarning, failures.InARow);
+                        break;
+                    default:
+                        LogFailedAgain(logger, ex, failures.InARow);
+                        break;
                 }
             }
 
@@ -142,8 +151,14 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days in {ElapsedMs:F0} ms.")]
     private static partial void LogRefreshed(ILogger logger, int days, double elapsedMs);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until a pass succeeds. Further failed passes in a row are logged at Debug level.")]
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Rollups: a refresh pass failed; queries use the raw hits until a pass succeeds. Further failed passes in a row are logged at Debug level, warned again when the error changes and once an hour while it persists.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "Rollups: refresh passes now fail with another error ({ErrorType}; {Failures} failed passes in a row); queries use the raw hits until a pass succeeds.")]
+    private static partial void LogFailedDifferently(ILogger logger, Exception exception, string errorType, int failures);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "Rollups: refresh passes still fail ({Count} failed passes since the last warning, {Failures} in a row); queries use the raw hits until a pass succeeds.")]
+    private static partial void LogStillFailing(ILogger logger, Exception exception, int count, int failures);
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Debug, Message = "Rollups: refresh pass failed ({Failures} in a row).")]
     private static partial void LogFailedAgain(ILogger logger, Exception exception, int failures);

@@ -124,6 +124,84 @@ public sealed class HitStoreRollupWorkerTests
     }
 
     [Fact]
+    public async Task FailedPasses_ANewKindOfError_IsWarnedAgain()
+    {
+        // Session 20's change warned only for the first failed pass of a run: a pass that then failed for another reason
+        // (an outage followed by a bug, a full disk) showed only at Debug level. Same kind: the counts and durations in a
+        // message differ, the error does not.
+        var store = new RecordingStore
+        {
+            Fail = call => call switch
+            {
+                1 or 2 => new InvalidOperationException("pass failed"),
+                3 => new TimeoutException("The statement ran longer than 5012 ms on 'site-a'."),
+                4 => new TimeoutException("The statement ran longer than 5130 ms on 'site-b'."),
+                5 => new InvalidOperationException("pass failed"), // seen in this run: Debug
+                _ => null,
+            },
+        };
+        var time = new CountingTime();
+        var logs = new ListLogger();
+        using var worker = Worker(store, nice: 0, time, logs);
+        var ct = TestContext.Current.CancellationToken;
+
+        await worker.StartAsync(ct);
+        await NextPassAsync(store, time, ct); // the sixth pass, the first that succeeds
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(1, logs.Count(111, LogLevel.Warning));
+        var changed = Assert.Single(logs.Entries(115));
+        Assert.Equal(LogLevel.Warning, changed.Level);
+        Assert.Equal("TimeoutException", changed.Values["ErrorType"]);
+        Assert.Equal(3, changed.Values["Failures"]);
+        Assert.Equal(3, logs.Count(113, LogLevel.Debug));
+        Assert.Empty(logs.Entries(116));
+        Assert.Equal(5, Assert.Single(logs.Entries(114)).Values["Failures"]);
+    }
+
+    [Fact]
+    public async Task FailedPasses_TheSameErrorForHours_IsWarnedOnceAnHour()
+    {
+        // One pass every 20 minutes of the fake clock, all failing the same way: a warning at the first, at the fourth
+        // (an hour later, counting the three since) and at the seventh, Debug between them.
+        var store = new RecordingStore { FailThroughCall = 7 };
+        var time = new CountingTime();
+        var logs = new ListLogger();
+        using var worker = Worker(store, nice: 0, time, logs);
+        var ct = TestContext.Current.CancellationToken;
+
+        await worker.StartAsync(ct);
+        await NextPassAsync(store, time, ct, step: TimeSpan.FromMinutes(20)); // the eighth pass succeeds
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(8, store.Calls);
+        Assert.Equal(1, logs.Count(111, LogLevel.Warning));
+        var again = logs.Entries(116);
+        Assert.Equal(2, again.Count);
+        Assert.All(again, e => Assert.Equal(LogLevel.Warning, e.Level));
+        Assert.Equal([3, 3], again.Select(e => e.Values["Count"]));
+        Assert.Equal([4, 7], again.Select(e => e.Values["Failures"]));
+        Assert.Equal(4, logs.Count(113, LogLevel.Debug));
+        Assert.Empty(logs.Entries(115));
+        Assert.Equal(1, logs.Count(114, LogLevel.Information));
+    }
+
+    [Fact]
+    public void ErrorShape_BlanksNumbersAndQuotedText_AndKeepsTypesAndSqlState()
+    {
+        static string Shape(Exception ex) => RollupPassFailures.Shape(ex);
+
+        Assert.Equal(Shape(new TimeoutException("ran 5012 ms on 'a.example'")), Shape(new TimeoutException("ran 77 ms on 'b.example'")));
+        Assert.NotEqual(Shape(new TimeoutException("ran 5012 ms")), Shape(new InvalidOperationException("ran 5012 ms")));
+        Assert.NotEqual(Shape(new InvalidOperationException("disk full")), Shape(new InvalidOperationException("no such table")));
+        Assert.NotEqual(
+            Shape(new InvalidOperationException("failed", new IOException("x"))),
+            Shape(new InvalidOperationException("failed", new TimeoutException("x"))));
+        Assert.NotEqual(Shape(new StateDbException("57P01")), Shape(new StateDbException("53300")));
+        Assert.DoesNotContain("a.example", Shape(new TimeoutException("on 'a.example' and \"b.example\"")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StoreWithoutRollups_OrNoSite_StartsNoThread()
     {
         var options = new BeaconOptions { RollupWorkerNice = 10 };
@@ -171,7 +249,7 @@ public sealed class HitStoreRollupWorkerTests
 
     // Advances the fake clock by an interval at a time until the next pass reports (the worker's thread may not have
     // registered its delay yet when the clock first moves).
-    private static async Task<Pass> NextPassAsync(RecordingStore store, CountingTime time, CancellationToken cancellationToken)
+    private static async Task<Pass> NextPassAsync(RecordingStore store, CountingTime time, CancellationToken cancellationToken, TimeSpan? step = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
@@ -185,7 +263,7 @@ public sealed class HitStoreRollupWorkerTests
             if (time.Timers == store.Calls)
             {
                 // The worker waits for the interval after its latest pass: one interval later comes the next.
-                time.Advance(HitStoreRollupWorker.Interval);
+                time.Advance(step ?? HitStoreRollupWorker.Interval);
             }
 
             await Task.Delay(10, cancellationToken);
@@ -208,9 +286,11 @@ public sealed class HitStoreRollupWorkerTests
 
     private sealed class ListLogger : ILogger<HitStoreRollupWorker>
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(int EventId, LogLevel Level)> _entries = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<LogEntry> _entries = new();
 
         public int Count(int eventId, LogLevel level) => _entries.Count(e => e.EventId == eventId && e.Level == level);
+
+        public List<LogEntry> Entries(int eventId) => [.. _entries.Where(e => e.EventId == eventId)];
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -218,7 +298,17 @@ public sealed class HitStoreRollupWorkerTests
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _entries.Enqueue((eventId.Id, logLevel));
+            _entries.Enqueue(new LogEntry(
+                eventId.Id,
+                logLevel,
+                (state as IEnumerable<KeyValuePair<string, object?>> ?? []).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)));
+    }
+
+    private sealed record LogEntry(int EventId, LogLevel Level, Dictionary<string, object?> Values);
+
+    private sealed class StateDbException(string sqlState) : System.Data.Common.DbException("server said no")
+    {
+        public override string SqlState => sqlState;
     }
 
     private sealed record Pass(string? ThreadName, int? Nice, string[] Sites);
@@ -238,6 +328,9 @@ public sealed class HitStoreRollupWorkerTests
         /// <summary>Every call up to this one fails (a store that is down, then back).</summary>
         public int FailThroughCall { get; init; }
 
+        /// <summary>The error a call fails with (by call number, from 1), or <see langword="null"/> when it succeeds.</summary>
+        public Func<int, Exception?>? Fail { get; init; }
+
         public async ValueTask<int> RefreshRollupsAsync(IReadOnlyDictionary<string, TimeZoneInfo> siteTimeZones, CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls);
@@ -250,6 +343,11 @@ public sealed class HitStoreRollupWorkerTests
             if (call == FailOnCall || call <= FailThroughCall)
             {
                 throw new InvalidOperationException("pass failed");
+            }
+
+            if (Fail?.Invoke(call) is { } error)
+            {
+                throw error;
             }
 
             Passes.Writer.TryWrite(pass);
