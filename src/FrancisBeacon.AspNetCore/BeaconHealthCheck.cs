@@ -5,7 +5,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace FrancisBeacon.AspNetCore
 {
     /// <summary>
-    /// Reports the beacon's health: <c>Unhealthy</c> while the writer cannot write to the store, <c>Degraded</c> when
+    /// Reports the beacon's health: <c>Unhealthy</c> while the store reports a problem of its own
+    /// (<see cref="IHitStoreHealth"/>: SQLite's file deleted or replaced) or the writer cannot write to it, <c>Degraded</c> when
     /// the write queue is more than 80 % full (by count or by bytes) or turning hits away, otherwise <c>Healthy</c> after a cheap query has reached the store.
     /// </summary>
     internal sealed class BeaconHealthCheck(HitWriter writer, HitQueue queue, IHitStore store, TimeProvider time) : IHealthCheck
@@ -20,6 +21,27 @@ namespace FrancisBeacon.AspNetCore
                 ["queue_max_bytes"] = queue.MaxBytes,
                 ["consecutive_write_failures"] = writer.ConsecutiveFailures,
             };
+            // What the store sees wrong in its own state first (SQLite: its file deleted or replaced): its calls may still
+            // succeed, and its description says more than the writer's failures it causes.
+            if (store is IHitStoreHealth health)
+            {
+                string? problem;
+                try
+                {
+                    problem = await health.GetProblemAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return HealthCheckResult.Unhealthy("The beacon store cannot check its own state.", ex, data);
+                }
+
+                if (problem is not null)
+                {
+                    data["store_problem"] = problem;
+                    return HealthCheckResult.Unhealthy($"{problem} {queue.Count} hits are queued.", writer.LastFailure, data);
+                }
+            }
+
             if (writer.ConsecutiveFailures > 0)
             {
                 if (writer.FailingSince is { } since)

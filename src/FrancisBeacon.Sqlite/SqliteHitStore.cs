@@ -14,7 +14,7 @@ namespace FrancisBeacon.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
 /// statement, bound by position; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
-public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IDisposable
+public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IHitStoreHealth, IDisposable
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
@@ -24,6 +24,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
     private readonly IReadOnlyList<SqlMigration> _migrations;
     private readonly HitRollups _rollups;
     private readonly SqliteWritePriority _priority = new();
+    private readonly SqliteDatabaseFile _file;
     private SqliteAppendConnection? _append;
 
     /// <summary>Creates the store. Nothing touches the database until the first call.</summary>
@@ -45,6 +46,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
 
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
         EnsureDirectory(builder.DataSource);
+        _file = new SqliteDatabaseFile(builder.DataSource, builder.Mode);
         _connectionString = builder.ConnectionString;
         _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
         _queryTimeout = options.QueryTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan
@@ -77,6 +79,21 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
     /// <summary>The store's rollups (tests read their upkeep counters).</summary>
     internal HitRollups Rollups => _rollups;
 
+    /// <summary>Whether the database file is still the one the store opened (tests shorten its check interval).</summary>
+    internal SqliteDatabaseFile DatabaseFile => _file;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reports the database file deleted, moved away or replaced by another file since the store first opened it (on
+    /// Linux by device and inode, elsewhere by existence). The store then refuses every call until the file is back
+    /// (docs/deployment.md, "The SQLite file deleted or replaced"). One <c>statx</c> per call, no query.
+    /// </remarks>
+    public ValueTask<string?> GetProblemAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_file.Check());
+    }
+
     /// <inheritdoc />
     public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
@@ -89,6 +106,8 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
 
         // Counted in before BEGIN: the rollup pass lets a waiting hit write go first (SqliteWritePriority), and the hit
         // write waits longer for the lock than the pass's statements do (docs/storage.md, "Writing while the rollups are kept").
+        // Not into a file that is gone (at most one look at the file a second; SqliteDatabaseFile).
+        _file.ThrowIfMoved();
         using var priority = _priority.EnterHitWrite();
         // Bound by position straight through SQLitePCLRaw, with the rollups' dirty hours marked once per batch in the
         // same transaction (docs/performance.md, "Write path"), on the store's kept connection with its statements
@@ -381,6 +400,9 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
 
     private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool rollups = false, int? busyTimeoutMs = null)
     {
+        // No connection while the database file is gone or replaced: a new one would create an empty database at the
+        // path and delete the WAL file the open connections still use (SqliteDatabaseFile).
+        _file.ThrowIfMoved();
         var busy = busyTimeoutMs ?? _busyTimeoutMs;
         var connection = rollups
             ? new SqliteRollupConnection(_connectionString, _priority, TimeSpan.FromMilliseconds(_busyTimeoutMs))
@@ -401,6 +423,7 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
             // open, so a query never keeps a pass's cache.
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={busy}; PRAGMA synchronous=NORMAL; PRAGMA cache_size={(rollups ? RollupCacheKib : DefaultCacheKib)};");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
+            _file.Opened();
             return connection;
         }
         catch
