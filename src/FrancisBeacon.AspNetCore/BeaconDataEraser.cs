@@ -41,10 +41,18 @@ internal sealed partial class BeaconDataEraser(IServiceProvider services, ILogge
                 $"The hits of the durable spool accepted before this call were not all stored within {WriteTimeout.TotalSeconds:0.#} s (the store is failing or far behind).", ex);
         }
 
-        var deleted = await store.PurgeAsync(new HitRange { SiteId = siteId, From = start, To = until, IncludeDerivedData = true }, cancellationToken).ConfigureAwait(false);
+        long deleted;
+        // The rollup worker leaves the site alone until the purge ends, however it ends (HitPurgeRegistry).
+        using (Purging(siteId))
+        {
+            deleted = await store.PurgeAsync(new HitRange { SiteId = siteId, From = start, To = until, IncludeDerivedData = true }, cancellationToken).ConfigureAwait(false);
+        }
+
         LogErased(logger, deleted, siteId, start, until);
         return deleted;
     }
+
+    private IDisposable? Purging(string siteId) => (services.GetService(typeof(HitPurgeRegistry)) as HitPurgeRegistry)?.Enter(siteId);
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "Erasure: deleted {Count} hits of site {SiteId} from {From:O} to {To:O}")]
     private static partial void LogErased(ILogger logger, long count, string siteId, DateTimeOffset from, DateTimeOffset to);

@@ -52,6 +52,7 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<HitFactory>();
         services.TryAddSingleton<BeaconRateLimiter>();
         services.TryAddSingleton<IBeaconDataEraser, BeaconDataEraser>();
+        services.TryAddSingleton<FrancisBeacon.Storage.HitPurgeRegistry>();
         services.TryAddSingleton<HitPipeline>();
         services.TryAddSingleton<BotLog>();
         services.AddSingleton<IHitEnricher, BotEnricher>();

@@ -44,6 +44,8 @@ internal sealed partial class RetentionService(IServiceProvider services, IOptio
         var store = (IHitStore)services.GetService(typeof(IHitStore))!;
         var now = time.GetUtcNow();
         var cutoff = now - _period;
+        // Every site's hits: the rollup worker pauses until the round ends, however it ends (HitPurgeRegistry).
+        using var purging = (services.GetService(typeof(HitPurgeRegistry)) as HitPurgeRegistry)?.Enter(null);
         try
         {
             // Rollups as long as hits: one purge of both. Kept longer: raw hits only, then rollups past their own period.

@@ -18,6 +18,7 @@ public static class RollupBeaconBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<HitPurgeRegistry>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, HitStoreRollupWorker>());
         return builder;
     }

@@ -70,6 +70,53 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task EraseAsync_WhileThePurgeRuns_TheSiteIsRegisteredAsPurging_AndLeftAfter()
+    {
+        // The rollup worker leaves a site out of its passes while this holds (HitPurgeRegistry).
+        var purges = new HitPurgeRegistry();
+        var store = new PurgeHookStore();
+        var seen = new List<(bool A, bool B)>();
+        store.OnPurge = _ => seen.Add((purges.IsPurging("a.example"), purges.IsPurging("b.example")));
+        var eraser = Eraser(store, purges);
+
+        await eraser.EraseSiteAsync("a.example", Ct);
+
+        Assert.Equal([(true, false)], seen);
+        Assert.False(purges.Any);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EraseAsync_PurgeFailsOrIsCancelled_LeavesTheRegistry(bool cancelled)
+    {
+        var purges = new HitPurgeRegistry();
+        var store = new PurgeHookStore
+        {
+            OnPurge = _ => throw (cancelled ? new OperationCanceledException() : new InvalidOperationException("the store failed")),
+        };
+        var eraser = Eraser(store, purges);
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await eraser.EraseSiteAsync("a.example", Ct));
+
+        Assert.False(purges.IsPurging("a.example"));
+        Assert.False(purges.Any);
+    }
+
+    [Fact]
+    public async Task AddBeacon_RegistersOnePurgeRegistry_ForTheEraserAndTheRollupWorker()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddBeacon().UseSqlite(BeaconTestHost.ConnectionString(BeaconTestHost.NewDatabasePath()));
+
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Single(services, d => d.ServiceType == typeof(HitPurgeRegistry));
+        Assert.Same(provider.GetRequiredService<HitPurgeRegistry>(), provider.GetRequiredService<HitPurgeRegistry>());
+    }
+
+    [Fact]
     public async Task EraseAsync_HalfOpenRange_DeletesOnlyHitsInside()
     {
         var store = new InMemoryHitStore();
@@ -376,6 +423,9 @@ public sealed class ErasureTests
     }
 
     /// <summary>The reference store, remembering every purge range.</summary>
+    private static BeaconDataEraser Eraser(IHitStore store, HitPurgeRegistry purges) =>
+        new(new ServiceCollection().AddSingleton(store).AddSingleton(purges).BuildServiceProvider(), NullLogger<BeaconDataEraser>.Instance);
+
     private sealed class RecordingStore : IHitStore
     {
         private readonly InMemoryHitStore _inner = new();

@@ -100,3 +100,24 @@ internal sealed class BlockingQueryHitStore : IHitStore
 
     public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => Inner.PurgeAsync(range, cancellationToken);
 }
+
+/// <summary>An in-memory store that runs <see cref="OnPurge"/> inside each purge (tests look at what holds while it runs).</summary>
+internal sealed class PurgeHookStore : IHitStore
+{
+    public InMemoryHitStore Inner { get; } = new();
+
+    /// <summary>Runs at the start of each purge; may throw, as a failed or cancelled purge does.</summary>
+    public Action<HitRange>? OnPurge { get; set; }
+
+    public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => Inner.AppendAsync(hits, cancellationToken);
+
+    public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);
+
+    public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => Inner.ReadAsync(range, cancellationToken);
+
+    public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        OnPurge?.Invoke(range);
+        return Inner.PurgeAsync(range, cancellationToken);
+    }
+}

@@ -105,6 +105,48 @@ public sealed class RetentionServiceTests
         Assert.Contains(result.Failures!, f => f.Contains("RetentionPeriod", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("fails")]
+    [InlineData("cancelled")]
+    public async Task PurgeOnce_WhileItRuns_EverySiteIsPurging_AndLeftAfterHoweverItEnds(string? outcome)
+    {
+        // Retention purges every site's hits: the rollup worker pauses its passes until the round ends (HitPurgeRegistry).
+        var purges = new HitPurgeRegistry();
+        var seen = new List<bool>();
+        var store = new PurgeHookStore
+        {
+            OnPurge = _ =>
+            {
+                seen.Add(purges.IsPurging("any.example"));
+                switch (outcome)
+                {
+                    case "fails":
+                        throw new InvalidOperationException("the store failed");
+                    case "cancelled":
+                        throw new OperationCanceledException();
+                }
+            },
+        };
+        var retention = new RetentionService(
+            new ServiceCollection().AddSingleton<IHitStore>(store).AddSingleton(purges).BuildServiceProvider(),
+            Options.Create(new BeaconOptions { RetentionPeriod = TimeSpan.FromDays(90) }),
+            new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero)),
+            NullLogger<RetentionService>.Instance);
+
+        if (outcome == "cancelled")
+        {
+            await Assert.ThrowsAsync<OperationCanceledException>(() => retention.PurgeOnceAsync(TestContext.Current.CancellationToken));
+        }
+        else
+        {
+            await retention.PurgeOnceAsync(TestContext.Current.CancellationToken); // a failure is logged, not thrown
+        }
+
+        Assert.Equal([true], seen);
+        Assert.False(purges.Any);
+    }
+
     private static RetentionService Retention(IHitStore store, DateTimeOffset now, BeaconOptions options) =>
         new(new ServiceCollection().AddSingleton(store).BuildServiceProvider(), Options.Create(options), new FakeTimeProvider(now), NullLogger<RetentionService>.Instance);
 

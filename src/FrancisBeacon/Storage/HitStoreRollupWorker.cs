@@ -11,9 +11,11 @@ namespace FrancisBeacon.Storage;
 /// Calls <see cref="IHitStoreRollups.RefreshRollupsAsync"/> every <see cref="Interval"/> for the sites in
 /// <see cref="BeaconOptions.Sites"/> (and the default site), so new hits reach the rollups within seconds. Does
 /// nothing for stores without rollups. The passes run on a thread of the worker's own (<see cref="ThreadName"/>), at the
-/// OS priority <see cref="BeaconOptions.RollupWorkerNice"/> gives it.
+/// OS priority <see cref="BeaconOptions.RollupWorkerNice"/> gives it. A site whose hits are being purged in this process
+/// (<see cref="HitPurgeRegistry"/>) is left out of the passes until the purge ends.
 /// </summary>
-internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<BeaconOptions> options, TimeProvider time, ILogger<HitStoreRollupWorker> logger)
+internal sealed partial class HitStoreRollupWorker(
+    IHitStore store, IOptions<BeaconOptions> options, HitPurgeRegistry purges, TimeProvider time, ILogger<HitStoreRollupWorker> logger)
     : BackgroundService
 {
     /// <summary>Time between two passes.</summary>
@@ -96,9 +98,17 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                // Not the sites being purged: the purge marks their days for a rebuild as it goes, so rebuilding them now
+                // is wasted (and on SQLite competes with the purge for the write lock); the first pass after takes them.
+                var passSites = purges.Any ? WithoutPurged(sites) : sites;
+                if (passSites.Count < sites.Count)
+                {
+                    LogSitesPurged(logger, sites.Count - passSites.Count);
+                }
+
                 // A synchronous store (SQLite) completes the whole pass on this thread; an asynchronous one (Npgsql)
                 // continues on the thread pool after its first real wait while this thread blocks.
-                var pass = rollups.RefreshRollupsAsync(sites, stoppingToken);
+                var pass = passSites.Count == 0 ? ValueTask.FromResult(0) : rollups.RefreshRollupsAsync(passSites, stoppingToken);
                 var days = pass.IsCompleted ? pass.GetAwaiter().GetResult() : pass.AsTask().GetAwaiter().GetResult();
                 var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (days > 0)
@@ -147,6 +157,23 @@ internal sealed partial class HitStoreRollupWorker(IHitStore store, IOptions<Bea
             }
         }
     }
+
+    private Dictionary<string, TimeZoneInfo> WithoutPurged(Dictionary<string, TimeZoneInfo> sites)
+    {
+        var left = new Dictionary<string, TimeZoneInfo>(sites.Count, StringComparer.Ordinal);
+        foreach (var (site, zone) in sites)
+        {
+            if (!purges.IsPurging(site))
+            {
+                left[site] = zone;
+            }
+        }
+
+        return left;
+    }
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Debug, Message = "Rollups: {Count} site(s) left out of this pass while their hits are being purged.")]
+    private static partial void LogSitesPurged(ILogger logger, int count);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Rollups: rebuilt {Days} site-local days in {ElapsedMs:F0} ms.")]
     private static partial void LogRefreshed(ILogger logger, int days, double elapsedMs);

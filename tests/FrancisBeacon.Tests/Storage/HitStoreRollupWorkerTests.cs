@@ -202,11 +202,77 @@ public sealed class HitStoreRollupWorkerTests
     }
 
     [Fact]
+    public async Task SiteBeingPurged_IsLeftOutOfThePasses_AndTakenAgainAfter()
+    {
+        // A purge marks the days it deletes from chunk by chunk: a pass meanwhile rebuilds days still being emptied.
+        var store = new RecordingStore();
+        var time = new CountingTime();
+        var purges = new HitPurgeRegistry();
+        using var worker = Worker(store, nice: 0, time, purges: purges, sites: ["a.example", "b.example"]);
+        var ct = TestContext.Current.CancellationToken;
+        var purging = purges.Enter("a.example");
+
+        await worker.StartAsync(ct);
+        var during = await store.Passes.Reader.ReadAsync(ct).AsTask().WaitAsync(Wait, ct);
+        purging.Dispose(); // the purge ends, failed or not
+        var after = await NextPassAsync(store, time, ct);
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(["b.example", "localhost"], during.Sites.Order(StringComparer.Ordinal));
+        Assert.Equal(["a.example", "b.example", "localhost"], after.Sites.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EverySiteBeingPurged_NoPassRuns_UntilThePurgeEnds()
+    {
+        // Retention purges every site's hits: the worker's loop goes round without calling the store.
+        var store = new RecordingStore();
+        var time = new CountingTime();
+        var purges = new HitPurgeRegistry();
+        using var worker = Worker(store, nice: 0, time, purges: purges, sites: ["a.example"]);
+        var ct = TestContext.Current.CancellationToken;
+        var purging = purges.Enter(null);
+
+        await worker.StartAsync(ct);
+        await RoundsAsync(time, 3, ct);
+        var callsDuring = store.Calls;
+        purging.Dispose();
+        var after = await NextPassAsync(store, time, ct, rounds: time.Timers);
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(0, callsDuring);
+        Assert.Equal(["a.example", "localhost"], after.Sites.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void PurgeRegistry_CountsNestedPurges_AndLeavesOnce()
+    {
+        var purges = new HitPurgeRegistry();
+
+        var first = purges.Enter("a.example");
+        var second = purges.Enter("a.example");
+        first.Dispose();
+        first.Dispose(); // twice: leaves once
+        var stillPurging = purges.IsPurging("a.example");
+        second.Dispose();
+
+        Assert.True(stillPurging);
+        Assert.False(purges.IsPurging("a.example"));
+        Assert.False(purges.Any);
+        using (purges.Enter(null))
+        {
+            Assert.True(purges.IsPurging("any.example"));
+        }
+
+        Assert.False(purges.IsPurging("any.example"));
+    }
+
+    [Fact]
     public async Task StoreWithoutRollups_OrNoSite_StartsNoThread()
     {
         var options = new BeaconOptions { RollupWorkerNice = 10 };
         IHitStore noSiteStore = new RecordingStore();
-        using var noSite = new HitStoreRollupWorker(noSiteStore, Options.Create(options), TimeProvider.System, NullLogger<HitStoreRollupWorker>.Instance);
+        using var noSite = new HitStoreRollupWorker(noSiteStore, Options.Create(options), new HitPurgeRegistry(), TimeProvider.System, NullLogger<HitStoreRollupWorker>.Instance);
         using var noRollups = Worker(new InMemoryHitStore(), nice: 10);
 
         await noSite.StartAsync(TestContext.Current.CancellationToken);
@@ -241,17 +307,25 @@ public sealed class HitStoreRollupWorkerTests
         }
     }
 
-    private static HitStoreRollupWorker Worker(IHitStore store, int nice, TimeProvider? time = null, ILogger<HitStoreRollupWorker>? logger = null)
+    private static HitStoreRollupWorker Worker(
+        IHitStore store, int nice, TimeProvider? time = null, ILogger<HitStoreRollupWorker>? logger = null, HitPurgeRegistry? purges = null, string[]? sites = null)
     {
         var options = new BeaconOptions { DefaultSiteId = "localhost", RollupWorkerNice = nice };
-        return new HitStoreRollupWorker(store, Options.Create(options), time ?? TimeProvider.System, logger ?? NullLogger<HitStoreRollupWorker>.Instance);
+        foreach (var site in sites ?? [])
+        {
+            options.Sites.Add(new BeaconSiteOptions { Id = site });
+        }
+
+        return new HitStoreRollupWorker(store, Options.Create(options), purges ?? new HitPurgeRegistry(), time ?? TimeProvider.System, logger ?? NullLogger<HitStoreRollupWorker>.Instance);
     }
 
     // Advances the fake clock by an interval at a time until the next pass reports (the worker's thread may not have
     // registered its delay yet when the clock first moves).
-    private static async Task<Pass> NextPassAsync(RecordingStore store, CountingTime time, CancellationToken cancellationToken, TimeSpan? step = null)
+    // rounds: the loop's rounds so far when some went without a store call (every site purged); default one per call.
+    private static async Task<Pass> NextPassAsync(RecordingStore store, CountingTime time, CancellationToken cancellationToken, TimeSpan? step = null, int? rounds = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var skipped = (rounds ?? store.Calls) - store.Calls;
         while (true)
         {
             if (store.Passes.Reader.TryRead(out var pass))
@@ -260,10 +334,27 @@ public sealed class HitStoreRollupWorkerTests
             }
 
             Assert.True(clock.Elapsed < Wait, "no pass within the time limit");
-            if (time.Timers == store.Calls)
+            if (time.Timers == store.Calls + skipped)
             {
                 // The worker waits for the interval after its latest pass: one interval later comes the next.
                 time.Advance(step ?? HitStoreRollupWorker.Interval);
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    // Lets the worker's loop go round `rounds` times (each round ends in the interval's delay: one timer each).
+    private static async Task RoundsAsync(CountingTime time, int rounds, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (time.Timers < rounds)
+        {
+            Assert.True(clock.Elapsed < Wait, "the loop did not go round within the time limit");
+            if (time.Timers > 0 && time.Timers == time.Advanced + 1)
+            {
+                time.Advance(HitStoreRollupWorker.Interval);
+                time.Advanced++;
             }
 
             await Task.Delay(10, cancellationToken);
@@ -275,6 +366,9 @@ public sealed class HitStoreRollupWorkerTests
         private int _timers;
 
         public int Timers => Volatile.Read(ref _timers);
+
+        /// <summary>Intervals advanced by <see cref="RoundsAsync"/>.</summary>
+        public int Advanced { get; set; }
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
