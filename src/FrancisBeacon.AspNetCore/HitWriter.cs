@@ -330,7 +330,11 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
         }
     }
 
-    /// <summary>Writes the hits an earlier process left in the spool (idempotent by id), then deletes each file.</summary>
+    /// <summary>
+    /// Writes the hits an earlier process left in the spool (idempotent by id), then deletes each file. A file that
+    /// cannot be read is left in place and logged, and the replay goes on with the next; a replay the shutdown
+    /// interrupts (the store down at start) says how far it got, and its files stay for the next start.
+    /// </summary>
     private async Task ReplayAsync()
     {
         if (_spool.LeftOver.Count == 0)
@@ -340,36 +344,59 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
         long total = 0;
         var files = 0;
+        var done = 0;
         var batch = new List<Hit>(_maxBatch);
-        foreach (var path in _spool.LeftOver)
+        try
         {
-            if (HitSpoolFormat.IsForeign(path))
+            foreach (var path in _spool.LeftOver)
             {
-                // Another version's file (a downgrade after a crash), or not ours: never replayed, never deleted.
-                LogSpoolForeign(_logger, path);
-                continue;
-            }
+                try
+                {
+                    if (HitSpoolFormat.IsForeign(path))
+                    {
+                        // Another version's file (a downgrade after a crash), or not ours: never replayed, never deleted.
+                        LogSpoolForeign(_logger, path);
+                        done++;
+                        continue;
+                    }
 
-            files++;
-            foreach (var hit in HitSpoolFormat.ReadFile(path, damage => LogSpoolDamaged(path, damage)))
-            {
-                batch.Add(hit);
-                if (batch.Count == _maxBatch)
+                    foreach (var hit in HitSpoolFormat.ReadFile(path, damage => LogSpoolDamaged(path, damage)))
+                    {
+                        batch.Add(hit);
+                        if (batch.Count == _maxBatch)
+                        {
+                            await WriteWithRetryAsync(batch);
+                            total += batch.Count;
+                            batch.Clear();
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Before session 21 this ended the writer's thread: nothing was stored until the next start.
+                    LogSpoolUnreadable(_logger, ex, path, ex.GetType().Name);
+                    batch.Clear(); // what was read of it stays in the file, replayed (idempotently) at the next start
+                    done++;
+                    continue;
+                }
+
+                if (batch.Count > 0)
                 {
                     await WriteWithRetryAsync(batch);
                     total += batch.Count;
                     batch.Clear();
                 }
-            }
 
-            if (batch.Count > 0)
-            {
-                await WriteWithRetryAsync(batch);
-                total += batch.Count;
-                batch.Clear();
+                files++;
+                done++;
+                _spool.DeleteReplayed(path);
             }
-
-            _spool.DeleteReplayed(path);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            _metrics.Replayed(total);
+            LogReplayInterrupted(_logger, total, _spool.LeftOver.Count - done, _spool.Directory!);
+            throw;
         }
 
         _metrics.Replayed(total);
@@ -599,6 +626,12 @@ internal sealed partial class HitWriter : IHostedLifecycleService, IDisposable
 
     [LoggerMessage(EventId = 209, Level = LogLevel.Error, Message = "The spool file {Path} does not start with the header this version writes: written by another version of FrancisBeacon (replay it with that version), or not a spool file. It was left in place, not replayed")]
     private static partial void LogSpoolForeign(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 240, Level = LogLevel.Warning, Message = "The shutdown interrupted the replay of the beacon spool after {Count} of its hits were stored (the store did not take the rest in time); {Files} spool files in {Directory} were not finished and are replayed at the next start")]
+    private static partial void LogReplayInterrupted(ILogger logger, long count, int files, string directory);
+
+    [LoggerMessage(EventId = 241, Level = LogLevel.Error, Message = "The spool file {Path} cannot be read ({ErrorType}); it was left in place and not replayed, and the writer went on. Make it readable for the app and restart to replay it, or delete it")]
+    private static partial void LogSpoolUnreadable(ILogger logger, Exception exception, string path, string errorType);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Error, Message = "The beacon store refused hit {HitId} of site {SiteId} while it took the hits around it; the hit was dropped (metric beacon.hits.dropped, reason store_refused). Later refused hits are logged at Debug level")]
     private static partial void LogHitRefused(ILogger logger, Exception? exception, Guid hitId, string siteId);

@@ -132,6 +132,71 @@ public sealed class HitSpoolTests
     }
 
     [Fact]
+    public async Task Replay_InterruptedByTheShutdown_IsLogged_AndItsFileStaysForTheNextStart()
+    {
+        // The store is down at start: the replay retries until the shutdown gives up on it. Before session 21 nothing
+        // said so (event 204 never came, and no line named the hits left in the spool).
+        var directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        var file = Path.Combine(directory, "spool-000000000001.fbs");
+        var hits = Enumerable.Range(0, 3).Select(i => new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = $"/left-{i}" }).ToList();
+        File.WriteAllBytes(file, [.. HitSpoolFormat.Magic, .. hits.SelectMany(HitSpoolFormat.Encode)]);
+        var logs = new LogCapture();
+        var down = new FlakyHitStore(failures: int.MaxValue);
+        await using (var host = await BeaconTestHost.StartAsync(
+            o => o.Spool.Directory = directory,
+            store: b => b.UseStore(_ => down),
+            services: s =>
+            {
+                s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+                s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+            }))
+        {
+            await WaitUntilAsync(() => down.Attempts > 0); // the replay is retrying
+        }
+
+        var interrupted = Assert.Single(logs.Entries, e => e.EventId.Id == 240);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, interrupted.Level);
+        Assert.Contains("after 0 of its hits were stored", interrupted.Message, StringComparison.Ordinal);
+        Assert.Contains("1 spool files", interrupted.Message, StringComparison.Ordinal);
+        Assert.Equal(0, logs.Count(204));
+        Assert.Equal(hits.Select(h => h.Id), HitSpoolFormat.ReadFile(file, _ => { }).Select(h => h.Id));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Replay_FileThatCannotBeRead_IsLoggedAndLeft_AndTheWriterGoesOn()
+    {
+        // A spool file the app cannot open (owned by another user after a run as root; here a dangling link, since the
+        // tests may run as root) ended the writer's thread: no hit was stored until the next start.
+        var directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        var unreadable = Path.Combine(directory, "spool-000000000001.fbs");
+        File.CreateSymbolicLink(unreadable, Path.Combine(directory, "gone"));
+        var hits = Enumerable.Range(0, 3).Select(i => new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = $"/left-{i}" }).ToList();
+        File.WriteAllBytes(Path.Combine(directory, "spool-000000000002.fbs"), [.. HitSpoolFormat.Magic, .. hits.SelectMany(HitSpoolFormat.Encode)]);
+        var logs = new LogCapture();
+        var store = new InMemoryHitStore();
+        await using (var host = await BeaconTestHost.StartAsync(
+            o => o.Spool.Directory = directory,
+            store: b => b.UseStore(_ => store),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs)))
+        {
+            await host.Services.GetRequiredService<HitWriter>().FlushAsync(TimeSpan.FromSeconds(10), Ct); // after the replay
+            await GetPixelAsync(host, "/after");
+            await host.Services.GetRequiredService<HitWriter>().FlushAsync(TimeSpan.FromSeconds(10), Ct);
+
+            Assert.Equal(4, store.Count);
+        }
+
+        var entry = Assert.Single(logs.Entries, e => e.EventId.Id == 241);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, entry.Level);
+        Assert.Contains(unreadable, entry.Message, StringComparison.Ordinal);
+        Assert.NotNull(new FileInfo(unreadable).LinkTarget); // left in place
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
     public async Task Spool_StoreStalled_HoldsTheHitsButNeverTheIpOrUserAgent()
     {
         var directory = NewDirectory();
