@@ -106,20 +106,24 @@ internal sealed partial class HitStoreRollupWorker(
                     LogSitesPurged(logger, sites.Count - passSites.Count);
                 }
 
-                // A synchronous store (SQLite) completes the whole pass on this thread; an asynchronous one (Npgsql)
-                // continues on the thread pool after its first real wait while this thread blocks.
-                var pass = passSites.Count == 0 ? ValueTask.FromResult(0) : rollups.RefreshRollupsAsync(passSites, stoppingToken);
-                var days = pass.IsCompleted ? pass.GetAwaiter().GetResult() : pass.AsTask().GetAwaiter().GetResult();
-                var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (days > 0)
+                // No pass at all while every site is purged: that is no recovery from failed passes either.
+                if (passSites.Count > 0)
                 {
-                    LogRefreshed(logger, days, elapsedMs);
-                }
+                    // A synchronous store (SQLite) completes the whole pass on this thread; an asynchronous one (Npgsql)
+                    // continues on the thread pool after its first real wait while this thread blocks.
+                    var pass = rollups.RefreshRollupsAsync(passSites, stoppingToken);
+                    var days = pass.IsCompleted ? pass.GetAwaiter().GetResult() : pass.AsTask().GetAwaiter().GetResult();
+                    var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if (days > 0)
+                    {
+                        LogRefreshed(logger, days, elapsedMs);
+                    }
 
-                if (failures.InARow > 0)
-                {
-                    LogRecovered(logger, failures.InARow);
-                    failures.Reset();
+                    if (failures.InARow > 0)
+                    {
+                        LogRecovered(logger, failures.InARow);
+                        failures.Reset();
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -245,6 +245,31 @@ public sealed class HitStoreRollupWorkerTests
     }
 
     [Fact]
+    public async Task EverySiteBeingPurged_AfterAFailedPass_IsNoRecovery()
+    {
+        // The rounds without a pass must not log event 114 ("succeeded again") and end the run of failures.
+        var store = new RecordingStore { FailOnCall = 1 };
+        var time = new CountingTime();
+        var logs = new ListLogger();
+        var purges = new HitPurgeRegistry();
+        using var worker = Worker(store, nice: 0, time, logs, purges);
+        var ct = TestContext.Current.CancellationToken;
+
+        await worker.StartAsync(ct);
+        await RoundsAsync(time, 1, ct); // the first pass failed; the worker waits for the interval
+        var purging = purges.Enter(null);
+        await RoundsAsync(time, 3, ct);
+        var recoveredWhilePurging = logs.Count(114, LogLevel.Information);
+        purging.Dispose();
+        await NextPassAsync(store, time, ct, rounds: time.Timers);
+        await worker.StopAsync(ct).WaitAsync(Wait, ct);
+
+        Assert.Equal(0, recoveredWhilePurging);
+        Assert.Equal(2, store.Calls);
+        Assert.Equal(1, Assert.Single(logs.Entries(114)).Values["Failures"]);
+    }
+
+    [Fact]
     public void PurgeRegistry_CountsNestedPurges_AndLeavesOnce()
     {
         var purges = new HitPurgeRegistry();
