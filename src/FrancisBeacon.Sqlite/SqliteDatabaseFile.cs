@@ -106,10 +106,8 @@ internal sealed class SqliteDatabaseFile
         if (problem is not null)
         {
             // SQLite's own code for a database file moved since it was opened (SQLITE_READONLY_DBMOVED).
-            throw new SqliteException(
-                problem + " The store takes no writes and opens no connection until the file is back (hits wait in the queue, and in durable mode in the spool): move it back, or restore it and restart the app (docs/deployment.md, \"The SQLite file deleted or replaced\").",
-                8,
-                8 | (4 << 8));
+            throw new SqliteDatabaseMovedException(
+                problem + " The store takes no writes and opens no connection until the file is back (hits wait in the queue, and in durable mode in the spool): move it back, or restore it and restart the app (docs/deployment.md, \"The SQLite file deleted or replaced\").");
         }
     }
 
@@ -162,4 +160,15 @@ internal sealed class SqliteDatabaseFile
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Statx(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
 #pragma warning restore SYSLIB1054
+}
+
+/// <summary>
+/// SQLite's <c>SQLITE_READONLY_DBMOVED</c> for the store's database file deleted, moved away or replaced: the store is
+/// unavailable until an operator puts the file back, so the error is transient to its callers (the query API answers
+/// <c>503</c> with <c>Retry-After</c>, as for a database that does not answer, rather than a <c>500</c>).
+/// </summary>
+internal sealed class SqliteDatabaseMovedException(string message) : SqliteException(message, 8, 8 | (4 << 8))
+{
+    /// <inheritdoc />
+    public override bool IsTransient => true;
 }

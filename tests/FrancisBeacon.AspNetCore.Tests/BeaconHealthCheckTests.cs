@@ -66,7 +66,7 @@ public sealed class BeaconHealthCheckTests
                 // The file stays gone: let the final drain give up quickly (the queued hit is counted as dropped).
                 s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
             },
-            map: app => { app.UseBeacon(); app.MapHealthChecks("/healthz"); });
+            map: app => { app.UseBeacon(); app.MapHealthChecks("/healthz"); app.MapBeaconApi("/beacon/api"); });
         var health = host.Services.GetRequiredService<HealthCheckService>();
         var writer = host.Services.GetRequiredService<HitWriter>();
         using (await host.Client.GetAsync("/beacon/hit.gif?u=" + Uri.EscapeDataString("https://example.com/before"), Ct))
@@ -85,6 +85,13 @@ public sealed class BeaconHealthCheckTests
         using (var response = await host.Client.GetAsync("/healthz", Ct))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        }
+
+        // The query API says the store is unavailable (503 with Retry-After, as for a database that does not answer), not 500.
+        using (var response = await host.Client.GetAsync("/beacon/api/stats?site_id=localhost&period=day", Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
         }
 
         // A later hit is not written into the deleted file: it waits in the queue.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 FrancisBeacon authors
 
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -37,6 +38,14 @@ public static class HitExportWriter
         "language", "revenue_amount", "revenue_currency", "props",
     ];
 
+    // One JSON writer and its buffer per thread, reset for every hit: a new MemoryStream and Utf8JsonWriter per hit made
+    // the NDJSON export about four times as slow per hit as the CSV one.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_ndjson;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_ndjsonWriter;
+
     /// <summary>The CSV header row, with its CRLF.</summary>
     public static string CsvHeader { get; } = string.Join(',', Columns) + "\r\n";
 
@@ -57,7 +66,16 @@ public static class HitExportWriter
         }
         else
         {
-            buffer.Append(Encoding.UTF8.GetString(NdjsonBytes(hit))).Append('\n');
+            var bytes = WriteNdjson(hit);
+            var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(bytes.Length));
+            try
+            {
+                buffer.Append(chars, 0, Encoding.UTF8.GetChars(bytes, chars)).Append('\n');
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(chars);
+            }
         }
     }
 
@@ -123,35 +141,41 @@ public static class HitExportWriter
         value[0] == '\'' || (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !IsPlainNumber(value));
 
     /// <summary>The NDJSON object of <paramref name="hit"/> (no line feed), UTF-8.</summary>
-    internal static byte[] NdjsonBytes(Hit hit)
+    internal static byte[] NdjsonBytes(Hit hit) => WriteNdjson(hit).ToArray();
+
+    /// <summary>
+    /// Writes the NDJSON object of <paramref name="hit"/> (no line feed) into this thread's buffer and returns it: valid
+    /// until the thread's next call.
+    /// </summary>
+    private static ReadOnlySpan<byte> WriteNdjson(Hit hit)
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        var output = t_ndjson ??= new ArrayBufferWriter<byte>(1024);
+        output.ResetWrittenCount();
+        var json = t_ndjsonWriter ??= new Utf8JsonWriter(output);
+        json.Reset(output);
+        json.WriteStartObject();
+        foreach (var (name, value) in Fields(hit))
         {
-            json.WriteStartObject();
-            foreach (var (name, value) in Fields(hit))
+            if (value is null)
             {
-                if (value is null)
-                {
-                    json.WriteNull(name);
-                }
-                else
-                {
-                    json.WriteString(name, value);
-                }
+                json.WriteNull(name);
             }
-
-            json.WriteStartObject("props");
-            foreach (var (key, value) in hit.Properties)
+            else
             {
-                json.WriteString(key, value);
+                json.WriteString(name, value);
             }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
         }
 
-        return stream.ToArray();
+        json.WriteStartObject("props");
+        foreach (var (key, value) in hit.Properties)
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.Flush();
+        return output.WrittenSpan;
     }
 
     // A sign, digits, and at most one '.' followed by digits: what a spreadsheet reads as a number, never a formula.
