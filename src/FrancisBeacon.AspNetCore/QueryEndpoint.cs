@@ -91,6 +91,8 @@ internal static class QueryEndpoint
         AggregateResult result;
         AggregateResult? previousResult = null;
         HitQueryException? invalid = null;
+        var timeIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.IsTime);
+        TimeBuckets? currentBuckets = null, previousBuckets = null;
         using (slot)
         {
             try
@@ -106,6 +108,15 @@ internal static class QueryEndpoint
                 result = AggregateResult.Empty;
                 invalid = ex;
             }
+
+            // The time dimension's buckets (time_labels, comparison pairing: up to 100 000 each) under the slot like the
+            // store's work, not before it: computed in Parse, every request waiting in the queue, and every one refused
+            // from it, paid for them outside QueryConcurrency (110 at once held 1.5 GB and stalled the pixel for seconds).
+            if (invalid is null && timeIndex >= 0 && (parsed.TimeLabels || parsed.Previous is not null))
+            {
+                currentBuckets = TimeBuckets.Compute(parsed.Query, parsed.Query.Dimensions[timeIndex]);
+                previousBuckets = parsed.Previous is { } previous ? TimeBuckets.Compute(previous, parsed.Query.Dimensions[timeIndex]) : null;
+            }
         }
 
         if (invalid is not null)
@@ -115,24 +126,14 @@ internal static class QueryEndpoint
         }
 
         Dictionary<string, AggregateRow>? previousRows = null;
-        var timeIndex = parsed.Query.Dimensions.ToList().FindIndex(x => x.IsTime);
-        List<string>? previousLabels = null;
-        Dictionary<string, int>? currentPositions = null, previousPositions = null;
-        if (parsed.Previous is { } previousQuery)
+        if (parsed.Previous is not null)
         {
-            if (timeIndex >= 0)
-            {
-                currentPositions = Positions(LabelsOf(parsed.Query, timeIndex));
-                previousLabels = LabelsOf(previousQuery, timeIndex);
-                previousPositions = Positions(previousLabels);
-            }
-
             previousRows = new Dictionary<string, AggregateRow>(previousResult!.Rows.Count, StringComparer.Ordinal);
             foreach (var previousRow in previousResult.Rows)
             {
                 // Keys are unique for distinct rows; TryAdd keeps the first should a store (or the country-name
                 // mapping) ever answer one group twice, rather than failing the request.
-                previousRows.TryAdd(ComparisonKey(previousRow.Dimensions, timeIndex, previousPositions), previousRow);
+                previousRows.TryAdd(ComparisonKey(previousRow.Dimensions, timeIndex, previousBuckets), previousRow);
             }
         }
 
@@ -176,14 +177,14 @@ internal static class QueryEndpoint
             if (previousRows is not null)
             {
                 var metrics = parsed.Query.Metrics;
-                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentPositions));
+                var before = previousRows.GetValueOrDefault(ComparisonKey(row.Dimensions, timeIndex, currentBuckets));
                 writer.WriteStartObject("comparison");
                 writer.WriteStartArray("dimensions");
                 for (var i = 0; i < row.Dimensions.Count; i++)
                 {
-                    var position = i == timeIndex ? currentPositions!.GetValueOrDefault(row.Dimensions[i], -1) : -1;
+                    var position = i == timeIndex ? currentBuckets!.IndexOf(row.Dimensions[i]) : -1;
                     writer.WriteStringValue(i != timeIndex ? row.Dimensions[i]
-                        : position >= 0 && position < previousLabels!.Count ? previousLabels[position] : before?.Dimensions[i] ?? string.Empty);
+                        : position >= 0 && position < previousBuckets!.Count ? previousBuckets.Label(position) : before?.Dimensions[i] ?? string.Empty);
                 }
 
                 writer.WriteEndArray();
@@ -212,6 +213,7 @@ internal static class QueryEndpoint
             }
 
             writer.WriteEndObject();
+            await FlushIfFullAsync(writer, ct);
         }
 
         writer.WriteEndArray();
@@ -221,12 +223,14 @@ internal static class QueryEndpoint
             writer.WriteNumber("total_rows", totalRowCount);
         }
 
-        if (parsed.TimeLabels is { } labels)
+        if (parsed.TimeLabels)
         {
             writer.WriteStartArray("time_labels");
-            foreach (var label in labels)
+            var label = new char[TimeBuckets.MaxLabelLength];
+            for (var i = 0; i < (currentBuckets?.Count ?? 0); i++)
             {
-                writer.WriteStringValue(label);
+                writer.WriteStringValue(label.AsSpan(0, currentBuckets!.FormatLabel(i, label)));
+                await FlushIfFullAsync(writer, ct);
             }
 
             writer.WriteEndArray();
@@ -528,7 +532,7 @@ internal static class QueryEndpoint
             echo.WriteTo(probe);
         }
 
-        return new ParsedQuery(query, orderBy, limit, offset, echoed, timeLabels ? Labels(query) : null, previous)
+        return new ParsedQuery(query, orderBy, limit, offset, echoed, timeLabels, previous)
         {
             TotalRows = totalRows,
             DimensionNames = [.. dimensions.Select((x, i) => apiNames[i] is LocationNames.CountryName or LocationNames.CityName ? apiNames[i]! : x.Name)],
@@ -539,36 +543,24 @@ internal static class QueryEndpoint
     /// The key that pairs a row with the previous period's row: every dimension value length-prefixed (so no value,
     /// whatever characters it holds, can make two different rows one key), the time dimension replaced by its bucket's
     /// position in the range (the first day of this period meets the first day of the previous one). A bucket past the
-    /// labels kept (<see cref="Labels"/> stops at 100 000) keeps its own label, marked so that it never equals a
+    /// labels kept (<see cref="TimeBuckets.MaxCount"/>, 100 000) keeps its own label, marked so that it never equals a
     /// position: such rows are not paired, and never collide.
     /// </summary>
-    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, Dictionary<string, int>? positions)
+    private static string ComparisonKey(IReadOnlyList<string> dimensions, int timeIndex, TimeBuckets? buckets)
     {
         var key = new System.Text.StringBuilder();
         for (var i = 0; i < dimensions.Count; i++)
         {
             var value = dimensions[i];
-            if (i == timeIndex && positions is not null)
+            if (i == timeIndex && buckets is not null)
             {
-                value = positions.TryGetValue(value, out var position) ? "#" + position.ToString(CultureInfo.InvariantCulture) : "?" + value;
+                value = buckets.IndexOf(value) is var position and >= 0 ? "#" + position.ToString(CultureInfo.InvariantCulture) : "?" + value;
             }
 
             key.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
         }
 
         return key.ToString();
-    }
-
-    /// <summary>Each label's first position (bucket labels repeat only across a DST fall-back, consecutively).</summary>
-    private static Dictionary<string, int> Positions(List<string> labels)
-    {
-        var positions = new Dictionary<string, int>(labels.Count, StringComparer.Ordinal);
-        for (var i = 0; i < labels.Count; i++)
-        {
-            positions.TryAdd(labels[i], i);
-        }
-
-        return positions;
     }
 
     // Plausible's filter syntax: [operator, dimension, [values]] | ["and"|"or", [filters]] | ["not", filter].
@@ -822,7 +814,7 @@ internal static class QueryEndpoint
         int Limit,
         int Offset,
         JsonElement? Filters,
-        IReadOnlyList<string>? TimeLabels,
+        bool TimeLabels,
         HitQuery? Previous)
     {
         /// <summary>Whether <c>include.total_rows</c> asks for <c>meta.total_rows</c>.</summary>
@@ -835,44 +827,13 @@ internal static class QueryEndpoint
         public bool IsCountryName(int index) => index < DimensionNames.Count && DimensionNames[index] == LocationNames.CountryName;
     }
 
-    private static List<string> LabelsOf(HitQuery query, int timeIndex) => Labels(query, query.Dimensions[timeIndex]);
-
-    /// <summary>Every bucket label of the query's first time dimension over its range (for zero-filling charts).</summary>
-    private static List<string> Labels(HitQuery query, HitDimension? time = null)
+    // The JSON is written to the response in pieces of about 32 KiB: a 100 000-bucket answer (2 MB) is not held whole.
+    private static async ValueTask FlushIfFullAsync(Utf8JsonWriter writer, CancellationToken ct)
     {
-        time ??= query.Dimensions.FirstOrDefault(d => d.IsTime);
-        if (time is null)
+        if (writer.BytesPending > 32 * 1024)
         {
-            return [];
+            await writer.FlushAsync(ct);
         }
-
-        // Walk each stretch of constant offset from one local bucket boundary (hour or midnight) to the next, so that no
-        // bucket is stepped over however short it is: a fixed 30-minute step missed the 15 minutes of 03:00 that
-        // Pacific/Chatham keeps when its clocks jump from 02:45 to 03:45. A bucket met twice (clocks going back) is
-        // listed once.
-        var labels = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var segment in TimeZoneSegments.Compute(query.TimeZone, query.From, query.To))
-        {
-            var offset = segment.Offset;
-            for (var t = segment.StartUtc; t < segment.EndUtc && labels.Count < 100_000;)
-            {
-                var local = t.UtcDateTime + offset;
-                var label = time.BucketLabel(local);
-                if (seen.Add(label))
-                {
-                    labels.Add(label);
-                }
-
-                var next = time == HitDimension.Hour
-                    ? new DateTime(local.Year, local.Month, local.Day, local.Hour, 0, 0, DateTimeKind.Unspecified).AddHours(1)
-                    : local.Date.AddDays(1);
-                t = new DateTimeOffset(next.Ticks - offset.Ticks, TimeSpan.Zero);
-            }
-        }
-
-        labels.Sort(StringComparer.Ordinal); // chronological: the labels' formats sort as their times
-        return labels;
     }
 
     /// <summary>Plausible's change: percentage change, or for bounce_rate the difference in points; null when there is nothing to compare with.</summary>
