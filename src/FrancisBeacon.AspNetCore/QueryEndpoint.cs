@@ -374,46 +374,52 @@ internal static class QueryEndpoint
 
                     break;
                 case "pagination":
-                    if (property.Value.ValueKind != JsonValueKind.Object)
+                    foreach (var option in Options(property.Value, "pagination"))
                     {
-                        throw new HitQueryException("pagination", "pagination must be an object with limit and offset.");
-                    }
-
-                    if (property.Value.TryGetProperty("limit", out var l) && (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out limit) || limit < 1 || limit > DefaultLimit))
-                    {
-                        throw new HitQueryException("pagination", $"pagination.limit must be 1 to {DefaultLimit}.");
-                    }
-
-                    if (property.Value.TryGetProperty("offset", out var o) && (o.ValueKind != JsonValueKind.Number || !o.TryGetInt32(out offset) || offset < 0))
-                    {
-                        throw new HitQueryException("pagination", "pagination.offset must be 0 or more.");
+                        switch (option.Name)
+                        {
+                            case "limit" when option.Value.ValueKind != JsonValueKind.Number || !option.Value.TryGetInt32(out limit) || limit < 1 || limit > DefaultLimit:
+                                throw new HitQueryException("pagination", $"pagination.limit must be 1 to {DefaultLimit}.");
+                            case "offset" when option.Value.ValueKind != JsonValueKind.Number || !option.Value.TryGetInt32(out offset) || offset < 0:
+                                throw new HitQueryException("pagination", $"pagination.offset must be 0 to {int.MaxValue}.");
+                            case "limit" or "offset":
+                                break;
+                            default:
+                                throw new HitQueryException("pagination", $"Unknown pagination option {option.Name}; pagination has limit and offset.");
+                        }
                     }
 
                     break;
                 case "include":
-                    if (property.Value.ValueKind != JsonValueKind.Object)
-                    {
-                        throw new HitQueryException("include", "include must be an object.");
-                    }
-
-                    foreach (var option in property.Value.EnumerateObject())
+                    foreach (var option in Options(property.Value, "include"))
                     {
                         switch (option.Name)
                         {
                             case "time_labels":
-                                timeLabels = option.Value.ValueKind == JsonValueKind.True;
+                                timeLabels = Flag(option, "include.time_labels");
                                 break;
                             case "comparisons":
-                                var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                                comparison = mode is "previous_period" or "year_over_year"
-                                    ? mode
-                                    : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
+                                foreach (var setting in Options(option.Value, "include"))
+                                {
+                                    comparison = setting.Name != "mode"
+                                        ? throw new HitQueryException("include", $"Unknown include.comparisons option {setting.Name}; the one option is mode.")
+                                        : setting.Value.ValueKind == JsonValueKind.String && setting.Value.GetString() is "previous_period" or "year_over_year"
+                                        ? setting.Value.GetString()
+                                        : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
+                                }
+
+                                if (comparison is null)
+                                {
+                                    throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");
+                                }
+
                                 break;
                             case "total_rows":
-                                totalRows = option.Value.ValueKind == JsonValueKind.True;
+                                totalRows = Flag(option, "include.total_rows");
                                 break;
                             case "imports":
                                 // Accepted for Plausible compatibility: there is no imported data to include.
+                                Flag(option, "include.imports");
                                 break;
                             default:
                                 throw new HitQueryException("include", $"Unknown include option {option.Name}.");
@@ -621,7 +627,7 @@ internal static class QueryEndpoint
                         throw new HitQueryException("filters", "Filter modifiers are an object, e.g. {\"case_sensitive\": false}.");
                     }
 
-                    foreach (var modifier in value[3].EnumerateObject())
+                    foreach (var modifier in Options(value[3], "filters"))
                     {
                         ignoreCase = modifier.Name == "case_sensitive" && modifier.Value.ValueKind is JsonValueKind.True or JsonValueKind.False
                             ? modifier.Value.ValueKind == JsonValueKind.False
@@ -780,6 +786,43 @@ internal static class QueryEndpoint
 
         await context.Response.WriteAsync(text.ToString(), ct);
     }
+
+    /// <summary>
+    /// The properties of a nested object (<c>pagination</c>, <c>include</c>, <c>include.comparisons</c>, a filter's
+    /// modifiers), each name at most once: as at the top level, which of two copies a client meant would be a guess
+    /// (until session 21 the last one silently won here, and a misspelt option was ignored).
+    /// </summary>
+    private static List<JsonProperty> Options(JsonElement value, string field)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new HitQueryException(field, field switch
+            {
+                "pagination" => "pagination must be an object with limit and offset.",
+                "filters" => "Filter modifiers are an object, e.g. {\"case_sensitive\": false}.",
+                _ => "include and include.comparisons must be objects.",
+            });
+        }
+
+        var options = new List<JsonProperty>();
+        foreach (var option in value.EnumerateObject())
+        {
+            if (options.Exists(o => o.NameEquals(option.Name)))
+            {
+                throw new HitQueryException(field, $"The option {option.Name} appears more than once in {field}.");
+            }
+
+            options.Add(option);
+        }
+
+        return options;
+    }
+
+    // include's switches: true or false, nothing else (a "yes" or a 1 was read as false).
+    private static bool Flag(JsonProperty option, string name) =>
+        option.Value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? option.Value.ValueKind == JsonValueKind.True
+            : throw new HitQueryException("include", $"{name} is true or false.");
 
     private static JsonElement.ArrayEnumerator Array(JsonElement value, string field) =>
         value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : throw new HitQueryException(field, $"{field} must be an array.");
