@@ -777,6 +777,10 @@ internal static class QueryEndpoint
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = "attachment; filename=\"query.csv\"";
+        // As the export's CSV: its cells are stored text as sent ("<script>" in a page path), so no browser may sniff it
+        // into something it renders, and no cache keeps a copy of an answer that took a key or a sign-in.
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.CacheControl = "no-store";
         var text = new System.Text.StringBuilder();
         text.AppendJoin(',', parsed.DimensionNames.Select(HitExportWriter.CsvCell).Concat(parsed.Query.Metrics.Select(m => m.ToApiName()))).Append("\r\n");
         foreach (var row in rows)

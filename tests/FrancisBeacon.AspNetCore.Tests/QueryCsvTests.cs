@@ -43,4 +43,22 @@ public sealed class QueryCsvTests
         Assert.Contains("'\tTab,1", lines);
         Assert.Contains("plain,1", lines);
     }
+
+    /// <summary>
+    /// The CSV holds stored text unescaped (a page path "&lt;script&gt;…"): like the export's, it is sent with
+    /// <c>nosniff</c> and <c>no-store</c> (session 21's probe found the export's headers but not these).
+    /// </summary>
+    [Fact]
+    public async Task Query_Csv_IsSentNosniffAndNoStore()
+    {
+        await using var host = await BeaconTestHost.StartAsync(o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", TimeZone = "UTC" }), store: b => b.UseInMemory());
+        await host.Store.AppendAsync([new Hit { SiteId = "example.com", Path = "/<script>alert(1)</script>", Timestamp = DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture), VisitorId = 1 }], Ct);
+        using var content = new StringContent("""{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-01","2026-03-31"],"dimensions":["event:page"]}""", Encoding.UTF8, "application/json");
+
+        using var response = await host.Client.PostAsync("/beacon/api/v2/query?format=csv", content, Ct);
+
+        Assert.Contains("/<script>alert(1)</script>,1", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+        Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");
+    }
 }
