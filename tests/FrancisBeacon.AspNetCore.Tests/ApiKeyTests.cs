@@ -382,6 +382,43 @@ public sealed class ApiKeyTests
         Assert.StartsWith("20 beacon token(s)", Lines()[1], StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// ASP.NET Core's authentication handler logs each failure, challenge and forbid at Information under the handler's
+    /// own (FrancisBeacon) category: 20 made-up keys against a policy were 40 lines (session 21's probe: 1 982 lines).
+    /// </summary>
+    [Fact]
+    public async Task UnknownKeys_Flood_CostsNoInformationLineARequest()
+    {
+        var logs = new LogCapture();
+        await using var host = await HostAsync(
+            services: s =>
+            {
+                s.AddSingleton<ILoggerProvider>(logs);
+                s.AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
+                s.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderUserHandler>("Test", null);
+                s.AddAuthorization(o => o.AddPolicy("BeaconRead", p => p
+                    .AddAuthenticationSchemes("Test", BeaconTokenDefaults.AuthenticationScheme)
+                    .RequireAssertion(c => c.User.IsInRole("analytics") || BeaconTokens.IsToken(c.User))));
+            },
+            map: app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapBeaconApi("/beacon/api").RequireAuthorization("BeaconRead");
+            });
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var refused = await host.Client.SendAsync(Query("/beacon/api/v2/query", "a.example", BeaconTokens.CreateApiKey().Token), Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        var lines = logs.Entries.Where(e => e.Level >= LogLevel.Information && e.Category.StartsWith("FrancisBeacon", StringComparison.Ordinal) &&
+            !e.Category.StartsWith(typeof(ApiKeyTests).Namespace!, StringComparison.Ordinal)).ToList(); // not the test's own "Test" scheme
+        Assert.DoesNotContain(lines, e => e.Category == typeof(BeaconTokenAuthenticationHandler).FullName);
+        Assert.Equal(7102, Assert.Single(lines).EventId.Id);
+    }
+
     [Fact]
     public async Task Options_HoldOnlyHashes_AndAPastedTokenFailsStartWithoutEchoingIt()
     {

@@ -12,12 +12,19 @@ namespace FrancisBeacon.AspNetCore;
 /// the API-key prefix are left to the app's other schemes (no result); a share-link token is refused here, since
 /// share links reach only the share surface of the dashboard.
 /// </summary>
+/// <remarks>
+/// ASP.NET Core's <see cref="AuthenticationHandler{TOptions}"/> logs every failed authentication, challenge and
+/// forbid at Information under this handler's category (a <c>FrancisBeacon.*</c> one, so an app's usual
+/// <c>"Microsoft.AspNetCore": "Warning"</c> does not quiet it): a flood of made-up keys cost a line per request
+/// (session 21's probe: 1 982 lines for as many requests), where docs/api.md promises one a minute (event 7102). Those
+/// three lines are logged at Debug instead; 7102 still counts the refused keys.
+/// </remarks>
 internal sealed class BeaconTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     BeaconTokenValidator validator)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, new PerRequestLinesAtDebug(logger), encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -61,5 +68,36 @@ internal sealed class BeaconTokenAuthenticationHandler(
 
         var token = header[Bearer.Length..].Trim();
         return token.Length == 0 ? null : token;
+    }
+
+    /// <summary>Hands the base class loggers that write its per-request lines (events 7, 12, 13) at Debug.</summary>
+    private sealed class PerRequestLinesAtDebug(ILoggerFactory factory) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(factory.CreateLogger(categoryName));
+
+        public void AddProvider(ILoggerProvider provider) => factory.AddProvider(provider);
+
+        public void Dispose()
+        {
+            // The app's factory: not ours to dispose.
+        }
+
+        private sealed class Logger(ILogger inner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => inner.BeginScope(state);
+
+            public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel == LogLevel.Information && eventId.Name is "AuthenticationSchemeNotAuthenticatedWithFailure" or "AuthenticationSchemeChallenged" or "AuthenticationSchemeForbidden")
+                {
+                    logLevel = LogLevel.Debug;
+                }
+
+                inner.Log(logLevel, eventId, state, exception, formatter);
+            }
+        }
     }
 }
