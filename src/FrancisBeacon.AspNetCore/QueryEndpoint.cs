@@ -794,9 +794,11 @@ internal static class QueryEndpoint
     /// <summary>
     /// The properties of a nested object (<c>pagination</c>, <c>include</c>, <c>include.comparisons</c>, a filter's
     /// modifiers), each name at most once: as at the top level, which of two copies a client meant would be a guess
-    /// (until session 21 the last one silently won here, and a misspelt option was ignored).
+    /// (until session 21 the last one silently won here, and a misspelt option was ignored). Handed out one at a time,
+    /// so the caller refuses an unknown name before the rest is read: a 60 KB object of distinct names collected whole
+    /// and compared pairwise cost 0.8 s of CPU.
     /// </summary>
-    private static List<JsonProperty> Options(JsonElement value, string field)
+    private static IEnumerable<JsonProperty> Options(JsonElement value, string field)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -808,18 +810,16 @@ internal static class QueryEndpoint
             });
         }
 
-        var options = new List<JsonProperty>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var option in value.EnumerateObject())
         {
-            if (options.Exists(o => o.NameEquals(option.Name)))
+            if (!names.Add(option.Name))
             {
                 throw new HitQueryException(field, $"The option {option.Name} appears more than once in {field}.");
             }
 
-            options.Add(option);
+            yield return option;
         }
-
-        return options;
     }
 
     // include's switches: true or false, nothing else (a "yes" or a 1 was read as false).
