@@ -9,7 +9,7 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>
 /// Every bucket of a query's time dimension over its range, in order (<c>v2/query</c>'s <c>meta.time_labels</c> and the
 /// comparison pairing), kept as each bucket's local start in ticks: 8 bytes a bucket, its label written only when the
-/// answer is. As a list of label strings with a set of them for the duplicates, 100 000 hourly buckets (a 64-byte
+/// answer is. As a list of label strings with a set of them for the duplicates, 100 000 hourly buckets (a 147-byte
 /// query) took about 10 MB, computed before the query waited for its <c>QueryConcurrency</c> slot: 110 such requests
 /// at once held 1.5 GB and stalled the collection endpoints for seconds (session 21's probe).
 /// </summary>

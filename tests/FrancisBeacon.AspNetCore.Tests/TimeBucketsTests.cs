@@ -9,7 +9,7 @@ namespace FrancisBeacon.AspNetCore.Tests;
 
 /// <summary>
 /// <c>v2/query</c>'s time buckets (<c>meta.time_labels</c>, comparison pairing). Session 21's outside probe sent 110
-/// copies of a 64-byte query for 99 years of <c>time:hour</c> with <c>time_labels</c> at once: the labels were computed
+/// copies of a 147-byte query for 99 years of <c>time:hour</c> with <c>time_labels</c> at once: the labels were computed
 /// as strings in Parse, before the query waited for its <c>QueryConcurrency</c> slot, so every queued and every refused
 /// request paid for 100 000 of them (about 10 MB and 0.1 s of CPU each): the sample's RSS went from 105 MB to 1.5 GB and
 /// the pixel waited up to 4.6 s.
