@@ -401,8 +401,21 @@ internal static class QueryEndpoint
                             case "comparisons":
                                 foreach (var setting in Options(option.Value, "include"))
                                 {
+                                    // Plausible's match_day_of_week: false is what this API does (the other period is the same
+                                    // length just before, or a year earlier); true would shift it to the same weekdays, which it
+                                    // does not do, so true is refused rather than silently answered differently.
+                                    if (setting.Name == "match_day_of_week")
+                                    {
+                                        if (Flag(setting, "include.comparisons.match_day_of_week"))
+                                        {
+                                            throw new HitQueryException("include", "include.comparisons.match_day_of_week: true is not supported (the other period is not shifted to the same weekdays); send false or leave it out.");
+                                        }
+
+                                        continue;
+                                    }
+
                                     comparison = setting.Name != "mode"
-                                        ? throw new HitQueryException("include", $"Unknown include.comparisons option {setting.Name}; the one option is mode.")
+                                        ? throw new HitQueryException("include", $"Unknown include.comparisons option {setting.Name}; the options are mode and match_day_of_week (false).")
                                         : setting.Value.ValueKind == JsonValueKind.String && setting.Value.GetString() is "previous_period" or "year_over_year"
                                         ? setting.Value.GetString()
                                         : throw new HitQueryException("include", "include.comparisons.mode is previous_period or year_over_year.");

@@ -29,6 +29,7 @@ public sealed class NestedQueryFieldTests
     [InlineData("""{"include":{"imports":"x"}}""", "include")]
     [InlineData("""{"include":{"total_rows":true,"total_rows":false}}""", "include")]
     [InlineData("""{"include":{"comparisons":{"mode":"previous_period","match_day_of_week":true}}}""", "include")]
+    [InlineData("""{"include":{"comparisons":{"mode":"previous_period","match_day_of_week":"no"}}}""", "include")]
     [InlineData("""{"include":{"comparisons":{"mode":"year_over_year","mode":"previous_period"}}}""", "include")]
     [InlineData("""{"include":{"comparisons":{"mode":"previous_period"},"comparisons":{"mode":"year_over_year"}}}""", "include")]
     [InlineData("""{"filters":[["is","event:page",["/"],{"case_sensitive":false,"case_sensitive":true}]]}""", "filters")]
@@ -46,6 +47,7 @@ public sealed class NestedQueryFieldTests
     [InlineData("""{"pagination":{"limit":1,"offset":0}}""")]
     [InlineData("""{"pagination":{}}""")]
     [InlineData("""{"include":{"total_rows":false,"time_labels":false,"imports":true,"comparisons":{"mode":"year_over_year"}}}""")]
+    [InlineData("""{"include":{"comparisons":{"mode":"previous_period","match_day_of_week":false}}}""")]
     [InlineData("""{"filters":[["is","event:page",["/"],{"case_sensitive":false}]]}""")]
     [InlineData("""{"filters":[["is","event:page",["/"],{}]]}""")]
     public async Task Query_EachNestedNameOnce_Answers200(string extra)
