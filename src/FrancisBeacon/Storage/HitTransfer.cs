@@ -109,6 +109,51 @@ public static class HitTransfer
         return result;
     }
 
+    /// <summary>
+    /// Gives <paramref name="target"/> the daily visitor-id salts <paramref name="source"/> uses for yesterday, today and
+    /// tomorrow (UTC: every site's local day lies in them), so that a visitor seen before a switch of stores keeps their
+    /// visitor id after it and is counted once that day. Call it after the last <see cref="CopyAsync"/> and before the app
+    /// starts on <paramref name="target"/>: a store keeps the first salt it is given for a day.
+    /// </summary>
+    /// <remarks>
+    /// Both stores must keep salts (<see cref="IVisitorSaltStore"/>; the SQL stores and the in-memory store do), else
+    /// nothing is copied. A day without a salt in <paramref name="source"/> gets a new random one there first (an app would
+    /// have made it anyway). Salts are deleted soon after their day by the app, in either store, as always: copying them
+    /// keeps no old visitor id computable for longer (docs/privacy.md).
+    /// </remarks>
+    /// <param name="source">The store the app ran on.</param>
+    /// <param name="target">The store it moves to.</param>
+    /// <param name="timeProvider">The clock that says which days those are; <see langword="null"/> for the system clock.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <returns>
+    /// How many of the three days the two stores now share a salt for: 3 when every salt was copied, fewer when
+    /// <paramref name="target"/> already had its own salt for a day (an app already ran on it that day: its visitors and
+    /// the source's of that day get different ids), 0 when either store keeps no salts.
+    /// </returns>
+    public static async ValueTask<int> CopySaltsAsync(IHitStore source, IHitStore target, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        if (source is not IVisitorSaltStore from || target is not IVisitorSaltStore to)
+        {
+            return 0;
+        }
+
+        var today = DateOnly.FromDateTime((timeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+        var shared = 0;
+        foreach (var day in new[] { today.AddDays(-1), today, today.AddDays(1) })
+        {
+            var salt = await from.GetOrAddSaltAsync(day, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), cancellationToken).ConfigureAwait(false);
+            var kept = await to.GetOrAddSaltAsync(day, salt, cancellationToken).ConfigureAwait(false);
+            if (kept.AsSpan().SequenceEqual(salt))
+            {
+                shared++;
+            }
+        }
+
+        return shared;
+    }
+
     private static (int BatchSize, string? SiteId, DateTimeOffset NotAfter) Validate(HitTransferOptions? options)
     {
         options ??= new HitTransferOptions();

@@ -4,6 +4,7 @@
 using System.Text;
 using FrancisBeacon.Storage;
 using FrancisBeacon.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FrancisBeacon.Tests.Storage;
 
@@ -112,4 +113,39 @@ public sealed class HitTransferTests
     {
         public void Report(HitTransferResult value) => report(value);
     }
+    /// <summary>The new store takes the old one's salts, so a visitor seen before a switch keeps their id after it.</summary>
+    [Fact]
+    public async Task CopySaltsAsync_TargetWithoutSalts_UsesTheSourcesForYesterdayTodayAndTomorrow()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 23, 30, 0, TimeSpan.Zero));
+        var source = new InMemoryHitStore();
+        var target = new InMemoryHitStore();
+        var today = new DateOnly(2026, 3, 1);
+        var before = await source.GetOrAddSaltAsync(today, Salt(1), Ct);
+
+        Assert.Equal(3, await HitTransfer.CopySaltsAsync(source, target, time, Ct));
+
+        foreach (var day in new[] { today.AddDays(-1), today, today.AddDays(1) })
+        {
+            var salt = await source.GetOrAddSaltAsync(day, Salt(9), Ct);
+            Assert.Equal(salt, await target.GetOrAddSaltAsync(day, Salt(8), Ct));
+        }
+
+        Assert.Equal(before, await target.GetOrAddSaltAsync(today, Salt(7), Ct));
+    }
+
+    /// <summary>A target that has its own salt for a day keeps it (a store keeps its first), and the count says so.</summary>
+    [Fact]
+    public async Task CopySaltsAsync_TargetWithItsOwnSaltForToday_KeepsItAndCountsTwoDays()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var source = new InMemoryHitStore();
+        var target = new InMemoryHitStore();
+        var own = await target.GetOrAddSaltAsync(new DateOnly(2026, 3, 1), Salt(5), Ct);
+
+        Assert.Equal(2, await HitTransfer.CopySaltsAsync(source, target, time, Ct));
+        Assert.Equal(own, await target.GetOrAddSaltAsync(new DateOnly(2026, 3, 1), Salt(6), Ct));
+    }
+
+    private static byte[] Salt(byte fill) => Enumerable.Repeat(fill, 32).ToArray();
 }
