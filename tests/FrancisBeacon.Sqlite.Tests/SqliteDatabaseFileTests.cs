@@ -35,11 +35,13 @@ public sealed class SqliteDatabaseFileTests : IDisposable
         Assert.NotNull(problem);
         Assert.Contains("deleted or moved away", problem, StringComparison.Ordinal);
         Assert.Contains(_database.Path, problem, StringComparison.Ordinal);
-        var refused = await Assert.ThrowsAsync<SqliteException>(async () => await store.AppendAsync([HitBuilder.Pageview("/after").Build()], Ct));
+        var refused = await Assert.ThrowsAnyAsync<SqliteException>(async () => await store.AppendAsync([HitBuilder.Pageview("/after").Build()], Ct));
         Assert.Equal(DatabaseMoved, refused.SqliteExtendedErrorCode);
         Assert.Contains("deleted or moved away", refused.Message, StringComparison.Ordinal);
+        // Transient: the query API answers 503 with Retry-After (StoreUnavailableFilter), not 500.
+        Assert.True(refused.IsTransient);
         // Nor a query: a new connection would create an empty database at the path (and delete the open one's WAL).
-        await Assert.ThrowsAsync<SqliteException>(async () => await store.QueryAsync(PageviewsQuery(), Ct));
+        await Assert.ThrowsAnyAsync<SqliteException>(async () => await store.QueryAsync(PageviewsQuery(), Ct));
         Assert.False(File.Exists(_database.Path));
     }
 
@@ -54,7 +56,7 @@ public sealed class SqliteDatabaseFileTests : IDisposable
             File.Move(_database.Path, _database.Path + ".moved");
             Assert.NotNull(await store.GetProblemAsync(Ct));
             var late = HitBuilder.Pageview("/while-away").Build();
-            await Assert.ThrowsAsync<SqliteException>(async () => await store.AppendAsync([late], Ct));
+            await Assert.ThrowsAnyAsync<SqliteException>(async () => await store.AppendAsync([late], Ct));
 
             File.Move(_database.Path + ".moved", _database.Path);
             Assert.Null(await store.GetProblemAsync(Ct));
@@ -85,7 +87,7 @@ public sealed class SqliteDatabaseFileTests : IDisposable
         var problem = await store.GetProblemAsync(Ct);
         Assert.NotNull(problem);
         Assert.Contains("replaced by another file", problem, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<SqliteException>(async () => await store.AppendAsync([HitBuilder.Pageview("/after").Build()], Ct));
+        await Assert.ThrowsAnyAsync<SqliteException>(async () => await store.AppendAsync([HitBuilder.Pageview("/after").Build()], Ct));
     }
 
     [Fact]
