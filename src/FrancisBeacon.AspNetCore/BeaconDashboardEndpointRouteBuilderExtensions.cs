@@ -9,6 +9,9 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Maps the beacon's built-in dashboard.</summary>
 public static class BeaconDashboardEndpointRouteBuilderExtensions
 {
+    /// <summary>The methods of the dashboard's pages and assets (and the share links'): GET, and HEAD for monitors.</summary>
+    internal static readonly string[] GetOrHead = [HttpMethods.Get, HttpMethods.Head];
+
     /// <summary>
     /// Maps the dashboard under <paramref name="pattern"/>: the HTML page at <c>{pattern}</c> and <c>{pattern}/</c>,
     /// and its content-hashed assets under <c>{pattern}/assets/{hash}/</c>. The page is a client of the query API at
@@ -26,13 +29,14 @@ public static class BeaconDashboardEndpointRouteBuilderExtensions
         var assets = BeaconDashboardAssets.Instance;
         var group = endpoints.MapGroup(prefix.Length == 0 ? "/" : prefix);
 
-        // Routing ignores a trailing slash: this answers "{pattern}" and "{pattern}/".
-        group.MapGet("/", (HttpContext context) => BeaconDashboardAssets.Shell(context, prefix))
+        // Routing ignores a trailing slash: this answers "{pattern}" and "{pattern}/". HEAD too (uptime monitors, link
+        // checkers; Kestrel sends the headers without the body): a GET-only route answered it 405.
+        group.MapMethods("/", GetOrHead, (HttpContext context) => BeaconDashboardAssets.Shell(context, prefix))
             .AddEndpointFilter<LocalRequestsOnlyFilter>()
             .ExcludeFromDescription();
         // path is optional: "assets/{hash}/" (or ".../x/..", which the server folds to it) is a 404, not a binding
         // failure (a 400 with an exception logged as "fail" in Development).
-        group.MapGet("/assets/{hash}/{**path}", (HttpContext context, string hash, string? path) => assets.Serve(context, hash, path ?? ""))
+        group.MapMethods("/assets/{hash}/{**path}", GetOrHead, (HttpContext context, string hash, string? path) => assets.Serve(context, hash, path ?? ""))
             .AddEndpointFilter<LocalRequestsOnlyFilter>()
             .ExcludeFromDescription();
 

@@ -48,6 +48,23 @@ public sealed partial class DashboardTests
         Assert.Contains("""<base href="/beacon/">""", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    /// <summary>An uptime monitor's or link checker's HEAD gets the GET's status and headers (a GET-only route answered 405).</summary>
+    [Fact]
+    public async Task Head_OfTheShellAndAnAsset_AnswersAsGetWould()
+    {
+        await using var host = await DashboardHostAsync();
+        var hash = AppScript().Match(await host.Client.GetStringAsync("/beacon", Ct)).Groups["hash"].Value;
+
+        using var shell = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/beacon"), Ct);
+        Assert.Equal(HttpStatusCode.OK, shell.StatusCode);
+        Assert.Equal("text/html", shell.Content.Headers.ContentType?.MediaType);
+        using var asset = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/beacon/assets/{hash}/app.js"), Ct);
+        Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        Assert.Equal("public, max-age=31536000, immutable", asset.Headers.CacheControl?.ToString());
+        using var stale = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/beacon/assets/0000000000000000/app.js"), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, stale.StatusCode);
+    }
+
     [Fact]
     public async Task HashedAssets_AreImmutable_AndAStaleHashIsNotFound()
     {

@@ -60,6 +60,8 @@ public sealed class ShareLinkTests
         var hash = System.Text.RegularExpressions.Regex.Match(html, "assets/([0-9a-f]{16})/app.js").Groups[1].Value;
         using var asset = await host.Client.SendAsync(Get($"{Share}/assets/{hash}/app.js", bearer: null), Ct);
         Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        using var head = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Share), Ct);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode); // a GET-only route answered HEAD 405
         using var noPath = await host.Client.SendAsync(Get($"{Share}/assets/{hash}/", bearer: null), Ct);
         Assert.Equal(HttpStatusCode.NotFound, noPath.StatusCode); // was 400: the route's path failed to bind
     }
@@ -73,8 +75,10 @@ public sealed class ShareLinkTests
 
         using var shell = await host.Client.SendAsync(Get("/beacon/share/" + token, bearer: null), Ct);
         using var api = await host.Client.SendAsync(Query($"/beacon/share/{token}/api/v2/query", "a.example", bearer: null), Ct);
+        using var head = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/beacon/share/" + token), Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, shell.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
     }
 

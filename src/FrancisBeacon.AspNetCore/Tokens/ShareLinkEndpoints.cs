@@ -24,10 +24,10 @@ internal static class ShareLinkEndpoints
     public static void Map(RouteGroupBuilder dashboard, string prefix)
     {
         var share = dashboard.MapGroup("/share/{" + RouteValue + "}");
-        share.MapGet("/", (HttpContext context, BeaconTokenValidator tokens) => Shell(context, tokens, prefix))
+        share.MapMethods("/", BeaconDashboardEndpointRouteBuilderExtensions.GetOrHead, (HttpContext context, BeaconTokenValidator tokens) => Shell(context, tokens, prefix))
             .AllowAnonymous()
             .ExcludeFromDescription();
-        share.MapGet("/assets/{hash}/{**path}", (HttpContext context, BeaconTokenValidator tokens, string hash, string? path) =>
+        share.MapMethods("/assets/{hash}/{**path}", BeaconDashboardEndpointRouteBuilderExtensions.GetOrHead, (HttpContext context, BeaconTokenValidator tokens, string hash, string? path) =>
                 Valid(context, tokens) ? BeaconDashboardAssets.Instance.Serve(context, hash, path ?? "") : NotFound(context))
             .AllowAnonymous()
             .ExcludeFromDescription();
