@@ -13,25 +13,38 @@ public static class BeaconErasureEndpointRouteBuilderExtensions
     /// <see cref="FrancisBeacon.IBeaconDataEraser"/> and answers <c>{"site_id","from","to","deleted"}</c>.
     /// </summary>
     /// <remarks>
-    /// The endpoint is never mapped by <c>MapBeaconApi</c> or <c>MapBeaconDashboard</c>, and it always requires
+    /// <para>The erasure runs detached from the request: a client that gives up or a proxy that times the request out
+    /// does not stop it; only the app's shutdown does. The request waits for it at most
+    /// <see cref="BeaconErasureOptions.AnswerWithin"/> (default 20 s) and then answers <c>202 Accepted</c> with
+    /// <c>{"site_id","from","to","status":"running"}</c> (or <c>"queued"</c>) and <c>Retry-After</c>: send the same
+    /// request again, which joins the erasure, until it answers <c>200</c> with the total (kept for 10 minutes after the
+    /// erasure ends). At most one erasure per site, range and process runs, one per site at a time and two in all. An
+    /// erasure that failed is answered <c>503</c> with <c>Retry-After</c> at the next request, which runs it again.</para>
+    /// <para>The endpoint is never mapped by <c>MapBeaconApi</c> or <c>MapBeaconDashboard</c>, and it always requires
     /// <paramref name="authorizationPolicy"/>: the loopback-only default of the read API does not apply to it. It
     /// answers only <c>DELETE</c>, which a cross-site page can send only after a CORS preflight, and refuses requests
     /// whose <c>Sec-Fetch-Site</c> holds anything but <c>same-origin</c> or <c>none</c>. Give the policy a non-cookie scheme
     /// (a bearer token or an API key) so that a browser never adds the credentials on its own; see
-    /// docs/privacy.md.
+    /// docs/privacy.md.</para>
     /// </remarks>
     /// <param name="endpoints">The app's endpoints.</param>
     /// <param name="pattern">The prefix, usually the read API's: <c>/beacon/api</c>.</param>
     /// <param name="authorizationPolicy">The name of the authorization policy a caller must satisfy. Required.</param>
+    /// <param name="configure">Changes the endpoint's options (how long a request waits for its erasure); optional.</param>
     /// <returns>The endpoint's convention builder.</returns>
     /// <exception cref="InvalidOperationException">AddBeacon was not called, or no store was chosen.</exception>
-    public static IEndpointConventionBuilder MapBeaconErasureApi(this IEndpointRouteBuilder endpoints, string pattern, string authorizationPolicy)
+    public static IEndpointConventionBuilder MapBeaconErasureApi(this IEndpointRouteBuilder endpoints, string pattern, string authorizationPolicy, Action<BeaconErasureOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentException.ThrowIfNullOrWhiteSpace(authorizationPolicy);
         BeaconServiceChecks.EnsureServices(endpoints.ServiceProvider);
-        return endpoints.MapDelete(pattern.TrimEnd('/') + "/hits", ErasureEndpoint.HandleAsync)
+        var options = new BeaconErasureOptions();
+        configure?.Invoke(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AnswerWithin, TimeSpan.Zero, "options.AnswerWithin");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.AnswerWithin, TimeSpan.FromHours(1), "options.AnswerWithin");
+        var endpoint = new ErasureEndpoint(options);
+        return endpoints.MapDelete(pattern.TrimEnd('/') + "/hits", endpoint.HandleAsync)
             .AddEndpointFilter<StoreUnavailableFilter>()
             .RequireAuthorization(authorizationPolicy)
             .ExcludeFromDescription();

@@ -68,6 +68,9 @@ public static class BeaconServiceCollectionExtensions
         services.TryAddSingleton<IBeaconTracker, BeaconTracker>();
         services.AddSingleton<HitWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HitWriter>());
+        // After the writer, so that it stops first: the erasures of DELETE {api}/hits end before the final drain.
+        services.AddSingleton<ErasureRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ErasureRunner>());
         return new BeaconBuilder(services);
     }
 }

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 FrancisBeacon authors
+
 using System.Globalization;
 using System.Text.Json.Serialization;
 using FrancisBeacon.Querying;
@@ -6,10 +9,17 @@ using Microsoft.Extensions.Primitives;
 
 namespace FrancisBeacon.AspNetCore;
 
-/// <summary><c>DELETE {api}/hits</c>: erasure of a site's hits, all or by local days (see <c>MapBeaconErasureApi</c>).</summary>
-internal static class ErasureEndpoint
+/// <summary>
+/// <c>DELETE {api}/hits</c>: erasure of a site's hits, all or by local days (see <c>MapBeaconErasureApi</c>). The purge
+/// runs in <see cref="ErasureRunner"/>, detached from the request, which waits for it at most
+/// <see cref="BeaconErasureOptions.AnswerWithin"/> and then answers <c>202</c>: the same request sent again joins it.
+/// </summary>
+internal sealed class ErasureEndpoint(BeaconErasureOptions options)
 {
-    public static async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IBeaconDataEraser eraser, TimeProvider time)
+    /// <summary>The <c>Retry-After</c> of a <c>202</c>, in seconds.</summary>
+    internal const int RetryAfterSeconds = 5;
+
+    public async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, ErasureRunner erasures, TimeProvider time)
     {
         if (BeaconTokens.IsToken(context.User))
         {
@@ -44,10 +54,49 @@ internal static class ErasureEndpoint
                 to = toText.Length > 0 ? rangeTo : DateTimeOffset.MaxValue;
             }
 
-            var deleted = await eraser.EraseAsync(site.Id, from, to, context.RequestAborted);
-            return Results.Json(
-                new ErasureResponse(site.Id, fromText.Length > 0 ? fromText : null, toText.Length > 0 ? toText : null, deleted),
-                ErasureJsonContext.Default.ErasureResponse);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(from, to);
+            string? shownFrom = fromText.Length > 0 ? fromText : null, shownTo = toText.Length > 0 ? toText : null;
+            var erasure = erasures.Start(site.Id, from, to, out var earlierFailure);
+            if (erasure is null)
+            {
+                return Unavailable(context, "Too many erasures are waiting in this process; try again shortly.");
+            }
+
+            if (earlierFailure is not null)
+            {
+                // The last erasure of this site and range failed after its caller was answered 202: say so, and run it
+                // again (started above) for the next request to join.
+                erasures.Defer(erasure);
+                return Unavailable(context, StoreUnavailableFilter.IsUnavailable(earlierFailure)
+                    ? "The erasure failed: the analytics store did not answer in time or is unavailable. It is being run again; send the same request again shortly."
+                    : $"The erasure failed ({earlierFailure.GetType().Name}). It is being run again; send the same request again shortly.");
+            }
+
+            var done = erasure.Task;
+            if (!done.IsCompleted)
+            {
+                // Only the wait is cancelled by the request's end; the erasure goes on.
+                await Task.WhenAny(done, Task.Delay(options.AnswerWithin, time, context.RequestAborted));
+                context.RequestAborted.ThrowIfCancellationRequested();
+            }
+
+            if (erasures.Defer(erasure))
+            {
+                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                context.Response.Headers.CacheControl = "no-store";
+                return Results.Json(
+                    new ErasureProgress(site.Id, shownFrom, shownTo, erasure.Running ? "running" : "queued"),
+                    ErasureJsonContext.Default.ErasureProgress,
+                    statusCode: StatusCodes.Status202Accepted);
+            }
+
+            if (done.IsCanceled)
+            {
+                return Unavailable(context, "The app is stopping; the erasure was stopped part-way. Send the same request again once the app is back.");
+            }
+
+            var deleted = await done; // a failure reaches StoreUnavailableFilter: 503 for a store that is down
+            return Results.Json(new ErasureResponse(site.Id, shownFrom, shownTo, deleted), ErasureJsonContext.Default.ErasureResponse);
         }
         catch (HitQueryException ex)
         {
@@ -81,6 +130,12 @@ internal static class ErasureEndpoint
 
     private static IResult Error(string message, string field, int status) =>
         Results.Json(new StatsError(message, field), StatsJsonContext.Default.StatsError, statusCode: status);
+
+    private static IResult Unavailable(HttpContext context, string message)
+    {
+        context.Response.Headers.RetryAfter = StoreUnavailableFilter.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Error(message, "store", StatusCodes.Status503ServiceUnavailable);
+    }
 }
 
 internal sealed record ErasureResponse(
@@ -89,5 +144,13 @@ internal sealed record ErasureResponse(
     [property: JsonPropertyName("to")] string? To,
     [property: JsonPropertyName("deleted")] long Deleted);
 
+/// <summary>The body of a <c>202</c>: the erasure goes on (<c>running</c>) or waits for another one (<c>queued</c>).</summary>
+internal sealed record ErasureProgress(
+    [property: JsonPropertyName("site_id")] string SiteId,
+    [property: JsonPropertyName("from")] string? From,
+    [property: JsonPropertyName("to")] string? To,
+    [property: JsonPropertyName("status")] string Status);
+
 [JsonSerializable(typeof(ErasureResponse))]
+[JsonSerializable(typeof(ErasureProgress))]
 internal sealed partial class ErasureJsonContext : JsonSerializerContext;

@@ -27,7 +27,7 @@ public sealed class ErasureTests
         new() { SiteId = "b.example", Path = "/1", Timestamp = Day1.AddDays(1) },
     ];
 
-    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null, IHitStore? store = null) =>
+    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null, IHitStore? store = null, Action<BeaconErasureOptions>? erasure = null) =>
         BeaconTestHost.StartAsync(
             o =>
             {
@@ -41,7 +41,7 @@ public sealed class ErasureTests
                 app.UseAuthentication();
                 app.UseAuthorization();
                 app.MapBeaconApi("/beacon/api");
-                app.MapBeaconErasureApi("/beacon/api", "BeaconAdmin");
+                app.MapBeaconErasureApi("/beacon/api", "BeaconAdmin", erasure);
             }),
             services: s =>
             {
@@ -365,6 +365,194 @@ public sealed class ErasureTests
         Assert.Equal(3 + 1, await erasing.WaitAsync(TimeSpan.FromSeconds(30), Ct));
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(gate.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Delete_ClientGivesUp_ThePurgeRunsOnAndDeletes()
+    {
+        // A proxy's timeout or a client that stops waiting aborts the request: the erasure must not stop with it.
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store);
+        using var client = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var request = host.Client.DeleteAsync("/beacon/api/hits?site_id=a.example", client.Token);
+        await store.Entered.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        await client.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        store.Release();
+
+        await WaitAsync(() => store.Inner.Count == 1);
+        Assert.False(store.Cancelled.IsCompleted, "the client's abort cancelled the purge");
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Delete_PurgeOutlastsAnswerWithin_Answers202_AndARepeatJoinsIt()
+    {
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        try
+        {
+            using var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-01");
+            await store.Entered.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            using var repeat = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-01");
+
+            foreach (var response in new[] { first, repeat })
+            {
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                Assert.Equal("5", response.Headers.RetryAfter?.ToString());
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+                Assert.Equal("running", json.RootElement.GetProperty("status").GetString());
+                Assert.Equal("a.example", json.RootElement.GetProperty("site_id").GetString());
+                Assert.Equal("2026-03-01", json.RootElement.GetProperty("from").GetString());
+                Assert.False(json.RootElement.TryGetProperty("deleted", out _));
+            }
+
+            Assert.Equal(1, store.Purges);
+            Assert.Equal(4, store.Inner.Count);
+        }
+        finally
+        {
+            store.Release();
+        }
+    }
+
+    [Fact]
+    public async Task Delete_RepeatedAfterThePurgeAnswered202_Answers200WithItsTotal()
+    {
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        store.Release();
+        using var done = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example");
+
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        using var json = JsonDocument.Parse(await done.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(3, json.RootElement.GetProperty("deleted").GetInt64());
+        Assert.Equal(1, store.Purges); // the total of the purge that ran, not a second purge's 0
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Delete_OtherRangeOfTheSiteWhileOneRuns_WaitsForItsTurn()
+    {
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example&to=2026-03-01"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        await store.Entered.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        using (var other = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-02"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
+            using var json = JsonDocument.Parse(await other.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("queued", json.RootElement.GetProperty("status").GetString());
+            Assert.Equal(1, store.Purges);
+        }
+
+        store.Release();
+        using var done = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-02");
+
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal(2, store.Purges);
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Delete_PurgeFailedAfter202_NextDeleteAnswers503_AndRunsItAgain(bool storeDown)
+    {
+        var store = new SlowPurgeHitStore
+        {
+            FailOnce = storeDown ? new TimeoutException("The store did not answer.") : new InvalidOperationException("Something else broke."),
+        };
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        store.Release();
+        using (var failed = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+            Assert.Equal("5", failed.Headers.RetryAfter?.ToString());
+            using var json = JsonDocument.Parse(await failed.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("store", json.RootElement.GetProperty("field").GetString());
+        }
+
+        using var rerun = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example");
+
+        Assert.Equal(HttpStatusCode.OK, rerun.StatusCode);
+        Assert.Equal(2, store.Purges);
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Delete_AppStopsWhileThePurgeRuns_CancelsIt()
+    {
+        var store = new SlowPurgeHitStore(); // never released
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        await store.Entered.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        await host.App.StopAsync(Ct);
+
+        Assert.True(store.Cancelled.IsCompleted, "the app stopped and the purge still runs");
+        Assert.Equal(4, store.Inner.Count);
+    }
+
+    [Fact]
+    public void MapBeaconErasureApi_AnswerWithinOutOfRange_Throws()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddBeacon().UseInMemory();
+        using var app = builder.Build();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => app.MapBeaconErasureApi("/beacon/api", "BeaconAdmin", o => o.AnswerWithin = TimeSpan.FromSeconds(-1)));
+    }
+
+    /// <summary>A DELETE that fails the test instead of hanging when the endpoint waits for the purge.</summary>
+    private static async Task<HttpResponseMessage> DeleteAsync(BeaconTestHost host, string url)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10));
+        return await host.Client.DeleteAsync(url, bounded.Token);
+    }
+
+    /// <summary>Sends the DELETE again while it is answered 202, as a client of the protocol does (bounded).</summary>
+    private static async Task<HttpResponseMessage> RepeatWhileAcceptedAsync(BeaconTestHost host, string url)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var response = await DeleteAsync(host, url);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(10, Ct);
+        }
+
+        throw new TimeoutException("the erasure was still answered 202 after 500 requests");
     }
 
     [Fact]

@@ -121,3 +121,64 @@ internal sealed class PurgeHookStore : IHitStore
         return Inner.PurgeAsync(range, cancellationToken);
     }
 }
+
+/// <summary>
+/// An in-memory store whose purges wait until <see cref="Release"/> is called (or their token is cancelled), counting
+/// them; <see cref="FailOnce"/> makes the next purge that gets through the gate throw.
+/// </summary>
+internal sealed class SlowPurgeHitStore : IHitStore
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _purges;
+    private Exception? _failOnce;
+
+    public InMemoryHitStore Inner { get; } = new();
+
+    /// <summary>Purges that reached the store.</summary>
+    public int Purges => Volatile.Read(ref _purges);
+
+    /// <summary>Completed when the first purge waits at the gate.</summary>
+    public Task Entered => _entered.Task;
+
+    /// <summary>Completed when a purge's token was cancelled while it waited at the gate.</summary>
+    public Task Cancelled => _cancelled.Task;
+
+    /// <summary>Thrown (once) by the next purge through the gate.</summary>
+    public Exception? FailOnce
+    {
+        get => Volatile.Read(ref _failOnce);
+        set => Volatile.Write(ref _failOnce, value);
+    }
+
+    public void Release() => _gate.TrySetResult();
+
+    public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) => Inner.AppendAsync(hits, cancellationToken);
+
+    public ValueTask<AggregateResult> QueryAsync(HitQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);
+
+    public IAsyncEnumerable<Hit> ReadAsync(HitRange range, CancellationToken cancellationToken) => Inner.ReadAsync(range, cancellationToken);
+
+    public async ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _purges);
+        _entered.TrySetResult();
+        try
+        {
+            await _gate.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _cancelled.TrySetResult();
+            throw;
+        }
+
+        if (Interlocked.Exchange(ref _failOnce, null) is { } failure)
+        {
+            throw failure;
+        }
+
+        return await Inner.PurgeAsync(range, cancellationToken);
+    }
+}
