@@ -75,8 +75,10 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
             var done = erasure.Task;
             if (!done.IsCompleted)
             {
-                // Only the wait is cancelled by the request's end; the erasure goes on.
-                await Task.WhenAny(done, Task.Delay(options.AnswerWithin, time, context.RequestAborted));
+                // Only the wait is cancelled by the request's end; the erasure goes on. The timer goes with the wait.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                await Task.WhenAny(done, Task.Delay(options.AnswerWithin, time, wait.Token));
+                await wait.CancelAsync();
                 context.RequestAborted.ThrowIfCancellationRequested();
             }
 

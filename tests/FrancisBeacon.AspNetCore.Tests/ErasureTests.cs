@@ -27,7 +27,7 @@ public sealed class ErasureTests
         new() { SiteId = "b.example", Path = "/1", Timestamp = Day1.AddDays(1) },
     ];
 
-    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null, IHitStore? store = null, Action<BeaconErasureOptions>? erasure = null) =>
+    private static Task<BeaconTestHost> StartAsync(string? role, Action<WebApplication>? map = null, IHitStore? store = null, Action<BeaconErasureOptions>? erasure = null, TimeProvider? time = null) =>
         BeaconTestHost.StartAsync(
             o =>
             {
@@ -45,6 +45,11 @@ public sealed class ErasureTests
             }),
             services: s =>
             {
+                if (time is not null)
+                {
+                    s.AddSingleton(time);
+                }
+
                 s.AddAuthentication("Test").AddScheme<TestUserOptions, TestUserHandler>("Test", o => o.Role = role);
                 s.AddAuthorization(o => o.AddPolicy("BeaconAdmin", p => p.RequireRole("admin")));
             });
@@ -438,6 +443,33 @@ public sealed class ErasureTests
         Assert.Equal(3, json.RootElement.GetProperty("deleted").GetInt64());
         Assert.Equal(1, store.Purges); // the total of the purge that ran, not a second purge's 0
         Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Delete_RepeatedAfterTheTotalIsForgotten_RunsTheErasureAgain()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero, time: time);
+        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        store.Release();
+        using (var done = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example"))
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+
+        time.Advance(ErasureRunner.RememberFor + TimeSpan.FromSeconds(1));
+        using var later = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example");
+
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        using var json = JsonDocument.Parse(await later.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(0, json.RootElement.GetProperty("deleted").GetInt64());
+        Assert.Equal(2, store.Purges);
     }
 
     [Fact]
