@@ -33,6 +33,7 @@ public sealed class ErasureTests
             {
                 o.Sites.Add(new BeaconSiteOptions { Id = "a.example", TimeZone = "Europe/Berlin" });
                 o.Sites.Add(new BeaconSiteOptions { Id = "b.example" });
+                o.Sites.Add(new BeaconSiteOptions { Id = "apia.example", TimeZone = "Pacific/Apia" });
             },
             store: b => store is null ? b.UseInMemory() : b.UseStore(_ => store),
             map: map ?? (app =>
@@ -148,6 +149,21 @@ public sealed class ErasureTests
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal(2, json.RootElement.GetProperty("deleted").GetInt64());
         Assert.Equal(["a.example:/1", "b.example:/1"], (await BeaconTestHost.ReadAllAsync(host.Store)).Select(h => h.SiteId + ":" + h.Path).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A day the site's zone skipped has no instant: nothing is erased, and the answer says so (was a 500).</summary>
+    [Fact]
+    public async Task Delete_OnlyADayTheZoneSkipped_Answers200WithNothingDeleted()
+    {
+        await using var host = await StartAsync("admin");
+        await host.Store.AppendAsync([new Hit { SiteId = "apia.example", Path = "/", Timestamp = new DateTimeOffset(2011, 12, 29, 12, 0, 0, TimeSpan.Zero) }], Ct);
+
+        using var response = await host.Client.DeleteAsync("/beacon/api/hits?site_id=apia.example&from=2011-12-30&to=2011-12-30", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(0, json.RootElement.GetProperty("deleted").GetInt64());
+        Assert.Single(await BeaconTestHost.ReadAllAsync(host.Store));
     }
 
     [Theory]
