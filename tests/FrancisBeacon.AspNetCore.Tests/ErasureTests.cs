@@ -1,12 +1,8 @@
 using System.Net;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using FrancisBeacon.Storage;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -682,27 +678,6 @@ public sealed class ErasureTests
             }
 
             return _inner.PurgeAsync(range, cancellationToken);
-        }
-    }
-
-    private sealed class TestUserOptions : AuthenticationSchemeOptions
-    {
-        public string? Role { get; set; }
-    }
-
-    /// <summary>No user when <see cref="TestUserOptions.Role"/> is null; else a user in that role (a bearer-like, non-cookie scheme).</summary>
-    private sealed class TestUserHandler(IOptionsMonitor<TestUserOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<TestUserOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            if (Options.Role is null)
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner"), new Claim(ClaimTypes.Role, Options.Role)], "Test");
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
         }
     }
 }

@@ -4,17 +4,12 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FrancisBeacon.AspNetCore.Tests;
 
@@ -411,25 +406,5 @@ public sealed class ImportEndpointTests
     private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;
-    }
-
-    private sealed class TestUserOptions : AuthenticationSchemeOptions
-    {
-        public string? Role { get; set; }
-    }
-
-    private sealed class TestUserHandler(IOptionsMonitor<TestUserOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<TestUserOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            if (Options.Role is null)
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner"), new Claim(ClaimTypes.Role, Options.Role)], "Test");
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "Test")));
-        }
     }
 }

@@ -119,3 +119,29 @@ internal sealed class HeaderUserHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, "Test")));
     }
 }
+
+/// <summary>The options of <see cref="TestUserHandler"/>: the role of its one user, or none.</summary>
+internal sealed class TestUserOptions : AuthenticationSchemeOptions
+{
+    public string? Role { get; set; }
+}
+
+/// <summary>No user when <see cref="TestUserOptions.Role"/> is null; else a user in that role (a bearer-like, non-cookie scheme).</summary>
+internal sealed class TestUserHandler(
+    Microsoft.Extensions.Options.IOptionsMonitor<TestUserOptions> options,
+    ILoggerFactory logger,
+    System.Text.Encodings.Web.UrlEncoder encoder)
+    : AuthenticationHandler<TestUserOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (Options.Role is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var identity = new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "owner"), new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, Options.Role)], "Test");
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new System.Security.Claims.ClaimsPrincipal(identity), "Test")));
+    }
+}
