@@ -18,6 +18,24 @@ public sealed class ApiKeyTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>The API behind the app's own policy, which names the beacon's token scheme beside the app's sign-in.</summary>
+    private static Task<BeaconTestHost> PolicyHostAsync(Action<IServiceCollection>? services = null) =>
+        HostAsync(
+            services: s =>
+            {
+                services?.Invoke(s);
+                s.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderUserHandler>("Test", null);
+                s.AddAuthorization(o => o.AddPolicy("BeaconRead", p => p
+                    .AddAuthenticationSchemes("Test", BeaconTokenDefaults.AuthenticationScheme)
+                    .RequireAssertion(c => c.User.IsInRole("analytics") || BeaconTokens.IsToken(c.User))));
+            },
+            map: app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapBeaconApi("/beacon/api").RequireAuthorization("BeaconRead");
+            });
+
     private static async Task<BeaconTestHost> HostAsync(
         Action<WebApplication>? map = null,
         Action<IServiceCollection>? services = null,
@@ -258,20 +276,7 @@ public sealed class ApiKeyTests
     [Fact]
     public async Task Policy_NamingTheScheme_AcceptsKeysAndTheAppsUsers_AndStillScopesKeys()
     {
-        await using var host = await HostAsync(
-            services: s =>
-            {
-                s.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderUserHandler>("Test", null);
-                s.AddAuthorization(o => o.AddPolicy("BeaconRead", p => p
-                    .AddAuthenticationSchemes("Test", BeaconTokenDefaults.AuthenticationScheme)
-                    .RequireAssertion(c => c.User.IsInRole("analytics") || BeaconTokens.IsToken(c.User))));
-            },
-            map: app =>
-            {
-                app.UseAuthentication();
-                app.UseAuthorization();
-                app.MapBeaconApi("/beacon/api").RequireAuthorization("BeaconRead");
-            });
+        await using var host = await PolicyHostAsync();
 
         using var key = await host.Client.SendAsync(Query("/beacon/api/v2/query", "a.example", KeyA.Token), Ct);
         using var keyOtherSite = await host.Client.SendAsync(Query("/beacon/api/v2/query", "b.example", KeyA.Token), Ct);
@@ -390,22 +395,11 @@ public sealed class ApiKeyTests
     public async Task UnknownKeys_Flood_CostsNoInformationLineARequest()
     {
         var logs = new LogCapture();
-        await using var host = await HostAsync(
-            services: s =>
-            {
-                s.AddSingleton<ILoggerProvider>(logs);
-                s.AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
-                s.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, HeaderUserHandler>("Test", null);
-                s.AddAuthorization(o => o.AddPolicy("BeaconRead", p => p
-                    .AddAuthenticationSchemes("Test", BeaconTokenDefaults.AuthenticationScheme)
-                    .RequireAssertion(c => c.User.IsInRole("analytics") || BeaconTokens.IsToken(c.User))));
-            },
-            map: app =>
-            {
-                app.UseAuthentication();
-                app.UseAuthorization();
-                app.MapBeaconApi("/beacon/api").RequireAuthorization("BeaconRead");
-            });
+        await using var host = await PolicyHostAsync(s =>
+        {
+            s.AddSingleton<ILoggerProvider>(logs);
+            s.AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
+        });
 
         for (var i = 0; i < 20; i++)
         {
