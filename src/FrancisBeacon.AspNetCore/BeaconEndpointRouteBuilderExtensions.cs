@@ -1,4 +1,5 @@
 using FrancisBeacon.AspNetCore;
+using FrancisBeacon.Querying;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,9 +33,25 @@ public static class BeaconEndpointRouteBuilderExtensions
         group.MapGet("/sites", SitesEndpoint.Handle);
         group.MapGet("/bots", (HttpContext context, BotLog log, SiteResolver sites) =>
         {
-            var allowed = sites.For(context.User).AllowedSiteIds; // null: every site
+            var resolver = sites.For(context.User);
+            var allowed = resolver.AllowedSiteIds; // null: every site
+            // site_id narrows the list to one site, checked as a query's (unknown 404, outside a key's scope 403).
+            string? only = null;
+            var siteId = context.Request.Query["site_id"].ToString();
+            if (siteId.Length > 0)
+            {
+                try
+                {
+                    only = resolver.ForQuery(siteId).Id;
+                }
+                catch (HitQueryException ex)
+                {
+                    return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: SiteResolver.StatusCodeFor(ex));
+                }
+            }
+
             return Results.Json(
-                log.Snapshot().Where(e => allowed?.Contains(e.SiteId) != false)
+                log.Snapshot().Where(e => only is null ? allowed?.Contains(e.SiteId) != false : string.Equals(e.SiteId, only, StringComparison.Ordinal))
                     .Select(e => new StatsBotEntry(e.Timestamp, e.SiteId, e.Path, e.Reason, e.Browser)).ToList(),
                 StatsJsonContext.Default.ListStatsBotEntry);
         });

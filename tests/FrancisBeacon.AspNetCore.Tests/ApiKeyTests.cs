@@ -229,6 +229,27 @@ public sealed class ApiKeyTests
         Assert.Equal(["a.example", "b.example"], await SiteIdsAsync(all));
     }
 
+    /// <summary><c>site_id</c> narrows the bot log to one site, checked as a query's (it was ignored: every site listed).</summary>
+    [Fact]
+    public async Task BotLog_SiteId_ListsThatSiteOnly_AndIsCheckedAgainstTheKeysScope()
+    {
+        await using var host = await HostAsync();
+        var log = host.Services.GetRequiredService<BotLog>();
+        log.Add(new BotLogEntry(Now, "a.example", "/a-bot", "user_agent", null));
+        log.Add(new BotLogEntry(Now, "b.example", "/b-bot", "user_agent", null));
+
+        using var onlyB = await host.Client.SendAsync(Get("/beacon/api/bots?site_id=b.example", KeyAll.Token), Ct);
+        using var outside = await host.Client.SendAsync(Get("/beacon/api/bots?site_id=b.example", KeyA.Token), Ct);
+        using var unknown = await host.Client.SendAsync(Get("/beacon/api/bots?site_id=c.example", KeyAll.Token), Ct);
+        var body = await onlyB.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, onlyB.StatusCode);
+        Assert.Contains("/b-bot", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("/a-bot", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     [Fact]
     public async Task ScopedKey_BotLog_ShowsOnlyItsSites()
     {
