@@ -3,6 +3,7 @@ using System.Text.Json;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace FrancisBeacon.AspNetCore;
 
@@ -777,9 +778,36 @@ internal static class QueryEndpoint
     }
 
     // ?format=csv, or an Accept header naming text/csv.
-    private static bool WantsCsv(HttpRequest request) =>
-        string.Equals(request.Query["format"].ToString(), "csv", StringComparison.OrdinalIgnoreCase) ||
-        request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
+    // CSV for ?format=csv, or when Accept ranks text/csv above zero and at least as high as application/json (a tie is
+    // CSV, as before); "text/csv;q=0" (not acceptable) got CSV while a plain substring match decided.
+    private static bool WantsCsv(HttpRequest request)
+    {
+        if (string.Equals(request.Query["format"].ToString(), "csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (request.Headers.Accept.Count == 0 || !MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
+        {
+            return false;
+        }
+
+        double csv = 0, json = 0;
+        foreach (var media in accepted)
+        {
+            var quality = media.Quality ?? 1;
+            if (media.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase))
+            {
+                csv = Math.Max(csv, quality);
+            }
+            else if (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                json = Math.Max(json, quality);
+            }
+        }
+
+        return csv > 0 && csv >= json;
+    }
 
     /// <summary>
     /// RFC 4180 CSV: a header of dimension then metric names, one line per row; cells as the export writes them

@@ -48,6 +48,31 @@ public sealed class QueryCsvTests
     /// The CSV holds stored text unescaped (a page path "&lt;script&gt;…"): like the export's, it is sent with
     /// <c>nosniff</c> and <c>no-store</c> (session 21's probe found the export's headers but not these).
     /// </summary>
+    /// <summary><c>Accept</c> picks CSV by its quality: <c>text/csv;q=0</c> (not acceptable) got CSV from a substring match.</summary>
+    [Theory]
+    [InlineData("text/csv", "text/csv")]
+    [InlineData("application/json, text/csv", "text/csv")]
+    [InlineData("application/json;q=0.5, text/csv", "text/csv")]
+    [InlineData("text/csv;q=0", "application/json")]
+    [InlineData("text/csv;q=0.2, application/json", "application/json")]
+    [InlineData("*/*", "application/json")]
+    public async Task Query_Accept_ChoosesCsvByQuality(string accept, string expected)
+    {
+        await using var host = await BeaconTestHost.StartAsync(
+            o => o.Sites.Add(new BeaconSiteOptions { Id = "example.com", TimeZone = "UTC" }),
+            store: b => b.UseInMemory());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/beacon/api/v2/query")
+        {
+            Content = new StringContent("""{"site_id":"example.com","metrics":["visitors"],"date_range":"7d"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        using var response = await host.Client.SendAsync(request, Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Query_Csv_IsSentNosniffAndNoStore()
     {
