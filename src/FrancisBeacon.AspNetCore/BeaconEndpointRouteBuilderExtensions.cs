@@ -46,7 +46,7 @@ public static class BeaconEndpointRouteBuilderExtensions
                 }
                 catch (HitQueryException ex)
                 {
-                    return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: SiteResolver.StatusCodeFor(ex));
+                    return StatsEndpoint.Error(ex);
                 }
             }
 

@@ -21,15 +21,9 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
 
     public async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, ErasureRunner erasures, TimeProvider time)
     {
-        if (BeaconTokens.IsToken(context.User))
+        if (RefusedWrite(context, "erase", "Erasure") is { } refused)
         {
-            // API keys and share links are read-only, whatever the policy says.
-            return Error("Beacon tokens are read-only and cannot erase data.", "authorization", StatusCodes.Status403Forbidden);
-        }
-
-        if (!FromThisOrigin(context.Request.Headers["Sec-Fetch-Site"]))
-        {
-            return Error("Erasure requests from other sites are refused.", "origin", StatusCodes.Status403Forbidden);
+            return refused;
         }
 
         var query = context.Request.Query;
@@ -108,8 +102,25 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
         }
         catch (HitQueryException ex)
         {
-            return Error(ex.Reason, ex.Field, SiteResolver.StatusCodeFor(ex));
+            return StatsEndpoint.Error(ex);
         }
+    }
+
+    /// <summary>
+    /// What the endpoints that change data (erasure, import) refuse before anything else, whatever the app's policy
+    /// says: a beacon token (API keys and share links are read-only), and a request a browser marks as sent from another
+    /// site (<see cref="FromThisOrigin"/>). <see langword="null"/> when the request may go on.
+    /// </summary>
+    internal static IResult? RefusedWrite(HttpContext context, string verb, string noun)
+    {
+        if (BeaconTokens.IsToken(context.User))
+        {
+            return StatsEndpoint.Error($"Beacon tokens are read-only and cannot {verb} data.", "authorization", StatusCodes.Status403Forbidden);
+        }
+
+        return FromThisOrigin(context.Request.Headers["Sec-Fetch-Site"])
+            ? null
+            : StatsEndpoint.Error($"{noun} requests from other sites are refused.", "origin", StatusCodes.Status403Forbidden);
     }
 
     // No Sec-Fetch-Site (a script or tool), or only same-origin / none (typed or bookmarked). Anything else is refused:
@@ -136,13 +147,10 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
             ? day
             : throw new HitQueryException(field, $"{field} must be a date in the form YYYY-MM-DD.");
 
-    private static IResult Error(string message, string field, int status) =>
-        Results.Json(new StatsError(message, field), StatsJsonContext.Default.StatsError, statusCode: status);
-
     private static IResult Unavailable(HttpContext context, string message)
     {
         context.Response.Headers.RetryAfter = StoreUnavailableFilter.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        return Error(message, "store", StatusCodes.Status503ServiceUnavailable);
+        return StatsEndpoint.Error(message, "store", StatusCodes.Status503ServiceUnavailable);
     }
 }
 

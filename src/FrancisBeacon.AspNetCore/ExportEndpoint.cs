@@ -135,7 +135,7 @@ internal static class ExportEndpoint
         }
         catch (HitQueryException ex)
         {
-            return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: SiteResolver.StatusCodeFor(ex));
+            return StatsEndpoint.Error(ex);
         }
 
         var now = time.GetUtcNow();

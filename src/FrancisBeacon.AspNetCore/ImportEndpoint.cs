@@ -23,21 +23,16 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
 
     public async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, ILogger<ImportEndpoint> logger)
     {
-        if (BeaconTokens.IsToken(context.User))
+        if (ErasureEndpoint.RefusedWrite(context, "import", "Import") is { } refused)
         {
-            return Error("Beacon tokens are read-only and cannot import data.", "authorization", StatusCodes.Status403Forbidden);
-        }
-
-        if (!ErasureEndpoint.FromThisOrigin(context.Request.Headers["Sec-Fetch-Site"]))
-        {
-            return Error("Import requests from other sites are refused.", "origin", StatusCodes.Status403Forbidden);
+            return refused;
         }
 
         // A form (or a no-cors fetch) of another origin can POST only these types, or none, without a CORS preflight.
         var contentType = context.Request.ContentType;
         if (string.IsNullOrWhiteSpace(contentType) || IsFormType(contentType))
         {
-            return Error("Send the file with Content-Type: application/x-ndjson or text/csv (form types are refused).", "content_type", StatusCodes.Status415UnsupportedMediaType);
+            return StatsEndpoint.Error("Send the file with Content-Type: application/x-ndjson or text/csv (form types are refused).", "content_type", StatusCodes.Status415UnsupportedMediaType);
         }
 
         ResolvedSite site;
@@ -61,14 +56,14 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
         }
         catch (HitQueryException ex)
         {
-            return Error(ex.Reason, ex.Field, SiteResolver.StatusCodeFor(ex));
+            return StatsEndpoint.Error(ex);
         }
 
         var encoding = context.Request.Headers.ContentEncoding.ToString().Trim();
         var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
         if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
-            return Error("Content-Encoding is gzip or none.", "content_encoding", StatusCodes.Status415UnsupportedMediaType);
+            return StatsEndpoint.Error("Content-Encoding is gzip or none.", "content_encoding", StatusCodes.Status415UnsupportedMediaType);
         }
 
         if (context.Request.ContentLength > options.MaxRequestBodySize)
@@ -152,9 +147,6 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
          media.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase));
 
     private static string Name(HitExportFormat format) => format == HitExportFormat.Csv ? "csv" : "ndjson";
-
-    private static IResult Error(string message, string field, int status) =>
-        Results.Json(new StatsError(message, field), StatsJsonContext.Default.StatsError, statusCode: status);
 
     [LoggerMessage(EventId = 230, Level = LogLevel.Information, Message = "Import into site {SiteId}: {Read} hits read, {Appended} appended ({Format})")]
     private static partial void LogImported(ILogger logger, string siteId, long read, long appended, string format);

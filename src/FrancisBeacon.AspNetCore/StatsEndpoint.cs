@@ -100,9 +100,16 @@ internal static class StatsEndpoint
         }
         catch (HitQueryException ex)
         {
-            return Results.Json(new StatsError(ex.Reason, ex.Field), StatsJsonContext.Default.StatsError, statusCode: SiteResolver.StatusCodeFor(ex));
+            return Error(ex);
         }
     }
+
+    /// <summary>The API's JSON error, <c>{"error","field"}</c>, with <paramref name="status"/>.</summary>
+    internal static IResult Error(string message, string field, int status) =>
+        Results.Json(new StatsError(message, field), StatsJsonContext.Default.StatsError, statusCode: status);
+
+    /// <summary>The API's JSON error for a refused parameter, with its status (<see cref="SiteResolver.StatusCodeFor"/>).</summary>
+    internal static IResult Error(HitQueryException exception) => Error(exception.Reason, exception.Field, SiteResolver.StatusCodeFor(exception));
 }
 
 /// <summary>

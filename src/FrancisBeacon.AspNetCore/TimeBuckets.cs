@@ -30,6 +30,9 @@ internal sealed class TimeBuckets
         _starts = starts;
     }
 
+    // How HitDimension.BucketLabel writes a bucket's start: an hour's with its time, any other's as its first day.
+    private string LabelFormat => _time == HitDimension.Hour ? "yyyy-MM-dd HH:00:00" : "yyyy-MM-dd";
+
     /// <summary>The number of buckets.</summary>
     public int Count => _starts.Count;
 
@@ -75,8 +78,7 @@ internal sealed class TimeBuckets
     public int FormatLabel(int index, Span<char> destination)
     {
         var start = new DateTime(_starts[index], DateTimeKind.Unspecified);
-        var format = _time == HitDimension.Hour ? "yyyy-MM-dd HH:00:00" : "yyyy-MM-dd";
-        return start.TryFormat(destination, out var written, format, CultureInfo.InvariantCulture)
+        return start.TryFormat(destination, out var written, LabelFormat, CultureInfo.InvariantCulture)
             ? written
             : throw new ArgumentException($"A label takes up to {MaxLabelLength} characters.", nameof(destination));
     }
@@ -91,8 +93,7 @@ internal sealed class TimeBuckets
     /// <summary>The position of the bucket labelled <paramref name="label"/>, or -1 when none has that label.</summary>
     public int IndexOf(string label)
     {
-        var format = _time == HitDimension.Hour ? "yyyy-MM-dd HH:00:00" : "yyyy-MM-dd";
-        if (!DateTime.TryParseExact(label, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local) ||
+        if (!DateTime.TryParseExact(label, LabelFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local) ||
             Start(_time, local) != local.Ticks)
         {
             return -1;
