@@ -136,6 +136,13 @@ public sealed class BeaconOptionsValidator : IValidateOptions<BeaconOptions>
                 errors.Add($"Sites[{i}].TimeZone '{site.TimeZone}' is not a known IANA time zone.");
             }
 
+            // The query API asks every store for this currency's revenue, and a query refuses anything but three
+            // upper-case letters: a site with "eur" would answer each total_revenue query 400 instead of failing here.
+            if (site.RevenueCurrency is not { Length: 3 } currency || !currency.All(char.IsAsciiLetterUpper))
+            {
+                errors.Add($"Sites[{i}].RevenueCurrency '{site.RevenueCurrency}' is not an ISO 4217 code of three upper-case letters, such as EUR.");
+            }
+
             for (var g = 0; g < site.Goals.Count; g++)
             {
                 var goal = site.Goals[g];

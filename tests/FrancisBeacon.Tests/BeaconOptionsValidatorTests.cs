@@ -106,6 +106,25 @@ public sealed class BeaconOptionsValidatorTests
         Assert.Equal(["Sites[1].TimeZone 'CET+1' is not a known IANA time zone."], result.Failures);
     }
 
+    [Theory]
+    [InlineData("eur")]
+    [InlineData("EURO")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Validate_SiteRevenueCurrencyNotAnIso4217Code_NamesTheSite(string? currency)
+    {
+        // A query for total_revenue refuses such a currency, so the site's revenue could only ever answer 400.
+        var options = new BeaconOptions();
+        options.Sites.Add(Site("example.com", "UTC"));
+        var site = Site("shop.example", "UTC");
+        site.RevenueCurrency = currency!;
+        options.Sites.Add(site);
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal([$"Sites[1].RevenueCurrency '{currency}' is not an ISO 4217 code of three upper-case letters, such as EUR."], result.Failures);
+    }
+
     [Fact]
     public void Validate_HostNameInTwoSites_Fails()
     {
