@@ -73,8 +73,12 @@ public sealed class ExportEndpointTests
         Assert.Equal("beacon-example.com-20260301-20260302.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
     }
 
-    /// <summary>Two dates without a period are a custom range, as for /stats; neither is all time.</summary>
+    /// <summary>
+    /// Two dates without a period are a custom range, as for /stats, one date that day (it was the last 30 days, so the
+    /// file held other hits than the day asked for); neither is all time.
+    /// </summary>
     [Theory]
+    [InlineData("&date=2026-03-15", "/march")]
     [InlineData("&date=2026-03-01,2026-03-31", "/march")]
     [InlineData("&period=custom&date=2026-04-01,2026-04-30", "/april")]
     [InlineData("", "/march,/april")]

@@ -187,6 +187,7 @@ public sealed class StatsEndpointTests
     [InlineData("/beacon/api/stats?site_id=x&limit=abc", "limit")]
     [InlineData("/beacon/api/stats", "site_id")]
     [InlineData("/beacon/api/stats?site_id=x&period=custom&date=1900-01-01,2026-01-01", "date")]
+    [InlineData("/beacon/api/stats?site_id=x&period=7d&date=2026-01-01", "date")] // was ignored: the last 7 days
     public async Task Stats_InvalidParameters_Answer400NamingTheField(string url, string field)
     {
         await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory());

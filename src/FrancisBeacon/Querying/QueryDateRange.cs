@@ -111,9 +111,10 @@ public sealed record QueryDateRange
     private static readonly DateOnly MaxDay = new(9998, 12, 31);
 
     /// <summary>
-    /// Parses the API's <c>period</c> and <c>date</c> parameters: <c>period=day|7d|30d</c> (with an optional
+    /// Parses the API's <c>period</c> and <c>date</c> parameters: <c>period=day|7d|30d|…</c> (with an optional
     /// <c>date=YYYY-MM-DD</c> for <c>day</c>), or <c>period=custom&amp;date=YYYY-MM-DD,YYYY-MM-DD</c>. A missing
-    /// period with two dates means <c>custom</c>; a missing period alone means <c>30d</c>.
+    /// period with two dates means <c>custom</c>, with one date <c>day</c>, and alone <c>30d</c>. A date beside a
+    /// period that takes none (<c>7d</c>, <c>month</c>, …: they end today) is refused rather than ignored.
     /// </summary>
     /// <exception cref="HitQueryException">The period or the dates are not valid.</exception>
     public static QueryDateRange Parse(string? period, string? date)
@@ -122,7 +123,11 @@ public sealed record QueryDateRange
         date = string.IsNullOrWhiteSpace(date) ? null : date.Trim();
         if (period is null)
         {
-            period = date is not null && date.Contains(',', StringComparison.Ordinal) ? "custom" : "30d";
+            period = date is null ? "30d" : date.Contains(',', StringComparison.Ordinal) ? "custom" : "day";
+        }
+        else if (date is not null && period is not ("day" or "custom") && Named(period) is not null)
+        {
+            throw new HitQueryException("date", $"date applies only to period=day (one date) and period=custom (two dates); period={period} always ends today.");
         }
 
         switch (period)

@@ -100,11 +100,25 @@ public sealed class QueryDateRangeTests
     [InlineData("day", "01/02/2025", "date")]
     [InlineData("day", "2025-1-1", "date")]
     [InlineData("custom", "2025-02-01,2025-01-01", "date_range")]
+    [InlineData("7d", "2025-01-01", "date")] // was ignored: the last 7 days, whatever the date said
+    [InlineData("30d", "2025-01-01,2025-01-31", "date")]
+    [InlineData("month", "2025-01-01", "date")]
+    [InlineData("all", "2025-01-01", "date")]
     public void Parse_BadInput_ThrowsNamingTheField(string? period, string? date, string field)
     {
         var error = Assert.Throws<HitQueryException>(() => QueryDateRange.Parse(period, date));
 
         Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public void Parse_OneDateWithoutPeriod_IsThatDay()
+    {
+        // Two dates alone are a custom range; one date alone was the last 30 days, ignoring it.
+        var range = QueryDateRange.Parse(null, "2025-02-03");
+
+        Assert.Equal("day", range.Period);
+        Assert.Equal((new DateOnly(2025, 2, 3), new DateOnly(2025, 2, 3)), range.Days(TimeZoneInfo.Utc, Now));
     }
 
     [Fact]
