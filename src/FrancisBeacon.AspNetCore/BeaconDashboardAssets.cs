@@ -162,7 +162,33 @@ internal static class SitesEndpoint
             }
         }
 
+        // With no sites configured every page's host name is its own site: offer the one this request came to, so the
+        // dashboard of the two-line quick start opens on the app's own site (it asked for ?site=… in the address).
+        if (!sites.HasConfiguredSites && list.Count == 0 && scoped.AllowedSiteIds is null && RequestSite(context, sites) is { } own)
+        {
+            list.Add(new SiteEntry(own.Id, own.TimeZone.Id));
+        }
+
         return Results.Json(new SitesResponse(list, sites.HasConfiguredSites), DashboardJsonContext.Default.SitesResponse);
+    }
+
+    /// <summary>The site the request's own host name would be as a page's host (its IDN form, lower case), or null.</summary>
+    private static ResolvedSite? RequestSite(HttpContext context, SiteResolver sites)
+    {
+        var host = context.Request.Host;
+        if (!host.HasValue || !Uri.TryCreate("http://" + host.Value, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        try
+        {
+            return uri.IdnHost is { Length: > 0 } name ? sites.ForHost(name.ToLowerInvariant()) : null;
+        }
+        catch (UriFormatException)
+        {
+            return null; // a host Uri parses but cannot give in IDN form (HitFactory skips such pages the same way)
+        }
     }
 }
 

@@ -120,6 +120,23 @@ public sealed partial class DashboardTests
         Assert.Contains("\"id\":\"example.com\"", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// With no sites configured every page's host name is its own site: the site list offers the host the dashboard is
+    /// served from, so the quick start's dashboard opens on it. It listed nothing, and the page said "No site is
+    /// configured; add ?site=your.site to the address" (getting-started.md said to open /beacon).
+    /// </summary>
+    [Fact]
+    public async Task Sites_NoSitesConfigured_ListsTheRequestsOwnHostName()
+    {
+        await using var host = await BeaconTestHost.StartAsync(store: b => b.UseInMemory(), map: app => app.MapBeaconDashboard());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://Shop.Example:8080/beacon/api/sites");
+
+        using var response = await host.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"sites":[{"id":"shop.example","time_zone":"UTC"}],"configured":false}""", await response.Content.ReadAsStringAsync(Ct));
+    }
+
     [Theory]
     [InlineData("GET", "/beacon")]
     [InlineData("GET", "/beacon/")]
