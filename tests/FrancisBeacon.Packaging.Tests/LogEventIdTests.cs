@@ -72,6 +72,24 @@ public sealed partial class LogEventIdTests
     }
 
     [Fact]
+    public void EveryLoggerMessage_IsListedInTelemetryMd_WithItsLevel()
+    {
+        // People alert on these ids from the table in docs/telemetry.md: a row per id, "| id | level | message |".
+        var rows = File.ReadLines(Path.Combine(RepoRoot.Path, "docs", "telemetry.md"))
+            .Select(line => TableRow().Match(line))
+            .Where(m => m.Success)
+            .ToDictionary(m => int.Parse(m.Groups["id"].Value, System.Globalization.CultureInfo.InvariantCulture), m => m.Groups["level"].Value);
+
+        var unlisted = LogMethods()
+            .Where(m => !rows.TryGetValue(m.Attribute.EventId, out var level) || level != m.Attribute.Level.ToString())
+            .Select(m => $"{m.Method}: {m.Attribute.EventId} {m.Attribute.Level} (docs/telemetry.md: {rows.GetValueOrDefault(m.Attribute.EventId) ?? "no row"})")
+            .ToList();
+
+        Assert.True(rows.Count > 40, "the id table of docs/telemetry.md was not found");
+        Assert.Empty(unlisted);
+    }
+
+    [Fact]
     public void LibraryCode_LogsOnlyThroughLoggerMessage()
     {
         // ILogger.Log* extension calls and LoggerMessage.Define bypass the generated, id-carrying methods.
@@ -84,6 +102,9 @@ public sealed partial class LogEventIdTests
 
         Assert.Empty(offenders);
     }
+
+    [GeneratedRegex(@"^\| (?<id>\d+) \| (?<level>[A-Za-z]+) \|")]
+    private static partial Regex TableRow();
 
     [GeneratedRegex(@"\.Log(Trace|Debug|Information|Warning|Error|Critical)\s*\(|\bLoggerMessage\.Define\b|\.Log\s*\(\s*LogLevel\.")]
     private static partial Regex DirectLogCall();
