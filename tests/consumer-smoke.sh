@@ -3,7 +3,7 @@
 # Packs every src/ project into a local folder feed, creates a brand-new app with `dotnet new web` in a temporary
 # directory, installs FrancisBeacon.AspNetCore and FrancisBeacon.Sqlite from that feed (no project references), adds
 # the documented lines (the Program.cs of docs/getting-started.md), runs it, sends hits, reads them back through the
-# API and fetches the tracker script, the page with the pixel and the dashboard shell.
+# API and fetches the tracker script, the page with the pixel, the dashboard shell and its site list.
 # Needs a built solution (tests/run.sh builds it first). Exits 0 on success; prints what failed otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,5 +74,11 @@ shell=$(curl -s "http://127.0.0.1:$port/beacon")
 case "$shell" in
   *'<base href="/beacon/">'*) ;;
   *) echo "consumer smoke: the dashboard shell did not load: ${shell:0:200}"; exit 1 ;;
+esac
+# With no sites configured the dashboard offers the site of its own host name (getting-started.md: "open /beacon").
+sites=$(curl -s -H 'Host: localhost' "http://127.0.0.1:$port/beacon/api/sites")
+case "$sites" in
+  *'"id":"localhost"'*) ;;
+  *) echo "consumer smoke: the dashboard has no site to show: $sites"; exit 1 ;;
 esac
 echo "consumer smoke: packages from a local feed work in a new app ($version)"
