@@ -14,6 +14,10 @@
 
   var number = new Intl.NumberFormat(undefined);
   var decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+  // Counts from a million up are shortened ("1.2M", "3.4B") where they are shown in a box of fixed width (top row,
+  // panel columns, chart axis), the exact number in the element's title; below that they are written out.
+  var compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+  var COMPACT_FROM = 1000000;
   var plural = typeof Intl.PluralRules === "function" ? new Intl.PluralRules(undefined) : null;
   var regions = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames(undefined, { type: "region" }) : null;
   var languages = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames(undefined, { type: "language" }) : null;
@@ -76,6 +80,7 @@
   var sites = [];
   var chart = null;
   var chartData = null;
+  var yTicks = [];
   var realtimeTimer = 0;
   var generation = 0;
   var controller = null;
@@ -322,8 +327,14 @@
       case "conversion_rate": return decimal.format(value) + "%";
       case "visit_duration": return duration(value);
       case "views_per_visit": return decimal.format(value);
-      default: return number.format(value);
+      default: return Math.abs(value) >= COMPACT_FROM ? compact.format(value) : number.format(value);
     }
+  }
+
+  // A metric into a fixed-width box: shortened when large, with the exact number as the title.
+  function showMetric(node, name, value) {
+    node.textContent = formatMetric(name, value);
+    if (typeof value === "number" && Math.abs(value) >= COMPACT_FROM && name !== "visit_duration") { node.title = number.format(value); } else { node.removeAttribute("title"); }
   }
 
   function label(dimension, value) {
@@ -490,8 +501,7 @@
           value.title = "Not available with these filters";
           return;
         }
-        value.removeAttribute("title");
-        value.textContent = formatMetric(name, row.metrics[i] || 0);
+        showMetric(value, name, row.metrics[i] || 0);
         if (row.comparison) { showChange(change, name, row.comparison.change[i], row.comparison.metrics[i]); }
       });
     }, function (error) {
@@ -632,6 +642,11 @@
     return xs.filter(function (x, i) { return i % step === 0; });
   }
 
+  // Tick steps of the count axis: 1, 2, 5, 10, 20, 25, 50, … up to 5e12.
+  var COUNT_STEPS = [];
+  for (var step = 1; step <= 1e12; step *= 10) { COUNT_STEPS.push(step, 2 * step, 2.5 * step, 5 * step); }
+  COUNT_STEPS.splice(2, 1); // no 2.5
+
   function cssVar(name, fallback) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback; }
 
   function drawChart() {
@@ -680,7 +695,8 @@
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
       axes: [
         Object.assign({}, axis, { splits: bucketSplits, values: function (u, splits) { return splits.map(function (v) { return formatDate(new Date(v * 1000).toISOString().slice(0, 19).replace("T", " "), Object.assign({}, fmt)); }); } }),
-        Object.assign({}, axis, { size: 56, values: function (u, splits) { return splits.map(function (v) { return number.format(v); }); } }),
+        // Whole numbers only (no "0.2 visitors"), shortened from 1,000 ("20K") so that they fit the axis.
+        Object.assign({}, axis, { size: 56, incrs: COUNT_STEPS, values: function (u, splits) { yTicks = splits.slice(); return splits.map(function (v) { return v >= 1000 ? compact.format(v) : number.format(v); }); } }),
       ],
       series: s,
     }, data, host);
@@ -835,7 +851,7 @@
       });
       name.appendChild(button);
       tr.appendChild(name);
-      metrics.forEach(function (m, i) { tr.appendChild(el("td", "num", formatMetric(m, r.metrics[i]))); });
+      metrics.forEach(function (m, i) { var td = el("td", "num"); showMetric(td, m, r.metrics[i]); tr.appendChild(td); });
       // The whole row is a target for a pointer; the button is the target for the keyboard.
       tr.addEventListener("click", function (e) { if (e.target === tr || e.target.tagName === "TD") { button.click(); } });
       tbody.appendChild(tr);
@@ -1090,8 +1106,8 @@
     });
   }
 
-  // Read-only hook for the browser tests: the data the chart was drawn from.
-  window.FrancisBeaconDashboard = { chartData: function () { return chartData; } };
+  // Read-only hook for the browser tests: the data the chart was drawn from, and the ticks of its count axis.
+  window.FrancisBeaconDashboard = { chartData: function () { return chartData; }, yTicks: function () { return yTicks; } };
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
