@@ -79,6 +79,93 @@ public sealed class DashboardEdgeCasesInBrowserTests(ChromiumFixture chromium, D
         Assert.All(ticks, t => Assert.Equal(Math.Round(t), t));
     }
 
+    [Fact]
+    public async Task KeyboardFocus_IsNeverClipped_AndContrastsWithTheBackground()
+    {
+        var page = await NewPageAsync();
+        await OpenAsync(page, "?period=30d");
+        const string Check = """
+            () => {
+              const e = document.activeElement;
+              if (!e || e === document.body) return null;
+              const s = getComputedStyle(e);
+              const name = e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 20);
+              const w = parseFloat(s.outlineWidth) || 0;
+              if (s.outlineStyle === 'none' || w < 2) return name + ': no outline';
+              const d = w + (parseFloat(s.outlineOffset) || 0);
+              const r = e.getBoundingClientRect();
+              const box = { l: r.left - Math.max(d, 0), t: r.top - Math.max(d, 0), r: r.right + Math.max(d, 0), b: r.bottom + Math.max(d, 0) };
+              for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+                const o = getComputedStyle(a);
+                if (o.overflowX === 'visible' && o.overflowY === 'visible') continue;
+                const ar = a.getBoundingClientRect();
+                const c = { l: ar.left + a.clientLeft, t: ar.top + a.clientTop };
+                c.r = c.l + a.clientWidth; c.b = c.t + a.clientHeight;
+                if (box.l < c.l - 0.5 || box.t < c.t - 0.5 || box.r > c.r + 0.5 || box.b > c.b + 0.5) return name + ': outline cut by ' + a.tagName + '.' + a.className;
+              }
+              const rgb = v => (v.match(/[\d.]+/g) || []).map(Number);
+              const lum = ([r, g, b]) => [r, g, b].map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }).reduce((sum, x, i) => sum + x * [0.2126, 0.7152, 0.0722][i], 0);
+              let bg = null;
+              for (let a = d > 0 ? e.parentElement : e; a && !bg; a = a.parentElement) { const c = rgb(getComputedStyle(a).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3); }
+              const f = lum(rgb(s.outlineColor)), b = lum(bg || [255, 255, 255]);
+              const ratio = (Math.max(f, b) + 0.05) / (Math.min(f, b) + 0.05);
+              return ratio < 3 ? name + ': outline contrast ' + ratio.toFixed(2) : '';
+            }
+            """;
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = scheme });
+            await page.FocusAsync("#site");
+            var problems = new List<string>();
+            var rows = 0;
+            for (var i = 0; i < 45; i++)
+            {
+                await page.Keyboard.PressAsync("Tab");
+                rows += await page.EvaluateAsync<bool>("() => document.activeElement.matches('.row-filter')") ? 1 : 0;
+                if (await page.EvaluateAsync<string?>(Check) is { Length: > 0 } problem)
+                {
+                    problems.Add(problem);
+                }
+            }
+
+            Assert.True(rows >= 10, "the walk reached the panels' rows");
+            Assert.True(problems.Count == 0, scheme + ": " + string.Join("\n", problems));
+        }
+    }
+
+    [Fact]
+    public async Task ChangesInTheTopRow_AreReadAsText()
+    {
+        var page = await NewPageAsync();
+        await OpenAsync(page, "?period=30d");
+        // ARIA prohibits aria-label on a paragraph; the description is text a screen reader reads.
+        Assert.Equal(0, await page.Locator("#totals p[aria-label]").CountAsync());
+        Assert.Matches(@"^(up|down|unchanged) \d+% against the previous period$", await page.TextContentAsync("#change-visitors .sr-only") ?? string.Empty);
+        Assert.Contains("against the previous period", await page.Locator("#totals").AriaSnapshotAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AVeryLongOrRightToLeftFilterValue_KeepsEachChipsRemoveMarkInsideIt()
+    {
+        var page = await NewPageAsync();
+        var longPath = "/search?q=" + string.Concat(Enumerable.Repeat("verylongsegment-", 125));
+        await OpenAsync(page, "?period=30d&f=" + Uri.EscapeDataString("event:page|" + longPath) + "&f=" + Uri.EscapeDataString("visit:utm_campaign|\u202Eevil <b>"));
+        foreach (var width in new[] { 1440, 390 })
+        {
+            await page.SetViewportSizeAsync(width, 844);
+            await page.WaitForTimeoutAsync(100);
+            var bad = await page.EvaluateAsync<string[]>("""
+                () => Array.from(document.querySelectorAll('#filters .chip')).filter(c => {
+                  const chip = c.getBoundingClientRect(), x = c.querySelector('.chip-x').getBoundingClientRect(), value = c.querySelector('strong').getBoundingClientRect();
+                  return x.right > chip.right + 0.5 || x.left < value.right - 0.5 || chip.right > window.innerWidth;
+                }).map(c => c.getAttribute('data-filter'))
+                """);
+            Assert.True(bad.Length == 0, width + "px: " + string.Join(", ", bad));
+        }
+
+        Assert.Equal("Page is " + longPath, await page.GetAttributeAsync("#filters .chip[data-filter='event:page']", "title"));
+    }
+
     private async Task<IPage> NewPageAsync()
     {
         var context = await chromium.NewContextAsync();

@@ -446,6 +446,7 @@
       chip.appendChild(el("strong", null, label(f[0], f[1])));
       chip.appendChild(el("span", "chip-x", " ✕"));
       chip.setAttribute("aria-label", "Remove filter " + dimensionName(f[0]) + " is " + label(f[0], f[1]));
+      chip.title = dimensionName(f[0]) + " is " + label(f[0], f[1]);
       chip.addEventListener("click", function () {
         state.filters = state.filters.filter(function (x) { return x[0] !== f[0]; });
         writeUrl(true);
@@ -523,9 +524,13 @@
     }
     var good = metric === "bounce_rate" ? change < 0 : change > 0;
     var arrow = change > 0 ? "↑ " : change < 0 ? "↓ " : "";
-    node.textContent = arrow + number.format(Math.abs(change)) + (metric === "bounce_rate" ? " pp" : "%");
+    var amount = number.format(Math.abs(change)) + (metric === "bounce_rate" ? " pp" : "%");
     node.classList.add(change === 0 ? "flat" : good ? "up" : "down");
-    node.setAttribute("aria-label", (change > 0 ? "up " : change < 0 ? "down " : "unchanged ") + node.textContent.replace(/^[↑↓] /, "") + " against " + (state.compare === "year_over_year" ? "last year" : "the previous period"));
+    // What a screen reader says is text, not an aria-label: ARIA prohibits naming a paragraph, and a paragraph is read
+    // by its content (the arrow and the number) whatever its label.
+    var shown = el("span", null, arrow + amount);
+    shown.setAttribute("aria-hidden", "true");
+    node.replaceChildren(shown, el("span", "sr-only", (change > 0 ? "up " : change < 0 ? "down " : "unchanged ") + amount + " against " + (state.compare === "year_over_year" ? "last year" : "the previous period")));
   }
 
   // ---------------------------------------------------------------- chart
