@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 
@@ -142,6 +143,111 @@ public sealed class DashboardEdgeCasesInBrowserTests(ChromiumFixture chromium, D
         Assert.Equal(0, await page.Locator("#totals p[aria-label]").CountAsync());
         Assert.Matches(@"^(up|down|unchanged) \d+% against the previous period$", await page.TextContentAsync("#change-visitors .sr-only") ?? string.Empty);
         Assert.Contains("against the previous period", await page.Locator("#totals").AriaSnapshotAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AllTime_ComparesWithNothing_AndTheChartStartsAtTheFirstHits()
+    {
+        var page = await NewPageAsync();
+        var bodies = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/api/v2/query", StringComparison.Ordinal) && request.PostData is { } body)
+            {
+                lock (bodies)
+                {
+                    bodies.Add(body);
+                }
+            }
+        };
+        await OpenAsync(page, "?period=all");
+
+        lock (bodies)
+        {
+            Assert.DoesNotContain(bodies, b => b.Contains("comparisons", StringComparison.Ordinal) || b.Contains("\"date_range\":[\"19", StringComparison.Ordinal));
+        }
+
+        Assert.True(await page.IsDisabledAsync("#compare"));
+        Assert.StartsWith("All time", await page.TextContentAsync("#range-label") ?? string.Empty, StringComparison.Ordinal);
+        var chart = await page.EvaluateAsync<JsonElement>("() => window.FrancisBeaconDashboard.chartData()");
+        Assert.Equal(JsonValueKind.Null, chart.GetProperty("previous").ValueKind);
+        // The demo data covers the last 56 days: two or three months, not every month since 2000.
+        Assert.InRange(chart.GetProperty("labels").GetArrayLength(), 2, 3);
+        Assert.Equal(string.Empty, await page.TextContentAsync("#change-visitors"));
+    }
+
+    [Fact]
+    public async Task EmptyPanels_SayWhetherTheFiltersOrThePeriodLeftNothing()
+    {
+        var page = await NewPageAsync();
+        await OpenAsync(page, "?period=30d&f=" + Uri.EscapeDataString("event:page|/no-such-page"));
+        Assert.Equal("No data for these filters in this period", await page.TextContentAsync("#panel-sources td.empty"));
+        await page.ClickAsync("#filters .chip");
+        await page.WaitForSelectorAsync("body[data-loaded=true]");
+        await page.ClickAsync("#panel-pages .details-button");
+        await page.WaitForSelectorAsync("#details[open]:not([aria-busy])");
+        await page.FillAsync("#details-search", "no such page at all");
+        await page.WaitForSelectorAsync("#details td.empty");
+        Assert.Equal("Nothing matches the search", await page.TextContentAsync("#details td.empty"));
+    }
+
+    [Fact]
+    public async Task StoreDown_SaysWhyOnce_AndTryAgainLoadsThePage()
+    {
+        var page = await NewPageAsync();
+        var down = true;
+        await page.RouteAsync("**/api/v2/query*", async route =>
+        {
+            if (Volatile.Read(ref down))
+            {
+                await route.FulfillAsync(new RouteFulfillOptions
+                {
+                    Status = 503,
+                    ContentType = "application/json",
+                    Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                    Body = """{"error":"The analytics store did not answer in time or is unavailable; try again shortly.","field":"store"}""",
+                });
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        await page.GotoAsync(site.Dashboard + "?period=30d&site=" + DashboardSite.Site);
+
+        // After the retries: the reason once, at the top, with a button; the parts say only that they could not load.
+        await page.WaitForSelectorAsync("#message:not([hidden]) button.retry", new PageWaitForSelectorOptions { Timeout = 20_000 });
+        Assert.Contains("The analytics store did not answer", await page.TextContentAsync("#message") ?? string.Empty, StringComparison.Ordinal);
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.panel.error').length === 6 && document.querySelector('#chart-status').textContent !== 'Loading…'", null, new PageWaitForFunctionOptions { Timeout = 20_000 });
+        Assert.Equal(["Could not load."], (await page.Locator(".panel.error .status").AllTextContentsAsync()).Distinct());
+        Assert.Equal("Could not load.", await page.TextContentAsync("#chart-status"));
+        Assert.Contains("error", await page.GetAttributeAsync("#range-label", "class") ?? string.Empty, StringComparison.Ordinal);
+
+        Volatile.Write(ref down, false);
+        await page.ClickAsync("#message button.retry");
+        await page.WaitForSelectorAsync("body[data-loaded=true]");
+        Assert.True(await page.IsHiddenAsync("#message"));
+        Assert.NotEqual("–", await page.TextContentAsync("#total-visitors"));
+        Assert.Equal(0, await page.Locator(".error").CountAsync());
+    }
+
+    [Fact]
+    public async Task NoAnswerAtAll_IsSaidInWords()
+    {
+        var page = await NewPageAsync();
+        await page.RouteAsync("**/api/v2/query*", async route =>
+        {
+            if ((route.Request.PostData ?? string.Empty).Contains("\"visit:browser\"", StringComparison.Ordinal))
+            {
+                await route.AbortAsync("connectionrefused");
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        await OpenAsync(page, "?period=30d");
+        Assert.StartsWith("Could not load: no answer from the server", await page.TextContentAsync("#panel-devices .status") ?? string.Empty, StringComparison.Ordinal);
     }
 
     [Fact]

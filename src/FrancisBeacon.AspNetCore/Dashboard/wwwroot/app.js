@@ -172,7 +172,11 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return fetch("api/" + path, init).then(function (response) {
+    return fetch("api/" + path, init).catch(function (error) {
+      // No HTTP answer at all (server down, network gone): say so rather than "Failed to fetch".
+      if (error.name === "AbortError") { throw error; }
+      throw new Error("no answer from the server (" + error.message + ")");
+    }).then(function (response) {
       attempt = attempt || 0;
       if (response.status === 503 && attempt < API_RETRIES && !(signal && signal.aborted)) {
         var seconds = parseInt(response.headers.get("Retry-After"), 10);
@@ -474,7 +478,7 @@
 
   function loadTotals(gen, signal) {
     var body = { metrics: TOTALS.slice() };
-    if (state.compare !== "off") { body.include = { comparisons: { mode: state.compare } }; }
+    if (comparing()) { body.include = { comparisons: { mode: state.compare } }; }
     var section = $("totals");
     section.setAttribute("aria-busy", "true");
     return query(body, signal).catch(function (error) {
@@ -486,9 +490,10 @@
       if (gen !== generation) { return; }
       section.removeAttribute("aria-busy");
       section.classList.remove("error");
+      $("range-label").classList.remove("error");
       var row = json.results && json.results[0] ? json.results[0] : { metrics: [] };
       var names = json.query && json.query.metrics ? json.query.metrics : body.metrics;
-      $("range-label").textContent = rangeText(json.query && json.query.date_range) +
+      $("range-label").textContent = (state.period === "all" ? "All time, until " + rangeText([json.query.date_range[1], json.query.date_range[1]]) : rangeText(json.query && json.query.date_range)) +
         (json.meta && json.meta.comparison_date_range ? " · compared with " + rangeText(json.meta.comparison_date_range) : "");
       TOTALS.forEach(function (name) {
         var i = names.indexOf(name);
@@ -510,7 +515,13 @@
       section.removeAttribute("aria-busy");
       section.classList.add("error");
       TOTALS.forEach(function (name) { $("total-" + name).textContent = "–"; $("change-" + name).textContent = ""; });
-      $("range-label").textContent = "Could not load the totals: " + error.message;
+      // The API gave up (its retries of a 503 included): the reason once, at the top, with one button to ask again
+      // (rather than a reload); the parts that failed for the same reason just say that they could not load.
+      pageError = error.message;
+      showMessage("Could not load the statistics: " + error.message, true);
+      $("range-label").textContent = "Could not load the totals.";
+      $("range-label").classList.add("error");
+      document.querySelectorAll(".error .status").forEach(function (s) { if (s.title === pageError) { s.textContent = couldNotLoad(pageError); } });
       throw error;
     });
   }
@@ -553,6 +564,8 @@
     var interval = currentInterval();
     var body = { metrics: ["visitors", "pageviews"], dimensions: ["time:" + interval], include: { time_labels: true } };
     $("chart-status").textContent = "Loading…";
+    $("chart-status").removeAttribute("title");
+    $("chart").parentNode.classList.remove("error");
     $("chart").setAttribute("aria-busy", "true");
     var previousQuery = function (previousRange) {
       return query({ metrics: ["visitors", "pageviews"], dimensions: ["time:" + interval], include: { time_labels: true }, date_range: previousRange }, signal)
@@ -567,6 +580,11 @@
     return query(body, signal).then(function (json) {
       if (gen !== generation) { return null; }
       var labels = json.meta && json.meta.time_labels && json.meta.time_labels.length ? json.meta.time_labels : (json.results || []).map(function (r) { return String(r.dimensions[0]); });
+      // All time starts at the first bucket with hits, not at the API's 2000-01-01 (decades of zeros).
+      if (state.period === "all") {
+        var first = (json.results || []).reduce(function (m, r) { var l = String(r.dimensions[0]); return m === null || l < m ? l : m; }, null);
+        if (first !== null) { labels = labels.filter(function (l) { return l >= first; }); }
+      }
       var current = series(labels, json.results);
       var range = json.query && json.query.date_range;
       var now = siteNowLabel(json.query && json.query.time_zone);
@@ -579,14 +597,18 @@
       return previous.then(function (prev) {
         if (gen !== generation) { return; }
         $("chart").removeAttribute("aria-busy");
+        $("chart").parentNode.classList.remove("error");
         $("chart-status").textContent = "";
+        $("chart-status").removeAttribute("title");
         chartData = { labels: labels, current: current, previous: prev, interval: interval, days: rangeDays(), partial: partialBucket(labels, range, now) };
         drawChart();
       });
     }, function (error) {
       if (gen !== generation || error.name === "AbortError") { return; }
       $("chart").removeAttribute("aria-busy");
-      $("chart-status").textContent = "Could not load the chart: " + error.message;
+      $("chart").parentNode.classList.add("error");
+      $("chart-status").textContent = couldNotLoad(error.message);
+      $("chart-status").title = error.message;
       throw error;
     });
   }
@@ -613,8 +635,12 @@
     };
   }
 
+  // All time has nothing before it to compare with (the API starts it at 2000-01-01, so "the previous period" would
+  // be 1973-1999, and every change "new"), as in Plausible.
+  function comparing() { return state.compare !== "off" && state.period !== "all"; }
+
   function comparisonRange(range) {
-    if (state.compare === "off" || !Array.isArray(range) || range.length !== 2) { return null; }
+    if (!comparing() || !Array.isArray(range) || range.length !== 2) { return null; }
     var from = String(range[0]).slice(0, 10), to = String(range[1]).slice(0, 10);
     if (state.compare === "year_over_year") { return [addYears(from, -1), addYears(to, -1)]; }
     var n = dayCount(from, to);
@@ -814,7 +840,7 @@
       tbody.replaceChildren();
       status.textContent = error.status === 400 && state.filters.length > 0
         ? "Not available with the current filters."
-        : "Could not load: " + error.message;
+        : couldNotLoad(error.message);
       status.title = error.message;
       return undefined;
     });
@@ -828,12 +854,13 @@
     thead.appendChild(tr);
   }
 
-  function renderRows(tbody, t, metrics, rows, bars) {
+  function renderRows(tbody, t, metrics, rows, bars, search) {
     tbody.replaceChildren();
     var dimension = tabDimension(t);
     if (rows.length === 0) {
       var tr0 = el("tr");
-      var td0 = el("td", "empty", "No data for this period");
+      // Say why there is nothing: the search, the filters, or the period itself.
+      var td0 = el("td", "empty", search ? "Nothing matches the search" : state.filters.length > 0 ? "No data for these filters in this period" : "No data for this period");
       td0.colSpan = metrics.length + 1;
       tr0.appendChild(td0);
       tbody.appendChild(tr0);
@@ -894,7 +921,8 @@
       $("details").removeAttribute("aria-busy");
       var rows = json.results || [];
       var more = rows.length > DETAILS_PAGE;
-      renderRows($("details-table").querySelector("tbody"), t, metrics, rows.slice(0, DETAILS_PAGE), false);
+      renderRows($("details-table").querySelector("tbody"), t, metrics, rows.slice(0, DETAILS_PAGE), false, details.search);
+      $("details-table").style.setProperty("--metrics", String(metrics.length));
       status.textContent = "";
       $("details-prev").disabled = details.page === 0;
       $("details-next").disabled = !more;
@@ -934,10 +962,23 @@
 
   // ---------------------------------------------------------------- realtime, refresh, start
 
-  function showMessage(text) {
+  // The reason the top row could not load, shown once in the page's message; a part that failed for the same
+  // reason says only that it could not load (the reason stays in its title).
+  var pageError = "";
+  function couldNotLoad(message) { return message === pageError ? "Could not load." : "Could not load: " + message; }
+
+  // The page's message line; with retry, a "Try again" button that reloads every part of the page.
+  function showMessage(text, retry) {
     var m = $("message");
     m.textContent = text || "";
     m.hidden = !text;
+    if (text && retry) {
+      var again = el("button", "retry", "Try again");
+      again.type = "button";
+      again.addEventListener("click", function () { refresh(); $("totals").focus(); });
+      m.appendChild(document.createTextNode(" "));
+      m.appendChild(again);
+    }
   }
 
   function loadRealtime() {
@@ -957,6 +998,8 @@
     more.value = more.querySelector("option[value='" + state.period + "']") ? state.period : "";
     more.classList.toggle("active", more.value !== "");
     $("compare").value = state.compare;
+    $("compare").disabled = state.period === "all";
+    $("compare").title = state.period === "all" ? "All time is not compared with anything" : "";
     if (state.period === "custom") { $("custom-from").value = state.from; $("custom-to").value = state.to; }
     fillIntervals();
     renderFilters();
@@ -970,6 +1013,7 @@
     syncControls();
     if (!state.site) { showMessage("No site is configured; add ?site=your.site to the address."); return; }
     showMessage("");
+    pageError = "";
     document.body.removeAttribute("data-loaded");
     // Every query starts now, in parallel, the top row and the chart first: over HTTP/1.1 the browser opens at most
     // 6 connections to the server and queues the rest in the order they were asked. The current-visitors count
