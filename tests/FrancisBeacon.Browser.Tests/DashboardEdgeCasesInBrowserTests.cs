@@ -272,6 +272,27 @@ public sealed class DashboardEdgeCasesInBrowserTests(ChromiumFixture chromium, D
         Assert.Equal("Page is " + longPath, await page.GetAttributeAsync("#filters .chip[data-filter='event:page']", "title"));
     }
 
+    [Fact]
+    public async Task DetailsAtPhoneWidth_ShowTheNumbers_AndKeepTheNamesInView()
+    {
+        var page = await NewPageAsync();
+        await page.SetViewportSizeAsync(390, 844);
+        await OpenAsync(page, "?period=30d");
+        await page.ClickAsync("#panel-pages .details-button");
+        await page.WaitForSelectorAsync("#details[open]:not([aria-busy])");
+        // Two metrics: everything fits without scrolling sideways.
+        Assert.True(await page.EvaluateAsync<bool>("() => { const box = document.querySelector('.details-table').getBoundingClientRect(); return Array.from(document.querySelectorAll('#details td.num')).every(td => td.getBoundingClientRect().right <= box.right + 0.5); }"));
+        await page.Keyboard.PressAsync("Escape");
+
+        // Four metrics scroll sideways, and the names stay where they were.
+        await page.ClickAsync("#panel-sources .details-button");
+        await page.WaitForSelectorAsync("#details[open]:not([aria-busy])");
+        var before = await page.EvaluateAsync<double>("() => document.querySelector('#details td.label').getBoundingClientRect().left");
+        await page.EvalOnSelectorAsync(".details-table", "e => { e.scrollLeft = 1000; }");
+        await page.WaitForTimeoutAsync(100);
+        Assert.Equal(before, await page.EvaluateAsync<double>("() => document.querySelector('#details td.label').getBoundingClientRect().left"), 0.5);
+    }
+
     private async Task<IPage> NewPageAsync()
     {
         var context = await chromium.NewContextAsync();
