@@ -293,6 +293,28 @@ public sealed class DashboardEdgeCasesInBrowserTests(ChromiumFixture chromium, D
         Assert.Equal(before, await page.EvaluateAsync<double>("() => document.querySelector('#details td.label').getBoundingClientRect().left"), 0.5);
     }
 
+    [Fact]
+    public async Task Printing_UsesTheLightPalette_AndLeavesTheControlsOut()
+    {
+        var page = await NewPageAsync();
+        await OpenAsync(page, "?period=30d");
+        // A browser prints no backgrounds by default: the dark theme's light text would be white on white paper.
+        await page.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print, ColorScheme = ColorScheme.Dark });
+        foreach (var selector in new[] { "#total-visitors", "#panel-pages button.row-filter", "#panel-pages h2", "#range-label" })
+        {
+            var brightness = await page.EvalOnSelectorAsync<double>(selector, "e => { const [r, g, b] = getComputedStyle(e).color.match(/[\\d.]+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; }");
+            Assert.True(brightness < 0.35, $"{selector}: text brightness {brightness:0.00} on paper");
+        }
+
+        foreach (var selector in new[] { "#periods", "#compare", "#interval", "#panel-pages .panel-foot", "#panel-sources .tab[data-tab=channels]", ".realtime" })
+        {
+            Assert.True(await page.IsHiddenAsync(selector), selector + " is left out of the print");
+        }
+
+        Assert.True(await page.IsVisibleAsync("#site"), "the site is named");
+        Assert.True(await page.IsVisibleAsync("#panel-sources .tab[data-tab=sources]"), "the shown view is named");
+    }
+
     private async Task<IPage> NewPageAsync()
     {
         var context = await chromium.NewContextAsync();
