@@ -192,6 +192,26 @@ public sealed class DashboardEdgeCasesInBrowserTests(ChromiumFixture chromium, D
     }
 
     [Fact]
+    public async Task ASiteThatRecordedNothingYet_SaysSo_ButAnEmptyRangeOrFilterDoesNot()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(site.Dashboard + "?period=30d&site=" + DashboardSite.EmptySite);
+        await page.WaitForSelectorAsync("body[data-loaded=true]");
+        await page.WaitForSelectorAsync("#message:not([hidden])");
+        Assert.StartsWith("Nothing has been recorded for empty.test yet.", await page.TextContentAsync("#message") ?? string.Empty, StringComparison.Ordinal);
+
+        // The site with hits: nothing in an old range, or nothing matching a filter, is not "nothing recorded".
+        var allTime = page.WaitForResponseAsync(r => (r.Request.PostData ?? string.Empty).Contains("\"date_range\":\"all\"", StringComparison.Ordinal));
+        await OpenAsync(page, "?period=custom&from=2001-01-01&to=2001-01-31");
+        await (await allTime).FinishedAsync();
+        await page.WaitForTimeoutAsync(200);
+        Assert.True(await page.IsHiddenAsync("#message"));
+        await OpenAsync(page, "?period=30d&f=" + Uri.EscapeDataString("event:page|/no-such-page"));
+        await page.WaitForTimeoutAsync(500);
+        Assert.True(await page.IsHiddenAsync("#message"));
+    }
+
+    [Fact]
     public async Task StoreDown_SaysWhyOnce_AndTryAgainLoadsThePage()
     {
         var page = await NewPageAsync();

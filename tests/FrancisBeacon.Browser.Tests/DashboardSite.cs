@@ -19,6 +19,9 @@ public sealed class DashboardSite : IAsyncLifetime
 {
     public const string Site = "site.test";
 
+    /// <summary>A configured site that never recorded anything.</summary>
+    public const string EmptySite = "empty.test";
+
     /// <summary>Visitor-supplied strings that must stay text.</summary>
     public const string HostilePath = "/<img src=x onerror=window.__pwned=1>";
     public const string HostileCampaign = "\"><script>window.__pwned=2</script>";
@@ -43,6 +46,7 @@ public sealed class DashboardSite : IAsyncLifetime
             o.FlushInterval = TimeSpan.FromMilliseconds(50);
             o.IncludeBots = true;
             o.Sites.Add(new BeaconSiteOptions { Id = Site, TimeZone = "UTC" });
+            o.Sites.Add(new BeaconSiteOptions { Id = EmptySite, TimeZone = "America/Los_Angeles" });
         }).UseInMemory();
         _app = builder.Build();
         _app.UseBeacon();

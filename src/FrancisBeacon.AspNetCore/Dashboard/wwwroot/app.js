@@ -493,7 +493,8 @@
       $("range-label").classList.remove("error");
       var row = json.results && json.results[0] ? json.results[0] : { metrics: [] };
       var names = json.query && json.query.metrics ? json.query.metrics : body.metrics;
-      $("range-label").textContent = (state.period === "all" ? "All time, until " + rangeText([json.query.date_range[1], json.query.date_range[1]]) : rangeText(json.query && json.query.date_range)) +
+      var resolved = json.query && json.query.date_range;
+      $("range-label").textContent = (state.period === "all" ? "All time" + (resolved ? ", until " + rangeText([resolved[1], resolved[1]]) : "") : rangeText(resolved)) +
         (json.meta && json.meta.comparison_date_range ? " · compared with " + rangeText(json.meta.comparison_date_range) : "");
       TOTALS.forEach(function (name) {
         var i = names.indexOf(name);
@@ -510,6 +511,7 @@
         showMetric(value, name, row.metrics[i] || 0);
         if (row.comparison) { showChange(change, name, row.comparison.change[i], row.comparison.metrics[i]); }
       });
+      if (state.filters.length === 0 && !(row.metrics[names.indexOf("visitors")] > 0) && !(row.metrics[names.indexOf("pageviews")] > 0)) { checkNeverRecorded(gen, signal); }
     }, function (error) {
       if (gen !== generation || error.name === "AbortError") { return; }
       section.removeAttribute("aria-busy");
@@ -524,6 +526,21 @@
       document.querySelectorAll(".error .status").forEach(function (s) { if (s.title === pageError) { s.textContent = couldNotLoad(pageError); } });
       throw error;
     });
+  }
+
+  // A site that has recorded nothing at all yet (not only in this range) says so and how hits arrive, rather than a
+  // page of zeros (Plausible's "waiting for the first pageview"). Asked only when the range is empty, once per site
+  // that turns out to have hits.
+  var recorded = {};
+  function checkNeverRecorded(gen, signal) {
+    var site = state.site;
+    if (recorded[site]) { return; }
+    api("v2/query", { site_id: site, date_range: "all", metrics: ["events"] }, signal).then(function (json) {
+      if (json.results && json.results[0] && json.results[0].metrics[0] > 0) { recorded[site] = true; return; }
+      if (gen === generation && site === state.site) {
+        showMessage("Nothing has been recorded for " + site + " yet. Hits appear here seconds after the site sends its first one, through the tracker script, the tracking pixel or server-side tracking.");
+      }
+    }, function () { /* the top row has said what it could */ });
   }
 
   function showChange(node, metric, change, previous) {
