@@ -252,6 +252,18 @@ public sealed class DashboardEdgeCasesInBrowserTests(ChromiumFixture chromium, D
     }
 
     [Fact]
+    public async Task AnUnknownSite_IsSaidOnce_WithoutATryAgainThatCannotHelp()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(site.Dashboard + "?period=30d&site=unknown.test");
+        await page.WaitForSelectorAsync("#message:not([hidden])");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.panel.error').length === 6");
+        Assert.Contains("Unknown site", await page.TextContentAsync("#message") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#message button").CountAsync());
+        Assert.Equal(["Could not load."], (await page.Locator(".panel.error .status").AllTextContentsAsync()).Distinct());
+    }
+
+    [Fact]
     public async Task NoAnswerAtAll_IsSaidInWords()
     {
         var page = await NewPageAsync();

@@ -520,7 +520,8 @@
       // The API gave up (its retries of a 503 included): the reason once, at the top, with one button to ask again
       // (rather than a reload); the parts that failed for the same reason just say that they could not load.
       pageError = error.message;
-      showMessage("Could not load the statistics: " + error.message, true);
+      // Asking again helps when the server or the network failed (5xx, no answer), not when it refused (4xx).
+      showMessage("Could not load the statistics: " + error.message, !(error.status >= 400 && error.status < 500));
       $("range-label").textContent = "Could not load the totals.";
       $("range-label").classList.add("error");
       document.querySelectorAll(".error .status").forEach(function (s) { if (s.title === pageError) { s.textContent = couldNotLoad(pageError); } });
