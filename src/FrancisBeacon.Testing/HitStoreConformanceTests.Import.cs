@@ -50,6 +50,43 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     }
 
     /// <summary>
+    /// A hit handed straight to <c>AppendAsync</c> with more properties than <see cref="HitLimits.MaxProperties"/>, a key
+    /// and values longer than theirs (the beacon refuses such a request, a direct caller may not): the store keeps it as
+    /// <see cref="HitText.Truncate(Hit)"/> bounds it, so that its export imports into a fresh store and exports the same
+    /// bytes again (the import refuses more properties, or longer ones, than a hit may carry).
+    /// </summary>
+    /// <param name="format">The export format.</param>
+    [Theory]
+    [InlineData(HitExportFormat.Ndjson)]
+    [InlineData(HitExportFormat.Csv)]
+    public virtual async Task Import_HitAppendedWithPropertiesOverTheLimits_RoundTrips(HitExportFormat format)
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < HitLimits.MaxProperties + 10; i++)
+        {
+            properties["k" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)] = "v" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        properties["a" + new string('k', HitLimits.MaxPropertyKeyLength)] = "long key";
+        properties["b"] = new string('v', HitLimits.MaxPropertyValueLength - 1) + "😀tail"; // the cut falls inside the pair
+        var hit = HitBuilder.Pageview("/props").ByVisitor(5).At(Utc(2025, 8, 2, 9)).Build() with { Properties = properties };
+        var source = await CreateStoreWithAsync([hit]);
+
+        var stored = Assert.Single(await ReadAllAsync(source, HitRange.All));
+        Assert.Equal(HitLimits.MaxProperties, stored.Properties.Count);
+        Assert.Equal("long key", stored.Properties["a" + new string('k', HitLimits.MaxPropertyKeyLength - 1)]);
+        Assert.Equal(new string('v', HitLimits.MaxPropertyValueLength - 1), stored.Properties["b"]);
+        Assert.Equal(HitText.Truncate(hit).Properties.OrderBy(p => p.Key, StringComparer.Ordinal), stored.Properties.OrderBy(p => p.Key, StringComparer.Ordinal));
+
+        var exported = await ExportAsync(source, format);
+        var target = await CreateStoreAsync();
+        var result = await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(exported), format), target, cancellationToken: TestCancellationToken);
+
+        Assert.Equal(1, result.Read);
+        Assert.Equal(exported, await ExportAsync(target, format));
+    }
+
+    /// <summary>
     /// A realistic site's export imported into the store: once the rollups are refreshed, the answers (totals, pages,
     /// sources, days, a filtered visit breakdown) are the reference's over the original hits.
     /// </summary>

@@ -24,7 +24,7 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     public virtual async Task AppendAsync_ValuesOverByteLimits_CutAtCharacterBoundary()
     {
         var day = Utc(2025, 7, 1);
-        var longValue = new string('\u4E2D', HitLimits.MaxPropertyValueLength); // 6,144 bytes: properties are not cut
+        var longValue = new string('\u4E2D', HitLimits.MaxPropertyValueLength); // 6,144 bytes: properties are bounded in characters, not bytes
         var hit = new HitBuilder()
             .ByVisitor(1)
             .OnPage("/" + new string('a', HitLimits.MaxUrlBytes - 4) + "😀tail") // the emoji would end at byte 1,025

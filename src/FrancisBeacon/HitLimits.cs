@@ -49,12 +49,16 @@ public static class HitLimits
     /// </summary>
     public const int MaxShortTextBytes = 256;
 
-    /// <summary>The most custom properties one hit may carry: 30.</summary>
+    /// <summary>
+    /// The most custom properties one hit may carry: 30. A request with more is refused; a store keeps the first 30 keys
+    /// in ordinal order of a hit handed to <c>IHitStore.AppendAsync</c> with more (<see cref="HitText.Truncate(Hit)"/>).
+    /// </summary>
     public const int MaxProperties = 30;
 
     /// <summary>
-    /// The longest custom property key, in characters: 256. Properties are not cut to a number of bytes: no index
-    /// holds them.
+    /// The longest custom property key, in characters: 256. Properties are not cut to a number of bytes (no index holds
+    /// them) but to these lengths: a store cuts a longer key or value of a hit handed to <c>IHitStore.AppendAsync</c>
+    /// (<see cref="HitText.Truncate(Hit)"/>), a request with one is refused.
     /// </summary>
     public const int MaxPropertyKeyLength = 256;
 

@@ -242,9 +242,16 @@ public static class HitText
     /// <summary>
     /// <paramref name="hit"/> with every string field cut to its <see cref="HitLimits"/> size in bytes of UTF-8
     /// (<see cref="Truncate(string, int)"/>): the path and the referrer to <see cref="HitLimits.MaxUrlBytes"/>, every
-    /// other string field (site id included) to <see cref="HitLimits.MaxShortTextBytes"/>. Properties are left as they
-    /// are. The same instance when every field fits.
+    /// other string field (site id included) to <see cref="HitLimits.MaxShortTextBytes"/>; and its properties bounded
+    /// as a request's are, in characters: keys cut to <see cref="HitLimits.MaxPropertyKeyLength"/>, values to
+    /// <see cref="HitLimits.MaxPropertyValueLength"/> (never inside a surrogate pair), and at most
+    /// <see cref="HitLimits.MaxProperties"/> of them kept, the first keys in ordinal order (a key that its cut makes
+    /// equal to one already kept is dropped). The same instance when every field fits.
     /// </summary>
+    /// <remarks>
+    /// The properties are bounded so that every hit a store holds is one an export file can carry back in
+    /// (<c>HitExportReader</c> refuses more), whoever appended it.
+    /// </remarks>
     /// <param name="hit">The hit.</param>
     /// <returns>The hit, or a copy with its over-long fields cut.</returns>
     public static Hit Truncate(Hit hit)
@@ -281,10 +288,14 @@ public static class HitText
             City = Truncate(hit.City, Short),
             Language = Truncate(hit.Language, Short),
             RevenueCurrency = Truncate(hit.RevenueCurrency, Short),
+            Properties = PropertiesFit(hit.Properties) ? hit.Properties : TruncateProperties(hit.Properties),
         };
     }
 
-    /// <summary>Whether any string field of <paramref name="hit"/> is longer than its <see cref="HitLimits"/> size in bytes.</summary>
+    /// <summary>
+    /// Whether any string field of <paramref name="hit"/> is longer than its <see cref="HitLimits"/> size in bytes, or its
+    /// properties are more, or longer, than <see cref="HitLimits"/> allows.
+    /// </summary>
     /// <param name="hit">The hit.</param>
     /// <returns><see langword="true"/> when <see cref="Truncate(Hit)"/> would change the hit.</returns>
     public static bool NeedsTruncating(Hit hit)
@@ -299,7 +310,7 @@ public static class HitText
             !Fits(hit.Browser, Short) || !Fits(hit.BrowserVersion, Short) || !Fits(hit.OperatingSystem, Short) ||
             !Fits(hit.OperatingSystemVersion, Short) || !Fits(hit.DeviceType, Short) || !Fits(hit.Country, Short) ||
             !Fits(hit.Region, Short) || !Fits(hit.City, Short) || !Fits(hit.Language, Short) ||
-            !Fits(hit.RevenueCurrency, Short);
+            !Fits(hit.RevenueCurrency, Short) || !PropertiesFit(hit.Properties);
     }
 
     /// <summary>Whether <paramref name="value"/> takes at most <paramref name="maxBytes"/> bytes of UTF-8.</summary>
@@ -315,6 +326,63 @@ public static class HitText
 
         return value.Length <= maxBytes && System.Text.Encoding.UTF8.GetByteCount(value) <= maxBytes;
     }
+
+    private static bool PropertiesFit(IReadOnlyDictionary<string, string> properties)
+    {
+        if (properties.Count == 0)
+        {
+            return true;
+        }
+
+        if (properties.Count > HitLimits.MaxProperties)
+        {
+            return false;
+        }
+
+        if (properties is Dictionary<string, string> dictionary)
+        {
+            foreach (var (key, value) in dictionary)
+            {
+                if (key.Length > HitLimits.MaxPropertyKeyLength || value.Length > HitLimits.MaxPropertyValueLength)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        foreach (var (key, value) in properties)
+        {
+            if (key.Length > HitLimits.MaxPropertyKeyLength || value.Length > HitLimits.MaxPropertyValueLength)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static System.Collections.ObjectModel.ReadOnlyDictionary<string, string> TruncateProperties(IReadOnlyDictionary<string, string> properties)
+    {
+        var kept = new Dictionary<string, string>(Math.Min(properties.Count, HitLimits.MaxProperties), StringComparer.Ordinal);
+        foreach (var key in properties.Keys.Order(StringComparer.Ordinal))
+        {
+            if (kept.Count == HitLimits.MaxProperties)
+            {
+                break;
+            }
+
+            kept.TryAdd(CutChars(key, HitLimits.MaxPropertyKeyLength), CutChars(properties[key], HitLimits.MaxPropertyValueLength));
+        }
+
+        return kept.AsReadOnly();
+    }
+
+    // At most maxLength UTF-16 code units, one fewer when the cut would split a surrogate pair.
+    private static string CutChars(string value, int maxLength) =>
+        value.Length <= maxLength ? value :
+        value[..(char.IsHighSurrogate(value[maxLength - 1]) && char.IsLowSurrogate(value[maxLength]) ? maxLength - 1 : maxLength)];
 
     private static bool PropertiesNeedCleaning(IReadOnlyDictionary<string, string> properties)
     {

@@ -157,6 +157,43 @@ public sealed class HitTextTruncateTests
         Assert.Same(cut, HitText.Truncate(cut));
     }
 
+    [Fact]
+    public void Truncate_HitWithPropertiesOverLimits_KeepsTheFirstKeysCutToTheirLengths()
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 39; i >= 0; i--)
+        {
+            properties["k" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)] = "v";
+        }
+
+        properties["a" + new string('x', 300)] = "first"; // cut to 256 characters, the same key as the next one once cut
+        properties["a" + new string('x', 255)] = "second";
+        properties["b"] = new string('v', HitLimits.MaxPropertyValueLength - 1) + "😀";
+        var hit = new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = "/", Properties = properties };
+
+        var cut = HitText.Truncate(hit);
+
+        Assert.True(HitText.NeedsTruncating(hit));
+        Assert.Equal(HitLimits.MaxProperties, cut.Properties.Count);
+        Assert.Equal("second", cut.Properties["a" + new string('x', 255)]); // ordinal order: the shorter key comes first
+        Assert.Equal(new string('v', HitLimits.MaxPropertyValueLength - 1), cut.Properties["b"]); // not inside the pair
+        Assert.Equal(Enumerable.Range(0, 28).Select(i => "k" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)), cut.Properties.Keys.Where(k => k[0] == 'k').Order(StringComparer.Ordinal));
+        Assert.False(HitText.NeedsTruncating(cut));
+        Assert.Same(cut, HitText.Truncate(cut));
+    }
+
+    [Fact]
+    public void Truncate_HitWithPropertiesAtLimits_KeepsThem()
+    {
+        var properties = Enumerable.Range(0, HitLimits.MaxProperties).ToDictionary(
+            i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture) + new string('k', HitLimits.MaxPropertyKeyLength - 2),
+            _ => new string('\u4E2D', HitLimits.MaxPropertyValueLength));
+        var hit = new Hit { SiteId = "example.com", Timestamp = DateTimeOffset.UnixEpoch, Path = "/", Properties = properties.AsReadOnly() };
+
+        Assert.False(HitText.NeedsTruncating(hit));
+        Assert.Same(hit, HitText.Truncate(hit));
+    }
+
     [Theory]
     [InlineData("abc", 3, true)]
     [InlineData("abcd", 3, false)]

@@ -11,7 +11,8 @@ namespace FrancisBeacon.Storage;
 /// <item>All timestamps are UTC; ranges are half-open <c>[From, To)</c>; day boundaries follow the query's time zone.</item>
 /// <item>Appending a hit whose <see cref="Hit.Id"/> the store already holds is a no-op.</item>
 /// <item>Text is kept exactly up to <see cref="HitLimits"/>' sizes in bytes of UTF-8; a longer value is stored cut as
-/// <see cref="HitText.Truncate(Hit)"/> cuts it (the beacon's pipeline cuts before, a direct caller may not).</item>
+/// <see cref="HitText.Truncate(Hit)"/> cuts it (the beacon's pipeline cuts before, a direct caller may not); so are
+/// properties more, or longer in characters, than <see cref="HitLimits"/> allows.</item>
 /// <item>Answers equal those of <see cref="InMemoryHitStore"/>, the reference, on the same hits.</item>
 /// <item>Empty results are empty collections, never <see langword="null"/>.</item>
 /// <item>A cancelled token throws <see cref="OperationCanceledException"/>.</item>

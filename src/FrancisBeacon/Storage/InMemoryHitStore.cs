@@ -205,10 +205,12 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
         // Stores keep milliseconds; so does the reference.
         var ticks = hit.Timestamp.UtcTicks;
         var ts = new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
-        var props = new Dictionary<string, string>(hit.Properties, StringComparer.Ordinal).AsReadOnly();
         var revenue = hit.RevenueAmount is { } amount ? decimal.Round(amount, 6, MidpointRounding.AwayFromZero) : (decimal?)null;
-        // Values longer than HitLimits' sizes in bytes are cut, as every store cuts them (HitText.Truncate).
-        return HitText.Truncate(hit) with { Timestamp = ts, Properties = props, RevenueAmount = revenue };
+        // Values longer than HitLimits' sizes in bytes are cut, and properties over its bounds, as every store cuts them
+        // (HitText.Truncate).
+        var cut = HitText.Truncate(hit);
+        var props = new Dictionary<string, string>(cut.Properties, StringComparer.Ordinal).AsReadOnly();
+        return cut with { Timestamp = ts, Properties = props, RevenueAmount = revenue };
     }
 
     private static string[] DimensionKey(Hit hit, HitQuery query)
