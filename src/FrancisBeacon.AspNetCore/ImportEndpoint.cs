@@ -68,7 +68,7 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
 
         if (context.Request.ContentLength > options.MaxRequestBodySize)
         {
-            return TooLarge(0, 0);
+            return TooLarge(new HitTransferResult(0, 0) { Added = store is IHitStoreCountedAppend ? 0 : null });
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -76,7 +76,7 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
             limit.MaxRequestBodySize = options.MaxRequestBodySize;
         }
 
-        var progress = new LastProgress();
+        var progress = new LastProgress(store);
         var transfer = new HitTransferOptions
         {
             BatchSize = options.BatchSize,
@@ -99,44 +99,44 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
 
             var name = Name(format);
             LogImported(logger, site.Id, result.Read, result.Appended, name);
-            return Results.Json(new ImportResponse(site.Id, name, result.Read, result.Appended), ImportJsonContext.Default.ImportResponse);
+            return Results.Json(new ImportResponse(site.Id, name, result.Read, result.Appended, result.Added, result.AlreadyPresent), ImportJsonContext.Default.ImportResponse);
         }
         catch (HitImportException ex)
         {
             LogStopped(logger, site.Id, ex.LineNumber, ex.HitsAppended);
             return Results.Json(
-                new ImportError(ex.Message, ex.Field ?? "body", ex.LineNumber, ex.HitsRead, ex.HitsAppended),
+                new ImportError(ex.Message, ex.Field ?? "body", ex.LineNumber, ex.HitsRead, ex.HitsAppended, ex.HitsAdded),
                 ImportJsonContext.Default.ImportError,
                 statusCode: StatusCodes.Status400BadRequest);
         }
         catch (BodyTooLargeException)
         {
-            return TooLarge(progress.Last.Read, progress.Last.Appended);
+            return TooLarge(progress.Last);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge(progress.Last.Read, progress.Last.Appended);
+            return TooLarge(progress.Last);
         }
         catch (BadHttpRequestException ex)
         {
             // The server could not read the body (a broken chunked encoding, a body shorter than its Content-Length).
             return Results.Json(
-                new ImportError("The request body could not be read (" + ex.Message + ").", "body", 0, progress.Last.Read, progress.Last.Appended),
+                new ImportError("The request body could not be read (" + ex.Message + ").", "body", 0, progress.Last.Read, progress.Last.Appended, progress.Last.Added),
                 ImportJsonContext.Default.ImportError,
                 statusCode: ex.StatusCode);
         }
         catch (InvalidDataException ex) when (gzip)
         {
             return Results.Json(
-                new ImportError("The body is not valid gzip (" + ex.Message + ").", "content_encoding", 0, progress.Last.Read, progress.Last.Appended),
+                new ImportError("The body is not valid gzip (" + ex.Message + ").", "content_encoding", 0, progress.Last.Read, progress.Last.Appended, progress.Last.Added),
                 ImportJsonContext.Default.ImportError,
                 statusCode: StatusCodes.Status400BadRequest);
         }
     }
 
-    private IResult TooLarge(long read, long appended) =>
+    private IResult TooLarge(HitTransferResult progress) =>
         Results.Json(
-            new ImportError($"The body is larger than the import's limit of {options.MaxRequestBodySize} bytes (BeaconImportOptions.MaxRequestBodySize); split the file by date (export with date=…) or raise the limit.", "body", 0, read, appended),
+            new ImportError($"The body is larger than the import's limit of {options.MaxRequestBodySize} bytes (BeaconImportOptions.MaxRequestBodySize); split the file by date (export with date=…) or raise the limit.", "body", 0, progress.Read, progress.Appended, progress.Added),
             ImportJsonContext.Default.ImportError,
             statusCode: StatusCodes.Status413PayloadTooLarge);
 
@@ -154,9 +154,9 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
     [LoggerMessage(EventId = 231, Level = LogLevel.Information, Message = "Import into site {SiteId} stopped at line {Line} of the file; {Appended} hits before it were appended")]
     private static partial void LogStopped(ILogger logger, string siteId, long line, long appended);
 
-    private sealed class LastProgress : IProgress<HitTransferResult>
+    private sealed class LastProgress(IHitStore store) : IProgress<HitTransferResult>
     {
-        public HitTransferResult Last { get; private set; } = new(0, 0);
+        public HitTransferResult Last { get; private set; } = new(0, 0) { Added = store is IHitStoreCountedAppend ? 0 : null };
 
         public void Report(HitTransferResult value) => Last = value;
     }
@@ -211,18 +211,30 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
     }
 }
 
+/// <summary>
+/// The answer of a complete import. <c>appended</c> counts every hit handed to the store, new or not; <c>added</c> the
+/// new ones and <c>already_present</c> the others, both <see langword="null"/> when the store cannot tell
+/// (<see cref="IHitStoreCountedAppend"/>).
+/// </summary>
 internal sealed record ImportResponse(
     [property: JsonPropertyName("site_id")] string SiteId,
     [property: JsonPropertyName("format")] string Format,
     [property: JsonPropertyName("read")] long Read,
-    [property: JsonPropertyName("appended")] long Appended);
+    [property: JsonPropertyName("appended")] long Appended,
+    [property: JsonPropertyName("added")] long? Added,
+    [property: JsonPropertyName("already_present")] long? AlreadyPresent);
 
 internal sealed record ImportError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("field")] string Field,
     [property: JsonPropertyName("line")] long Line,
     [property: JsonPropertyName("read")] long Read,
-    [property: JsonPropertyName("appended")] long Appended);
+    [property: JsonPropertyName("appended")] long Appended,
+    [property: JsonPropertyName("added")] long? Added)
+{
+    [JsonPropertyName("already_present")]
+    public long? AlreadyPresent => Appended - Added;
+}
 
 [JsonSerializable(typeof(ImportResponse))]
 [JsonSerializable(typeof(ImportError))]

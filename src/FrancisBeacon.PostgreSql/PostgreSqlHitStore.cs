@@ -24,7 +24,7 @@ namespace FrancisBeacon.PostgreSql;
 /// Strings are stored as <c>text</c>, which cannot hold U+0000; the ingestion pipeline never produces it.
 /// Timestamps are stored as <c>timestamptz</c>, truncated to the millisecond.
 /// </remarks>
-public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IAsyncDisposable, IDisposable
+public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IHitStoreCountedAppend, IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -137,13 +137,19 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
     }
 
     /// <inheritdoc />
-    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) =>
+        _ = await AppendCountedAsync(hits, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>The count is what the append's statements report anyway: the whole batch when its COPY went straight in
+    /// (any known id makes it fail), else the rows the merge's <c>INSERT … ON CONFLICT DO NOTHING</c> inserted.</remarks>
+    public async ValueTask<int> AppendCountedAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hits);
         cancellationToken.ThrowIfCancellationRequested();
         if (hits.Count == 0)
         {
-            return;
+            return 0;
         }
 
         // One connection is kept open for hit writes between batches: a connection returned to the pool is reset with
@@ -159,9 +165,10 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
 
         connection ??= await _dataSource.OpenConnectionAsync(cancellationToken);
         var keep = false;
+        int added;
         try
         {
-            await AppendAsync(connection, hits, cancellationToken);
+            added = await AppendAsync(connection, hits, cancellationToken);
             keep = true;
         }
         finally
@@ -175,9 +182,12 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
                 await late.DisposeAsync(); // the store was disposed while this batch was being written
             }
         }
+
+        return added;
     }
 
-    private async ValueTask AppendAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    // Returns the rows inserted.
+    private async ValueTask<int> AppendAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
         // Fast path: binary COPY straight into the hits table. A batch whose ids are all new (fresh version 7 GUIDs:
         // the normal case) goes in with no temporary table and no merge. When any id is already stored or repeats
@@ -191,7 +201,7 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
                 await CopyAsync(connection, _sql.CopyDirect, hits, withOrdinal: false, cancellationToken);
 
                 await transaction.CommitAsync(cancellationToken);
-                return;
+                return hits.Count;
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
             {
@@ -199,14 +209,14 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
             }
         }
 
-        await MergeAsync(connection, hits, cancellationToken);
+        return await MergeAsync(connection, hits, cancellationToken);
     }
 
     /// <summary>
     /// The duplicate-tolerant path: COPY into a temporary table, then one <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c>
     /// (first occurrence of an id in the batch wins, ids already stored are skipped).
     /// </summary>
-    private async ValueTask MergeAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    private async ValueTask<int> MergeAsync(NpgsqlConnection connection, IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // The hits table's lock before the transaction gets its id (the temporary table gives it one): a rollup pass
@@ -215,8 +225,9 @@ public sealed class PostgreSqlHitStore : IHitStore, IHitStoreSchema, IVisitorSal
         await connection.ExecuteAsync(new CommandDefinition(_sql.CreateIncomingTable, transaction: transaction, cancellationToken: cancellationToken));
         await CopyAsync(connection, PostgreSqlSql.Copy, hits, withOrdinal: true, cancellationToken);
 
-        await connection.ExecuteAsync(new CommandDefinition(_sql.Merge, transaction: transaction, cancellationToken: cancellationToken));
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(_sql.Merge, transaction: transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        return inserted;
     }
 
     /// <summary>

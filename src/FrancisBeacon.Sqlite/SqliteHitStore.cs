@@ -14,7 +14,7 @@ namespace FrancisBeacon.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. Batches are written in one transaction with one prepared
 /// statement, bound by position; queries are translated by <see cref="HitQuerySql"/>.
 /// </summary>
-public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IHitStoreHealth, IDisposable
+public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisitorSaltStore, IHitStoreRollups, IHitStoreHealth, IHitStoreCountedAppend, IDisposable
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
@@ -95,13 +95,19 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
     }
 
     /// <inheritdoc />
-    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    public async ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) =>
+        _ = await AppendCountedAsync(hits, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>The count is SQLite's own per row (<c>sqlite3_changes</c> after each <c>INSERT OR IGNORE</c>), which
+    /// the append reads anyway to mark the rollups' dirty hours.</remarks>
+    public async ValueTask<int> AppendCountedAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hits);
         cancellationToken.ThrowIfCancellationRequested();
         if (hits.Count == 0)
         {
-            return;
+            return 0;
         }
 
         // Counted in before BEGIN: the rollup pass lets a waiting hit write go first (SqliteWritePriority), and the hit
@@ -113,10 +119,11 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         // same transaction (docs/performance.md, "Write path"), on the store's kept connection with its statements
         // prepared once (round 11). A second batch written at the same time opens a connection of its own.
         var append = Interlocked.Exchange(ref _append, null);
+        int added;
         try
         {
             append ??= SqliteAppendConnection.Create(await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs), _sql);
-            append.Write(hits, priority, cancellationToken);
+            added = append.Write(hits, priority, cancellationToken);
         }
         catch
         {
@@ -129,6 +136,8 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         {
             append.Dispose();
         }
+
+        return added;
     }
 
     /// <summary>

@@ -50,6 +50,40 @@ public abstract partial class HitStoreConformanceTests<TFixture>
     }
 
     /// <summary>
+    /// An import into a store that already holds some of the file's hits (and a file that repeats one): a store that
+    /// counts its appends (<see cref="IHitStoreCountedAppend"/>) reports the new hits as <see cref="HitTransferResult.Added"/>
+    /// and the others as <see cref="HitTransferResult.AlreadyPresent"/>, in the same batch too; a second run adds
+    /// nothing. A store that does not count reports neither (<see langword="null"/>), never a guess.
+    /// </summary>
+    [Fact]
+    public virtual async Task Import_SomeHitsAlreadyStored_CountsAddedAndAlreadyPresent()
+    {
+        var hits = Enumerable.Range(0, 6).Select(i => HitBuilder.Pageview("/p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ByVisitor(i).At(Utc(2025, 8, 3, 9).AddMinutes(i)).Build()).ToList();
+        var exported = await ExportAsync(await CreateStoreWithAsync(hits), HitExportFormat.Ndjson);
+        var lines = Encoding.UTF8.GetString(exported).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var file = Encoding.UTF8.GetBytes(string.Join('\n', lines.Append(lines[4])) + "\n"); // the fifth hit twice
+        var target = await CreateStoreWithAsync([hits[0], hits[1]]);
+
+        var first = await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(file), HitExportFormat.Ndjson), target, new HitTransferOptions { BatchSize = 4 }, cancellationToken: TestCancellationToken);
+        var second = await HitTransfer.ImportAsync(new HitExportReader(new MemoryStream(file), HitExportFormat.Ndjson), target, cancellationToken: TestCancellationToken);
+
+        Assert.Equal((7L, 7L), (first.Read, first.Appended));
+        Assert.Equal((7L, 7L), (second.Read, second.Appended));
+        if (target is IHitStoreCountedAppend)
+        {
+            Assert.Equal((4L, 3L), (first.Added!.Value, first.AlreadyPresent!.Value));
+            Assert.Equal((0L, 7L), (second.Added!.Value, second.AlreadyPresent!.Value));
+        }
+        else
+        {
+            Assert.Null(first.Added);
+            Assert.Null(second.AlreadyPresent);
+        }
+
+        Assert.Equal(hits.Count, (await ReadAllAsync(target, HitRange.All)).Count);
+    }
+
+    /// <summary>
     /// A hit handed straight to <c>AppendAsync</c> with more properties than <see cref="HitLimits.MaxProperties"/>, a key
     /// and values longer than theirs (the beacon refuses such a request, a direct caller may not): the store keeps it as
     /// <see cref="HitText.Truncate(Hit)"/> bounds it, so that its export imports into a fresh store and exports the same

@@ -144,9 +144,34 @@ public sealed class ImportEndpointTests
         };
         Assert.Equal(await from.Store.QueryAsync(query, Ct), await to.Store.QueryAsync(query, Ct));
 
+        Assert.Equal(24, json.GetProperty("added").GetInt64());
+        Assert.Equal(0, json.GetProperty("already_present").GetInt64());
+
         (status, json, _) = await PostAsync(to, Content(), "site_id=a.example&format=" + format);
         Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(24, json.GetProperty("appended").GetInt64());
+        Assert.Equal(0, json.GetProperty("added").GetInt64());
+        Assert.Equal(24, json.GetProperty("already_present").GetInt64());
         Assert.Equal(24, (await BeaconTestHost.ReadAllAsync(to.Store)).Count);
+    }
+
+    /// <summary>
+    /// A store that cannot say which hits it added (no <see cref="IHitStoreCountedAppend"/>): <c>added</c> and
+    /// <c>already_present</c> are null, never a guess; <c>appended</c> still counts what was handed to the store.
+    /// </summary>
+    [Fact]
+    public async Task Import_StoreThatDoesNotCount_AnswersAddedNull()
+    {
+        var blocking = new BlockingHitStore();
+        blocking.Release();
+        await using var host = await StartAsync(store: b => b.UseStore(_ => blocking));
+
+        var (status, json, text) = await PostAsync(host, Body(Line("/1") + Line("/2", at: Day1.AddMinutes(1))));
+
+        Assert.True(status == HttpStatusCode.OK, text);
+        Assert.Equal(2, json.GetProperty("appended").GetInt64());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("added").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("already_present").ValueKind);
     }
 
     /// <summary>
@@ -174,6 +199,8 @@ public sealed class ImportEndpointTests
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(5, json.GetProperty("read").GetInt64());
+        Assert.Equal(2, json.GetProperty("added").GetInt64());
+        Assert.Equal(3, json.GetProperty("already_present").GetInt64());
         Assert.Equal(["/1", "/2", "/3", "/4", "/5"], (await BeaconTestHost.ReadAllAsync(host.Store)).Select(h => h.Path));
     }
 

@@ -59,4 +59,10 @@ public sealed class HitImportException : FormatException
     /// a store skips ids it already holds.
     /// </summary>
     public long HitsAppended { get; internal set; }
+
+    /// <summary>
+    /// Of <see cref="HitsAppended"/>, the hits the store did not hold before (<see cref="HitTransferResult.Added"/>);
+    /// <see langword="null"/> when the store cannot tell (or from the reader).
+    /// </summary>
+    public long? HitsAdded { get; internal set; }
 }

@@ -23,7 +23,10 @@ public static class HitTransfer
     /// <param name="options">Batch size and the checks of each hit; <see langword="null"/> for the defaults.</param>
     /// <param name="progress">Told the counts after each batch; optional.</param>
     /// <param name="cancellationToken">Cancels the import between batches (the batches stored stay stored).</param>
-    /// <returns>How many hits were read and appended.</returns>
+    /// <returns>
+    /// How many hits were read and appended, and of those how many the target added (when it can tell:
+    /// <see cref="IHitStoreCountedAppend"/>).
+    /// </returns>
     /// <exception cref="HitImportException">
     /// A line is not a hit of the export, or fails a check of <paramref name="options"/>: every hit before that line has
     /// been appended first (<see cref="HitImportException.HitsAppended"/>), none after it.
@@ -34,7 +37,8 @@ public static class HitTransfer
         ArgumentNullException.ThrowIfNull(target);
         var (batchSize, siteId, notAfter) = Validate(options);
         var batch = new List<Hit>(batchSize);
-        long read = 0, appended = 0;
+        var counted = target as IHitStoreCountedAppend;
+        long read = 0, appended = 0, added = 0;
         try
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } hit)
@@ -53,22 +57,23 @@ public static class HitTransfer
                 batch.Add(hit);
                 if (batch.Count >= batchSize)
                 {
-                    appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
-                    progress?.Report(new HitTransferResult(read, appended));
+                    (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
+                    progress?.Report(Result(read, appended, added, counted));
                 }
             }
         }
         catch (HitImportException ex)
         {
             // What came before the bad line is fine: store it, so that the answer "every hit before line N is stored" holds.
-            appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+            (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
             ex.HitsRead = read;
             ex.HitsAppended = appended;
+            ex.HitsAdded = counted is null ? null : added;
             throw;
         }
 
-        appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
-        var result = new HitTransferResult(read, appended);
+        (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
+        var result = Result(read, appended, added, counted);
         progress?.Report(result);
         return result;
     }
@@ -83,7 +88,10 @@ public static class HitTransfer
     /// <param name="options">The batch size; the import-only checks are ignored. <see langword="null"/> for the defaults.</param>
     /// <param name="progress">Told the counts after each batch; optional.</param>
     /// <param name="cancellationToken">Cancels the copy between batches (the batches stored stay stored; copy again to finish).</param>
-    /// <returns>How many hits were read and appended.</returns>
+    /// <returns>
+    /// How many hits were read and appended, and of those how many the target added (when it can tell:
+    /// <see cref="IHitStoreCountedAppend"/>).
+    /// </returns>
     public static async ValueTask<HitTransferResult> CopyAsync(IHitStore source, HitRange range, IHitStore target, HitTransferOptions? options = null, IProgress<HitTransferResult>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -91,20 +99,21 @@ public static class HitTransfer
         ArgumentNullException.ThrowIfNull(target);
         var (batchSize, _, _) = Validate(options);
         var batch = new List<Hit>(batchSize);
-        long read = 0, appended = 0;
+        var counted = target as IHitStoreCountedAppend;
+        long read = 0, appended = 0, added = 0;
         await foreach (var hit in source.ReadAsync(range, cancellationToken).ConfigureAwait(false))
         {
             read++;
             batch.Add(hit);
             if (batch.Count >= batchSize)
             {
-                appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
-                progress?.Report(new HitTransferResult(read, appended));
+                (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
+                progress?.Report(Result(read, appended, added, counted));
             }
         }
 
-        appended += await AppendAsync(target, batch, cancellationToken).ConfigureAwait(false);
-        var result = new HitTransferResult(read, appended);
+        (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
+        var result = Result(read, appended, added, counted);
         progress?.Report(result);
         return result;
     }
@@ -161,18 +170,30 @@ public static class HitTransfer
         return (options.BatchSize, options.SiteId, options.NotAfter ?? DateTimeOffset.MaxValue);
     }
 
-    private static async ValueTask<int> AppendAsync(IHitStore target, List<Hit> batch, CancellationToken cancellationToken)
+    private static (long Appended, long Added) Sum((long Appended, long Added) total, (int Appended, int Added) batch) =>
+        (total.Appended + batch.Appended, total.Added + batch.Added);
+
+    private static HitTransferResult Result(long read, long appended, long added, IHitStoreCountedAppend? counted) =>
+        new(read, appended) { Added = counted is null ? null : added };
+
+    // The batch's size, and how many of its hits the target added (0 when it cannot tell: see Result).
+    private static async ValueTask<(int Appended, int Added)> AppendAsync(IHitStore target, IHitStoreCountedAppend? counted, List<Hit> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
-            return 0;
+            return (0, 0);
         }
 
         // A copy of the list: a store may keep the batch it was given (the in-memory store keeps the hits, not the list,
         // but a custom store might queue the list itself).
         Hit[] hits = [.. batch];
         batch.Clear();
+        if (counted is not null)
+        {
+            return (hits.Length, await counted.AppendCountedAsync(hits, cancellationToken).ConfigureAwait(false));
+        }
+
         await target.AppendAsync(hits, cancellationToken).ConfigureAwait(false);
-        return hits.Length;
+        return (hits.Length, 0);
     }
 }

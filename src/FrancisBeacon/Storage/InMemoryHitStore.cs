@@ -7,7 +7,7 @@ namespace FrancisBeacon.Storage;
 /// The reference store: keeps hits in memory and answers every query with plain LINQ. It defines the semantics
 /// every other store must match, and suits tests and throwaway demos; its data is lost when the process ends.
 /// </summary>
-public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
+public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore, IHitStoreCountedAppend
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Hit> _hits = [];
@@ -28,17 +28,31 @@ public sealed class InMemoryHitStore : IHitStore, IVisitorSaltStore
     /// <inheritdoc />
     public ValueTask AppendAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
     {
+        _ = Append(hits, cancellationToken);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> AppendCountedAsync(IReadOnlyList<Hit> hits, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Append(hits, cancellationToken));
+
+    private int Append(IReadOnlyList<Hit> hits, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(hits);
         cancellationToken.ThrowIfCancellationRequested();
+        var added = 0;
         lock (_gate)
         {
             foreach (var hit in hits)
             {
-                _hits.TryAdd(hit.Id, Normalise(hit));
+                if (_hits.TryAdd(hit.Id, Normalise(hit)))
+                {
+                    added++;
+                }
             }
         }
 
-        return ValueTask.CompletedTask;
+        return added;
     }
 
     /// <inheritdoc />

@@ -65,9 +65,11 @@ public sealed class HitTransferTests
         var first = await HitTransfer.ImportAsync(Reader(text), store, new HitTransferOptions { BatchSize = 2 }, progress, Ct);
         var second = await HitTransfer.ImportAsync(Reader(text), store, cancellationToken: Ct);
 
-        Assert.Equal(new HitTransferResult(5, 5), first);
+        Assert.Equal(new HitTransferResult(5, 5) { Added = 5 }, first);
         Assert.Equal([2L, 4, 5], reports.Select(r => r.Appended));
-        Assert.Equal(new HitTransferResult(5, 5), second);
+        Assert.Equal([2L, 4, 5], reports.Select(r => r.Added!.Value));
+        Assert.Equal(new HitTransferResult(5, 5) { Added = 0 }, second);
+        Assert.Equal(5, second.AlreadyPresent);
         Assert.Equal(5, store.Count);
     }
 
@@ -81,7 +83,7 @@ public sealed class HitTransferTests
 
         var result = await HitTransfer.CopyAsync(source, new HitRange { SiteId = HitBuilder.DefaultSiteId }, target, new HitTransferOptions { BatchSize = 3 }, new SyncProgress(reports.Add), Ct);
 
-        Assert.Equal(new HitTransferResult(8, 8), result);
+        Assert.Equal(new HitTransferResult(8, 8) { Added = 8 }, result);
         Assert.Equal(3, reports.Count);
         var expected = new List<Hit>();
         await foreach (var hit in source.ReadAsync(new HitRange { SiteId = HitBuilder.DefaultSiteId }, Ct))
