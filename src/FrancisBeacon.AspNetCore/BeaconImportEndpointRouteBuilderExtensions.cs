@@ -25,6 +25,8 @@ public static class BeaconImportEndpointRouteBuilderExtensions
     /// is not a hit of the export is answered <c>400</c> with its number, after every hit before it was stored; hits
     /// keep their ids and a store skips ids it holds, so sending the file again is safe. A body over
     /// <see cref="BeaconImportOptions.MaxRequestBodySize"/> is answered <c>413</c>; a store that is down <c>503</c>.
+    /// One import of a site runs at a time in the process (another one is answered <c>409</c> with <c>Retry-After</c>),
+    /// and at most <see cref="BeaconImportOptions.MaxConcurrentImports"/> in all (<c>503</c> with <c>Retry-After</c>).
     /// See docs/import.md.</para>
     /// </remarks>
     /// <param name="endpoints">The app's endpoints.</param>
@@ -44,6 +46,8 @@ public static class BeaconImportEndpointRouteBuilderExtensions
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestBodySize, 1, "options.MaxRequestBodySize");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, "options.BatchSize");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, 100_000, "options.BatchSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentImports, 1, "options.MaxConcurrentImports");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxConcurrentImports, 64, "options.MaxConcurrentImports");
         var endpoint = new ImportEndpoint(options);
         return endpoints.MapPost(pattern.TrimEnd('/') + "/import", endpoint.HandleAsync)
             .AddEndpointFilter<StoreUnavailableFilter>()

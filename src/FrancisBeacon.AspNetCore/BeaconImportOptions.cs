@@ -15,4 +15,13 @@ public sealed class BeaconImportOptions
 
     /// <summary>How many hits go to the store at once (one transaction each). Default: 1,000. 1 to 100,000.</summary>
     public int BatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// How many imports may run at once in this process, of different sites (one import of a site runs at a time: another
+    /// one of the same site is answered <c>409 Conflict</c>). One more is answered <c>503 Service Unavailable</c>; both
+    /// carry <c>Retry-After</c> and are refused before any of the body is read. Each import holds a request, a thread
+    /// while it parses and a store connection per batch, and competes with the beacon's writer for the database.
+    /// Default: 2. 1 to 64.
+    /// </summary>
+    public int MaxConcurrentImports { get; set; } = 2;
 }

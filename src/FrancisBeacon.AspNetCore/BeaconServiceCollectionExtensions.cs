@@ -71,6 +71,7 @@ public static class BeaconServiceCollectionExtensions
         // After the writer, so that it stops first: the erasures of DELETE {api}/hits end before the final drain.
         services.AddSingleton<ErasureRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ErasureRunner>());
+        services.TryAddSingleton<ImportGate>();
         return new BeaconBuilder(services);
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 FrancisBeacon authors
 
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json.Serialization;
 using FrancisBeacon.Querying;
@@ -21,7 +22,10 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
     /// <summary>How far in the future a hit may be (the clock of the server that exported it may run ahead).</summary>
     internal static readonly TimeSpan FutureTolerance = TimeSpan.FromHours(1);
 
-    public async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, TimeProvider time, ILogger<ImportEndpoint> logger)
+    /// <summary>The <c>Retry-After</c> of an import refused because others run, in seconds.</summary>
+    internal const int BusyRetryAfterSeconds = 30;
+
+    public async Task<IResult> HandleAsync(HttpContext context, SiteResolver sites, IHitStore store, ImportGate gate, TimeProvider time, ILogger<ImportEndpoint> logger)
     {
         if (ErasureEndpoint.RefusedWrite(context, "import", "Import") is { } refused)
         {
@@ -71,6 +75,28 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
             return TooLarge(new HitTransferResult(0, 0) { Added = store is IHitStoreCountedAppend ? 0 : null });
         }
 
+        switch (gate.TryEnter(site.Id, options.MaxConcurrentImports))
+        {
+            case ImportGate.Entry.SiteBusy:
+                context.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return StatsEndpoint.Error($"Another import into site {site.Id} is running in this process; send this one once it has been answered.", "site_id", StatusCodes.Status409Conflict);
+            case ImportGate.Entry.Full:
+                context.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return StatsEndpoint.Error($"{options.MaxConcurrentImports} imports are running in this process (BeaconImportOptions.MaxConcurrentImports); try again shortly.", "import", StatusCodes.Status503ServiceUnavailable);
+        }
+
+        try
+        {
+            return await ImportAsync(context, site, format, gzip, store, time, logger);
+        }
+        finally
+        {
+            gate.Leave(site.Id);
+        }
+    }
+
+    private async Task<IResult> ImportAsync(HttpContext context, ResolvedSite site, HitExportFormat format, bool gzip, IHitStore store, TimeProvider time, ILogger<ImportEndpoint> logger)
+    {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = options.MaxRequestBodySize;

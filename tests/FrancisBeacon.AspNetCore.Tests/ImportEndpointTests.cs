@@ -175,6 +175,46 @@ public sealed class ImportEndpointTests
     }
 
     /// <summary>
+    /// While an import of a site runs, another import of the same site is answered 409 and one of another site, past
+    /// <see cref="BeaconImportOptions.MaxConcurrentImports"/>, 503, both with Retry-After and before anything is stored;
+    /// once the first has been answered, the next one runs.
+    /// </summary>
+    [Fact]
+    public async Task Import_WhileAnotherRuns_SameSite409_OverTheBound503_ThenRunsOnceItEnded()
+    {
+        var blocking = new BlockingHitStore();
+        await using var host = await StartAsync(store: b => b.UseStore(_ => blocking), configure: o => o.MaxConcurrentImports = 1);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(20)); // without the bound the refused imports would wait at the store's gate
+
+        using var firstRequest = new HttpRequestMessage(HttpMethod.Post, "/beacon/api/import?site_id=a.example") { Content = Body(Line("/first")) };
+        var first = host.Client.SendAsync(firstRequest, bounded.Token);
+        await blocking.Entered.WaitAsync(bounded.Token);
+
+        using var sameSite = new HttpRequestMessage(HttpMethod.Post, "/beacon/api/import?site_id=a.example") { Content = Body(Line("/second")) };
+        using var conflict = await host.Client.SendAsync(sameSite, bounded.Token);
+        using var otherSite = new HttpRequestMessage(HttpMethod.Post, "/beacon/api/import?site_id=b.example") { Content = Body(Line("/b", site: "b.example")) };
+        using var full = await host.Client.SendAsync(otherSite, bounded.Token);
+
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.NotNull(conflict.Headers.RetryAfter);
+        Assert.Contains("Another import into site a.example", await conflict.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
+        Assert.NotNull(full.Headers.RetryAfter);
+        Assert.Contains("MaxConcurrentImports", await full.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        blocking.Release();
+        using (var answered = await first)
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        var (status, _, text) = await PostAsync(host, Body(Line("/b", site: "b.example")), "site_id=b.example");
+        Assert.True(status == HttpStatusCode.OK, text);
+        Assert.Equal(["/b", "/first"], (await BeaconTestHost.ReadAllAsync(blocking.Inner)).Select(h => h.Path).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// A bad line: 400 naming the line and field, with every hit before it stored (and counted); after the line is
     /// fixed the same request stores the rest, and nothing twice.
     /// </summary>
