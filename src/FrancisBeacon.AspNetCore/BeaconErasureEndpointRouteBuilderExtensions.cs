@@ -8,7 +8,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class BeaconErasureEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>DELETE {pattern}/hits?site_id=…[&amp;from=YYYY-MM-DD][&amp;to=YYYY-MM-DD]</c>, which deletes a site's
+    /// Maps <c>DELETE {pattern}/hits?site_id=…[&amp;from=YYYY-MM-DD][&amp;to=YYYY-MM-DD]</c> and
+    /// <c>GET {pattern}/erasures/{id}</c>; the first deletes a site's
     /// hits (all of them, or those of the inclusive local days from/to in the site's time zone) through
     /// <see cref="FrancisBeacon.IBeaconDataEraser"/> and answers <c>{"site_id","from","to","deleted"}</c>.
     /// </summary>
@@ -16,10 +17,14 @@ public static class BeaconErasureEndpointRouteBuilderExtensions
     /// <para>The erasure runs detached from the request: a client that gives up or a proxy that times the request out
     /// does not stop it; only the app's shutdown does. The request waits for it at most
     /// <see cref="BeaconErasureOptions.AnswerWithin"/> (default 20 s) and then answers <c>202 Accepted</c> with
-    /// <c>{"site_id","from","to","status":"running"}</c> (or <c>"queued"</c>) and <c>Retry-After</c>: send the same
-    /// request again, which joins the erasure, until it answers <c>200</c> with the total (kept for 10 minutes after the
-    /// erasure ends). At most one erasure per site, range and process runs, one per site at a time and two in all. An
-    /// erasure that failed is answered <c>503</c> with <c>Retry-After</c> at the next request, which runs it again.</para>
+    /// <c>{"id","site_id","from","to","status":"running"}</c> (or <c>"queued"</c>), <c>Retry-After</c>, and in
+    /// <c>Location</c> the erasure's status resource, <c>GET {pattern}/erasures/{id}</c> (also mapped here, under the same
+    /// policy): poll it until its <c>status</c> is <c>succeeded</c> (with <c>deleted</c>), <c>failed</c> or
+    /// <c>stopped</c>; it is kept for 10 minutes after the erasure ends. The same <c>DELETE</c> sent while the erasure
+    /// is queued or running joins it; sent after it ended, it erases the range again (hits accepted meanwhile too). At
+    /// most one erasure per site, range and process runs at once, one per site and two in all. An erasure that fails while
+    /// its request waits is answered <c>503</c> with <c>Retry-After</c> when the store did not answer, <c>500</c> with a
+    /// JSON error otherwise.</para>
     /// <para>The endpoint is never mapped by <c>MapBeaconApi</c> or <c>MapBeaconDashboard</c>, and it always requires
     /// <paramref name="authorizationPolicy"/>: the loopback-only default of the read API does not apply to it. It
     /// answers only <c>DELETE</c>, which a cross-site page can send only after a CORS preflight, and refuses requests
@@ -43,10 +48,11 @@ public static class BeaconErasureEndpointRouteBuilderExtensions
         configure?.Invoke(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.AnswerWithin, TimeSpan.Zero, "options.AnswerWithin");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.AnswerWithin, TimeSpan.FromHours(1), "options.AnswerWithin");
-        var endpoint = new ErasureEndpoint(options);
-        return endpoints.MapDelete(pattern.TrimEnd('/') + "/hits", endpoint.HandleAsync)
-            .AddEndpointFilter<StoreUnavailableFilter>()
-            .RequireAuthorization(authorizationPolicy)
-            .ExcludeFromDescription();
+        var prefix = pattern.TrimEnd('/');
+        var endpoint = new ErasureEndpoint(options, prefix);
+        var group = endpoints.MapGroup(prefix.Length == 0 ? "/" : prefix);
+        group.MapDelete("/hits", endpoint.HandleAsync).AddEndpointFilter<StoreUnavailableFilter>();
+        group.MapGet("/erasures/{id}", ErasureEndpoint.HandleStatus);
+        return group.RequireAuthorization(authorizationPolicy).ExcludeFromDescription();
     }
 }

@@ -12,9 +12,13 @@ namespace FrancisBeacon.AspNetCore;
 /// <summary>
 /// <c>DELETE {api}/hits</c>: erasure of a site's hits, all or by local days (see <c>MapBeaconErasureApi</c>). The purge
 /// runs in <see cref="ErasureRunner"/>, detached from the request, which waits for it at most
-/// <see cref="BeaconErasureOptions.AnswerWithin"/> and then answers <c>202</c>: the same request sent again joins it.
+/// <see cref="BeaconErasureOptions.AnswerWithin"/> and then answers <c>202</c> with the erasure's status resource,
+/// <c>GET {api}/erasures/{id}</c> (<see cref="HandleStatus"/>), in <c>Location</c>. The same request sent while the
+/// erasure is queued or running joins it; sent after it ended, it runs a new one.
 /// </summary>
-internal sealed class ErasureEndpoint(BeaconErasureOptions options)
+/// <param name="options">The endpoint's options.</param>
+/// <param name="pattern">The prefix the endpoints are mapped under (<c>/beacon/api</c>), for <c>Location</c>.</param>
+internal sealed class ErasureEndpoint(BeaconErasureOptions options, string pattern)
 {
     /// <summary>The <c>Retry-After</c> of a <c>202</c>, in seconds.</summary>
     internal const int RetryAfterSeconds = 5;
@@ -56,20 +60,10 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
                 return Results.Json(new ErasureResponse(site.Id, shownFrom, shownTo, 0), ErasureJsonContext.Default.ErasureResponse);
             }
 
-            var erasure = erasures.Start(site.Id, from, to, out var earlierFailure);
+            var erasure = erasures.Start(site.Id, from, to, shownFrom, shownTo);
             if (erasure is null)
             {
                 return Unavailable(context, "Too many erasures are waiting in this process; try again shortly.");
-            }
-
-            if (earlierFailure is not null)
-            {
-                // The last erasure of this site and range failed after its caller was answered 202: say so, and run it
-                // again (started above) for the next request to join.
-                erasures.Defer(erasure);
-                return Unavailable(context, StoreUnavailableFilter.IsUnavailable(earlierFailure)
-                    ? "The erasure failed: the analytics store did not answer in time or is unavailable. It is being run again; send the same request again shortly."
-                    : $"The erasure failed ({earlierFailure.GetType().Name}). It is being run again; send the same request again shortly.");
             }
 
             var done = erasure.Task;
@@ -84,12 +78,10 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
 
             if (erasures.Defer(erasure))
             {
+                context.Response.Headers.Location = context.Request.PathBase.Add(new PathString(pattern + "/erasures/" + erasure.Id.ToString("N"))).ToUriComponent();
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 context.Response.Headers.CacheControl = "no-store";
-                return Results.Json(
-                    new ErasureProgress(site.Id, shownFrom, shownTo, erasure.Running ? "running" : "queued"),
-                    ErasureJsonContext.Default.ErasureProgress,
-                    statusCode: StatusCodes.Status202Accepted);
+                return Results.Json(Status(erasure), ErasureJsonContext.Default.ErasureStatus, statusCode: StatusCodes.Status202Accepted);
             }
 
             if (done.IsCanceled)
@@ -97,13 +89,59 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
                 return Unavailable(context, "The app is stopping; the erasure was stopped part-way. Send the same request again once the app is back.");
             }
 
-            var deleted = await done; // a failure reaches StoreUnavailableFilter: 503 for a store that is down
-            return Results.Json(new ErasureResponse(site.Id, shownFrom, shownTo, deleted), ErasureJsonContext.Default.ErasureResponse);
+            if (done.IsFaulted)
+            {
+                return Failed(context, done.Exception.GetBaseException());
+            }
+
+            return Results.Json(new ErasureResponse(site.Id, shownFrom, shownTo, await done), ErasureJsonContext.Default.ErasureResponse);
         }
         catch (HitQueryException ex)
         {
             return StatsEndpoint.Error(ex);
         }
+    }
+
+    /// <summary>
+    /// <c>GET {api}/erasures/{id}</c>: the status of an erasure whose <c>DELETE</c> was answered <c>202</c> —
+    /// <c>queued</c> or <c>running</c> (with <c>Retry-After</c>), <c>succeeded</c> with <c>deleted</c>, <c>failed</c> with
+    /// <c>error</c>, or <c>stopped</c> by the app's shutdown — kept for <see cref="ErasureRunner.RememberFor"/> after it
+    /// ends. <c>404</c> for an id this process does not know (never given, forgotten, or another instance's), and for an
+    /// erasure of a site the caller may not erase.
+    /// </summary>
+    public static IResult HandleStatus(HttpContext context, string id, SiteResolver sites, ErasureRunner erasures)
+    {
+        if (RefusedWrite(context, "erase", "Erasure") is { } refused)
+        {
+            return refused;
+        }
+
+        var erasure = Guid.TryParseExact(id, "N", out var guid) ? erasures.Find(guid) : null;
+        if (erasure is not null)
+        {
+            try
+            {
+                _ = sites.For(context.User).ForQuery(erasure.Key.SiteId);
+            }
+            catch (HitQueryException)
+            {
+                erasure = null; // not said apart from an unknown id
+            }
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        if (erasure is null)
+        {
+            return StatsEndpoint.Error($"No erasure {id} is known here: it ended more than {ErasureRunner.RememberFor.TotalMinutes:0} minutes ago, was answered 200 at once, or runs in another instance of the app.", "id", StatusCodes.Status404NotFound);
+        }
+
+        var status = Status(erasure);
+        if (!erasure.Task.IsCompleted)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Results.Json(status, ErasureJsonContext.Default.ErasureStatus);
     }
 
     /// <summary>
@@ -147,6 +185,39 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options)
             ? day
             : throw new HitQueryException(field, $"{field} must be a date in the form YYYY-MM-DD.");
 
+    private static ErasureStatus Status(DetachedErasure erasure)
+    {
+        var task = erasure.Task;
+        var (status, deleted, error) = task.Status switch
+        {
+            TaskStatus.RanToCompletion => ("succeeded", task.GetAwaiter().GetResult(), (string?)null), // completed: no wait
+            TaskStatus.Faulted => ("failed", (long?)null, FailureMessage(task.Exception!.GetBaseException())),
+            TaskStatus.Canceled => ("stopped", null, "The app stopped while the erasure ran; part of the range may be deleted. Send the DELETE again."),
+            _ => (erasure.Running ? "running" : "queued", null, null),
+        };
+        return new ErasureStatus(erasure.Id.ToString("N"), erasure.Key.SiteId, erasure.ShownFrom, erasure.ShownTo, status, deleted, error);
+    }
+
+    private static string FailureMessage(Exception failure) =>
+        StoreUnavailableFilter.IsUnavailable(failure)
+            ? "The erasure failed: the analytics store did not answer in time or is unavailable. Part of the range may be deleted; send the DELETE again."
+            : $"The erasure failed ({failure.GetType().Name}); part of the range may be deleted. The app's log has the error (event 252); send the DELETE again once its cause is fixed.";
+
+    /// <summary>
+    /// An erasure that failed while its request waited: <c>503</c> with <c>Retry-After</c> when the store did not answer
+    /// (an outage: the same request later can succeed), else <c>500</c> — the error repeats until its cause is fixed, so
+    /// no <c>Retry-After</c> — with a JSON error rather than an unhandled exception (the runner logged it, event 252).
+    /// </summary>
+    private static IResult Failed(HttpContext context, Exception failure)
+    {
+        if (StoreUnavailableFilter.IsUnavailable(failure))
+        {
+            return Unavailable(context, FailureMessage(failure));
+        }
+
+        return StatsEndpoint.Error(FailureMessage(failure), "store", StatusCodes.Status500InternalServerError);
+    }
+
     private static IResult Unavailable(HttpContext context, string message)
     {
         context.Response.Headers.RetryAfter = StoreUnavailableFilter.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -160,13 +231,19 @@ internal sealed record ErasureResponse(
     [property: JsonPropertyName("to")] string? To,
     [property: JsonPropertyName("deleted")] long Deleted);
 
-/// <summary>The body of a <c>202</c>: the erasure goes on (<c>running</c>) or waits for another one (<c>queued</c>).</summary>
-internal sealed record ErasureProgress(
+/// <summary>
+/// The body of a <c>202</c> and of the status resource: <c>queued</c> (waits for another erasure of the site),
+/// <c>running</c>, <c>succeeded</c> (with <c>deleted</c>), <c>failed</c> (with <c>error</c>) or <c>stopped</c>.
+/// </summary>
+internal sealed record ErasureStatus(
+    [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("site_id")] string SiteId,
     [property: JsonPropertyName("from")] string? From,
     [property: JsonPropertyName("to")] string? To,
-    [property: JsonPropertyName("status")] string Status);
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("deleted"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Deleted,
+    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
 
 [JsonSerializable(typeof(ErasureResponse))]
-[JsonSerializable(typeof(ErasureProgress))]
+[JsonSerializable(typeof(ErasureStatus))]
 internal sealed partial class ErasureJsonContext : JsonSerializerContext;

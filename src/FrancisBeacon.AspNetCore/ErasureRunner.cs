@@ -12,14 +12,15 @@ namespace FrancisBeacon.AspNetCore;
 /// itself is <see cref="IBeaconDataEraser.EraseAsync"/> (writer flush, spool sealing, <c>HitPurgeRegistry</c>).
 /// </summary>
 /// <remarks>
-/// <para>At most one erasure per site, range and process: a request for the same site and range while one is queued or
-/// running joins it. At most one erasure per site runs at a time and <see cref="MaxRunning"/> in all; the others wait
-/// in order. More than <see cref="MaxActive"/> waiting or running erasures are refused (the endpoint answers
+/// <para>At most one erasure per site, range and process is queued or running: a request for the same site and range
+/// meanwhile joins it. One that has ended is never joined: a new request runs a new erasure (hits of the range accepted
+/// since are deleted too). At most one erasure per site runs at a time and <see cref="MaxRunning"/> in all; the others
+/// wait in order. More than <see cref="MaxActive"/> waiting or running erasures are refused (the endpoint answers
 /// <c>503</c>).</para>
-/// <para>An erasure whose request was answered <c>202</c> (a caller was told to come back) has its outcome kept for
-/// <see cref="RememberFor"/> after it ends, at most <see cref="MaxRemembered"/> of them: the next request for the same
-/// site and range gets its total (or its error, and then runs it again). An erasure that every caller saw end is not
-/// kept: sending it again runs it again, as before.</para>
+/// <para>Each erasure has an id, the name of its status resource (<c>GET {api}/erasures/{id}</c>). An erasure whose
+/// request was answered <c>202</c> (a caller was given its status resource) is found by <see cref="Find"/> while it is
+/// queued or running and for <see cref="RememberFor"/> after it ends, at most <see cref="MaxRemembered"/> ended ones. An
+/// erasure that every caller saw end is not kept.</para>
 /// </remarks>
 internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvider time, ILogger<ErasureRunner> logger) : IHostedService, IDisposable
 {
@@ -29,30 +30,33 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
     /// <summary>Erasures queued or running at once; one more is refused.</summary>
     internal const int MaxActive = 64;
 
-    /// <summary>Ended erasures whose outcome is kept for a caller that was answered 202.</summary>
+    /// <summary>Ended erasures whose status is kept for a caller that was answered 202.</summary>
     internal const int MaxRemembered = 100;
 
-    /// <summary>How long the outcome of an erasure answered 202 is kept after it ends.</summary>
+    /// <summary>How long the status of an erasure answered 202 is kept after it ends.</summary>
     internal static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(10);
 
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<ErasureKey, DetachedErasure> _active = [];
     private readonly List<DetachedErasure> _waiting = [];
-    private readonly Dictionary<ErasureKey, DetachedErasure> _ended = [];
+    private readonly Dictionary<Guid, DetachedErasure> _ended = [];
     private readonly HashSet<string> _runningSites = new(StringComparer.Ordinal);
     private bool _stopped;
 
     /// <summary>
-    /// The erasure of <paramref name="siteId"/>'s hits in <c>[from, to)</c>: the one queued or running, an ended one kept
-    /// for a caller that was answered 202, or a new one. When the kept one had failed, a new one is started and the failure
-    /// is returned in <paramref name="earlierFailure"/>. <see langword="null"/> when too many erasures are active.
+    /// The erasure of <paramref name="siteId"/>'s hits in <c>[from, to)</c>: the one queued or running, or a new one.
+    /// <see langword="null"/> when too many erasures are active or the app is stopping.
     /// </summary>
-    public DetachedErasure? Start(string siteId, DateTimeOffset from, DateTimeOffset to, out Exception? earlierFailure)
+    /// <param name="siteId">The site.</param>
+    /// <param name="from">Start of the UTC range, inclusive.</param>
+    /// <param name="to">End of the UTC range, exclusive.</param>
+    /// <param name="shownFrom">The request's <c>from</c> (a local day), for the status; <see langword="null"/> when none.</param>
+    /// <param name="shownTo">The request's <c>to</c>, likewise.</param>
+    public DetachedErasure? Start(string siteId, DateTimeOffset from, DateTimeOffset to, string? shownFrom, string? shownTo)
     {
         var key = new ErasureKey(siteId, from, to);
-        earlierFailure = null;
-        DetachedErasure? start = null;
+        DetachedErasure? start;
         DetachedErasure erasure;
         lock (_gate)
         {
@@ -62,23 +66,12 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
                 return active;
             }
 
-            if (_ended.Remove(key, out var ended))
-            {
-                if (ended.Task.IsCompletedSuccessfully)
-                {
-                    _ended[key] = ended; // kept for every caller that comes back in time
-                    return ended;
-                }
-
-                earlierFailure = ended.Task.Exception?.GetBaseException();
-            }
-
             if (_active.Count >= MaxActive || _stopped)
             {
                 return null;
             }
 
-            erasure = new DetachedErasure(key);
+            erasure = new DetachedErasure(key, Guid.NewGuid(), shownFrom, shownTo);
             _active.Add(key, erasure);
             _waiting.Add(erasure);
             start = NextToStart();
@@ -93,8 +86,34 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
     }
 
     /// <summary>
-    /// Records that a caller was told to come back for <paramref name="erasure"/> (202, or 503 for its predecessor's
-    /// failure), so its outcome is kept when it ends. <see langword="false"/> when it has already ended (answer it).
+    /// The erasure with this id if a caller was given its status resource (answered 202): queued, running, or ended less
+    /// than <see cref="RememberFor"/> ago. <see langword="null"/> otherwise.
+    /// </summary>
+    public DetachedErasure? Find(Guid id)
+    {
+        lock (_gate)
+        {
+            ForgetExpired();
+            if (_ended.TryGetValue(id, out var ended))
+            {
+                return ended;
+            }
+
+            foreach (var active in _active.Values)
+            {
+                if (active.Id == id && active.Deferred)
+                {
+                    return active;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records that a caller was given the status resource of <paramref name="erasure"/> (202), so its status is kept
+    /// when it ends. <see langword="false"/> when it has already ended (answer it).
     /// </summary>
     public bool Defer(DetachedErasure erasure)
     {
@@ -181,10 +200,10 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
             if (erasure.Deferred && !_stopped)
             {
                 erasure.EndedAt = time.GetUtcNow();
-                _ended[erasure.Key] = erasure;
+                _ended[erasure.Id] = erasure;
                 while (_ended.Count > MaxRemembered)
                 {
-                    _ended.Remove(_ended.Values.MinBy(e => e.EndedAt)!.Key);
+                    _ended.Remove(_ended.Values.MinBy(e => e.EndedAt)!.Id);
                 }
             }
 
@@ -227,9 +246,9 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
         }
 
         var now = time.GetUtcNow();
-        foreach (var (key, ended) in _ended.Where(e => now - e.Value.EndedAt > RememberFor).ToList())
+        foreach (var (id, _) in _ended.Where(e => now - e.Value.EndedAt > RememberFor).ToList())
         {
-            _ended.Remove(key);
+            _ended.Remove(id);
         }
     }
 
@@ -239,7 +258,7 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
     [LoggerMessage(EventId = 251, Level = LogLevel.Information, Message = "Erasure of site {SiteId} from {From:O} to {To:O} ended: {Count} hits deleted in {ElapsedMs} ms")]
     private static partial void LogEnded(ILogger logger, string siteId, DateTimeOffset from, DateTimeOffset to, long count, long elapsedMs);
 
-    [LoggerMessage(EventId = 252, Level = LogLevel.Warning, Message = "Erasure of site {SiteId} from {From:O} to {To:O} failed after {ElapsedMs} ms ({ErrorType}); part of the range may be deleted, the next DELETE of it answers the error and runs it again")]
+    [LoggerMessage(EventId = 252, Level = LogLevel.Warning, Message = "Erasure of site {SiteId} from {From:O} to {To:O} failed after {ElapsedMs} ms ({ErrorType}); part of the range may be deleted, send the DELETE again to run it again")]
     private static partial void LogFailed(ILogger logger, string siteId, DateTimeOffset from, DateTimeOffset to, string errorType, long elapsedMs, Exception exception);
 
     [LoggerMessage(EventId = 253, Level = LogLevel.Warning, Message = "Erasure of site {SiteId} from {From:O} to {To:O} was stopped by the app's shutdown after {ElapsedMs} ms; part of the range may be deleted, send the DELETE again to finish it")]
@@ -250,9 +269,18 @@ internal sealed partial class ErasureRunner(IBeaconDataEraser eraser, TimeProvid
 internal readonly record struct ErasureKey(string SiteId, DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>One erasure of <see cref="ErasureRunner"/>: queued, running or ended.</summary>
-internal sealed class DetachedErasure(ErasureKey key)
+internal sealed class DetachedErasure(ErasureKey key, Guid id, string? shownFrom, string? shownTo)
 {
     public ErasureKey Key { get; } = key;
+
+    /// <summary>The name of its status resource, <c>GET {api}/erasures/{id}</c>.</summary>
+    public Guid Id { get; } = id;
+
+    /// <summary>The <c>from</c> of the request that started it (a local day), or <see langword="null"/>.</summary>
+    public string? ShownFrom { get; } = shownFrom;
+
+    /// <summary>The <c>to</c> of the request that started it, or <see langword="null"/>.</summary>
+    public string? ShownTo { get; } = shownTo;
 
     public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

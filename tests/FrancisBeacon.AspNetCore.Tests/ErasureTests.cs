@@ -420,7 +420,9 @@ public sealed class ErasureTests
             {
                 Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
                 Assert.Equal("5", response.Headers.RetryAfter?.ToString());
+                Assert.Equal(first.Headers.Location, response.Headers.Location); // the same erasure, joined
                 using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+                Assert.Equal("/beacon/api/erasures/" + json.RootElement.GetProperty("id").GetString(), response.Headers.Location?.ToString());
                 Assert.Equal("running", json.RootElement.GetProperty("status").GetString());
                 Assert.Equal("a.example", json.RootElement.GetProperty("site_id").GetString());
                 Assert.Equal("2026-03-01", json.RootElement.GetProperty("from").GetString());
@@ -437,51 +439,97 @@ public sealed class ErasureTests
     }
 
     [Fact]
-    public async Task Delete_RepeatedAfterThePurgeAnswered202_Answers200WithItsTotal()
+    public async Task Delete_Answered202_TheLocationReportsTheErasure_UntilItSucceedsWithItsTotal()
     {
         var store = new SlowPurgeHitStore();
         await store.Inner.AppendAsync(Hits(), Ct);
         await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
-        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
+        using var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-01");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var location = first.Headers.Location!.ToString();
+        await store.Entered.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        using (var running = await GetAsync(host, location))
         {
-            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, running.StatusCode);
+            Assert.Equal("5", running.Headers.RetryAfter?.ToString());
+            Assert.Equal("no-store", running.Headers.CacheControl?.ToString());
+            using var json = JsonDocument.Parse(await running.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("running", json.RootElement.GetProperty("status").GetString());
+            Assert.Equal("2026-03-01", json.RootElement.GetProperty("from").GetString());
+            Assert.False(json.RootElement.TryGetProperty("deleted", out _));
         }
 
         store.Release();
-        using var done = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example");
+        var done = await PollAsync(host, location);
 
-        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
-        using var json = JsonDocument.Parse(await done.Content.ReadAsStringAsync(Ct));
-        Assert.Equal(3, json.RootElement.GetProperty("deleted").GetInt64());
-        Assert.Equal(1, store.Purges); // the total of the purge that ran, not a second purge's 0
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(3, done.GetProperty("deleted").GetInt64());
+        Assert.Equal("a.example", done.GetProperty("site_id").GetString());
+        Assert.Equal(1, store.Purges);
         Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
     }
 
     [Fact]
-    public async Task Delete_RepeatedAfterTheTotalIsForgotten_RunsTheErasureAgain()
+    public async Task Delete_RepeatedAfterAnErasureAnswered202Ended_ErasesAgain_WithTheHitsAcceptedMeanwhile()
+    {
+        // A repeat used to be answered the remembered total for 10 minutes without purging, so a hit of the range that
+        // arrived after the first erasure stayed.
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        using var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        store.Release();
+        Assert.Equal(3, (await PollAsync(host, first.Headers.Location!.ToString())).GetProperty("deleted").GetInt64());
+        await store.Inner.AppendAsync([new Hit { SiteId = "a.example", Path = "/late", Timestamp = Day1.AddDays(3) }], Ct);
+
+        using var again = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example");
+        var deleted = again.StatusCode == HttpStatusCode.Accepted
+            ? (await PollAsync(host, again.Headers.Location!.ToString())).GetProperty("deleted").GetInt64()
+            : JsonDocument.Parse(await again.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("deleted").GetInt64();
+
+        Assert.Equal(1, deleted);
+        Assert.NotEqual(first.Headers.Location, again.Headers.Location);
+        Assert.Equal(2, store.Purges);
+        Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Fact]
+    public async Task Status_ForgottenAfterRememberFor_UnknownOrMalformedId_Answers404()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         var store = new SlowPurgeHitStore();
         await store.Inner.AppendAsync(Hits(), Ct);
         await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero, time: time);
-        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
-        }
-
+        using var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example");
+        var location = first.Headers.Location!.ToString();
         store.Release();
-        using (var done = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example"))
-        {
-            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
-        }
+        Assert.Equal("succeeded", (await PollAsync(host, location)).GetProperty("status").GetString());
 
         time.Advance(ErasureRunner.RememberFor + TimeSpan.FromSeconds(1));
-        using var later = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example");
 
-        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
-        using var json = JsonDocument.Parse(await later.Content.ReadAsStringAsync(Ct));
-        Assert.Equal(0, json.RootElement.GetProperty("deleted").GetInt64());
-        Assert.Equal(2, store.Purges);
+        foreach (var url in new[] { location, "/beacon/api/erasures/" + Guid.NewGuid().ToString("N"), "/beacon/api/erasures/nope" })
+        {
+            using var response = await GetAsync(host, url);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("id", json.RootElement.GetProperty("field").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Status_WithoutThePolicy_IsRefused()
+    {
+        var store = new SlowPurgeHitStore();
+        await using var admin = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
+        await using var viewer = await StartAsync("viewer", store: store);
+        using var first = await DeleteAsync(admin, "/beacon/api/hits?site_id=a.example");
+        store.Release();
+
+        using var refused = await GetAsync(viewer, first.Headers.Location!.ToString());
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
     [Fact]
@@ -496,18 +544,20 @@ public sealed class ErasureTests
         }
 
         await store.Entered.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        string location;
         using (var other = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-02"))
         {
             Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
             using var json = JsonDocument.Parse(await other.Content.ReadAsStringAsync(Ct));
             Assert.Equal("queued", json.RootElement.GetProperty("status").GetString());
             Assert.Equal(1, store.Purges);
+            location = other.Headers.Location!.ToString();
         }
 
         store.Release();
-        using var done = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example&from=2026-03-02");
+        var done = await PollAsync(host, location);
 
-        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
         Assert.Equal(2, store.Purges);
         Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
     }
@@ -515,7 +565,7 @@ public sealed class ErasureTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Delete_PurgeFailedAfter202_NextDeleteAnswers503_AndRunsItAgain(bool storeDown)
+    public async Task Delete_PurgeFailedAfter202_TheStatusSaysFailed_AndTheNextDeleteRunsItAgain(bool storeDown)
     {
         var store = new SlowPurgeHitStore
         {
@@ -523,25 +573,43 @@ public sealed class ErasureTests
         };
         await store.Inner.AppendAsync(Hits(), Ct);
         await using var host = await StartAsync("admin", store: store, erasure: o => o.AnswerWithin = TimeSpan.Zero);
-        using (var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example"))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
-        }
+        using var first = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
 
         store.Release();
-        using (var failed = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example"))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
-            Assert.Equal("5", failed.Headers.RetryAfter?.ToString());
-            using var json = JsonDocument.Parse(await failed.Content.ReadAsStringAsync(Ct));
-            Assert.Equal("store", json.RootElement.GetProperty("field").GetString());
-        }
+        var failed = await PollAsync(host, first.Headers.Location!.ToString());
 
-        using var rerun = await RepeatWhileAcceptedAsync(host, "/beacon/api/hits?site_id=a.example");
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains(storeDown ? "did not answer in time" : "InvalidOperationException", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Something else broke", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
 
-        Assert.Equal(HttpStatusCode.OK, rerun.StatusCode);
+        using var again = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example");
+        Assert.Equal("succeeded", (await PollAsync(host, again.Headers.Location!.ToString())).GetProperty("status").GetString());
         Assert.Equal(2, store.Purges);
         Assert.Equal(["b.example"], (await BeaconTestHost.ReadAllAsync(store.Inner)).Select(h => h.SiteId));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Delete_PurgeFailsWhileTheRequestWaits_503ForAnOutage_Else500WithAJsonError(bool storeDown)
+    {
+        var store = new SlowPurgeHitStore
+        {
+            FailOnce = storeDown ? new TimeoutException("The store did not answer.") : new InvalidOperationException("Something else broke."),
+        };
+        store.Release();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store);
+
+        using var response = await DeleteAsync(host, "/beacon/api/hits?site_id=a.example");
+
+        Assert.Equal(storeDown ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(storeDown, response.Headers.RetryAfter is not null);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("store", json.RootElement.GetProperty("field").GetString());
+        Assert.Contains("part of the range may be deleted", json.RootElement.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Something else broke", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -581,22 +649,31 @@ public sealed class ErasureTests
         return await host.Client.DeleteAsync(url, bounded.Token);
     }
 
-    /// <summary>Sends the DELETE again while it is answered 202, as a client of the protocol does (bounded).</summary>
-    private static async Task<HttpResponseMessage> RepeatWhileAcceptedAsync(BeaconTestHost host, string url)
+    /// <summary>A GET that fails the test instead of hanging.</summary>
+    private static async Task<HttpResponseMessage> GetAsync(BeaconTestHost host, string url)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10));
+        return await host.Client.GetAsync(url, bounded.Token);
+    }
+
+    /// <summary>Polls an erasure's status resource while it is queued or running, as a client of the protocol does (bounded).</summary>
+    private static async Task<JsonElement> PollAsync(BeaconTestHost host, string location)
     {
         for (var i = 0; i < 500; i++)
         {
-            var response = await DeleteAsync(host, url);
-            if (response.StatusCode != HttpStatusCode.Accepted)
+            using var response = await GetAsync(host, location);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+            if (json.RootElement.GetProperty("status").GetString() is not ("queued" or "running"))
             {
-                return response;
+                return json.RootElement.Clone();
             }
 
-            response.Dispose();
             await Task.Delay(10, Ct);
         }
 
-        throw new TimeoutException("the erasure was still answered 202 after 500 requests");
+        throw new TimeoutException("the erasure was still queued or running after 500 polls");
     }
 
     [Fact]
