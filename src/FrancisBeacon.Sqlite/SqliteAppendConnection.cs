@@ -36,6 +36,9 @@ internal sealed class SqliteAppendConnection : IDisposable
     /// <summary>How many batches this connection has written (tests).</summary>
     public int Batches { get; private set; }
 
+    /// <summary>The <c>-wal</c> file this connection holds, as the store took it after opening it (SqliteDatabaseFile).</summary>
+    public SqliteDatabaseFile.WalMark? Wal { get; set; }
+
     /// <summary>Prepares the statements on an open connection, which the result then owns.</summary>
     public static SqliteAppendConnection Create(SqliteConnection connection, SqliteSql sql)
     {
@@ -79,6 +82,30 @@ internal sealed class SqliteAppendConnection : IDisposable
         transaction.Commit();
         Batches++;
         return inserted;
+    }
+
+    /// <summary>
+    /// For a <c>-wal</c> file deleted under the store's connections: copies every frame of the file this connection
+    /// still holds into the database file (<c>PRAGMA wal_checkpoint(TRUNCATE)</c>), then closes this connection and
+    /// every idle pooled one of its connection string (a busy one is closed when it goes back), so that the connections
+    /// opened next start over with the <c>-wal</c> at the path. <see langword="false"/> when the checkpoint could not
+    /// copy every frame (another connection still read an older snapshot): the rest reaches the database file when the
+    /// last connection holding the deleted file closes.
+    /// </summary>
+    public bool CheckpointAndClose()
+    {
+        try
+        {
+            using var checkpoint = _connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            using var reader = checkpoint.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0; // busy = 0
+        }
+        finally
+        {
+            SqliteConnection.ClearPool(_connection);
+            Dispose();
+        }
     }
 
     /// <inheritdoc />

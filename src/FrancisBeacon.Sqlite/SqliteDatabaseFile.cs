@@ -16,6 +16,15 @@ namespace FrancisBeacon.Sqlite;
 /// is the file's device and inode, read with <c>statx</c> after the store's first open and compared with the path's
 /// now; elsewhere (or without <c>statx</c>) only whether the path still exists.
 /// </summary>
+/// <remarks>
+/// The <c>-wal</c> file is watched too, while the store's kept append connection holds it (<see cref="IdentifyWal"/>,
+/// <see cref="WalGone"/>): deleted (or replaced) under open connections, SQLite goes on appending to the deleted file
+/// through them, while every connection opened since fails with <c>SQLITE_IOERR</c> ("disk I/O error": the shared
+/// memory index points at frames the new, empty <c>-wal</c> at the path lacks), and the frames reach the database file
+/// only at a checkpoint by a connection that holds the deleted file — at the latest when the last one closes; a crash
+/// before that loses them. The store then checkpoints through its kept connection and closes its connections
+/// (<see cref="SqliteHitStore"/>).
+/// </remarks>
 internal sealed class SqliteDatabaseFile
 {
     private const int AtFdCwd = -100;
@@ -25,6 +34,9 @@ internal sealed class SqliteDatabaseFile
 
     private readonly string? _path;
     private readonly byte[]? _pathBytes;
+    private readonly string? _walPath;
+    private readonly byte[]? _walPathBytes;
+    private long _nextWalCheck;
     private readonly object _gate = new();
     private FileId? _opened;
     private volatile bool _captured;
@@ -44,10 +56,24 @@ internal sealed class SqliteDatabaseFile
 
         _path = Path.GetFullPath(dataSource);
         _pathBytes = Encoding.UTF8.GetBytes(_path + "\0");
+        _walPath = _path + "-wal";
+        _walPathBytes = Encoding.UTF8.GetBytes(_walPath + "\0");
     }
 
-    /// <summary>How long a verdict of <see cref="ThrowIfMoved"/> is kept before the file is looked at again (tests: zero).</summary>
-    internal TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a verdict of <see cref="ThrowIfMoved"/> or <see cref="WalGone"/> is kept before the file is looked at
+    /// again (tests: zero). Setting it makes the next looks due.
+    /// </summary>
+    internal TimeSpan CheckInterval
+    {
+        get;
+        set
+        {
+            field = value;
+            Volatile.Write(ref _nextCheck, 0);
+            Volatile.Write(ref _nextWalCheck, 0);
+        }
+    } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Takes the identity of the file once, after the store's first successful open (SQLite has opened or created it,
@@ -111,7 +137,41 @@ internal sealed class SqliteDatabaseFile
         }
     }
 
-    private Lookup TryIdentify(out FileId id)
+    /// <summary>
+    /// The <c>-wal</c> file as it is now, taken by the store right after its kept append connection has opened it;
+    /// <see langword="null"/> when there is none (not in WAL mode) or nothing is checked (in-memory and URI databases).
+    /// </summary>
+    public WalMark? IdentifyWal() =>
+        _walPath is null ? null : TryIdentify(_walPath, _walPathBytes!, out var id) switch
+        {
+            Lookup.Found => new WalMark(id),
+            Lookup.Exists => new WalMark(null),
+            _ => null,
+        };
+
+    /// <summary>
+    /// Whether the <c>-wal</c> file <paramref name="held"/> describes is no longer at its path (deleted, moved away or
+    /// replaced), looking at most once per <see cref="CheckInterval"/> (<see langword="false"/> in between).
+    /// </summary>
+    public bool WalGone(WalMark? held)
+    {
+        if (held is not { } mark || Stopwatch.GetTimestamp() < Volatile.Read(ref _nextWalCheck))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _nextWalCheck, Stopwatch.GetTimestamp() + (long)(CheckInterval.TotalSeconds * Stopwatch.Frequency));
+        return TryIdentify(_walPath!, _walPathBytes!, out var now) switch
+        {
+            Lookup.Gone => true,
+            Lookup.Found => mark.Id is { } id && id != now,
+            _ => false,
+        };
+    }
+
+    private Lookup TryIdentify(out FileId id) => TryIdentify(_path!, _pathBytes!, out id);
+
+    private Lookup TryIdentify(string path, byte[] pathBytes, out FileId id)
     {
         id = default;
         if (!_noStatx)
@@ -119,12 +179,12 @@ internal sealed class SqliteDatabaseFile
             var buffer = new byte[256];
             try
             {
-                if (Statx(AtFdCwd, _pathBytes!, 0, StatxIno, buffer) == 0)
+                if (Statx(AtFdCwd, pathBytes, 0, StatxIno, buffer) == 0)
                 {
                     var mask = MemoryMarshal.Read<uint>(buffer);
                     if ((mask & StatxIno) == 0)
                     {
-                        return File.Exists(_path) ? Lookup.Exists : Lookup.Gone;
+                        return File.Exists(path) ? Lookup.Exists : Lookup.Gone;
                     }
 
                     // struct statx: stx_ino at byte 32; stx_dev_major and stx_dev_minor at 136 and 140 (always filled).
@@ -141,7 +201,7 @@ internal sealed class SqliteDatabaseFile
             }
         }
 
-        return File.Exists(_path) ? Lookup.Exists : Lookup.Gone;
+        return File.Exists(path) ? Lookup.Exists : Lookup.Gone;
     }
 
     private enum Lookup
@@ -152,7 +212,11 @@ internal sealed class SqliteDatabaseFile
         Unknown,
     }
 
-    private readonly record struct FileId(uint DeviceMajor, uint DeviceMinor, ulong Inode);
+    /// <summary>A file's identity on Linux: its device and inode.</summary>
+    internal readonly record struct FileId(uint DeviceMajor, uint DeviceMinor, ulong Inode);
+
+    /// <summary>The <c>-wal</c> file a connection holds: its identity, or <see langword="null"/> where only existence is known.</summary>
+    internal readonly record struct WalMark(FileId? Id);
 
     // Blittable arguments only (no marshalling code): DllImport rather than LibraryImport, which would need unsafe code.
 #pragma warning disable SYSLIB1054

@@ -119,10 +119,21 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         // same transaction (docs/performance.md, "Write path"), on the store's kept connection with its statements
         // prepared once (round 11). A second batch written at the same time opens a connection of its own.
         var append = Interlocked.Exchange(ref _append, null);
+        if (append is not null && _file.WalGone(append.Wal))
+        {
+            RecoverDeletedWal(append);
+            append = null;
+        }
+
         int added;
         try
         {
-            append ??= SqliteAppendConnection.Create(await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs), _sql);
+            if (append is null)
+            {
+                append = SqliteAppendConnection.Create(await OpenAsync(cancellationToken, busyTimeoutMs: HitWriteBusyTimeoutMs), _sql);
+                append.Wal = _file.IdentifyWal(); // the statements are prepared: the connection has read the schema through it
+            }
+
             added = append.Write(hits, priority, cancellationToken);
         }
         catch
@@ -138,6 +149,25 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         }
 
         return added;
+    }
+
+    /// <summary>
+    /// The <c>-wal</c> file was deleted (or replaced) while the kept append connection held it: SQLite goes on writing
+    /// into the deleted file through the connections that hold it, every connection opened since fails with
+    /// <c>SQLITE_IOERR</c>, and what the deleted file holds reaches the database only at a checkpoint through one of the
+    /// former (a crash before loses it). So: checkpoint it all through the kept connection and close the store's
+    /// connections; the next ones start a new <c>-wal</c>. Nothing is lost, and the store goes on.
+    /// </summary>
+    private static void RecoverDeletedWal(SqliteAppendConnection append)
+    {
+        try
+        {
+            append.CheckpointAndClose();
+        }
+        catch (SqliteException)
+        {
+            // Closed all the same; the last connection that holds the deleted file checkpoints it when it closes.
+        }
     }
 
     /// <summary>
@@ -412,6 +442,13 @@ public sealed partial class SqliteHitStore : IHitStore, IHitStoreSchema, IVisito
         // No connection while the database file is gone or replaced: a new one would create an empty database at the
         // path and delete the WAL file the open connections still use (SqliteDatabaseFile).
         _file.ThrowIfMoved();
+        // Nor one that would fail on a -wal file deleted under the kept append connection: recover first (at most one
+        // look at the file a second).
+        if (Volatile.Read(ref _append) is { } kept && _file.WalGone(kept.Wal) && Interlocked.CompareExchange(ref _append, null, kept) == kept)
+        {
+            RecoverDeletedWal(kept);
+        }
+
         var busy = busyTimeoutMs ?? _busyTimeoutMs;
         var connection = rollups
             ? new SqliteRollupConnection(_connectionString, _priority, TimeSpan.FromMilliseconds(_busyTimeoutMs))

@@ -90,6 +90,94 @@ public sealed class SqliteDatabaseFileTests : IDisposable
         await Assert.ThrowsAnyAsync<SqliteException>(async () => await store.AppendAsync([HitBuilder.Pageview("/after").Build()], Ct));
     }
 
+    /// <summary>
+    /// What SQLite itself does when the <c>-wal</c> file is deleted under an open connection (the reason for the store's
+    /// recovery below): the connection that holds it goes on writing into the deleted file, a connection opened since
+    /// fails with SQLITE_IOERR, and the rows reach the database file when the holder closes (its last checkpoint).
+    /// </summary>
+    [Fact]
+    public async Task Sqlite_WalDeletedUnderAnOpenConnection_NewConnectionsFail_TheHolderWritesOnIntoTheDeletedFile()
+    {
+        SkipWhereOpenFilesCannotBeDeleted();
+        await using (var holder = new SqliteConnection(_database.ConnectionString))
+        {
+            await holder.OpenAsync(Ct);
+            await ExecuteAsync(holder, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+            File.Delete(_database.Path + "-wal");
+
+            await ExecuteAsync(holder, "INSERT INTO t VALUES (2);");
+            await using (var later = new SqliteConnection(_database.ConnectionString))
+            {
+                await later.OpenAsync(Ct);
+                var failed = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(later, "SELECT count(*) FROM t;"));
+                Assert.Equal(10, failed.SqliteErrorCode); // SQLITE_IOERR: "disk I/O error"
+            }
+
+            Assert.Equal(2L, await ScalarAsync(holder, "SELECT count(*) FROM t;"));
+        }
+
+        Assert.Equal(2L, await _database.ScalarAsync("SELECT count(*) FROM t", Ct));
+    }
+
+    /// <summary>
+    /// The <c>-wal</c> file deleted while the store runs: the store notices it at its next call (at most a second later),
+    /// checkpoints what the deleted file holds through its kept append connection and closes its connections, so queries
+    /// (new connections) answer instead of failing with SQLITE_IOERR, later hits are stored, and nothing is lost.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WalFileDeleted_TheStoreCheckpointsWhatItHeld_AndGoesOn(bool pooling)
+    {
+        SkipWhereOpenFilesCannotBeDeleted();
+        using (var store = await OpenStoreAsync(pooling))
+        {
+            await store.AppendAsync([HitBuilder.Pageview("/before").Build()], Ct);
+            Assert.True(File.Exists(_database.Path + "-wal"));
+
+            File.Delete(_database.Path + "-wal");
+
+            Assert.Equal(1d, (await store.QueryAsync(PageviewsQuery(), Ct)).Rows[0].Metrics[0]);
+            await store.AppendAsync([HitBuilder.Pageview("/after").Build()], Ct);
+            Assert.Equal(2d, (await store.QueryAsync(PageviewsQuery(), Ct)).Rows[0].Metrics[0]);
+            Assert.Null(await store.GetProblemAsync(Ct));
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(2L, await _database.ScalarAsync("SELECT count(*) FROM beacon_hits", Ct));
+        await using var check = new SqliteConnection(_database.ConnectionString);
+        await check.OpenAsync(Ct);
+        Assert.Equal("ok", await ScalarAsync(check, "PRAGMA integrity_check;"));
+    }
+
+    /// <summary>
+    /// The same with the hits written between the deletion and the store's look: they went into the deleted file, and the
+    /// recovery's checkpoint puts them in the database file before the connections close.
+    /// </summary>
+    [Fact]
+    public async Task WalFileDeleted_HitsWrittenBeforeTheStoreNoticed_AreKept()
+    {
+        SkipWhereOpenFilesCannotBeDeleted();
+        using (var store = await OpenStoreAsync())
+        {
+            store.DatabaseFile.CheckInterval = TimeSpan.FromHours(1);
+            await store.AppendAsync([HitBuilder.Pageview("/before").Build()], Ct);
+            await store.AppendAsync([HitBuilder.Pageview("/before-too").Build()], Ct); // the look, then none for an hour
+            File.Delete(_database.Path + "-wal");
+            await store.AppendAsync([HitBuilder.Pageview("/unnoticed").Build()], Ct); // into the deleted file
+
+            store.DatabaseFile.CheckInterval = TimeSpan.Zero; // the next look is due now
+            Assert.Equal(3d, (await store.QueryAsync(PageviewsQuery(), Ct)).Rows[0].Metrics[0]);
+
+            // As after a crash: whatever is only in a -wal file the store's connections hold would be lost with them.
+            File.Copy(_database.Path, _database.Path + ".copy");
+        }
+
+        using var copy = new SqliteConnection($"Data Source={_database.Path}.copy;Pooling=False");
+        await copy.OpenAsync(Ct);
+        Assert.Equal(3L, await ScalarAsync(copy, "SELECT count(*) FROM beacon_hits;"));
+    }
+
     [Fact]
     public async Task StoreNeverOpened_ReportsNothing()
     {
@@ -102,6 +190,21 @@ public sealed class SqliteDatabaseFileTests : IDisposable
     {
         _database.Dispose();
         File.Delete(_database.Path + ".moved");
+        File.Delete(_database.Path + ".copy");
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(Ct);
     }
 
     private static void SkipWhereOpenFilesCannotBeDeleted() =>
@@ -115,9 +218,12 @@ public sealed class SqliteDatabaseFileTests : IDisposable
         Metrics = [Querying.HitMetric.Pageviews],
     };
 
-    private async Task<SqliteHitStore> OpenStoreAsync()
+    private async Task<SqliteHitStore> OpenStoreAsync(bool pooling = false)
     {
-        var store = _database.CreateStore();
+        // Pooled as in apps (queries then take connections opened before the -wal went), or one connection per call.
+        var store = pooling
+            ? new SqliteHitStore(new SqliteHitStoreOptions { ConnectionString = $"Data Source={_database.Path}", MaxRollupLag = TimeSpan.Zero })
+            : _database.CreateStore();
         store.DatabaseFile.CheckInterval = TimeSpan.Zero; // look at the file at every call, not once a second
         await store.MigrateAsync(Ct);
         return store;
