@@ -127,14 +127,17 @@ public sealed class PostgreSqlHitCopyTests(PostgreSqlFixture fixture) : IClassFi
     {
         var store = await fixture.CreateMigratedStoreAsync(Ct);
         var t0 = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        // Rows of about 3 KB and one of 200 KB: chunks are flushed between rows, and a row larger than a chunk gets a larger buffer.
+        // Rows of about 3 KB and one of about 184 KB (30 properties of 2,048 CJK characters, the most a hit may carry):
+        // chunks are flushed between rows, and a row larger than a chunk gets a larger buffer.
         var hits = Enumerable.Range(0, 100).Select(i => HitBuilder.Pageview("/" + new string('p', 1000) + i).At(t0.AddSeconds(i)).WithReferrer("https://r.example/" + new string('中', 600), "r.example").Build()).ToList();
-        hits.Insert(50, HitBuilder.Pageview("/huge").At(t0).WithProperty("big", new string('x', 200_000)).Build());
+        var huge = HitBuilder.Pageview("/huge").At(t0).Build();
+        hits.Insert(50, huge with { Properties = Enumerable.Range(0, HitLimits.MaxProperties).ToDictionary(i => "big" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), _ => new string('中', HitLimits.MaxPropertyValueLength)) });
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(string.Concat(hits[50].Properties.Values)) > 2 * PostgreSqlHitCopy.ChunkBytes);
 
         await store.AppendAsync(hits, Ct);
 
         Assert.Equal(101L, await fixture.ScalarAsync($"SELECT count(*) FROM \"{store.Schema}\".hits", Ct));
-        Assert.Equal(200_000L, await fixture.ScalarAsync($"SELECT length(props->>'big')::bigint FROM \"{store.Schema}\".hits WHERE path = '/huge'", Ct));
+        Assert.Equal((long)HitLimits.MaxPropertyValueLength, await fixture.ScalarAsync($"SELECT length(props->>'big29')::bigint FROM \"{store.Schema}\".hits WHERE path = '/huge'", Ct));
         Assert.Equal(1000L + 1 + 2, await fixture.ScalarAsync($"SELECT length(path)::bigint FROM \"{store.Schema}\".hits WHERE path LIKE '%99'", Ct));
     }
 
