@@ -49,7 +49,7 @@ public static class BeaconErasureEndpointRouteBuilderExtensions
         ArgumentOutOfRangeException.ThrowIfLessThan(options.AnswerWithin, TimeSpan.Zero, "options.AnswerWithin");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.AnswerWithin, TimeSpan.FromHours(1), "options.AnswerWithin");
         var prefix = pattern.TrimEnd('/');
-        var endpoint = new ErasureEndpoint(options, prefix);
+        var endpoint = new ErasureEndpoint(options);
         var group = endpoints.MapGroup(prefix.Length == 0 ? "/" : prefix);
         group.MapDelete("/hits", endpoint.HandleAsync).AddEndpointFilter<StoreUnavailableFilter>();
         group.MapGet("/erasures/{id}", ErasureEndpoint.HandleStatus);

@@ -17,8 +17,7 @@ namespace FrancisBeacon.AspNetCore;
 /// erasure is queued or running joins it; sent after it ended, it runs a new one.
 /// </summary>
 /// <param name="options">The endpoint's options.</param>
-/// <param name="pattern">The prefix the endpoints are mapped under (<c>/beacon/api</c>), for <c>Location</c>.</param>
-internal sealed class ErasureEndpoint(BeaconErasureOptions options, string pattern)
+internal sealed class ErasureEndpoint(BeaconErasureOptions options)
 {
     /// <summary>The <c>Retry-After</c> of a <c>202</c>, in seconds.</summary>
     internal const int RetryAfterSeconds = 5;
@@ -78,7 +77,9 @@ internal sealed class ErasureEndpoint(BeaconErasureOptions options, string patte
 
             if (erasures.Defer(erasure))
             {
-                context.Response.Headers.Location = context.Request.PathBase.Add(new PathString(pattern + "/erasures/" + erasure.Id.ToString("N"))).ToUriComponent();
+                // Beside this request's own path ({api}/hits): right under UsePathBase, a route parameter or a proxy's prefix.
+                var path = (context.Request.Path.Value ?? string.Empty).TrimEnd('/');
+                context.Response.Headers.Location = context.Request.PathBase.Add(new PathString(path[..path.LastIndexOf('/')] + "/erasures/" + erasure.Id.ToString("N"))).ToUriComponent();
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 context.Response.Headers.CacheControl = "no-store";
                 return Results.Json(Status(erasure), ErasureJsonContext.Default.ErasureStatus, statusCode: StatusCodes.Status202Accepted);

@@ -519,6 +519,26 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task Delete_PatternWithoutLeadingSlash_LocationIsBesideTheRequestsPath()
+    {
+        var store = new SlowPurgeHitStore();
+        await store.Inner.AppendAsync(Hits(), Ct);
+        await using var host = await StartAsync("admin", store: store, map: app =>
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapBeaconErasureApi("beacon/api/", "BeaconAdmin", o => o.AnswerWithin = TimeSpan.Zero);
+        });
+
+        using var first = await DeleteAsync(host, "/beacon/api/hits/?site_id=a.example");
+        store.Release();
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.StartsWith("/beacon/api/erasures/", first.Headers.Location?.ToString(), StringComparison.Ordinal);
+        Assert.Equal("succeeded", (await PollAsync(host, first.Headers.Location!.ToString())).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Status_WithoutThePolicy_IsRefused()
     {
         var store = new SlowPurgeHitStore();
