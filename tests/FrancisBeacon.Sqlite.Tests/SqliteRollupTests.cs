@@ -103,6 +103,38 @@ public sealed class SqliteRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task RefreshRollupsAsync_HitsOfYearOneAndNineThousand_AreSettledAndTheNextSiteRefreshed()
+    {
+        // An import (or any direct caller) stores hits of any age. Year 1 in UTC-12 has a local day before DateOnly's
+        // first, and its month blocks start in year 0: the pass threw at the first such site, every pass, so no site
+        // after it in the list had its rollups refreshed again.
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        var sites = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal)
+        {
+            ["early.example"] = TimeZoneInfo.FindSystemTimeZoneById("Etc/GMT+12"),
+            [HitBuilder.DefaultSiteId] = TimeZoneInfo.Utc,
+        };
+        await store.RefreshRollupsAsync(sites, TestContext.Current.CancellationToken);
+        await store.AppendAsync(
+            [
+                HitBuilder.Pageview("/year-one").ForSite("early.example").At(new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero)).Build(),
+                HitBuilder.Pageview("/year-9999").ForSite("early.example").At(new DateTimeOffset(9999, 12, 31, 23, 0, 0, TimeSpan.Zero)).Build(),
+                HitBuilder.Pageview("/new").At(new DateTimeOffset(2025, 3, 3, 12, 0, 0, TimeSpan.Zero)).ByVisitor(99).Build(),
+            ],
+            TestContext.Current.CancellationToken);
+
+        await store.RefreshRollupsAsync(sites, TestContext.Current.CancellationToken);
+
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM beacon_rollup_dirty";
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!);
+        await TamperAsync(); // the default site's days are read from its (refreshed) rollups
+        Assert.Equal(1007, await PageviewsAsync(store, DayAligned()));
+    }
+
+    [Fact]
     public void SessionRollupPlan_KitQueries_TakeTheSessionRoute()
     {
         // The conformance kit's random filtered session queries must reach the session rollups, or its

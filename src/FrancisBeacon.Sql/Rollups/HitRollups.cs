@@ -160,6 +160,13 @@ public sealed partial class HitRollups
             days = [];
             foreach (var (hour, _, _, _, _) in dirty)
             {
+                if (hour * 3_600_000 < Earliest.ToUnixTimeMilliseconds() || hour * 3_600_000 >= Latest.ToUnixTimeMilliseconds())
+                {
+                    // Outside what rollups cover (queries reaching there read raw hits), as in the first build: settled
+                    // below without a day. A day of year 1 or 9999 has no month blocks to build (DateOnly cannot hold them).
+                    continue;
+                }
+
                 foreach (var d in DaysOfHour(hour, zone))
                 {
                     if (d < horizon)
