@@ -62,6 +62,50 @@ public sealed class PostgreSqlPurgeMarksTests(PostgreSqlFixture fixture) : IClas
         Assert.Empty(await MismatchesAsync(store, raw));
     }
 
+    [Fact]
+    public async Task ForgetUpkeepMarksAsync_TwoPurgesAtOnce_BothCommitAndTheEpochMovesTwice()
+    {
+        // Two erasures of two sites run at once (ErasureRunner.MaxRunning). Each purge deleted every upkeep mark and
+        // inserted the epoch it had read plus one: the second, blocked on the first's delete, then inserted the same key
+        // and failed with 23505 (a 500 or 503 to the erasure request, the hits of the second site kept).
+        var store = await fixture.CreateMigratedStoreAsync(Ct);
+        var schema = store.Schema;
+        await using (var first = await fixture.DataSource.OpenConnectionAsync(Ct))
+        {
+            await store.Rollups.ForgetUpkeepMarksAsync(first, null, Ct); // an epoch row to begin with
+        }
+
+        await using var one = await fixture.DataSource.OpenConnectionAsync(Ct);
+        await using var two = await fixture.DataSource.OpenConnectionAsync(Ct);
+        await using var oneTransaction = await one.BeginTransactionAsync(Ct);
+        await store.Rollups.ForgetUpkeepMarksAsync(one, oneTransaction, Ct);
+        var twoPid = two.ProcessID;
+        var second = Task.Run(
+            async () =>
+            {
+                await using var transaction = await two.BeginTransactionAsync(Ct);
+                await store.Rollups.ForgetUpkeepMarksAsync(two, transaction, Ct);
+                await transaction.CommitAsync(Ct);
+            },
+            Ct);
+        await WaitUntilBlockedAsync(twoPid);
+        await oneTransaction.CommitAsync(Ct);
+        await second;
+
+        await using var command = fixture.DataSource.CreateCommand($"SELECT seq FROM \"{schema}\".rollup_upkeep WHERE site_id = '' AND day = {long.MinValue}");
+        Assert.Equal(3L, (long)(await command.ExecuteScalarAsync(Ct))!);
+    }
+
+    private async Task WaitUntilBlockedAsync(int pid)
+    {
+        await using var command = fixture.DataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<int> { TypedValue = pid });
+        while ((long)(await command.ExecuteScalarAsync(Ct))! == 0)
+        {
+            await Task.Delay(10, Ct);
+        }
+    }
+
     private static Task<List<string>> MismatchesAsync(PostgreSqlHitStore store, PostgreSqlHitStore raw) =>
         RollupAnswerChecks.MismatchesAsync(store, raw, "example.com", Zone, LastDay, Ct);
 }
