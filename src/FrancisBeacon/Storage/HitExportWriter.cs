@@ -167,7 +167,7 @@ public static class HitExportWriter
         }
 
         json.WriteStartObject("props");
-        foreach (var (key, value) in hit.Properties)
+        foreach (var (key, value) in Sorted(hit.Properties))
         {
             json.WriteString(key, value);
         }
@@ -223,7 +223,7 @@ public static class HitExportWriter
         using (var json = new Utf8JsonWriter(stream))
         {
             json.WriteStartObject();
-            foreach (var (key, value) in properties)
+            foreach (var (key, value) in Sorted(properties))
             {
                 json.WriteString(key, value);
             }
@@ -233,6 +233,11 @@ public static class HitExportWriter
 
         return Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    // By key: a store need not keep the order a hit's properties came in (PostgreSQL's jsonb does not), and the export
+    // of the same hits is the same bytes on every store.
+    private static IEnumerable<KeyValuePair<string, string>> Sorted(IReadOnlyDictionary<string, string> properties) =>
+        properties.Count < 2 ? properties : properties.OrderBy(p => p.Key, StringComparer.Ordinal);
 
     private static IEnumerable<(string Name, string? Value)> Fields(Hit hit)
     {
