@@ -52,14 +52,20 @@ public sealed partial class HitRollups
             return;
         }
 
-        // And a new epoch (the row of site '' and the lowest day): a pass that read the old one writes no mark. The row is
-        // bumped in place: two purges at once (PostgreSQL, erasures of two sites) each deleted it and inserted the epoch
-        // they had read plus one, and the second failed on the primary key once the first committed.
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM {_upkeep} WHERE site_id <> '' OR day <> @day", new { day = EpochDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {_upkeep} AS u (site_id, day, seq) VALUES ('', @day, 1) ON CONFLICT (site_id, day) DO UPDATE SET seq = u.seq + 1",
-            new { day = EpochDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // And a new epoch (the row of site '' and the lowest day): a pass that read the old one writes no mark. Two purges
+        // at once (PostgreSQL, erasures of two sites) each read the same epoch and inserted it plus one, and the second
+        // failed on the primary key once the first committed; now the second sees its insert skipped, reads the epoch the
+        // first committed and goes past it. No UPDATE: the app's role needs only SELECT, INSERT and DELETE.
+        var epoch = await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_upkeep}", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        while (await connection.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {_upkeep} (site_id, day, seq) VALUES ('', @day, @seq) ON CONFLICT (site_id, day) DO NOTHING",
+            new { day = EpochDay, seq = epoch + 1 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        {
+            epoch = await EpochAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM {_upkeep} WHERE site_id = '' AND day = @day", new { day = EpochDay }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The purge epoch: a pass reads it before its top insertion order and writes marks only while it is unchanged.</summary>
