@@ -6,6 +6,7 @@ using System.IO.Compression;
 using System.Text.Json.Serialization;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -139,6 +140,16 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
         {
             return TooLarge(progress.Last);
         }
+        catch (IOException ex) when (ex is ConnectionResetException || context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-upload (a reset connection): nobody reads the answer, but the log says what was
+            // stored (the batches before it), where an unhandled exception logged an error and answered 500.
+            LogAborted(logger, site.Id, progress.Last.Read, progress.Last.Appended);
+            return Results.Json(
+                new ImportError("The connection was closed before the body ended.", "body", 0, progress.Last.Read, progress.Last.Appended, progress.Last.Added),
+                ImportJsonContext.Default.ImportError,
+                statusCode: StatusCodes.Status400BadRequest);
+        }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return TooLarge(progress.Last);
@@ -179,6 +190,9 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
 
     [LoggerMessage(EventId = 231, Level = LogLevel.Information, Message = "Import into site {SiteId} stopped at line {Line} of the file; {Appended} hits before it were appended")]
     private static partial void LogStopped(ILogger logger, string siteId, long line, long appended);
+
+    [LoggerMessage(EventId = 232, Level = LogLevel.Information, Message = "Import into site {SiteId} ended by the client before its body did: {Read} hits read, {Appended} appended")]
+    private static partial void LogAborted(ILogger logger, string siteId, long read, long appended);
 
     private sealed class LastProgress(IHitStore store) : IProgress<HitTransferResult>
     {

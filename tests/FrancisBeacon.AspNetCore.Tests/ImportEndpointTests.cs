@@ -412,6 +412,36 @@ public sealed class ImportEndpointTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await PostAsync(host, bomb)).Status);
     }
 
+    /// <summary>
+    /// The client resets the connection mid-upload: the batches before it stay stored and the endpoint answers (for the
+    /// log, nobody reads it); the reset was an unhandled exception, logged as an error with a 500.
+    /// </summary>
+    [Fact]
+    public async Task Import_ConnectionResetMidBody_KeepsTheBatchesBeforeIt_WithoutAnUnhandledException()
+    {
+        var text = string.Concat(Enumerable.Range(0, 25).Select(i => Line("/" + i, at: Day1.AddSeconds(i))));
+        var resetAfter = Encoding.UTF8.GetByteCount(string.Concat(Enumerable.Range(0, 20).Select(i => Line("/" + i, at: Day1.AddSeconds(i)))));
+        await using var host = await StartAsync(
+            map: app =>
+            {
+                app.Use((context, next) =>
+                {
+                    context.Request.Body = new ResettingStream(context.Request.Body, resetAfter);
+                    return next(context);
+                });
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapBeaconApi("/beacon/api").RequireAuthorization("BeaconAdmin");
+                app.MapBeaconImportApi("/beacon/api", "BeaconAdmin", o => o.BatchSize = 10);
+            });
+
+        var (status, json, _) = await PostAsync(host, Body(text));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(20, json.GetProperty("appended").GetInt64());
+        Assert.Equal(20, Encoding.UTF8.GetString(await ExportAsync(host, "ndjson")).Count(c => c == '\n'));
+    }
+
     [Fact]
     public async Task Import_StoreDown_Answers503()
     {
@@ -468,6 +498,46 @@ public sealed class ImportEndpointTests
         }
 
         public ValueTask<long> PurgeAsync(HitRange range, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
+    }
+
+    /// <summary>The request body until <c>limit</c> bytes, then what Kestrel throws when the client resets the connection.</summary>
+    private sealed class ResettingStream(Stream inner, int limit) : Stream
+    {
+        private int _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_read >= limit)
+            {
+                throw new Microsoft.AspNetCore.Connections.ConnectionResetException("Connection reset by peer");
+            }
+
+            var read = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, limit - _read)], cancellationToken);
+            _read += read;
+            return read;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
