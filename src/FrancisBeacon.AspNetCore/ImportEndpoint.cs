@@ -2,7 +2,6 @@
 // Copyright (c) 2026 FrancisBeacon authors
 
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json.Serialization;
 using FrancisBeacon.Querying;
 using FrancisBeacon.Storage;
@@ -116,7 +115,7 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
             HitTransferResult result;
             if (gzip)
             {
-                await using var unzipped = new GZipStream(body, CompressionMode.Decompress, leaveOpen: true);
+                await using var unzipped = new GzipBodyStream(body);
                 result = await HitTransfer.ImportAsync(new HitExportReader(new BoundedStream(unzipped, options.MaxRequestBodySize), format), store, transfer, progress, context.RequestAborted);
             }
             else

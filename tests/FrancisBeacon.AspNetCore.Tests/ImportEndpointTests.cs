@@ -413,6 +413,75 @@ public sealed class ImportEndpointTests
     }
 
     /// <summary>
+    /// A gzip body cut short - inside its last CSV cell, or just before its eight-byte trailer - or two gzip files
+    /// joined: 400 naming content_encoding, and the batch holding the end is not stored. GZipStream ends silently at the
+    /// end of its input, so a cut CSV stored its last row with a shortened value and a cut NDJSON file answered 200.
+    /// </summary>
+    [Fact]
+    public async Task Import_GzipCutShortOrJoined_Answers400_AndTheEndIsNotStored()
+    {
+        await using var from = await StartAsync();
+        await from.Store.AppendAsync(Hits(), Ct);
+        var csv = await ExportAsync(from, "csv");
+        var ndjson = await ExportAsync(from, "ndjson");
+
+        // The CSV up to the middle of its last row's path, flushed so that those compressed bytes decompress to exactly it.
+        var lastRow = Array.LastIndexOf(csv, (byte)'\n', csv.Length - 2) + 1;
+        var cutAt = lastRow + ((csv.Length - lastRow) / 2);
+        byte[] cut;
+        using (var compressed = new MemoryStream())
+        {
+            await using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await zip.WriteAsync(csv.AsMemory(0, cutAt), Ct);
+                await zip.FlushAsync(Ct);
+                cut = compressed.ToArray();
+                await zip.WriteAsync(csv.AsMemory(cutAt), Ct);
+            }
+        }
+
+        var whole = Gzip(ndjson);
+        // Batches of 10 of the 24 rows: the first two are stored before the end is read; the joined files' second copy
+        // has the same ids, so its first two batches store nothing new.
+        var cases = new (string Name, byte[] Body, string Format, int Appended, int Stored)[]
+        {
+            ("csv cut in its last cell", cut, "csv", 20, 20),
+            ("ndjson without its trailer", whole[..^8], "ndjson", 20, 20),
+            ("two gzip files joined", [.. whole, .. Gzip(ndjson)], "ndjson", 40, 24),
+        };
+        foreach (var (name, body, format, appended, stored) in cases)
+        {
+            await using var to = await StartAsync(configure: o => o.BatchSize = 10);
+            var content = Body(body, format == "csv" ? "text/csv" : "application/x-ndjson");
+            content.Headers.ContentEncoding.Add("gzip");
+
+            var (status, json, text) = await PostAsync(to, content, "site_id=a.example&format=" + format);
+
+            Assert.True(status == HttpStatusCode.BadRequest, name + ": " + text);
+            Assert.Equal("content_encoding", json.GetProperty("field").GetString());
+            Assert.Equal(appended, json.GetProperty("appended").GetInt64());
+            Assert.Equal(stored, (await BeaconTestHost.ReadAllAsync(to.Store)).Count);
+        }
+
+        await using var again = await StartAsync(configure: o => o.BatchSize = 10);
+        var good = Body(whole);
+        good.Headers.ContentEncoding.Add("gzip");
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(again, good)).Status);
+        Assert.Equal(24, (await BeaconTestHost.ReadAllAsync(again.Store)).Count);
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            zip.Write(data);
+        }
+
+        return compressed.ToArray();
+    }
+
+    /// <summary>
     /// The client resets the connection mid-upload: the batches before it stay stored and the endpoint answers (for the
     /// log, nobody reads it); the reset was an unhandled exception, logged as an error with a 500.
     /// </summary>
