@@ -135,6 +135,48 @@ public sealed class SqliteRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task RefreshRollupsAsync_OneSiteFails_TheSitesAfterItAreRefreshed_AndThePassNamesTheFailedSite()
+    {
+        // A site whose refresh threw (a bug, data no pass can take) ended the pass there: every site after it in the list
+        // kept its dirty marks pass after pass, and its queries read those days from raw hits for good.
+        var store = await CreateLoadedStoreAsync(enableRollups: true);
+        var sites = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal)
+        {
+            ["broken.example"] = TimeZoneInfo.Utc,
+            [HitBuilder.DefaultSiteId] = TimeZoneInfo.Utc,
+        };
+        await store.RefreshRollupsAsync(sites, TestContext.Current.CancellationToken);
+        await store.AppendAsync(
+            [
+                HitBuilder.Pageview("/b").ForSite("broken.example").At(new DateTimeOffset(2025, 3, 3, 12, 0, 0, TimeSpan.Zero)).Build(),
+                HitBuilder.Pageview("/new").At(new DateTimeOffset(2025, 3, 3, 12, 0, 0, TimeSpan.Zero)).ByVisitor(99).Build(),
+            ],
+            TestContext.Current.CancellationToken);
+        store.Rollups.OnRefreshSite = site => site == "broken.example" ? throw new InvalidOperationException("no pass can take this site") : ValueTask.CompletedTask;
+
+        var error = await Assert.ThrowsAsync<AggregateException>(() => store.RefreshRollupsAsync(sites, TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Contains("'broken.example'", error.Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(Assert.Single(error.InnerExceptions));
+        Assert.Equal(0L, await DirtyMarksAsync(HitBuilder.DefaultSiteId));
+        Assert.True(await DirtyMarksAsync("broken.example") > 0);
+
+        store.Rollups.OnRefreshSite = null;
+        await store.RefreshRollupsAsync(sites, TestContext.Current.CancellationToken);
+        Assert.Equal(0L, await DirtyMarksAsync("broken.example"));
+    }
+
+    private async Task<long> DirtyMarksAsync(string site)
+    {
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM beacon_rollup_dirty WHERE site_id = $site";
+        command.Parameters.AddWithValue("$site", site);
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
+    [Fact]
     public void SessionRollupPlan_KitQueries_TakeTheSessionRoute()
     {
         // The conformance kit's random filtered session queries must reach the session rollups, or its

@@ -41,6 +41,9 @@ public sealed partial class HitRollups
     private readonly string _upkeep;
     private readonly SessionRollups _sessions;
 
+    /// <summary>Tests: called before each site's refresh in a pass, with the site id.</summary>
+    internal Func<string, ValueTask>? OnRefreshSite { get; set; }
+
     /// <summary>Creates the rollups of a store.</summary>
     public HitRollups(RollupTables tables)
     {
@@ -92,9 +95,39 @@ public sealed partial class HitRollups
         try
         {
             var rebuilt = 0;
+            List<Exception>? failures = null;
+            List<string>? failedSites = null;
             foreach (var (siteId, zone) in siteTimeZones)
             {
-                rebuilt += await RefreshSiteAsync(siteId, zone, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (OnRefreshSite is { } hook)
+                    {
+                        await hook(siteId).ConfigureAwait(false);
+                    }
+
+                    rebuilt += await RefreshSiteAsync(siteId, zone, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not DbException { IsTransient: true })
+                {
+                    // One site's failure must not leave every site after it unrefreshed, pass after pass: the pass goes on
+                    // and reports the failed sites at its end. An outage (a transient error) ends the pass at once, as
+                    // the next site would only wait for the same unavailable store.
+                    (failures ??= []).Add(ex);
+                    (failedSites ??= []).Add(siteId);
+                }
+            }
+
+            if (failures is not null)
+            {
+                if (failures.Count == 1 && siteTimeZones.Count == 1)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
+                }
+
+                throw new AggregateException(
+                    $"The rollups of {failedSites!.Count} of {siteTimeZones.Count} sites could not be refreshed ({string.Join(", ", failedSites.Select(s => "'" + s + "'"))}); the other sites were.",
+                    failures);
             }
 
             return rebuilt;
