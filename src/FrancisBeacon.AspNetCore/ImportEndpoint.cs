@@ -72,7 +72,7 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
 
         if (context.Request.ContentLength > options.MaxRequestBodySize)
         {
-            return TooLarge(new HitTransferResult(0, 0) { Added = store is IHitStoreCountedAppend ? 0 : null });
+            return TooLarge(new LastProgress(store).Last);
         }
 
         switch (gate.TryEnter(site.Id, options.MaxConcurrentImports))
@@ -144,10 +144,7 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
             // The client went away mid-upload (a reset connection): nobody reads the answer, but the log says what was
             // stored (the batches before it), where an unhandled exception logged an error and answered 500.
             LogAborted(logger, site.Id, progress.Last.Read, progress.Last.Appended);
-            return Results.Json(
-                new ImportError("The connection was closed before the body ended.", "body", 0, progress.Last.Read, progress.Last.Appended, progress.Last.Added),
-                ImportJsonContext.Default.ImportError,
-                statusCode: StatusCodes.Status400BadRequest);
+            return Stopped("The connection was closed before the body ended.", "body", progress.Last, StatusCodes.Status400BadRequest);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -156,25 +153,23 @@ internal sealed partial class ImportEndpoint(BeaconImportOptions options)
         catch (BadHttpRequestException ex)
         {
             // The server could not read the body (a broken chunked encoding, a body shorter than its Content-Length).
-            return Results.Json(
-                new ImportError("The request body could not be read (" + ex.Message + ").", "body", 0, progress.Last.Read, progress.Last.Appended, progress.Last.Added),
-                ImportJsonContext.Default.ImportError,
-                statusCode: ex.StatusCode);
+            return Stopped("The request body could not be read (" + ex.Message + ").", "body", progress.Last, ex.StatusCode);
         }
         catch (InvalidDataException ex) when (gzip)
         {
-            return Results.Json(
-                new ImportError("The body is not valid gzip (" + ex.Message + ").", "content_encoding", 0, progress.Last.Read, progress.Last.Appended, progress.Last.Added),
-                ImportJsonContext.Default.ImportError,
-                statusCode: StatusCodes.Status400BadRequest);
+            return Stopped("The body is not valid gzip (" + ex.Message + ").", "content_encoding", progress.Last, StatusCodes.Status400BadRequest);
         }
     }
 
     private IResult TooLarge(HitTransferResult progress) =>
+        Stopped($"The body is larger than the import's limit of {options.MaxRequestBodySize} bytes (BeaconImportOptions.MaxRequestBodySize); split the file by date (export with date=…) or raise the limit.", "body", progress, StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>An import that stopped before the end of its body (no line to name), with what it had stored.</summary>
+    private static IResult Stopped(string message, string field, HitTransferResult progress, int status) =>
         Results.Json(
-            new ImportError($"The body is larger than the import's limit of {options.MaxRequestBodySize} bytes (BeaconImportOptions.MaxRequestBodySize); split the file by date (export with date=…) or raise the limit.", "body", 0, progress.Read, progress.Appended, progress.Added),
+            new ImportError(message, field, 0, progress.Read, progress.Appended, progress.Added),
             ImportJsonContext.Default.ImportError,
-            statusCode: StatusCodes.Status413PayloadTooLarge);
+            statusCode: status);
 
     private static bool IsFormType(string contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media) &&

@@ -36,9 +36,7 @@ public static class HitTransfer
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(target);
         var (batchSize, siteId, notAfter) = Validate(options);
-        var batch = new List<Hit>(batchSize);
-        var counted = target as IHitStoreCountedAppend;
-        long read = 0, appended = 0, added = 0;
+        var batches = new Batches(target, batchSize);
         try
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } hit)
@@ -53,29 +51,21 @@ public static class HitTransfer
                     throw new HitImportException(reader.LineNumber, "timestamp", $"the hit is later than {notAfter:yyyy-MM-ddTHH:mm:ssZ}, the latest time this import accepts.");
                 }
 
-                read++;
-                batch.Add(hit);
-                if (batch.Count >= batchSize)
-                {
-                    (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
-                    progress?.Report(Result(read, appended, added, counted));
-                }
+                await batches.AddAsync(hit, progress, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (HitImportException ex)
         {
             // What came before the bad line is fine: store it, so that the answer "every hit before line N is stored" holds.
-            (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
-            ex.HitsRead = read;
-            ex.HitsAppended = appended;
-            ex.HitsAdded = counted is null ? null : added;
+            await batches.AppendAsync(cancellationToken).ConfigureAwait(false);
+            var stored = batches.Result;
+            ex.HitsRead = stored.Read;
+            ex.HitsAppended = stored.Appended;
+            ex.HitsAdded = stored.Added;
             throw;
         }
 
-        (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
-        var result = Result(read, appended, added, counted);
-        progress?.Report(result);
-        return result;
+        return await batches.EndAsync(progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -98,24 +88,13 @@ public static class HitTransfer
         ArgumentNullException.ThrowIfNull(range);
         ArgumentNullException.ThrowIfNull(target);
         var (batchSize, _, _) = Validate(options);
-        var batch = new List<Hit>(batchSize);
-        var counted = target as IHitStoreCountedAppend;
-        long read = 0, appended = 0, added = 0;
+        var batches = new Batches(target, batchSize);
         await foreach (var hit in source.ReadAsync(range, cancellationToken).ConfigureAwait(false))
         {
-            read++;
-            batch.Add(hit);
-            if (batch.Count >= batchSize)
-            {
-                (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
-                progress?.Report(Result(read, appended, added, counted));
-            }
+            await batches.AddAsync(hit, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        (appended, added) = Sum((appended, added), await AppendAsync(target, counted, batch, cancellationToken).ConfigureAwait(false));
-        var result = Result(read, appended, added, counted);
-        progress?.Report(result);
-        return result;
+        return await batches.EndAsync(progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -170,30 +149,63 @@ public static class HitTransfer
         return (options.BatchSize, options.SiteId, options.NotAfter ?? DateTimeOffset.MaxValue);
     }
 
-    private static (long Appended, long Added) Sum((long Appended, long Added) total, (int Appended, int Added) batch) =>
-        (total.Appended + batch.Appended, total.Added + batch.Added);
-
-    private static HitTransferResult Result(long read, long appended, long added, IHitStoreCountedAppend? counted) =>
-        new(read, appended) { Added = counted is null ? null : added };
-
-    // The batch's size, and how many of its hits the target added (0 when it cannot tell: see Result).
-    private static async ValueTask<(int Appended, int Added)> AppendAsync(IHitStore target, IHitStoreCountedAppend? counted, List<Hit> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// The batches of one import or copy: the hits read, gathered up to the batch size and appended, and the counts so
+    /// far (<see cref="HitTransferResult.Added"/> only when the target can tell: <see cref="IHitStoreCountedAppend"/>).
+    /// </summary>
+    private sealed class Batches(IHitStore target, int batchSize)
     {
-        if (batch.Count == 0)
+        private readonly IHitStoreCountedAppend? _counted = target as IHitStoreCountedAppend;
+        private readonly List<Hit> _batch = new(batchSize);
+        private long _read;
+        private long _appended;
+        private long _added;
+
+        public HitTransferResult Result => new(_read, _appended) { Added = _counted is null ? null : _added };
+
+        /// <summary>Adds a hit read; appends the batch when it is full and reports the counts.</summary>
+        public async ValueTask AddAsync(Hit hit, IProgress<HitTransferResult>? progress, CancellationToken cancellationToken)
         {
-            return (0, 0);
+            _read++;
+            _batch.Add(hit);
+            if (_batch.Count >= batchSize)
+            {
+                await AppendAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(Result);
+            }
         }
 
-        // A copy of the list: a store may keep the batch it was given (the in-memory store keeps the hits, not the list,
-        // but a custom store might queue the list itself).
-        Hit[] hits = [.. batch];
-        batch.Clear();
-        if (counted is not null)
+        /// <summary>Appends the last batch and reports the final counts.</summary>
+        public async ValueTask<HitTransferResult> EndAsync(IProgress<HitTransferResult>? progress, CancellationToken cancellationToken)
         {
-            return (hits.Length, await counted.AppendCountedAsync(hits, cancellationToken).ConfigureAwait(false));
+            await AppendAsync(cancellationToken).ConfigureAwait(false);
+            var result = Result;
+            progress?.Report(result);
+            return result;
         }
 
-        await target.AppendAsync(hits, cancellationToken).ConfigureAwait(false);
-        return (hits.Length, 0);
+        /// <summary>Appends the hits gathered so far, if any; counted once the store has them.</summary>
+        public async ValueTask AppendAsync(CancellationToken cancellationToken)
+        {
+            if (_batch.Count == 0)
+            {
+                return;
+            }
+
+            // A copy of the list: a store may keep the batch it was given (the in-memory store keeps the hits, not the
+            // list, but a custom store might queue the list itself).
+            Hit[] hits = [.. _batch];
+            _batch.Clear();
+            if (_counted is not null)
+            {
+                _added += await _counted.AppendCountedAsync(hits, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await target.AppendAsync(hits, cancellationToken).ConfigureAwait(false);
+            }
+
+            _appended += hits.Length;
+        }
     }
 }
